@@ -1,0 +1,164 @@
+import { awscdk, javascript, typescript } from 'projen';
+
+/**
+ * The PanOps blueprint: the AWS organization (management, shared compute,
+ * one account per customer), its guardrails as code, and the Effect services
+ * that run inside it. Every file projen writes comes from here.
+ */
+const NODE_MAJOR = '22';
+
+const project = new awscdk.AwsCdkTypeScriptApp({
+  name: 'panops-blueprint',
+  description: 'PanOps AWS multi-account blueprint with policy-as-code guardrails and Effect services',
+  defaultReleaseBranch: 'main',
+  cdkVersion: '2.276.0',
+  cdkVersionPinning: true,
+  constructsVersion: '10.4.2',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '22.0.0',
+  workflowNodeVersion: NODE_MAJOR,
+  projenrcTs: true,
+  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsx() },
+  // ESM app run by tsx: Effect 4 is ESM, and tsx starts in a fraction of ts-node's time.
+  app: 'npx tsx src/main.ts',
+  sampleCode: false,
+  lambdaAutoDiscover: false,
+  edgeLambdaAutoDiscover: false,
+  singletonLambdaAutoDiscover: false,
+  lambdaExtensionAutoDiscover: false,
+  integrationTestAutoDiscover: false,
+  jest: false,
+  eslint: false,
+  biome: true,
+  biomeOptions: {
+    linter: true,
+    formatter: true,
+    biomeConfig: {
+      formatter: { indentStyle: 'space' as never, lineWidth: 120 },
+      javascript: { formatter: { quoteStyle: 'single' as never } },
+      files: {
+        includes: [
+          'src/**',
+          'test/**',
+          'bench/**',
+          'policies/**',
+          '.projenrc.ts',
+          'vitest.config.ts',
+          '!**/cdk.out',
+          '!**/compliance-report',
+        ],
+      },
+    },
+  },
+  githubOptions: { mergify: false, pullRequestLintOptions: {} },
+  release: false,
+  buildWorkflowOptions: {
+    // Build on pull requests and on every push to main.
+    workflowTriggers: { pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} },
+    mutableBuild: false,
+  },
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  licensed: false,
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: { include: ['bench/**/*.ts'], compilerOptions: {} },
+  tsconfig: {
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2023'],
+      module: 'ESNext',
+      moduleResolution: javascript.TypeScriptModuleResolution.BUNDLER,
+      noEmit: true,
+      strict: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      resolveJsonModule: true,
+      isolatedModules: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      noImplicitReturns: true,
+      noFallthroughCasesInSwitch: true,
+      exactOptionalPropertyTypes: false,
+      experimentalDecorators: false,
+      declaration: false,
+      inlineSourceMap: false,
+      inlineSources: false,
+      types: ['node'],
+    },
+  },
+  deps: [
+    'cdk-nag@3.0.2',
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
+    '@aws-sdk/client-controltower@3.332.0',
+    '@aws-sdk/client-organizations',
+    '@aws-sdk/client-sqs',
+    '@aws-sdk/client-dynamodb',
+    '@aws-sdk/client-s3',
+    '@aws-sdk/lib-storage',
+    '@aws-sdk/client-secrets-manager',
+    'effect@4.1.0',
+    '@effect/sql-pg@4.0.5',
+    '@electric-sql/pglite',
+    '@electric-sql/pglite-pgvector',
+    'pgvector',
+    'yaml',
+    'cidr-tools@^12.0.0',
+    'mailparser@^3.14.2',
+    'node-mbox@^2.0.0',
+    '@aws-sdk/lib-dynamodb@^3.1169.0',
+    '@effect/platform-node@4.1.0',
+  ],
+  devDeps: [
+    `node@${NODE_MAJOR}`,
+    `@types/node@${NODE_MAJOR}`,
+    'tsx',
+    'vitest@5',
+    'fast-check',
+    'testcontainers',
+    'aws-sdk-client-mock',
+    '@types/mailparser@^3.9.0',
+    '@effect/vitest@4.0.5',
+    'dynalite@^4.0.0',
+    's3rver@^3.7.1',
+  ],
+  gitignoreOptions: {},
+});
+
+// package.json: ESM throughout (Effect 4 ships ESM; tsx and vitest run TypeScript directly).
+project.package.addField('type', 'module');
+// npm 11 asks before running install scripts: node@22 needs its preinstall (it fetches the
+// real binary from the registry) and esbuild its postinstall; the rest are optional native
+// speed-ups of testcontainers' ssh client and are not needed.
+project.package.addField('allowScripts', {
+  node: true,
+  esbuild: true,
+  'cpu-features': false,
+  ssh2: false,
+  protobufjs: false,
+});
+
+// Outputs that are products of a run, never sources.
+project.gitignore.exclude('/compliance-report/', '/test-results/', '/bench/out/', '/.local/', '*.tsbuildinfo');
+
+// Type-check: the CDK app has no compile step, so tsc --noEmit is the compiler here.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check sources, tests and the projen definition (tsc --noEmit)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+project.compileTask.spawn(typecheck);
+
+// Tests: type-check, lint, then vitest. Vitest is the runner; jest is off.
+project.testTask.reset();
+project.testTask.spawn(typecheck);
+project.testTask.exec('biome check --no-errors-on-unmatched');
+project.testTask.exec('vitest run', { receiveArgs: true });
+project.addTask('test:watch', { exec: 'vitest' });
+
+// The main job: synthesize the example organization with no AWS account.
+project.addTask('compliance', {
+  description: 'Synthesize the example organization and run every guardrail check (no AWS account needed)',
+  exec: 'tsx src/main.ts',
+  env: { CDK_OUTDIR: 'cdk.out' },
+});
+
+project.synth();

@@ -1,0 +1,50 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import type { Blueprint, DedicatedCustomer } from './config/index.js';
+import { dedicatedCustomers } from './config/index.js';
+import { OrganizationStack } from './org/organization-stack.js';
+import { SharedComputeStack } from './shared-compute/shared-compute-stack.js';
+import { CustomerStack } from './tenant/customer-stack.js';
+
+/** The stacks of one organization, by role. */
+export interface OrganizationStacks {
+  readonly organization: OrganizationStack;
+  readonly sharedCompute: SharedComputeStack;
+  readonly customers: ReadonlyMap<string, CustomerStack>;
+}
+
+export const customerStackName = (customer: DedicatedCustomer): string => `PanOps-Customer-${customer.slug}`;
+
+/**
+ * Builds every stack of the organization from the validated blueprint. Each
+ * stack names its account and region explicitly, so synth needs no AWS
+ * credentials and no lookups.
+ */
+export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationStacks => {
+  const { organization, sharedCompute } = blueprint;
+  const region = organization.homeRegion;
+  Tags.of(app).add('panops:managed-by', 'panops-blueprint');
+
+  const org = new OrganizationStack(app, 'PanOps-Organization', {
+    env: { account: organization.managementAccountId, region },
+    description: 'PanOps management account: OUs, SCPs, Control Tower landing zone and controls',
+    blueprint,
+  });
+  const compute = new SharedComputeStack(app, 'PanOps-SharedCompute', {
+    env: { account: sharedCompute.accountId, region },
+    description: 'PanOps shared compute: connector workers, queues, schedules, Whisper and vLLM fleets',
+    blueprint,
+  });
+  const customers = new Map<string, CustomerStack>();
+  for (const customer of dedicatedCustomers(blueprint)) {
+    const stack = new CustomerStack(app, customerStackName(customer), {
+      // An account still to be vended has no id yet: the stack is synthesized account-agnostic.
+      env: { account: customer.accountId, region },
+      description: `PanOps customer account for ${customer.displayName} (${customer.id})`,
+      blueprint,
+      customer,
+    });
+    Tags.of(stack).add('panops:customer-id', customer.id);
+    customers.set(customer.slug, stack);
+  }
+  return { organization: org, sharedCompute: compute, customers };
+};

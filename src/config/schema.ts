@@ -1,0 +1,140 @@
+import { Schema } from 'effect';
+
+/**
+ * The blueprint file formats: `blueprint/organization.yaml` and one
+ * `blueprint/customers/<slug>.yaml` per customer. Each field carries its rule;
+ * rules that span files (duplicates, overlapping CIDRs, limits) live in
+ * `validate.ts`.
+ */
+
+const AccountId = Schema.String.check(
+  Schema.isPattern(/^\d{12}$/, { message: 'must be a 12-digit AWS account id (quote it in YAML)' }),
+);
+
+const Email = Schema.String.check(
+  Schema.isPattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an email address' }),
+);
+
+const Region = Schema.String.check(
+  Schema.isPattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as us-east-1' }),
+);
+
+/** An IPv4 CIDR block usable by a VPC: a network address with a /16 to /28 prefix. */
+const CIDR_SHAPE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+export const VpcCidr = Schema.String.check(
+  Schema.isPattern(CIDR_SHAPE, {
+    message: 'must be an IPv4 CIDR block such as 10.20.0.0/20',
+  }),
+  Schema.makeFilter((cidr: string) => {
+    if (!CIDR_SHAPE.test(cidr)) return true; // the pattern check above reports it
+    const [ip, prefixText] = cidr.split('/');
+    const octets = (ip ?? '').split('.').map(Number);
+    const prefix = Number(prefixText);
+    if (octets.some((o) => o > 255)) return 'must have octets between 0 and 255';
+    if (prefix < 16 || prefix > 28) return 'must have a prefix between /16 and /28 (the VPC limits)';
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const hostBits = 32 - prefix;
+    if (address % 2 ** hostBits !== 0) return `must be a network address (host bits set in ${cidr})`;
+    return true;
+  }),
+);
+
+const Slug = Schema.String.check(
+  Schema.isPattern(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
+    message: 'must be 3–40 characters of lowercase letters, digits and hyphens, starting with a letter',
+  }),
+);
+
+export const WhisperModel = Schema.Literals(['large-v3', 'medium']);
+export type WhisperModel = typeof WhisperModel.Type;
+
+export const Tier = Schema.Literals(['pooled', 'dedicated']);
+export type Tier = typeof Tier.Type;
+
+export const Platform = Schema.Literals(['gmail', 'm365', 'slack', 'teams', 'zoom', 'twilio']);
+export type Platform = typeof Platform.Type;
+
+const ConnectorId = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9][a-z0-9-]{0,47}$/, {
+    message: 'must be 1–48 characters of lowercase letters, digits and hyphens',
+  }),
+);
+
+export const ConnectorConfig = Schema.Struct({
+  /** Stable id, unique within the customer; also seeds the schedule jitter. */
+  id: ConnectorId,
+  platform: Platform,
+  /** Overrides the organization's polling interval for this connector. */
+  intervalHours: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 1, maximum: 24 }))),
+});
+export type ConnectorConfig = typeof ConnectorConfig.Type;
+
+const AcuRange = Schema.Struct({
+  min: Schema.Number.check(Schema.isMultipleOf(0.5, { message: 'must be a multiple of 0.5 ACU' })),
+  max: Schema.Number.check(Schema.isMultipleOf(0.5, { message: 'must be a multiple of 0.5 ACU' })),
+});
+
+export const ObjectLockMode = Schema.Literals(['GOVERNANCE', 'COMPLIANCE']);
+
+export const CustomerFile = Schema.Struct({
+  /** Stable customer id: the value of `customer_id` in every row of the customer's data. */
+  id: Schema.String.check(Schema.isUUID(undefined, { message: 'must be a UUID' })),
+  slug: Slug,
+  displayName: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100)),
+  /** `dedicated`: own AWS account and database; `pooled`: shares the pooled cluster under RLS. */
+  tier: Tier,
+  accountId: Schema.optional(AccountId),
+  /** Email to create the account with when it does not exist yet. */
+  accountEmail: Schema.optional(Email),
+  vpcCidr: Schema.optional(VpcCidr),
+  database: Schema.optional(AcuRange),
+  retentionDays: Schema.Int.check(
+    Schema.isBetween({ minimum: 1, maximum: 36_500 }, { message: 'must be between 1 and 36500 days' }),
+  ),
+  whisperModel: WhisperModel,
+  objectLock: Schema.optional(Schema.Struct({ mode: ObjectLockMode })),
+  environment: Schema.optional(Schema.Literals(['prod', 'staging', 'dev'])),
+  dataClassification: Schema.optional(Schema.Literals(['confidential', 'restricted'])),
+  connectors: Schema.optional(Schema.Array(ConnectorConfig)),
+});
+export type CustomerFile = typeof CustomerFile.Type;
+
+export const OrganizationFile = Schema.Struct({
+  organization: Schema.Struct({
+    name: Schema.String.check(Schema.isMinLength(1)),
+    managementAccountId: AccountId,
+    homeRegion: Region,
+    governedRegions: Schema.Array(Region).check(Schema.isMinLength(1)),
+    /** Control Tower's shared accounts. */
+    logArchiveAccountId: AccountId,
+    auditAccountId: AccountId,
+    organizationalUnits: Schema.Struct({
+      security: Schema.String,
+      infrastructure: Schema.String,
+      customers: Schema.String,
+    }),
+  }),
+  sharedCompute: Schema.Struct({
+    accountId: AccountId,
+    vpcCidr: VpcCidr,
+    schedule: Schema.Struct({
+      intervalHours: Schema.Number.check(Schema.isBetween({ minimum: 1, maximum: 24 })),
+      jitterWindowMinutes: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 1440 })),
+    }),
+    gpu: Schema.Struct({
+      whisperInstanceTypes: Schema.Array(Schema.Literals(['g4dn.xlarge', 'g5.xlarge'])).check(Schema.isMinLength(1)),
+      vllmInstanceType: Schema.String.check(
+        Schema.isPattern(/^g5\.\w+$/, { message: 'must be a g5 instance type (the seed: vLLM on g5)' }),
+      ),
+    }),
+  }),
+  pooledData: Schema.optional(
+    Schema.Struct({
+      /** Account that hosts the pooled cluster; defaults to the shared compute account. */
+      accountId: Schema.optional(AccountId),
+      vpcCidr: VpcCidr,
+      database: AcuRange,
+    }),
+  ),
+});
+export type OrganizationFile = typeof OrganizationFile.Type;

@@ -1,0 +1,328 @@
+import { parseCidr } from 'cidr-tools';
+import { Cause, Exit, Schema, SchemaIssue } from 'effect';
+import type { BlueprintProblem } from './errors.js';
+import { BlueprintInvalid } from './errors.js';
+import { AWS_LIMITS } from './limits.js';
+import type { Blueprint, Customer } from './model.js';
+import { CustomerFile, OrganizationFile } from './schema.js';
+
+/** A blueprint file's parsed content, before validation. */
+export interface RawFile {
+  readonly file: string;
+  readonly data: unknown;
+}
+
+export interface RawBlueprint {
+  readonly organization: RawFile;
+  readonly customers: readonly RawFile[];
+}
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1();
+
+const valueAt = (data: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
+    data,
+  );
+
+/** Decodes one file against its schema; every issue becomes a problem naming file, field, value and rule. */
+const decodeFile = <S extends Schema.Codec<unknown, unknown>>(
+  schema: S,
+  raw: RawFile,
+  problems: BlueprintProblem[],
+): S['Type'] | undefined => {
+  const exit = Schema.decodeUnknownExit(schema as never)(raw.data, { errors: 'all', onExcessProperty: 'error' });
+  if (Exit.isSuccess(exit)) return exit.value as S['Type'];
+  const error = Cause.squash(exit.cause);
+  if (!Schema.isSchemaError(error)) throw error;
+  for (const issue of formatIssues(error.issue).issues) {
+    const path = (issue.path ?? []).map((segment) =>
+      typeof segment === 'object' && segment !== null && 'key' in segment ? segment.key : segment,
+    ) as PropertyKey[];
+    const value = valueAt(raw.data, path);
+    // YAML reads an unquoted account id as a number: say how to fix it.
+    const rule =
+      typeof value === 'number' && issue.message.startsWith('Expected string')
+        ? `Expected a string, got the number ${value} (quote it in YAML)`
+        : issue.message;
+    problems.push({ file: raw.file, field: path.length > 0 ? path.map(String).join('.') : '(file)', value, rule });
+  }
+  return undefined;
+};
+
+interface NamedCidr {
+  readonly file: string;
+  readonly field: string;
+  readonly cidr: string;
+}
+
+/** Sweep over CIDRs sorted by start address: O(n log n), so 1,000 customers stay cheap. */
+const overlappingCidrs = (cidrs: readonly NamedCidr[]): Array<[NamedCidr, NamedCidr]> => {
+  const ranges = cidrs
+    .map((c) => ({ c, ...parseCidr(c.cidr) }))
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const pairs: Array<[NamedCidr, NamedCidr]> = [];
+  let widest = ranges[0];
+  for (const range of ranges.slice(1)) {
+    if (widest && range.start <= widest.end) pairs.push([widest.c, range.c]);
+    if (!widest || range.end > widest.end) widest = range;
+  }
+  return pairs;
+};
+
+const checkOrganization = (org: OrganizationFile, file: string, problems: BlueprintProblem[]): void => {
+  const { organization, sharedCompute, pooledData } = org;
+  if (!organization.governedRegions.includes(organization.homeRegion)) {
+    problems.push({
+      file,
+      field: 'organization.governedRegions',
+      value: organization.governedRegions,
+      rule: `must include the home region ${organization.homeRegion}`,
+    });
+  }
+  if (pooledData) {
+    const { min, max } = pooledData.database;
+    const limits = AWS_LIMITS.pooledAcu;
+    if (min < limits.min || min > limits.max)
+      problems.push({
+        file,
+        field: 'pooledData.database.min',
+        value: min,
+        rule: `ACU must be within ${limits.min}–${limits.max} for the pooled cluster`,
+      });
+    if (max < limits.min || max > limits.max)
+      problems.push({
+        file,
+        field: 'pooledData.database.max',
+        value: max,
+        rule: `ACU must be within ${limits.min}–${limits.max} for the pooled cluster`,
+      });
+    if (min > max)
+      problems.push({ file, field: 'pooledData.database', value: { min, max }, rule: 'ACU min must not exceed max' });
+  }
+  const platformAccounts: Array<[string, string]> = [
+    ['organization.managementAccountId', organization.managementAccountId],
+    ['organization.logArchiveAccountId', organization.logArchiveAccountId],
+    ['organization.auditAccountId', organization.auditAccountId],
+    ['sharedCompute.accountId', sharedCompute.accountId],
+  ];
+  const seen = new Map<string, string>();
+  for (const [field, id] of platformAccounts) {
+    const first = seen.get(id);
+    if (first) problems.push({ file, field, value: id, rule: `duplicate account id: already used by ${first}` });
+    else seen.set(id, field);
+  }
+};
+
+/**
+ * The fields of a customer file that are individually well-formed, so that a
+ * file with one bad field still takes part in the rules that span files.
+ */
+const lenientCustomer = (data: unknown): Partial<CustomerFile> => {
+  if (data === null || typeof data !== 'object') return {};
+  const view: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(CustomerFile.fields)) {
+    const value = (data as Record<string, unknown>)[key];
+    if (value !== undefined && Schema.is(field as never)(value)) view[key] = value;
+  }
+  return view as Partial<CustomerFile>;
+};
+
+const checkCustomer = (
+  c: Partial<CustomerFile>,
+  file: string,
+  problems: BlueprintProblem[],
+  written: ReadonlySet<string>,
+): void => {
+  const expectedName = `${c.slug}.yaml`;
+  if (c.slug !== undefined && !file.endsWith(`/${expectedName}`) && file !== expectedName) {
+    problems.push({ file, field: 'slug', value: c.slug, rule: `must match the file name (expected ${expectedName})` });
+  }
+  if (c.tier === 'dedicated') {
+    if (!written.has('accountId') && !written.has('accountEmail'))
+      problems.push({
+        file,
+        field: 'accountId',
+        rule: 'a dedicated customer needs accountId, or accountEmail to create the account',
+      });
+    if (!written.has('vpcCidr'))
+      problems.push({ file, field: 'vpcCidr', rule: 'a dedicated customer needs its own VPC CIDR' });
+    if (!written.has('database'))
+      problems.push({ file, field: 'database', rule: 'a dedicated customer needs its database ACU range (min, max)' });
+    if (c.database) {
+      const limits = AWS_LIMITS.dedicatedAcu;
+      for (const bound of ['min', 'max'] as const) {
+        const value = c.database[bound];
+        if (value < limits.min || value > limits.max)
+          problems.push({
+            file,
+            field: `database.${bound}`,
+            value,
+            rule: `ACU must be within ${limits.min}–${limits.max} per customer account`,
+          });
+      }
+      if (c.database.min > c.database.max)
+        problems.push({ file, field: 'database', value: c.database, rule: 'ACU min must not exceed max' });
+    }
+  } else if (c.tier === 'pooled') {
+    if (c.vpcCidr)
+      problems.push({
+        file,
+        field: 'vpcCidr',
+        value: c.vpcCidr,
+        rule: 'a pooled customer has no VPC of its own (it uses the pooled cluster); remove the field',
+      });
+    if (c.database)
+      problems.push({
+        file,
+        field: 'database',
+        value: c.database,
+        rule: 'a pooled customer shares the pooled cluster ACU range (pooledData.database); remove the field',
+      });
+  }
+  const connectorIds = new Set<string>();
+  for (const [index, connector] of (c.connectors ?? []).entries()) {
+    if (connectorIds.has(connector.id))
+      problems.push({
+        file,
+        field: `connectors.${index}.id`,
+        value: connector.id,
+        rule: 'duplicate connector id within the customer',
+      });
+    connectorIds.add(connector.id);
+  }
+};
+
+/** Reports the second and later holders of a value that must be unique across files. */
+const checkUnique = (
+  entries: ReadonlyArray<{ file: string; field: string; value: string | undefined }>,
+  what: string,
+  problems: BlueprintProblem[],
+): void => {
+  const firstHolder = new Map<string, { file: string; field: string }>();
+  for (const entry of entries) {
+    if (entry.value === undefined) continue;
+    const first = firstHolder.get(entry.value);
+    if (first)
+      problems.push({
+        file: entry.file,
+        field: entry.field,
+        value: entry.value,
+        rule: `duplicate ${what}: already used in ${first.file} (${first.field})`,
+      });
+    else firstHolder.set(entry.value, entry);
+  }
+};
+
+/**
+ * Validates a whole blueprint: each file against its schema, then the rules
+ * that span files. Throws `BlueprintInvalid` with every problem found.
+ */
+export const validateBlueprint = (raw: RawBlueprint, rootDir = '.'): Blueprint => {
+  const problems: BlueprintProblem[] = [];
+  const org = decodeFile(OrganizationFile, raw.organization, problems);
+  if (org) checkOrganization(org, raw.organization.file, problems);
+
+  const customers: Customer[] = [];
+  // Every customer file takes part in the cross-file rules, even one with a bad field.
+  const views: Array<Partial<CustomerFile> & { file: string }> = [];
+  for (const rawCustomer of raw.customers) {
+    const customer = decodeFile(CustomerFile, rawCustomer, problems);
+    const view = { ...(customer ?? lenientCustomer(rawCustomer.data)), file: rawCustomer.file };
+    const written = new Set(
+      rawCustomer.data !== null && typeof rawCustomer.data === 'object' ? Object.keys(rawCustomer.data) : [],
+    );
+    checkCustomer(view, rawCustomer.file, problems, written);
+    views.push(view);
+    if (customer) customers.push(view as Customer);
+  }
+
+  checkUnique(
+    views.map((c) => ({ file: c.file, field: 'id', value: c.id?.toLowerCase() })),
+    'customer id',
+    problems,
+  );
+  checkUnique(
+    views.map((c) => ({ file: c.file, field: 'slug', value: c.slug })),
+    'customer slug',
+    problems,
+  );
+  const platformAccounts = org
+    ? [
+        {
+          file: raw.organization.file,
+          field: 'organization.managementAccountId',
+          value: org.organization.managementAccountId,
+        },
+        {
+          file: raw.organization.file,
+          field: 'organization.logArchiveAccountId',
+          value: org.organization.logArchiveAccountId,
+        },
+        { file: raw.organization.file, field: 'organization.auditAccountId', value: org.organization.auditAccountId },
+        { file: raw.organization.file, field: 'sharedCompute.accountId', value: org.sharedCompute.accountId },
+        ...(org.pooledData?.accountId && org.pooledData.accountId !== org.sharedCompute.accountId
+          ? [{ file: raw.organization.file, field: 'pooledData.accountId', value: org.pooledData.accountId }]
+          : []),
+      ]
+    : [];
+  // Platform accounts among themselves are checked in checkOrganization; here, customers against everything.
+  const accountProblems: BlueprintProblem[] = [];
+  checkUnique(
+    [...platformAccounts, ...views.map((c) => ({ file: c.file, field: 'accountId', value: c.accountId }))],
+    'account id',
+    accountProblems,
+  );
+  problems.push(...accountProblems.filter((p) => p.file !== raw.organization.file));
+  checkUnique(
+    views.map((c) => ({ file: c.file, field: 'accountEmail', value: c.accountEmail?.toLowerCase() })),
+    'account email',
+    problems,
+  );
+
+  const cidrs: NamedCidr[] = [
+    ...(org ? [{ file: raw.organization.file, field: 'sharedCompute.vpcCidr', cidr: org.sharedCompute.vpcCidr }] : []),
+    ...(org?.pooledData
+      ? [{ file: raw.organization.file, field: 'pooledData.vpcCidr', cidr: org.pooledData.vpcCidr }]
+      : []),
+    ...views.flatMap((c) => (c.vpcCidr ? [{ file: c.file, field: 'vpcCidr', cidr: c.vpcCidr }] : [])),
+  ];
+  for (const [a, b] of overlappingCidrs(cidrs)) {
+    problems.push({
+      file: b.file,
+      field: b.field,
+      value: b.cidr,
+      rule: `CIDR overlaps ${a.cidr} of ${a.file} (${a.field}); peered VPCs need disjoint ranges`,
+    });
+  }
+
+  const dedicated = views.filter((c) => c.tier === 'dedicated');
+  const peerings = dedicated.length + (org?.pooledData ? 1 : 0);
+  if (peerings > AWS_LIMITS.vpcPeeringConnectionsPerVpc) {
+    problems.push({
+      file: raw.organization.file,
+      field: 'sharedCompute.vpcCidr',
+      value: peerings,
+      rule: `${peerings} VPC peering connections would exceed the limit of ${AWS_LIMITS.vpcPeeringConnectionsPerVpc} active peering connections per VPC`,
+    });
+  }
+  if (org && !org.pooledData && views.some((c) => c.tier === 'pooled')) {
+    const firstPooled = views.find((c) => c.tier === 'pooled');
+    problems.push({
+      file: firstPooled?.file ?? raw.organization.file,
+      field: 'tier',
+      value: 'pooled',
+      rule: `pooled customers need a pooledData section in ${raw.organization.file}`,
+    });
+  }
+
+  if (problems.length > 0 || !org) throw new BlueprintInvalid({ problems });
+  return {
+    rootDir,
+    organization: org.organization,
+    sharedCompute: org.sharedCompute,
+    pooledData: org.pooledData,
+    customers: [...customers].sort((a, b) => a.slug.localeCompare(b.slug)),
+  };
+};

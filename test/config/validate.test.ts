@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import type { BlueprintProblem, RawFile } from '../../src/config/index.js';
+import { AWS_LIMITS, BlueprintInvalid, validateBlueprint } from '../../src/config/index.js';
+import { dedicatedCustomer, organization, pooledCustomer } from './fixtures.js';
+
+const ORG_FILE = 'blueprint/organization.yaml';
+const customerFile = (data: { slug: string }, name = `${data.slug}.yaml`): RawFile => ({
+  file: `blueprint/customers/${name}`,
+  data,
+});
+
+/** Validates and returns the problems (empty when the blueprint is valid). */
+const problemsOf = (org: unknown, customers: RawFile[]): BlueprintProblem[] => {
+  try {
+    validateBlueprint({ organization: { file: ORG_FILE, data: org }, customers });
+    return [];
+  } catch (error) {
+    if (error instanceof BlueprintInvalid) return [...error.problems];
+    throw error;
+  }
+};
+
+const only = (problems: BlueprintProblem[]): BlueprintProblem => {
+  expect(problems).toHaveLength(1);
+  return problems[0] as BlueprintProblem;
+};
+
+describe('blueprint validation', () => {
+  it('accepts a valid organization with dedicated and pooled customers', () => {
+    const c1 = dedicatedCustomer(1);
+    const bp = validateBlueprint({
+      organization: { file: ORG_FILE, data: organization() },
+      customers: [customerFile(c1), customerFile(pooledCustomer(1))],
+    });
+    expect(bp.customers.map((c) => c.slug)).toEqual(['customer-1', 'pooled-1']);
+    expect(bp.customers[0]?.file).toBe('blueprint/customers/customer-1.yaml');
+  });
+
+  it('refuses a duplicate customer id, naming the file that first used it', () => {
+    const a = dedicatedCustomer(1);
+    const b = { ...dedicatedCustomer(2), id: a.id };
+    expect(only(problemsOf(organization(), [customerFile(a), customerFile(b)]))).toEqual({
+      file: 'blueprint/customers/customer-2.yaml',
+      field: 'id',
+      value: a.id,
+      rule: 'duplicate customer id: already used in blueprint/customers/customer-1.yaml (id)',
+    });
+  });
+
+  it('refuses a duplicate slug', () => {
+    const a = dedicatedCustomer(1);
+    const b = { ...dedicatedCustomer(2), slug: a.slug };
+    const problems = problemsOf(organization(), [customerFile(a), customerFile(b, 'other.yaml')]);
+    expect(problems).toContainEqual({
+      file: 'blueprint/customers/other.yaml',
+      field: 'slug',
+      value: 'customer-1',
+      rule: 'duplicate customer slug: already used in blueprint/customers/customer-1.yaml (slug)',
+    });
+  });
+
+  it('refuses a slug that does not match its file name', () => {
+    const a = dedicatedCustomer(1);
+    expect(only(problemsOf(organization(), [customerFile(a, 'acme.yaml')]))).toEqual({
+      file: 'blueprint/customers/acme.yaml',
+      field: 'slug',
+      value: 'customer-1',
+      rule: 'must match the file name (expected customer-1.yaml)',
+    });
+  });
+
+  it('refuses a duplicate account id between customers', () => {
+    const a = dedicatedCustomer(1);
+    const b = { ...dedicatedCustomer(2), accountId: a.accountId };
+    expect(only(problemsOf(organization(), [customerFile(a), customerFile(b)]))).toMatchObject({
+      file: 'blueprint/customers/customer-2.yaml',
+      field: 'accountId',
+      value: a.accountId,
+      rule: 'duplicate account id: already used in blueprint/customers/customer-1.yaml (accountId)',
+    });
+  });
+
+  it('refuses a customer account id that is a platform account', () => {
+    const a = { ...dedicatedCustomer(1), accountId: '100000000010' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      field: 'accountId',
+      rule: `duplicate account id: already used in ${ORG_FILE} (sharedCompute.accountId)`,
+    });
+  });
+
+  it('refuses platform accounts that share an id', () => {
+    const org = organization();
+    org.organization.auditAccountId = org.organization.logArchiveAccountId;
+    expect(only(problemsOf(org, []))).toEqual({
+      file: ORG_FILE,
+      field: 'organization.auditAccountId',
+      value: '100000000002',
+      rule: 'duplicate account id: already used by organization.logArchiveAccountId',
+    });
+  });
+
+  it('refuses overlapping customer CIDRs', () => {
+    const a = dedicatedCustomer(1);
+    const b = { ...dedicatedCustomer(2), vpcCidr: '10.16.16.0/24' };
+    expect(only(problemsOf(organization(), [customerFile(a), customerFile(b)]))).toEqual({
+      file: 'blueprint/customers/customer-2.yaml',
+      field: 'vpcCidr',
+      value: '10.16.16.0/24',
+      rule: 'CIDR overlaps 10.16.16.0/20 of blueprint/customers/customer-1.yaml (vpcCidr); peered VPCs need disjoint ranges',
+    });
+  });
+
+  it('refuses a customer CIDR that overlaps the shared compute VPC', () => {
+    const a = { ...dedicatedCustomer(1), vpcCidr: '10.0.128.0/20' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'vpcCidr',
+      rule: `CIDR overlaps 10.0.0.0/16 of ${ORG_FILE} (sharedCompute.vpcCidr); peered VPCs need disjoint ranges`,
+    });
+  });
+
+  it.each([
+    ['10.16.0.0', 'must be an IPv4 CIDR block such as 10.20.0.0/20'],
+    ['10.16.0.300/20', 'must have octets between 0 and 255'],
+    ['10.16.0.0/8', 'must have a prefix between /16 and /28 (the VPC limits)'],
+    ['10.16.0.1/20', 'must be a network address (host bits set in 10.16.0.1/20)'],
+  ])('refuses the invalid CIDR %s', (vpcCidr, rule) => {
+    const a = { ...dedicatedCustomer(1), vpcCidr };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'vpcCidr',
+      value: vpcCidr,
+      rule,
+    });
+  });
+
+  it.each([
+    [{ min: 0.5, max: 16 }, 'database.max', 16],
+    [{ min: 0, max: 4 }, 'database.min', 0],
+  ])('refuses ACU %j outside 0.5–8 per customer account', (database, field, value) => {
+    const a = { ...dedicatedCustomer(1), database };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field,
+      value,
+      rule: 'ACU must be within 0.5–8 per customer account',
+    });
+  });
+
+  it('refuses ACU min greater than max', () => {
+    const a = { ...dedicatedCustomer(1), database: { min: 4, max: 2 } };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'database',
+      value: { min: 4, max: 2 },
+      rule: 'ACU min must not exceed max',
+    });
+  });
+
+  it('refuses an ACU that is not a multiple of 0.5', () => {
+    const a = { ...dedicatedCustomer(1), database: { min: 0.5, max: 2.2 } };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      field: 'database.max',
+      value: 2.2,
+      rule: 'must be a multiple of 0.5 ACU',
+    });
+  });
+
+  it('refuses an unknown Whisper model', () => {
+    const a = { ...dedicatedCustomer(1), whisperModel: 'tiny' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'whisperModel',
+      value: 'tiny',
+      rule: 'Expected "large-v3" | "medium"',
+    });
+  });
+
+  it('refuses more dedicated customers than one VPC can peer with, naming the limit', () => {
+    const org = { ...organization(), pooledData: undefined };
+    const customers = Array.from({ length: AWS_LIMITS.vpcPeeringConnectionsPerVpc + 1 }, (_, i) =>
+      customerFile(dedicatedCustomer(i + 1)),
+    );
+    expect(only(problemsOf(org, customers))).toEqual({
+      file: ORG_FILE,
+      field: 'sharedCompute.vpcCidr',
+      value: 126,
+      rule: '126 VPC peering connections would exceed the limit of 125 active peering connections per VPC',
+    });
+  });
+
+  it('accepts exactly as many peerings as the limit allows', () => {
+    const org = { ...organization(), pooledData: undefined };
+    const customers = Array.from({ length: AWS_LIMITS.vpcPeeringConnectionsPerVpc }, (_, i) =>
+      customerFile(dedicatedCustomer(i + 1)),
+    );
+    expect(problemsOf(org, customers)).toEqual([]);
+  });
+
+  it.each([
+    ['12345', 'must be a 12-digit AWS account id (quote it in YAML)'],
+    ['12345678901a', 'must be a 12-digit AWS account id (quote it in YAML)'],
+  ])('refuses the malformed account id %s', (accountId, rule) => {
+    const a = { ...dedicatedCustomer(1), accountId };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'accountId',
+      value: accountId,
+      rule,
+    });
+  });
+
+  it('refuses a malformed account email', () => {
+    const { accountId: _, ...rest } = dedicatedCustomer(1);
+    const a = { ...rest, accountEmail: 'not-an-email' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'accountEmail',
+      value: 'not-an-email',
+      rule: 'must be an email address',
+    });
+  });
+
+  it('refuses a customer id that is not a UUID', () => {
+    const a = { ...dedicatedCustomer(1), id: 'acme' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({ field: 'id', rule: 'must be a UUID' });
+  });
+
+  it('refuses a dedicated customer without account, CIDR or database', () => {
+    const { accountId: _a, vpcCidr: _v, database: _d, ...rest } = dedicatedCustomer(1);
+    const problems = problemsOf(organization(), [customerFile(rest)]);
+    expect(problems.map((p) => [p.field, p.rule])).toEqual([
+      ['accountId', 'a dedicated customer needs accountId, or accountEmail to create the account'],
+      ['vpcCidr', 'a dedicated customer needs its own VPC CIDR'],
+      ['database', 'a dedicated customer needs its database ACU range (min, max)'],
+    ]);
+  });
+
+  it('refuses a pooled customer that names its own VPC CIDR', () => {
+    const a = { ...pooledCustomer(1), vpcCidr: '10.40.0.0/20' };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      field: 'vpcCidr',
+      rule: 'a pooled customer has no VPC of its own (it uses the pooled cluster); remove the field',
+    });
+  });
+
+  it('refuses pooled customers when the organization has no pooled cluster', () => {
+    const org = { ...organization(), pooledData: undefined };
+    expect(only(problemsOf(org, [customerFile(pooledCustomer(1))]))).toEqual({
+      file: 'blueprint/customers/pooled-1.yaml',
+      field: 'tier',
+      value: 'pooled',
+      rule: `pooled customers need a pooledData section in ${ORG_FILE}`,
+    });
+  });
+
+  it('refuses a pooled cluster ACU range outside 0.5–16', () => {
+    const org = organization();
+    org.pooledData.database.max = 32;
+    expect(only(problemsOf(org, []))).toEqual({
+      file: ORG_FILE,
+      field: 'pooledData.database.max',
+      value: 32,
+      rule: 'ACU must be within 0.5–16 for the pooled cluster',
+    });
+  });
+
+  it('refuses a duplicate connector id within a customer', () => {
+    const a = {
+      ...dedicatedCustomer(1),
+      connectors: [
+        { id: 'gmail', platform: 'gmail' },
+        { id: 'gmail', platform: 'slack' },
+      ],
+    };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
+      file: 'blueprint/customers/customer-1.yaml',
+      field: 'connectors.1.id',
+      value: 'gmail',
+      rule: 'duplicate connector id within the customer',
+    });
+  });
+
+  it('refuses unknown fields, so a typo is never silently ignored', () => {
+    const a = { ...dedicatedCustomer(1), retentionDay: 30 };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      field: 'retentionDay',
+      rule: 'Expected no excess property',
+    });
+  });
+
+  it('refuses a home region outside the governed regions', () => {
+    const org = organization();
+    org.organization.governedRegions = ['eu-west-1'];
+    expect(only(problemsOf(org, []))).toMatchObject({
+      field: 'organization.governedRegions',
+      rule: 'must include the home region us-east-1',
+    });
+  });
+
+  it('reports every problem of every file at once', () => {
+    const org = organization();
+    org.sharedCompute.accountId = 'abc';
+    const a = { ...dedicatedCustomer(1), whisperModel: 'tiny', database: { min: 4, max: 2 } };
+    const b = { ...dedicatedCustomer(2), id: a.id, vpcCidr: a.vpcCidr };
+    const problems = problemsOf(org, [customerFile(a), customerFile(b)]);
+    expect(problems.map((p) => `${p.file}#${p.field}`).sort()).toEqual(
+      [
+        `${ORG_FILE}#sharedCompute.accountId`,
+        'blueprint/customers/customer-1.yaml#whisperModel',
+        'blueprint/customers/customer-1.yaml#database',
+        'blueprint/customers/customer-2.yaml#id',
+        'blueprint/customers/customer-2.yaml#vpcCidr',
+      ].sort(),
+    );
+  });
+
+  it('formats the error message with file, field, value and rule on one line each', () => {
+    const a = { ...dedicatedCustomer(1), whisperModel: 'tiny' };
+    const error = (() => {
+      try {
+        validateBlueprint({ organization: { file: ORG_FILE, data: organization() }, customers: [customerFile(a)] });
+      } catch (e) {
+        return e as BlueprintInvalid;
+      }
+      throw new Error('expected the blueprint to be refused');
+    })();
+    expect(error.message).toBe(
+      'The blueprint is invalid (1 problem):\n  - blueprint/customers/customer-1.yaml: whisperModel = "tiny": Expected "large-v3" | "medium"',
+    );
+  });
+});
