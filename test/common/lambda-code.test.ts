@@ -18,15 +18,16 @@ describe('bundled Lambda code', () => {
   it('gives every stack that uses one handler the same asset', () => {
     const entry = writeHandler('export const handler = async () => ({ answer: 42 as number });\n');
     const app = new App();
-    const hashes = ['One', 'Two'].map((id) => {
+    const stacks = ['One', 'Two'].map((id) => {
       const stack = new Stack(app, id);
       new LambdaFunction(stack, 'Fn', {
         runtime: Runtime.NODEJS_22_X,
         handler: BUNDLED_HANDLER,
         code: bundledLambdaCode(entry),
       });
-      return Template.fromStack(stack).findResources('AWS::Lambda::Function');
+      return stack;
     });
+    const hashes = stacks.map((stack) => Template.fromStack(stack).findResources('AWS::Lambda::Function'));
     const keyOf = (resources: Record<string, { Properties: { Code: { S3Key: string } } }>) =>
       Object.values(resources)[0]?.Properties.Code.S3Key;
     expect(keyOf(hashes[0] as never)).toBeDefined();
