@@ -138,7 +138,14 @@ project.package.addField('allowScripts', {
 });
 
 // Outputs that are products of a run, never sources.
-project.gitignore.exclude('/.bundles/', '/compliance-report/', '/test-results/', '/bench/out/', '/.local/', '*.tsbuildinfo');
+project.gitignore.exclude(
+  '/.bundles/',
+  '/compliance-report/',
+  '/test-results/',
+  '/bench/out/',
+  '/.local/',
+  '*.tsbuildinfo',
+);
 
 // Type-check: the CDK app has no compile step, so tsc --noEmit is the compiler here.
 const typecheck = project.addTask('typecheck', {
