@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { RawBlueprint } from '../src/config/index.js';
+
+export interface GenerateOptions {
+  /** Every k-th customer is pooled (0: all dedicated). @default 0 */
+  readonly pooledEvery?: number;
+}
+
+const uuidFor = (i: number): string => `7e570000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** A /22 per customer from 10.16.0.0/12: room for 1,024 customers, disjoint from shared compute and the pool. */
+const cidrFor = (i: number): string => `10.${16 + Math.floor(i / 64)}.${(i % 64) * 4}.0/22`;
+
+const PLATFORMS = ['gmail', 'm365', 'slack', 'teams', 'zoom', 'twilio'] as const;
+
+/**
+ * A valid blueprint of `n` customers, deterministic in `n`: the input of the
+ * synth-at-scale benchmark and of scale tests.
+ */
+export const generateBlueprint = (n: number, options: GenerateOptions = {}): RawBlueprint => {
+  if (n > 1024)
+    throw new Error(`generateBlueprint supports at most 1,024 customers (one /22 each in 10.16.0.0/12), got ${n}`);
+  const organization = {
+    organization: {
+      name: `Scale ${n}`,
+      managementAccountId: '100000000001',
+      homeRegion: 'us-east-1',
+      governedRegions: ['us-east-1', 'us-west-2'],
+      logArchiveAccountId: '100000000002',
+      auditAccountId: '100000000003',
+      organizationalUnits: { security: 'Security', infrastructure: 'Infrastructure', customers: 'Customers' },
+    },
+    sharedCompute: {
+      accountId: '100000000010',
+      vpcCidr: '10.0.0.0/16',
+      schedule: { intervalHours: 6, jitterWindowMinutes: 60 },
+      gpu: { whisperInstanceTypes: ['g4dn.xlarge', 'g5.xlarge'], vllmInstanceType: 'g5.xlarge' },
+    },
+    pooledData: { vpcCidr: '10.1.0.0/16', database: { min: 0.5, max: 16 } },
+  };
+  const pooledEvery = options.pooledEvery ?? 0;
+  const customers = Array.from({ length: n }, (_, i) => {
+    const slug = `customer-${String(i).padStart(4, '0')}`;
+    const pooled = pooledEvery > 0 && i % pooledEvery === pooledEvery - 1;
+    const connectors = [0, 1].map((k) => {
+      const platform = PLATFORMS[(i + k) % PLATFORMS.length] as string;
+      return { id: `${platform}-${k}`, platform };
+    });
+    const common = {
+      id: uuidFor(i),
+      slug,
+      displayName: `Customer ${i}`,
+      retentionDays: 2555,
+      whisperModel: i % 3 === 0 ? 'medium' : 'large-v3',
+      connectors,
+    };
+    const data = pooled
+      ? { ...common, tier: 'pooled' }
+      : {
+          ...common,
+          tier: 'dedicated',
+          accountId: String(300000000000 + i),
+          vpcCidr: cidrFor(i),
+          database: { min: 0.5, max: 8 },
+          ...(i % 2 === 0 ? { objectLock: { mode: 'COMPLIANCE' } } : {}),
+        };
+    return { file: `customers/${slug}.yaml`, data };
+  });
+  return { organization: { file: 'organization.yaml', data: organization }, customers };
+};
+
+/** Writes a generated blueprint as a blueprint folder (organization.yaml + customers/*.yaml). */
+export const writeBlueprintDir = (dir: string, raw: RawBlueprint): string => {
+  mkdirSync(join(dir, 'customers'), { recursive: true });
+  writeFileSync(join(dir, 'organization.yaml'), stringify(raw.organization.data));
+  for (const c of raw.customers) writeFileSync(join(dir, c.file), stringify(c.data));
+  return dir;
+};
