@@ -1,0 +1,74 @@
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+} from '@aws-sdk/client-secrets-manager';
+import { Context, Effect, Layer } from 'effect';
+import { AuthExpired, Transient } from './errors.js';
+
+/** Which connector asks for a token. */
+export interface CredentialRequest {
+  readonly customerId: string;
+  readonly connectorId: string;
+  readonly platform: string;
+}
+
+/**
+ * OAuth access tokens of connectors. A missing or unusable token is
+ * `AuthExpired` (the connector is marked for re-authorization); refresh is
+ * done by the token keeper that writes the secret, not by the workers.
+ */
+export class ConnectorCredentials extends Context.Service<
+  ConnectorCredentials,
+  { readonly accessToken: (request: CredentialRequest) => Effect.Effect<string, AuthExpired | Transient> }
+>()('panops/pipeline/ConnectorCredentials') {}
+
+/** The secret holding a connector's token: `panops/<customerId>/<connectorId>`, JSON `{ "accessToken": "..." }`. */
+export const credentialSecretName = (r: CredentialRequest): string => `panops/${r.customerId}/${r.connectorId}`;
+
+export const secretsManagerCredentialsLayer = (client: SecretsManagerClientConfig = {}) =>
+  Layer.effect(
+    ConnectorCredentials,
+    Effect.acquireRelease(
+      Effect.sync(() => new SecretsManagerClient(client)),
+      (c) => Effect.sync(() => c.destroy()),
+    ).pipe(
+      Effect.map((sm) =>
+        ConnectorCredentials.of({
+          accessToken: (request) =>
+            Effect.tryPromise({
+              try: (signal) =>
+                sm.send(new GetSecretValueCommand({ SecretId: credentialSecretName(request) }), {
+                  abortSignal: signal,
+                }),
+              catch: (cause) =>
+                (cause as { name?: string }).name === 'ResourceNotFoundException'
+                  ? new AuthExpired({
+                      platform: request.platform,
+                      detail: `no secret ${credentialSecretName(request)}`,
+                    })
+                  : new Transient({ source: 'secrets', detail: String(cause) }),
+            }).pipe(
+              Effect.flatMap((out) => {
+                const token = (() => {
+                  try {
+                    return (JSON.parse(out.SecretString ?? '{}') as { accessToken?: unknown }).accessToken;
+                  } catch {
+                    return undefined;
+                  }
+                })();
+                return typeof token === 'string' && token.length > 0
+                  ? Effect.succeed(token)
+                  : Effect.fail(
+                      new AuthExpired({ platform: request.platform, detail: 'the secret holds no accessToken' }),
+                    );
+              }),
+            ),
+        }),
+      ),
+    ),
+  );
+
+/** Fixed tokens (tests, local runs against local servers). */
+export const staticCredentialsLayer = (token: string) =>
+  Layer.succeed(ConnectorCredentials, { accessToken: () => Effect.succeed(token) });

@@ -1,0 +1,128 @@
+import { Effect, Option } from 'effect';
+import { type CursorKey, CursorStore } from '../cursor/cursor-store.js';
+import type { SkippedItem } from './communication.js';
+import { type Connector, Connectors } from './connector.js';
+import { ConnectorStatus } from './connector-status.js';
+import { BadPayload } from './errors.js';
+import { Ingest } from './ingest.js';
+import type { ConnectorJob } from './job.js';
+import { PipelineSettings, withRetryPolicy } from './policy.js';
+
+/** What one scope's round did. */
+export interface ScopeOutcome {
+  readonly scope: string;
+  readonly pages: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly recordingsQueued: number;
+  readonly skipped: readonly SkippedItem[];
+  /** The stored cursor had expired and the scope was synced again from the beginning. */
+  readonly resynced: boolean;
+  /** False when the page limit stopped the round early; a continuation job picks it up from the cursor. */
+  readonly caughtUp: boolean;
+}
+
+export interface JobOutcome {
+  readonly job: ConnectorJob;
+  readonly scopes: readonly ScopeOutcome[];
+  /** True when some scope is not caught up yet (the queue enqueues a continuation). */
+  readonly more: boolean;
+}
+
+/**
+ * Syncs one scope: fetch a page after the cursor, store every item, then
+ * advance the cursor by compare-and-set — in that order, so the cursor never
+ * passes an item that is not stored, and a second worker on the same round
+ * stops at its first advance (`CursorConflict`) instead of moving it twice.
+ */
+const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connector, job: ConnectorJob, scope: string) {
+  const cursors = yield* CursorStore;
+  const ingest = yield* Ingest;
+  const settings = yield* PipelineSettings;
+  const key: CursorKey = { customerId: job.customerId, connectorId: job.connectorId, scope };
+  const context = { customerId: job.customerId, connectorId: job.connectorId, platform: job.platform };
+
+  const stored = yield* withRetryPolicy(cursors.get(key));
+  let version = Option.match(stored, { onNone: () => 0, onSome: (r) => r.version });
+  // A resync job ignores the cursor but still advances it by compare-and-set.
+  let cursor = job.kind === 'resync' ? Option.none<string>() : Option.map(stored, (r) => r.value);
+  let resynced = job.kind === 'resync';
+  let pages = 0;
+  let totals = { stored: 0, duplicates: 0, recordingsQueued: 0 };
+  const skipped: SkippedItem[] = [];
+
+  while (pages < settings.maxPagesPerScope) {
+    const from = cursor;
+    const page = yield* withRetryPolicy(connector.fetchPage(job, scope, from)).pipe(
+      Effect.catchTag('CursorExpired', (expired) =>
+        Option.isNone(from)
+          ? Effect.fail(
+              new BadPayload({
+                subject: 'response',
+                reason: `cursor expired on a full sync: ${expired.detail}`,
+                location: scope,
+              }),
+            )
+          : Effect.logWarning(`cursor of ${scope} expired (${expired.detail}); resyncing from the beginning`).pipe(
+              Effect.andThen(() => {
+                resynced = true;
+                return withRetryPolicy(connector.fetchPage(job, scope, Option.none()));
+              }),
+            ),
+      ),
+    );
+    const result = yield* withRetryPolicy(ingest.store(context, page.items));
+    totals = {
+      stored: totals.stored + result.stored,
+      duplicates: totals.duplicates + result.duplicates,
+      recordingsQueued: totals.recordingsQueued + result.recordingsQueued,
+    };
+    for (const s of page.skipped) {
+      skipped.push(s);
+      yield* Effect.logWarning(`skipped ${s.location}: ${s.reason}`);
+    }
+    const advanced = yield* withRetryPolicy(cursors.advance(key, version, page.nextCursor));
+    version = advanced.version;
+    cursor = Option.some(page.nextCursor);
+    pages += 1;
+    if (page.done) return { scope, pages, ...totals, skipped, resynced, caughtUp: true } satisfies ScopeOutcome;
+  }
+  return { scope, pages, ...totals, skipped, resynced, caughtUp: false } satisfies ScopeOutcome;
+});
+
+/**
+ * Runs one connector job to completion or to its first unrecoverable failure.
+ * Retriable failures are retried in the job by the pipeline policy; an auth
+ * failure marks the connector for re-authorization (and alerts) before the
+ * job fails with it. The error that escapes tells the queue what to do.
+ */
+export const runJob = Effect.fn('Pipeline.runJob')(
+  function* (job: ConnectorJob) {
+    const connectors = yield* Connectors;
+    const status = yield* ConnectorStatus;
+    const connector = yield* connectors.forPlatform(job.platform);
+    const scopes = yield* withRetryPolicy(connector.scopes(job));
+    const outcomes: ScopeOutcome[] = [];
+    for (const scope of scopes) outcomes.push(yield* syncScope(connector, job, scope));
+    yield* status.markSynced(job.customerId, job.connectorId).pipe(Effect.ignore);
+    return { job, scopes: outcomes, more: outcomes.some((o) => !o.caughtUp) } satisfies JobOutcome;
+  },
+  (effect, job) =>
+    effect.pipe(
+      Effect.tapError((error) =>
+        error._tag === 'AuthExpired'
+          ? Effect.gen(function* () {
+              const status = yield* ConnectorStatus;
+              yield* status
+                .markNeedsReauthorization(job.customerId, job.connectorId, error.detail)
+                .pipe(Effect.retry({ times: 3 }), Effect.ignore);
+              // The alert: an ERROR log line with a fixed marker that the log metric filter counts.
+              yield* Effect.logError(
+                `ALERT connector-needs-reauthorization customer=${job.customerId} connector=${job.connectorId}: ${error.detail}`,
+              );
+            })
+          : Effect.void,
+      ),
+      Effect.annotateLogs({ jobId: job.jobId, customerId: job.customerId, connectorId: job.connectorId }),
+    ),
+);
