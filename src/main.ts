@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildOrganization } from './app.js';
 import { BlueprintInvalid, loadBlueprint } from './config/index.js';
+import { applyGuardrails } from './guardrails/index.js';
 
 /** The CDK app: `cdk synth` / `npx projen deploy` run this with the blueprint folder. */
 const blueprintDir = process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint';
@@ -14,6 +15,8 @@ try {
     builtinCloudFormationValidation: false,
   });
   buildOrganization(app, blueprint);
+  // cdk-nag packs and the Guard rules: any unacknowledged finding fails synth (and deploy).
+  applyGuardrails(app);
   app.synth();
 } catch (error) {
   if (error instanceof BlueprintInvalid) {
