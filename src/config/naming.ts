@@ -33,3 +33,19 @@ export const TAG_KEYS = {
   /** What a resource is for: `shared-compute-vpc`, `customer-vpc`, `archive-bucket`, ... */
   role: 'panops:role',
 } as const;
+
+/**
+ * The dedicated customer database: what the migration hook and the shared
+ * compute workloads connect with. The login roles themselves are created by
+ * the migrations in `sql/`.
+ */
+export const CUSTOMER_DATABASE = {
+  /** Database created with the cluster. */
+  name: 'panops',
+  /** PostgreSQL port; security groups admit only the shared compute CIDR on it. */
+  port: 5432,
+  /** Master user; its password is managed (and rotated) by RDS in Secrets Manager. Used only by the migration hook. */
+  adminUser: 'panops_admin',
+  /** Login role that shared compute workloads use through IAM database authentication (`rds-db:connect`). */
+  iamAppUser: 'panops_app',
+} as const;

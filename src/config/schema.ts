@@ -103,6 +103,12 @@ export const OrganizationFile = Schema.Struct({
   organization: Schema.Struct({
     name: Schema.String.check(Schema.isMinLength(1)),
     managementAccountId: AccountId,
+    /** The AWS Organizations id; when set, cross-account trust also requires `aws:PrincipalOrgID`. */
+    organizationId: Schema.optional(
+      Schema.String.check(
+        Schema.isPattern(/^o-[a-z0-9]{10,32}$/, { message: 'must be an organization id such as o-a1b2c3d4e5' }),
+      ),
+    ),
     homeRegion: Region,
     governedRegions: Schema.Array(Region).check(Schema.isMinLength(1)),
     /** Control Tower's shared accounts. */
@@ -112,11 +118,25 @@ export const OrganizationFile = Schema.Struct({
       security: Schema.String,
       infrastructure: Schema.String,
       customers: Schema.String,
+      /** OU where new accounts wait, under the quarantine SCP, until their baseline is applied. @default Quarantine */
+      quarantine: Schema.optional(Schema.String),
     }),
   }),
   sharedCompute: Schema.Struct({
     accountId: AccountId,
     vpcCidr: VpcCidr,
+    /**
+     * The shared compute VPC's id, known after that stack's first deploy. Customer
+     * stacks request VPC peering to it; until it is set they synthesize without the
+     * peering (and say so), because synth must not look anything up in AWS.
+     */
+    vpcId: Schema.optional(
+      Schema.String.check(
+        Schema.isPattern(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, {
+          message: 'must be a VPC id such as vpc-0a1b2c3d4e5f60718',
+        }),
+      ),
+    ),
     schedule: Schema.Struct({
       intervalHours: Schema.Number.check(Schema.isBetween({ minimum: 1, maximum: 24 })),
       jitterWindowMinutes: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 1440 })),
@@ -127,6 +147,25 @@ export const OrganizationFile = Schema.Struct({
         Schema.isPattern(/^g5\.\w+$/, { message: 'must be a g5 instance type (the seed: vLLM on g5)' }),
       ),
     }),
+    /**
+     * The "routes per route table" quota of the shared compute account, if it
+     * was raised (default quota 50, adjustable up to 1,000). Each dedicated
+     * customer adds one route to every private route table.
+     */
+    routeTableQuota: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 50, maximum: 1000 }))),
+    /** Container images of the workers and GPU services (tags of the ECR repositories the stack creates). */
+    images: Schema.optional(
+      Schema.Struct({
+        /** Tag deployed from the connector-worker, transcription-worker and whisper-server repositories. */
+        tag: Schema.optional(
+          Schema.String.check(
+            Schema.isPattern(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag' }),
+          ),
+        ),
+        /** The vLLM server image (public registry), for example `vllm/vllm-openai:v0.10.1`. */
+        vllm: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
+      }),
+    ),
   }),
   pooledData: Schema.optional(
     Schema.Struct({

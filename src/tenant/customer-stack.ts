@@ -1,15 +1,154 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Blueprint, DedicatedCustomer } from '../config/index.js';
+import { type Blueprint, CUSTOMER_DATABASE, type DedicatedCustomer, ROLE_NAMES, roleArn } from '../config/index.js';
+import { acknowledgeFindings } from './acknowledge.js';
+import { ArchiveBucket } from './archive-bucket.js';
+import { availabilityZonesFor } from './availability-zones.js';
+import { CrossAccountAccess } from './cross-account-access.js';
+import { CustomerKey } from './customer-key.js';
+import { CustomerTrail } from './customer-trail.js';
+import { IsolatedVpc } from './isolated-vpc.js';
+import { LockedBucket } from './locked-bucket.js';
+import { MigrationHook } from './migration-hook.js';
+import { SharedComputePeering } from './shared-compute-peering.js';
+import { TenantDatabase } from './tenant-database.js';
+import { tagCustomerScope, tagRole } from './tenant-tags.js';
 
 export interface CustomerStackProps extends StackProps {
   readonly blueprint: Blueprint;
   readonly customer: DedicatedCustomer;
+  /** Migration schema fingerprint (tests pin it). @default the fingerprint of `sql/` */
+  readonly schemaFingerprint?: string;
 }
 
-/** One customer's own account: isolated VPC, customer key, archive bucket, Aurora, trail. */
+/**
+ * One customer's own account: an isolated VPC peered to shared compute, the
+ * customer key, the archive bucket, the Aurora cluster with its migration
+ * hook, the customer's trail and the one role PanOps workloads assume.
+ */
 export class CustomerStack extends Stack {
+  readonly key: CustomerKey;
+  readonly network: IsolatedVpc;
+  readonly peering?: SharedComputePeering;
+  readonly logBucket: LockedBucket;
+  readonly archive: ArchiveBucket;
+  readonly database: TenantDatabase;
+  readonly migrations: MigrationHook;
+  readonly trail: CustomerTrail;
+  readonly dataAccess: CrossAccountAccess;
+
   constructor(scope: Construct, id: string, props: CustomerStackProps) {
-    super(scope, id, props);
+    // The account holds the customer's only copy of its data: deleting the stack takes a deliberate step.
+    super(scope, id, { terminationProtection: true, ...props });
+    const { blueprint, customer } = props;
+    const { sharedCompute, organization } = blueprint;
+    const [writerZone, readerZone] = this.availabilityZones as [string, string];
+
+    this.key = new CustomerKey(this, 'CustomerKey', { alias: `panops/${customer.slug}` });
+
+    this.logBucket = new LockedBucket(this, 'LogBucket', {
+      encryptionKey: this.key.key,
+      retentionDays: customer.retentionDays,
+      serverAccessLogs: 'is-log-destination',
+    });
+    tagRole(this.logBucket, 'log-bucket');
+    acknowledgeFindings(
+      this.logBucket.bucket,
+      [
+        'AwsSolutions::AwsSolutions-S1',
+        'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
+        'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      ],
+      'This is the server access log destination of the account’s other buckets; logging it into itself would log its own log writes without end. Reads of it are recorded by the customer trail.',
+    );
+
+    this.network = new IsolatedVpc(this, 'Network', {
+      cidr: customer.vpcCidr,
+      availabilityZones: [writerZone, readerZone],
+      peerCidrs: [sharedCompute.vpcCidr],
+      flowLogBucket: this.logBucket.bucket,
+    });
+    if (sharedCompute.vpcId) {
+      this.peering = new SharedComputePeering(this, 'SharedComputePeering', {
+        vpcId: this.network.vpc.vpcId,
+        routeTableIds: this.network.routeTableIds,
+        peerAccountId: sharedCompute.accountId,
+        peerVpcId: sharedCompute.vpcId,
+        peerCidr: sharedCompute.vpcCidr,
+        peerRegion: organization.homeRegion,
+        peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
+      });
+    } else {
+      Annotations.of(this).addWarningV2(
+        'panops:peering-pending',
+        'sharedCompute.vpcId is not set in the blueprint: this customer VPC is synthesized without its peering to shared compute. Deploy the shared compute stack, set its VPC id, and deploy again.',
+      );
+    }
+
+    this.archive = new ArchiveBucket(this, 'Archive', {
+      encryptionKey: this.key.key,
+      retentionDays: customer.retentionDays,
+      objectLockMode: customer.objectLock?.mode,
+      serverAccessLogs: { destination: this.logBucket, prefix: 'archive/' },
+    });
+
+    this.database = new TenantDatabase(this, 'Database', {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      writerAvailabilityZone: writerZone,
+      readerAvailabilityZone: readerZone,
+      encryptionKey: this.key.key,
+      capacity: customer.database,
+      clusterIdentifier: `panops-${customer.slug}`,
+      allowedCidrs: [sharedCompute.vpcCidr],
+      databaseName: CUSTOMER_DATABASE.name,
+      adminUser: CUSTOMER_DATABASE.adminUser,
+      port: CUSTOMER_DATABASE.port,
+      backupRetentionDays: 7,
+    });
+
+    this.migrations = new MigrationHook(this, 'Migrations', {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      database: this.database,
+      key: this.key,
+      appRole: CUSTOMER_DATABASE.iamAppUser,
+      schemaFingerprint: props.schemaFingerprint,
+    });
+
+    this.trail = new CustomerTrail(this, 'Trail', {
+      trailName: `panops-${customer.slug}`,
+      encryptionKey: this.key.key,
+      retentionDays: customer.retentionDays,
+      objectLockMode: customer.objectLock?.mode ?? 'GOVERNANCE',
+      serverAccessLogs: { destination: this.logBucket, prefix: 'trail/' },
+      dataEventBuckets: [this.archive.bucket],
+    });
+
+    this.dataAccess = new CrossAccountAccess(this, 'DataAccess', {
+      sharedComputeAccountId: sharedCompute.accountId,
+      organizationId: organization.organizationId,
+      archiveBucket: this.archive.bucket,
+      key: this.key,
+      databaseConnectArn: this.database.iamConnectArn(CUSTOMER_DATABASE.iamAppUser),
+    });
+
+    const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictDefaultSg) {
+      acknowledgeFindings(
+        restrictDefaultSg,
+        ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
+        'CDK’s deploy-time provider that removes the default security group’s rules calls only the EC2 API and never touches customer data; inside the isolated VPC it would need an EC2 endpoint for that one call.',
+      );
+    }
+    tagCustomerScope(this, customer);
+  }
+
+  /**
+   * Zones named from the region rather than looked up: with an explicit env
+   * CDK would need credentials (or return dummy names) to list them.
+   */
+  override get availabilityZones(): string[] {
+    return availabilityZonesFor(this.region, 2);
   }
 }

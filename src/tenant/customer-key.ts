@@ -1,0 +1,206 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccountRootPrincipal,
+  AnyPrincipal,
+  Effect,
+  type IPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { tagRole } from './tenant-tags.js';
+
+/** Key administration, without any cryptographic use: the customer account's administrators keep control. */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:CreateGrant',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RetireGrant',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+/** A PanOps role and the key operations it uses, only through the AWS services named. */
+export interface KeyUser {
+  /** Statement id in the key policy (letters and digits). */
+  readonly sid: string;
+  readonly principal: IPrincipal;
+  /** Exactly the operations the principal uses; no wildcards. */
+  readonly actions: readonly string[];
+  /** Service prefixes (`s3`, `secretsmanager`, `rds`, `lambda`) the key may be used through (`kms:ViaService`). */
+  readonly viaServices: readonly string[];
+}
+
+export interface CustomerKeyProps {
+  /** Alias without the `alias/` prefix, e.g. `panops/acme-capital`. */
+  readonly alias: string;
+  /** PanOps roles that use the key, each with exactly its operations. @default none */
+  readonly users?: readonly KeyUser[];
+  /** Days the key waits after a deletion request (7–30). @default 30 */
+  readonly pendingWindowDays?: number;
+  /** Days between automatic rotations (90–2560). @default 365 */
+  readonly rotationPeriodDays?: number;
+}
+
+/**
+ * The customer-managed symmetric key of one customer account: every bucket,
+ * log group, database and secret of the account is encrypted with it. The key
+ * policy is written out statement by statement: the account's administrators
+ * administer the key (no cryptographic use), AWS services the account uses get
+ * the operations they need scoped to this account, and each PanOps role gets
+ * only the operations it uses, only through the service it uses.
+ */
+export class CustomerKey extends Construct {
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: CustomerKeyProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { account, region, partition } = stack;
+    const policy = new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'KeyAdministration',
+          principals: [new AccountRootPrincipal()],
+          actions: [...KEY_ADMIN_ACTIONS],
+          resources: ['*'],
+        }),
+        // Grants exist only for AWS services acting on resources (RDS, Secrets Manager, Lambda):
+        // nobody can hand a person or another account a standing grant on the customer key.
+        new PolicyStatement({
+          sid: 'GrantsOnlyForAwsResources',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
+        // AWS services that encrypt on the account's behalf (RDS storage and managed secret,
+        // Performance Insights, Lambda environment) act with the caller's grants: they may use
+        // the key for this account only, and only through those services.
+        new PolicyStatement({
+          sid: 'AccountUseThroughAwsServices',
+          principals: [new AccountRootPrincipal()],
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: {
+              'kms:CallerAccount': account,
+              'kms:ViaService': ['rds', 'secretsmanager', 'lambda'].map((s) => `${s}.${region}.amazonaws.com`),
+            },
+          },
+        }),
+        new PolicyStatement({
+          sid: 'CloudTrailEncryptLogs',
+          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': account },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
+            },
+          },
+        }),
+        // Auditors in the account can read (and validate) the trail's log files.
+        new PolicyStatement({
+          sid: 'AccountDecryptTrailLogs',
+          principals: [new AccountRootPrincipal()],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:CallerAccount': account },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
+            },
+          },
+        }),
+        new PolicyStatement({
+          sid: 'CloudWatchLogsEncryptLogGroups',
+          principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+          actions: [
+            'kms:Encrypt',
+            'kms:Decrypt',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:GenerateDataKey',
+            'kms:DescribeKey',
+          ],
+          resources: ['*'],
+          conditions: {
+            ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+          },
+        }),
+        // S3 server access logs and VPC flow logs are written by these service principals into SSE-KMS buckets.
+        new PolicyStatement({
+          sid: 'LogDeliveryEncryptObjects',
+          principals: [
+            new ServicePrincipal('logging.s3.amazonaws.com'),
+            new ServicePrincipal('delivery.logs.amazonaws.com'),
+          ],
+          actions: ['kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+      ],
+    });
+    this.key = new Key(this, 'Key', {
+      description: `PanOps customer key (${props.alias}): archives, database, secrets, logs and trail of this account`,
+      alias: props.alias,
+      keySpec: KeySpec.SYMMETRIC_DEFAULT,
+      keyUsage: KeyUsage.ENCRYPT_DECRYPT,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(props.rotationPeriodDays ?? 365),
+      pendingWindow: Duration.days(props.pendingWindowDays ?? 30),
+      enabled: true,
+      multiRegion: false,
+      policy,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const user of props.users ?? []) this.allow(user);
+    tagRole(this, 'customer-key');
+  }
+
+  /** Adds one PanOps role to the key policy with exactly its operations, through the named services only. */
+  allow(user: KeyUser): void {
+    if (user.actions.some((action) => action.includes('*'))) {
+      throw new Error(
+        `CustomerKey.allow(${user.sid}): actions must be named one by one, got ${user.actions.join(', ')}`,
+      );
+    }
+    const { region } = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: user.sid,
+        principals: [user.principal],
+        actions: [...user.actions],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': user.viaServices.map((s) => `${s}.${region}.amazonaws.com`) },
+        },
+      }),
+    );
+  }
+}

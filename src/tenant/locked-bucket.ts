@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledgeFindings } from './acknowledge.js';
+
+export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/** Where a bucket's server access logs go. */
+export interface ServerAccessLogs {
+  /** The log bucket (a `LockedBucket` that is itself a log destination). */
+  readonly destination: LockedBucket;
+  /** Key prefix of this bucket's logs in the destination, ending in `/`. */
+  readonly prefix: string;
+}
+
+export interface LockedBucketProps {
+  /** The customer key: default encryption is SSE-KMS with it, bucket key on. */
+  readonly encryptionKey: IKey;
+  /** Days objects are kept: current objects expire after it, replaced versions after as long again. */
+  readonly retentionDays: number;
+  /**
+   * Server access logging, or `'is-log-destination'` for the log bucket itself
+   * (logging a log bucket into itself would log its own log writes forever).
+   */
+  readonly serverAccessLogs: ServerAccessLogs | 'is-log-destination';
+  /** WORM storage: object lock with this mode and default retention. @default no object lock */
+  readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+  /** Days after which incomplete multipart uploads are aborted. @default 7 */
+  readonly abortIncompleteUploadsAfterDays?: number;
+}
+
+/**
+ * An S3 bucket with every setting the seed and the guardrails fix, set
+ * explicitly: SSE-KMS with the customer key and bucket key on, versioning on,
+ * all four public access blocks on, ACLs off (bucket owner enforced), a
+ * TLS-only (TLS 1.2+) bucket policy, server access logs, a retention
+ * lifecycle, object lock when asked, and retained when the stack goes away.
+ */
+export class LockedBucket extends Construct {
+  readonly bucket: Bucket;
+
+  constructor(scope: Construct, id: string, props: LockedBucketProps) {
+    super(scope, id);
+    const { retentionDays, objectLock } = props;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new RangeError(`LockedBucket ${id}: retentionDays must be a positive whole number, got ${retentionDays}`);
+    }
+    if (objectLock && objectLock.days > retentionDays) {
+      throw new RangeError(
+        `LockedBucket ${id}: objectLock.days (${objectLock.days}) exceeds retentionDays (${retentionDays}); the lifecycle could never delete a locked version`,
+      );
+    }
+    this.bucket = new Bucket(this, 'Bucket', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      versioned: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      publicReadAccess: false,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectLockEnabled: objectLock !== undefined,
+      objectLockDefaultRetention: objectLock
+        ? objectLock.mode === 'COMPLIANCE'
+          ? ObjectLockRetention.compliance(Duration.days(objectLock.days))
+          : ObjectLockRetention.governance(Duration.days(objectLock.days))
+        : undefined,
+      lifecycleRules: [
+        {
+          id: 'retention',
+          enabled: true,
+          expiration: Duration.days(retentionDays),
+          noncurrentVersionExpiration: Duration.days(retentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(props.abortIncompleteUploadsAfterDays ?? 7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+      autoDeleteObjects: false,
+    });
+    acknowledgeFindings(
+      this.bucket,
+      ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled'],
+      'The seed keeps each customer’s data in the customer’s own account and region; durability comes from S3 itself, versioning, the retention lifecycle and (where configured) object lock, not from a second copy elsewhere.',
+    );
+    if (props.serverAccessLogs !== 'is-log-destination') {
+      const { destination, prefix } = props.serverAccessLogs;
+      // Set on the CloudFormation resource rather than through `serverAccessLogsBucket`: the L2
+      // would grant log delivery with an ACL, which bucket-owner-enforced ownership forbids.
+      (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
+        destinationBucketName: destination.bucket.bucketName,
+        logFilePrefix: prefix,
+      };
+      destination.allowServerAccessLogsFrom(this.bucket.bucketArn, prefix);
+    }
+  }
+
+  /** Lets S3 server access logging write one source bucket's logs under `prefix`, for this account only. */
+  allowServerAccessLogsFrom(sourceBucketArn: string, prefix: string): void {
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${prefix}*`)],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': sourceBucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+  }
+}
