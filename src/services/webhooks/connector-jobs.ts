@@ -1,0 +1,44 @@
+import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { Context, Effect, Layer } from 'effect';
+import { type ConnectorJob, encodeJob } from '../pipeline/job.js';
+
+/** Puts connector jobs on the connector-jobs queue (recording downloads, Graph fetches triggered by a webhook). */
+export class ConnectorJobSubmitter extends Context.Service<
+  ConnectorJobSubmitter,
+  { readonly submit: (job: ConnectorJob) => Effect.Effect<void, Error> }
+>()('panops/webhooks/ConnectorJobSubmitter') {}
+
+/** SQS: the job as the pipeline's job schema encodes it; the job id is the dedupe id downstream. */
+export const sqsConnectorJobSubmitterLayer = (options: {
+  readonly queueUrl: string;
+  readonly client?: SQSClientConfig;
+}) =>
+  Layer.effect(
+    ConnectorJobSubmitter,
+    Effect.acquireRelease(
+      Effect.sync(() => new SQSClient(options.client ?? {})),
+      (client) => Effect.sync(() => client.destroy()),
+    ).pipe(
+      Effect.map((client) =>
+        ConnectorJobSubmitter.of({
+          submit: (job) =>
+            Effect.tryPromise({
+              try: (signal) =>
+                client.send(
+                  new SendMessageCommand({
+                    QueueUrl: options.queueUrl,
+                    MessageBody: encodeJob(job),
+                    MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
+                  }),
+                  { abortSignal: signal },
+                ),
+              catch: (cause) => new Error(`enqueueing ${job.platform} job ${job.jobId}: ${String(cause)}`),
+            }).pipe(Effect.asVoid),
+        }),
+      ),
+    ),
+  );
+
+/** In memory (tests, local runs): jobs are appended to `sink`. */
+export const memoryConnectorJobSubmitterLayer = (sink: ConnectorJob[] = []) =>
+  Layer.succeed(ConnectorJobSubmitter, { submit: (job) => Effect.sync(() => void sink.push(job)) });

@@ -1,0 +1,50 @@
+import { Effect, Schema } from 'effect';
+import { ZoomWebhookPayload } from '../../connectors/zoom/events.js';
+import type { WebhookCredentialsFor } from '../credentials.js';
+import type { ProviderOutcome } from '../delivery.js';
+import { WebhookRejected } from '../errors.js';
+import { jsonResponse, type WebhookRequest } from '../request.js';
+import { verifyZoomSignature, zoomUrlValidation } from '../signatures/zoom.js';
+
+const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(ZoomWebhookPayload));
+
+const malformed = (detail: string) => new WebhookRejected({ provider: 'zoom', reason: 'malformed', detail });
+
+/**
+ * Zoom: every request, the URL validation included, must carry a valid
+ * `x-zm-signature` (an unsigned challenge would make us a signing oracle).
+ * `recording.completed` is deduplicated on the meeting instance (`uuid`);
+ * other events on event name + timestamp + instance.
+ */
+export const authenticateZoom = (
+  request: WebhookRequest,
+  credentials: WebhookCredentialsFor['zoom'],
+  nowSeconds: number,
+): Effect.Effect<ProviderOutcome, WebhookRejected> =>
+  Effect.gen(function* () {
+    const secretToken = credentials.webhookSecretToken;
+    yield* verifyZoomSignature({ secretToken, headers: request.headers, rawBody: request.body, nowSeconds });
+    const payload = yield* decode(request.body).pipe(
+      Effect.mapError((e) => malformed(`not a Zoom webhook payload: ${e.message}`)),
+    );
+    if (payload.event === 'endpoint.url_validation' && 'plainToken' in payload.payload) {
+      const answer = yield* zoomUrlValidation(secretToken, payload.payload.plainToken as string);
+      return { _tag: 'Respond', response: jsonResponse(200, answer) } as const;
+    }
+    if (payload.event === 'recording.completed' && 'object' in payload.payload) {
+      const completed = payload as Extract<typeof payload, { event: 'recording.completed' }>;
+      return {
+        _tag: 'Deliver',
+        messageIds: [`recording.completed:${completed.payload.object.uuid}`],
+        accountId: completed.payload.account_id,
+        event: { _tag: 'ZoomRecordingCompleted', payload: completed },
+      } as const;
+    }
+    const other = payload as { event: string; event_ts: number; payload: { account_id?: string } };
+    return {
+      _tag: 'Deliver',
+      messageIds: [`${other.event}:${other.event_ts}`],
+      accountId: other.payload.account_id,
+      event: { _tag: 'ZoomEvent', event: other.event },
+    } as const;
+  });
