@@ -17,6 +17,18 @@ export const AWS_LIMITS = {
   scpsPerTarget: 5,
   /** Accounts per OU enrolled in Control Tower. */
   accountsPerControlTowerOu: 1_000,
+  /**
+   * Control Tower runs at most 10 operations at once (enabling a control on one
+   * OU is one operation); more are throttled. Control chains and account
+   * vending stay within it.
+   */
+  controlTowerConcurrentOperations: 10,
+  /**
+   * SCPs that Control Tower itself attaches to each OU it governs (its
+   * preventive-control SCP). Counted against `scpsPerTarget` next to
+   * FullAWSAccess; raise it if Control Tower splits its controls over more.
+   */
+  controlTowerScpsPerOu: 1,
   /** Routes per VPC route table (default quota 50, adjustable to 1,000). */
   routesPerRouteTable: 50,
   /** Aurora Serverless v2 ACU range per customer account (the seed's per-account target). */

@@ -1,0 +1,49 @@
+import { Stack } from 'aws-cdk-lib';
+import { CfnCostCategory } from 'aws-cdk-lib/aws-ce';
+import type { CfnAccount } from 'aws-cdk-lib/aws-organizations';
+import { Construct } from 'constructs';
+import type { Blueprint } from '../../config/index.js';
+import { dedicatedCustomers, pooledCustomers, TAG_KEYS } from '../../config/index.js';
+
+export const COST_CATEGORY_NAME = 'PanOpsCustomer';
+/** Cost that belongs to no single customer (shared compute, the management and Control Tower accounts). */
+export const SHARED_COST_VALUE = 'panops-shared';
+
+export interface CostAllocationProps {
+  readonly blueprint: Blueprint;
+  /** Accounts this stack is creating, by customer slug (their ids exist only at deploy). */
+  readonly pendingAccounts: ReadonlyMap<string, CfnAccount>;
+}
+
+/**
+ * Consolidated billing split per customer: a Cost Category whose value is the
+ * customer's slug. A dedicated customer's cost is its whole linked account; a
+ * pooled customer's is whatever carries its `panops:customer` tag in the
+ * shared accounts (that tag must be activated as a cost allocation tag in the
+ * Billing console, which CloudFormation cannot do).
+ */
+export class CostAllocation extends Construct {
+  readonly category: CfnCostCategory;
+
+  constructor(scope: Construct, id: string, props: CostAllocationProps) {
+    super(scope, id);
+    const rules = [
+      ...dedicatedCustomers(props.blueprint).flatMap((customer) => {
+        const accountId = customer.accountId ?? props.pendingAccounts.get(customer.slug)?.attrAccountId;
+        return accountId
+          ? [{ Value: customer.slug, Rule: { Dimensions: { Key: 'LINKED_ACCOUNT', Values: [accountId] } } }]
+          : [];
+      }),
+      ...pooledCustomers(props.blueprint).map((customer) => ({
+        Value: customer.slug,
+        Rule: { Tags: { Key: TAG_KEYS.customerSlug, Values: [customer.slug], MatchOptions: ['EQUALS'] } },
+      })),
+    ];
+    this.category = new CfnCostCategory(this, 'Category', {
+      name: COST_CATEGORY_NAME,
+      ruleVersion: 'CostCategoryExpression.v1',
+      rules: Stack.of(this).toJsonString(rules),
+      defaultValue: SHARED_COST_VALUE,
+    });
+  }
+}
