@@ -80,7 +80,45 @@ export const planDelivery = (
 };
 
 /**
- * Verified deliveries through the pipeline: the raw request body into the
+ * Verified deliveries handed to the queue, for the Lambda: the raw body into
+ * the customer's archive, then one `webhook` job carrying the verified event
+ * onto the connector-jobs queue, where the platform's connector stores its
+ * items through ingest (with the pipeline's retries and DLQ). The provider gets
+ * its answer in milliseconds (Slack wants one within 3 s), and both steps are
+ * durable before it does.
+ */
+export const queueingWebhookIntakeLayer = Layer.effect(
+  WebhookIntake,
+  Effect.gen(function* () {
+    const archive = yield* ArchiveStore;
+    const jobs = yield* ConnectorJobSubmitter;
+    return WebhookIntake.of({
+      accept: (delivery) =>
+        Effect.gen(function* () {
+          const archived = yield* archive.put(
+            delivery.route.customerId,
+            new TextEncoder().encode(delivery.rawBody),
+            delivery.contentType,
+          );
+          yield* jobs.submit(
+            followUpJob(delivery, `${delivery.route.provider}-webhook-${archived.sha256}`, {
+              event: delivery.event,
+              rawArchiveKey: archived.key,
+            }),
+          );
+        }).pipe(Effect.mapError((e) => storeFailed(delivery, e))),
+    });
+  }),
+);
+
+const storeFailed = (delivery: VerifiedDelivery, e: { readonly message: string }) =>
+  new WebhookStoreFailed({
+    provider: delivery.route.provider,
+    detail: 'detail' in e ? String(e.detail) : 'reason' in e ? String(e.reason) : e.message,
+  });
+
+/**
+ * Verified deliveries through the pipeline in-process (local runs, workers): the raw request body into the
  * customer's archive (evidence of exactly what the provider sent), the items
  * it carries through ingest (archived item by item, rows through the
  * tenant-scoped service, idempotent on the provider id), and follow-up jobs
@@ -104,15 +142,7 @@ export const pipelineWebhookIntakeLayer = Layer.effect(
               plan.items,
             );
           yield* Effect.forEach(plan.jobs, (job) => jobs.submit(job), { discard: true });
-        }).pipe(
-          Effect.mapError(
-            (e) =>
-              new WebhookStoreFailed({
-                provider: route.provider,
-                detail: 'detail' in e ? String(e.detail) : 'reason' in e ? String(e.reason) : e.message,
-              }),
-          ),
-        );
+        }).pipe(Effect.mapError((e) => storeFailed(delivery, e)));
       },
     });
   }),

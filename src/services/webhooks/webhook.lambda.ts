@@ -1,0 +1,95 @@
+import { Layer, ManagedRuntime } from 'effect';
+import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
+import { sqsConnectorJobSubmitterLayer } from './connector-jobs.js';
+import { handleWebhook } from './handler.js';
+import { queueingWebhookIntakeLayer } from './intake.js';
+import { dynamoReplayGuardLayer } from './replay-guard.js';
+import { lowerCaseHeaders, type WebhookRequest, type WebhookResponse } from './request.js';
+import { secretsManagerWebhookSecretsLayer } from './secrets.js';
+
+/**
+ * The event API Gateway HTTP APIs (payload format 2.0) and Lambda function
+ * URLs deliver; only the fields the handler reads.
+ */
+export interface HttpApiEvent {
+  readonly rawPath: string;
+  readonly rawQueryString?: string;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext: { readonly domainName: string; readonly http: { readonly method: string } };
+}
+
+export interface HttpApiResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The provider-facing request from the Lambda event: the raw body exactly as sent, the URL as the provider called it. */
+export const toWebhookRequest = (event: HttpApiEvent): WebhookRequest => {
+  const headers = lowerCaseHeaders(event.headers ?? {});
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  const host = headers['x-forwarded-host'] ?? event.requestContext.domainName;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    url: `https://${host}${event.rawPath}${query}`,
+    query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '').entries()),
+    headers,
+    body:
+      event.body === undefined
+        ? ''
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body,
+  };
+};
+
+export const toHttpApiResult = (response: WebhookResponse): HttpApiResult => ({
+  statusCode: response.status,
+  headers: response.headers,
+  body: response.body,
+});
+
+/** Settings from the function's environment (set by the shared compute stack). */
+export interface WebhookLambdaEnvironment {
+  /** DynamoDB table (pk, TTL expiresAt) for the replay guard; the cursor table serves. */
+  readonly replayTable: string;
+  /** The connector-jobs queue. */
+  readonly connectorJobsQueueUrl: string;
+  /** JSON `{ "<customer id>": { "bucket": "...", "kmsKeyId": "..." } }`: each customer's archive. */
+  readonly archiveTargets: Readonly<Record<string, ArchiveTarget>>;
+}
+
+const required = (env: NodeJS.ProcessEnv, name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`webhook Lambda: environment variable ${name} is not set`);
+  return value;
+};
+
+export const readEnvironment = (env: NodeJS.ProcessEnv): WebhookLambdaEnvironment => ({
+  replayTable: env.WEBHOOK_REPLAY_TABLE ?? required(env, 'CURSOR_TABLE_NAME'),
+  connectorJobsQueueUrl: required(env, 'CONNECTOR_JOBS_QUEUE_URL'),
+  archiveTargets: JSON.parse(required(env, 'ARCHIVE_TARGETS')) as Record<string, ArchiveTarget>,
+});
+
+/** The AWS layers of the webhook Lambda. */
+export const webhookLambdaLayer = (settings: WebhookLambdaEnvironment) =>
+  Layer.mergeAll(
+    secretsManagerWebhookSecretsLayer(),
+    dynamoReplayGuardLayer({ tableName: settings.replayTable }),
+    queueingWebhookIntakeLayer.pipe(
+      Layer.provide(s3ArchiveStoreLayer({ targetFor: (customerId) => settings.archiveTargets[customerId] })),
+      Layer.provide(sqsConnectorJobSubmitterLayer({ queueUrl: settings.connectorJobsQueueUrl })),
+    ),
+  );
+
+let runtime: ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof webhookLambdaLayer>>, never> | undefined;
+
+/** Lambda entry: one runtime per container (clients and the secret cache survive between invocations). */
+export const handler = async (event: HttpApiEvent): Promise<HttpApiResult> => {
+  runtime ??= ManagedRuntime.make(webhookLambdaLayer(readEnvironment(process.env)));
+  return toHttpApiResult(await runtime.runPromise(handleWebhook(toWebhookRequest(event))));
+};
