@@ -1,0 +1,187 @@
+import { Effect, Option, Schema } from 'effect';
+import { HttpClient, HttpClientRequest } from 'effect/http';
+import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
+import type { Connector, Page } from '../../pipeline/connector.js';
+import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
+import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
+import { isNotAnEmail, parseEmail } from '../email/mime.js';
+import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
+
+/**
+ * Microsoft 365 mail through Microsoft Graph (v1.0): one delta query per mail
+ * folder (each folder is a scope with its own cursor). A round follows
+ * `@odata.nextLink` page by page and ends with an `@odata.deltaLink`, which is
+ * stored as the cursor for the next round. Each new message is fetched as raw
+ * MIME from `/messages/{id}/$value`. Removed items (`@removed`) are not deleted
+ * from the archive (retention decides that). 410 Gone or a
+ * `SyncStateNotFound` error means the delta token is gone: the folder is
+ * synced again from the start; what was stored before is recognised by its
+ * idempotency key and left as it is.
+ * https://learn.microsoft.com/graph/delta-query-messages
+ */
+
+export interface M365Options {
+  /** @default https://graph.microsoft.com/v1.0 */
+  readonly baseUrl?: string;
+  /** `Prefer: odata.maxpagesize` for delta pages. @default 50 */
+  readonly pageSize?: number;
+}
+
+const Folder = Schema.Struct({
+  id: Schema.String,
+  displayName: Schema.optional(Schema.String),
+  childFolderCount: Schema.optional(Schema.Number),
+});
+const FolderList = Schema.Struct({
+  value: Schema.Array(Folder),
+  '@odata.nextLink': Schema.optional(Schema.String),
+});
+const DeltaMessage = Schema.Struct({
+  id: Schema.String,
+  receivedDateTime: Schema.optional(Schema.String),
+  conversationId: Schema.optional(Schema.String),
+  '@removed': Schema.optional(Schema.Struct({ reason: Schema.optional(Schema.String) })),
+});
+const DeltaPage = Schema.Struct({
+  value: Schema.Array(DeltaMessage),
+  '@odata.nextLink': Schema.optional(Schema.String),
+  '@odata.deltaLink': Schema.optional(Schema.String),
+});
+
+/** Graph's error codes for an expired or unknown delta token (besides the 410 status). */
+const SYNC_STATE_CODES = /SyncStateNotFound|SyncStateInvalid|resyncRequired|InvalidSyncState/i;
+
+export const makeM365Connector = (options: M365Options = {}) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient;
+    const credentials = yield* ConnectorCredentials;
+    const base = (options.baseUrl ?? 'https://graph.microsoft.com/v1.0').replace(/\/$/, '');
+    const pageSize = options.pageSize ?? 50;
+
+    const mailboxOf = (job: ConnectorJob) => {
+      const mailbox = jobParam(job, 'mailbox');
+      return mailbox
+        ? Effect.succeed(encodeURIComponent(mailbox))
+        : Effect.fail(
+            new BadPayload({
+              subject: 'job',
+              reason: 'm365 jobs need params.mailbox (user id or UPN)',
+              location: job.jobId,
+            }),
+          );
+    };
+    const token = (job: ConnectorJob) =>
+      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'm365' });
+
+    const get = (job: ConnectorJob, url: string, pass: readonly number[] = [], headers: Record<string, string> = {}) =>
+      Effect.flatMap(token(job), (accessToken) => {
+        // A stored link must point back at Graph: never follow a cursor to another host.
+        if (!url.startsWith(`${base}/`)) {
+          return Effect.fail(
+            new BadPayload({ subject: 'cursor', reason: 'link outside the Graph base URL', location: url }),
+          );
+        }
+        return callProvider(http, 'm365', HttpClientRequest.get(url, { headers }), accessToken, pass);
+      });
+
+    /** All mail folders, children included (depth first), each a scope. */
+    const listFolders = (job: ConnectorJob, mailbox: string) =>
+      Effect.gen(function* () {
+        const ids: string[] = [];
+        const visit = (url: string): Effect.Effect<void, import('../../pipeline/errors.js').ConnectorError> =>
+          Effect.gen(function* () {
+            let next: string | undefined = url;
+            while (next) {
+              const page: typeof FolderList.Type = yield* decodeJsonBody(FolderList, yield* get(job, next), next);
+              for (const folder of page.value) {
+                ids.push(folder.id);
+                if ((folder.childFolderCount ?? 0) > 0) {
+                  yield* visit(`${base}/users/${mailbox}/mailFolders/${folder.id}/childFolders?$top=100`);
+                }
+              }
+              next = page['@odata.nextLink'];
+            }
+          });
+        yield* visit(`${base}/users/${mailbox}/mailFolders?$top=100`);
+        return ids;
+      });
+
+    const fetchMime = (job: ConnectorJob, mailbox: string, folderId: string, message: typeof DeltaMessage.Type) =>
+      Effect.gen(function* () {
+        const response = yield* get(job, `${base}/users/${mailbox}/messages/${message.id}/$value`, [404]);
+        if (response.status === 404) return Option.none<RawItem | SkippedItem>();
+        const communication = yield* Effect.promise(() =>
+          parseEmail(response.body, {
+            sourceId: message.id,
+            ...(message.conversationId ? { threadId: message.conversationId } : {}),
+            ...(message.receivedDateTime ? { fallbackDate: new Date(message.receivedDateTime) } : {}),
+            metadata: { graphId: message.id, folderId },
+          }),
+        );
+        if (isNotAnEmail(communication)) {
+          return Option.some<RawItem | SkippedItem>({
+            location: `m365:${mailbox}/${message.id}`,
+            reason: communication.reason,
+          });
+        }
+        return Option.some<RawItem | SkippedItem>({
+          sourceId: message.id,
+          raw: response.body,
+          contentType: 'message/rfc822',
+          communication,
+        });
+      });
+
+    const connector: Connector = {
+      platform: 'm365',
+      scopes: (job) => Effect.flatMap(mailboxOf(job), (mailbox) => listFolders(job, mailbox)),
+      fetchPage: (job, folderId, cursor) =>
+        Effect.gen(function* () {
+          const mailbox = yield* mailboxOf(job);
+          const url = Option.getOrElse(
+            cursor,
+            () =>
+              `${base}/users/${mailbox}/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=id,receivedDateTime,conversationId,internetMessageId`,
+          );
+          const response = yield* get(job, url, [400, 404, 410], { Prefer: `odata.maxpagesize=${pageSize}` });
+          if (response.status !== 200) {
+            const text = new TextDecoder().decode(response.body);
+            if (response.status === 410 || SYNC_STATE_CODES.test(text)) {
+              return yield* new CursorExpired({
+                platform: 'm365',
+                scope: folderId,
+                detail: `HTTP ${response.status}: ${text.slice(0, 300)}`,
+              });
+            }
+            return yield* new BadPayload({
+              subject: 'response',
+              reason: `HTTP ${response.status}: ${text.slice(0, 300)}`,
+              location: url,
+            });
+          }
+          const page = yield* decodeJsonBody(DeltaPage, response, url);
+          const nextCursor = page['@odata.nextLink'] ?? page['@odata.deltaLink'];
+          if (!nextCursor) {
+            return yield* new BadPayload({
+              subject: 'response',
+              reason: 'delta page without nextLink or deltaLink',
+              location: url,
+            });
+          }
+          const added = page.value.filter((m) => !m['@removed']);
+          const results = yield* Effect.forEach(added, (m) => fetchMime(job, mailbox, folderId, m), {
+            concurrency: PROVIDER_CONCURRENCY,
+          });
+          const items: RawItem[] = [];
+          const skipped: SkippedItem[] = [];
+          for (const r of results) {
+            if (Option.isNone(r)) continue;
+            if ('raw' in r.value) items.push(r.value);
+            else skipped.push(r.value);
+          }
+          return { items, skipped, nextCursor, done: !page['@odata.nextLink'] } satisfies Page;
+        }),
+    };
+    return connector;
+  });
