@@ -45,7 +45,8 @@ export const SlackEventCallback = Schema.Struct({
   api_app_id: Schema.optionalKey(Schema.String),
   event_id: Schema.String,
   event_time: Schema.Number,
-  event: Schema.Struct({ type: Schema.String }),
+  /** Kept whole (a Struct would drop the fields it does not name); decoded by type where used. */
+  event: Schema.Record(Schema.String, Schema.Unknown),
 });
 export type SlackEventCallback = typeof SlackEventCallback.Type;
 

@@ -1,0 +1,121 @@
+import { Clock, Effect, Schema } from 'effect';
+import { AuthExpired, BadPayload, RateLimited, Transient } from '../../pipeline/errors.js';
+import { SlackMessage } from './events.js';
+
+/**
+ * Slack Web API limits for apps distributed outside the Slack Marketplace
+ * (since 2025): `conversations.history` and `conversations.replies` allow one
+ * request a minute and at most 15 messages a page. Push (Events API) is
+ * therefore the primary path; polling only fills gaps, at this pace.
+ */
+export const SLACK_NON_MARKETPLACE_LIMITS = { minRequestIntervalMs: 60_000, pageLimit: 15 } as const;
+
+export interface SlackClientOptions {
+  /** @default https://slack.com/api */
+  readonly baseUrl?: string;
+  /** Least time between two history requests of this client. @default 60 000 (non-Marketplace tier) */
+  readonly minRequestIntervalMs?: number;
+  /** Messages per page. @default 15 (non-Marketplace tier; Marketplace apps may use up to 999) */
+  readonly pageLimit?: number;
+}
+
+export const SlackHistoryPage = Schema.Struct({
+  ok: Schema.Literal(true),
+  messages: Schema.Array(SlackMessage),
+  has_more: Schema.optionalKey(Schema.Boolean),
+  response_metadata: Schema.optionalKey(Schema.Struct({ next_cursor: Schema.optionalKey(Schema.String) })),
+});
+export type SlackHistoryPage = typeof SlackHistoryPage.Type;
+
+const decodePage = Schema.decodeUnknownEffect(SlackHistoryPage);
+
+/** Slack `error` codes that mean the token no longer works: re-authorize. */
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'missing_scope',
+]);
+
+/** Retry-After in seconds (Slack sends whole seconds) → milliseconds; 60 s when absent. */
+export const retryAfterMs = (header: string | null, fallbackMs = 60_000): number => {
+  if (header === null) return fallbackMs;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - Date.now());
+};
+
+export interface HistoryRequest {
+  readonly token: string;
+  readonly channel: string;
+  /** Only messages after this ts (exclusive). */
+  readonly oldest?: string | undefined;
+  readonly cursor?: string | undefined;
+}
+
+/** A `conversations.history` client that paces itself to the tier's limit and maps failures onto the pipeline's errors. */
+export const makeSlackClient = (options: SlackClientOptions = {}) => {
+  const baseUrl = options.baseUrl ?? 'https://slack.com/api';
+  const interval = options.minRequestIntervalMs ?? SLACK_NON_MARKETPLACE_LIMITS.minRequestIntervalMs;
+  const limit = options.pageLimit ?? SLACK_NON_MARKETPLACE_LIMITS.pageLimit;
+  let lastRequestAt = Number.NEGATIVE_INFINITY;
+
+  const pace = Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis;
+    const wait = lastRequestAt + interval - now;
+    if (wait > 0) yield* Effect.sleep(wait);
+    lastRequestAt = yield* Clock.currentTimeMillis;
+  });
+
+  const history = (request: HistoryRequest) =>
+    Effect.gen(function* () {
+      yield* pace;
+      const params = new URLSearchParams({ channel: request.channel, limit: String(limit) });
+      if (request.oldest) params.set('oldest', request.oldest);
+      if (request.cursor) params.set('cursor', request.cursor);
+      const response = yield* Effect.tryPromise({
+        try: (signal) =>
+          fetch(`${baseUrl}/conversations.history?${params}`, {
+            headers: { authorization: `Bearer ${request.token}` },
+            signal,
+          }),
+        catch: (cause) => new Transient({ source: 'slack', detail: `conversations.history: ${String(cause)}` }),
+      });
+      if (response.status === 429)
+        return yield* new RateLimited({
+          platform: 'slack',
+          retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+          detail: `conversations.history on ${request.channel} rate limited`,
+        });
+      if (response.status >= 500)
+        return yield* new Transient({ source: 'slack', status: response.status, detail: 'conversations.history' });
+      const body = yield* Effect.tryPromise({
+        try: () => response.json() as Promise<{ ok?: boolean; error?: string }>,
+        catch: () => new Transient({ source: 'slack', status: response.status, detail: 'unreadable response body' }),
+      });
+      if (body.ok !== true) {
+        const error = body.error ?? `http_${response.status}`;
+        if (AUTH_ERRORS.has(error)) return yield* new AuthExpired({ platform: 'slack', detail: error });
+        if (error === 'ratelimited')
+          return yield* new RateLimited({
+            platform: 'slack',
+            retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+            detail: error,
+          });
+        return yield* new BadPayload({
+          subject: 'response',
+          reason: `conversations.history: ${error}`,
+          location: request.channel,
+        });
+      }
+      return yield* decodePage(body).pipe(
+        Effect.mapError((e) => new BadPayload({ subject: 'response', reason: e.message, location: request.channel })),
+      );
+    });
+
+  return { history, pageLimit: limit };
+};
+export type SlackClient = ReturnType<typeof makeSlackClient>;

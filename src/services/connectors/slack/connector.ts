@@ -1,0 +1,92 @@
+import { Effect, Option, Schema } from 'effect';
+import type { Connector, Page } from '../../pipeline/connector.js';
+import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { BadPayload } from '../../pipeline/errors.js';
+import type { ConnectorJob } from '../../pipeline/job.js';
+import { makeSlackClient, type SlackClientOptions } from './client.js';
+import { decodeSlackMessageEvent, SlackEventCallback } from './events.js';
+import { slackEventItems, slackHistoryItem } from './normalize.js';
+
+/**
+ * The reconciliation cursor of one channel: `oldest` is the newest ts already
+ * reconciled; a round pages from the newest message down to it (Slack returns
+ * newest first) and, once done, moves `oldest` to the newest ts it saw.
+ */
+const HistoryCursor = Schema.Struct({
+  oldest: Schema.optionalKey(Schema.String),
+  page: Schema.optionalKey(Schema.String),
+  roundNewest: Schema.optionalKey(Schema.String),
+});
+type HistoryCursor = typeof HistoryCursor.Type;
+const decodeCursor = Schema.decodeUnknownOption(Schema.fromJsonString(HistoryCursor));
+
+const maxTs = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : Number(a) >= Number(b) ? a : b;
+
+const WEBHOOK_SCOPE = 'webhook';
+const decodeWebhookEvent = Schema.decodeUnknownOption(
+  Schema.Struct({ _tag: Schema.Literal('SlackEvent'), payload: SlackEventCallback }),
+);
+
+/**
+ * Slack: pushed events arrive as `webhook` jobs from the webhook Lambda and
+ * are stored as they are (original, edit and deletion versions); `poll` jobs
+ * reconcile each channel in `params.channels` with `conversations.history`
+ * from the channel's watermark — paced to the tier's limit and bounded by the
+ * pipeline's pages per job, so polling only fills what push missed.
+ */
+export const makeSlackConnector = (options: SlackClientOptions & { readonly teamId?: string } = {}) =>
+  Effect.gen(function* () {
+    const credentials = yield* ConnectorCredentials;
+    const client = makeSlackClient(options);
+
+    const scopes = (job: ConnectorJob) => {
+      if (job.kind === 'webhook') return Effect.succeed([WEBHOOK_SCOPE]);
+      const channels = job.params?.channels;
+      return Array.isArray(channels) && channels.every((c) => typeof c === 'string')
+        ? Effect.succeed(channels as string[])
+        : Effect.fail(
+            new BadPayload({
+              subject: 'job',
+              reason: 'a Slack poll job needs params.channels (channel ids)',
+              location: job.jobId,
+            }),
+          );
+    };
+
+    const webhookPage = (job: ConnectorJob): Effect.Effect<Page, BadPayload> => {
+      const event = decodeWebhookEvent(job.params?.event);
+      if (Option.isNone(event))
+        return Effect.fail(
+          new BadPayload({ subject: 'job', reason: 'webhook job without a Slack event', location: job.jobId }),
+        );
+      const message = decodeSlackMessageEvent(event.value.payload.event);
+      const items = Option.isSome(message) ? slackEventItems(event.value.payload.team_id, message.value) : [];
+      return Effect.succeed({ items, skipped: [], nextCursor: 'delivered', done: true });
+    };
+
+    const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
+      Effect.gen(function* () {
+        if (job.kind === 'webhook') return yield* webhookPage(job);
+        const cursor: HistoryCursor = Option.getOrElse(Option.flatMap(stored, decodeCursor), () => ({}));
+        const token = yield* credentials.accessToken({
+          customerId: job.customerId,
+          connectorId: job.connectorId,
+          platform: 'slack',
+        });
+        const page = yield* client.history({ token, channel: scope, oldest: cursor.oldest, cursor: cursor.page });
+        const items = page.messages.map((m) => slackHistoryItem(options.teamId, scope, m));
+        const roundNewest = page.messages.reduce<string | undefined>((acc, m) => maxTs(acc, m.ts), cursor.roundNewest);
+        const nextPage = page.has_more ? page.response_metadata?.next_cursor : undefined;
+        const next: HistoryCursor = nextPage
+          ? {
+              ...(cursor.oldest ? { oldest: cursor.oldest } : {}),
+              page: nextPage,
+              ...(roundNewest ? { roundNewest } : {}),
+            }
+          : { ...(maxTs(cursor.oldest, roundNewest) ? { oldest: maxTs(cursor.oldest, roundNewest) as string } : {}) };
+        return { items, skipped: [], nextCursor: JSON.stringify(next), done: !nextPage } satisfies Page;
+      });
+
+    return { platform: 'slack', scopes, fetchPage } satisfies Connector;
+  });

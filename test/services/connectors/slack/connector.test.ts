@@ -1,0 +1,174 @@
+import { Effect, Option } from 'effect';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSlackConnector } from '../../../../src/services/connectors/slack/connector.js';
+import { slackEventItems } from '../../../../src/services/connectors/slack/normalize.js';
+import type { Page } from '../../../../src/services/pipeline/connector.js';
+import { staticCredentialsLayer } from '../../../../src/services/pipeline/credentials.js';
+import type { ConnectorJob } from '../../../../src/services/pipeline/job.js';
+import { type FakeSlackMessage, startFakeSlack } from './fake-slack.js';
+
+const TOKEN = 'xoxb-test-token';
+const CUSTOMER = '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01';
+let slack: Awaited<ReturnType<typeof startFakeSlack>>;
+
+beforeAll(async () => {
+  slack = await startFakeSlack(TOKEN);
+});
+afterAll(() => slack.close());
+
+const message = (i: number, extra: Partial<FakeSlackMessage> = {}): FakeSlackMessage => ({
+  type: 'message',
+  user: 'U2147483697',
+  text: `message ${i}`,
+  ts: `${1_700_000_000 + i}.000100`,
+  ...extra,
+});
+
+const job = (params: Record<string, unknown>, kind: ConnectorJob['kind'] = 'poll'): ConnectorJob => ({
+  version: 1,
+  jobId: 'job-1',
+  customerId: CUSTOMER,
+  connectorId: 'slack-workspace',
+  platform: 'slack',
+  kind,
+  requestedAt: '2026-11-20T00:00:00Z',
+  params,
+});
+
+const connector = (interval = 0) =>
+  Effect.runSync(
+    makeSlackConnector({ baseUrl: slack.baseUrl, minRequestIntervalMs: interval, teamId: 'T061EG9R6' }).pipe(
+      Effect.provide(staticCredentialsLayer(TOKEN)),
+    ),
+  );
+
+/** Pages a channel to the end as the runner does, returning the items and the final cursor. */
+const reconcile = async (c: ReturnType<typeof connector>, channel: string, from: Option.Option<string>) => {
+  const pages: Page[] = [];
+  let cursor = from;
+  for (;;) {
+    const page = await Effect.runPromise(c.fetchPage(job({ channels: [channel] }), channel, cursor));
+    pages.push(page);
+    cursor = Option.some(page.nextCursor);
+    if (page.done) return { items: pages.flatMap((p) => p.items), cursor, pages: pages.length };
+  }
+};
+
+describe('Slack connector against a local Slack Web API', () => {
+  it('reconciles a channel with oldest + cursor paging at 15 messages a page, then only what is newer', async () => {
+    slack.channels.set(
+      'C1',
+      Array.from({ length: 40 }, (_, i) => message(i)),
+    );
+    const c = connector();
+    const first = await reconcile(c, 'C1', Option.none());
+    expect(first.pages).toBe(3);
+    expect(new Set(first.items.map((i) => i.communication.externalId)).size).toBe(40);
+    expect(
+      slack.requests
+        .filter((u) => u.searchParams.get('channel') === 'C1')
+        .every((u) => u.searchParams.get('limit') === '15'),
+    ).toBe(true);
+
+    slack.channels.get('C1')?.push(message(40), message(41));
+    const second = await reconcile(c, 'C1', first.cursor);
+    expect(second.items.map((i) => i.communication.externalId)).toEqual([
+      `C1:${message(41).ts}`,
+      `C1:${message(40).ts}`,
+    ]);
+    expect(slack.requests.at(-1)?.searchParams.get('oldest')).toBe(message(39).ts);
+  });
+
+  it('turns 429 into RateLimited with the Retry-After Slack asked for', async () => {
+    slack.channels.set('C2', [message(1)]);
+    slack.faults.push({ status: 429, headers: { 'retry-after': '30' }, body: { ok: false, error: 'ratelimited' } });
+    const result = await Effect.runPromise(
+      Effect.result(connector().fetchPage(job({ channels: ['C2'] }), 'C2', Option.none())),
+    );
+    expect(result._tag === 'Failure' && result.failure).toMatchObject({ _tag: 'RateLimited', retryAfterMs: 30_000 });
+  });
+
+  it('turns 5xx into Transient and a revoked token into AuthExpired', async () => {
+    slack.faults.push({ status: 503, body: { ok: false } });
+    const down = await Effect.runPromise(
+      Effect.result(connector().fetchPage(job({ channels: ['C2'] }), 'C2', Option.none())),
+    );
+    expect(down._tag === 'Failure' && down.failure._tag).toBe('Transient');
+    slack.faults.push({ status: 200, body: { ok: false, error: 'token_revoked' } });
+    const revoked = await Effect.runPromise(
+      Effect.result(connector().fetchPage(job({ channels: ['C2'] }), 'C2', Option.none())),
+    );
+    expect(revoked._tag === 'Failure' && revoked.failure._tag).toBe('AuthExpired');
+  });
+
+  it('spaces its requests by the configured interval (one a minute in production)', async () => {
+    slack.channels.set(
+      'C3',
+      Array.from({ length: 31 }, (_, i) => message(i)),
+    );
+    const started = Date.now();
+    const { pages } = await reconcile(connector(120), 'C3', Option.none());
+    expect(pages).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+  });
+
+  it('keeps an edit as a new version beside the original, with the same key whether pushed or polled', async () => {
+    const original = message(7, { thread_ts: message(1).ts });
+    const edited = {
+      ...original,
+      text: 'message 7 (corrected)',
+      edited: { user: 'U2147483697', ts: '1700000100.000200' },
+    };
+    const pushedOriginal = slackEventItems('T061EG9R6', { ...original, channel: 'C4' });
+    const pushedEdit = slackEventItems('T061EG9R6', {
+      type: 'message',
+      subtype: 'message_changed',
+      channel: 'C4',
+      ts: '1700000100.000300',
+      message: edited,
+      previous_message: original,
+    });
+    slack.channels.set('C4', [edited]);
+    const polled = await reconcile(connector(), 'C4', Option.none());
+    expect(pushedEdit[0]?.communication.externalId).toBe(polled.items[0]?.communication.externalId);
+    expect(pushedOriginal[0]?.communication.externalId).toBe(`C4:${original.ts}`);
+    expect(pushedEdit[0]?.communication).toMatchObject({
+      bodyText: 'message 7 (corrected)',
+      threadId: `C4:${message(1).ts}`,
+      metadata: { version: 'edit', versionOf: `C4:${original.ts}` },
+    });
+  });
+
+  it('keeps a deletion as a version with no text, pointing at the original that stays', () => {
+    const original = message(9);
+    const [deletion] = slackEventItems('T061EG9R6', {
+      type: 'message',
+      subtype: 'message_deleted',
+      channel: 'C5',
+      ts: '1700000200.000100',
+      deleted_ts: original.ts,
+      previous_message: original,
+    });
+    expect(deletion?.communication).toMatchObject({
+      externalId: `C5:${original.ts}#delete:1700000200.000100`,
+      bodyText: '',
+      metadata: { version: 'deletion', versionOf: `C5:${original.ts}` },
+    });
+  });
+
+  it('stores a pushed event from a webhook job without calling the Web API', async () => {
+    const before = slack.requests.length;
+    const payload = {
+      type: 'event_callback',
+      team_id: 'T061EG9R6',
+      event_id: 'Ev1',
+      event_time: 1,
+      event: { ...message(3), channel: 'C6' },
+    };
+    const page = await Effect.runPromise(
+      connector().fetchPage(job({ event: { _tag: 'SlackEvent', payload } }, 'webhook'), 'webhook', Option.none()),
+    );
+    expect(page.items.map((i) => i.communication.externalId)).toEqual([`C6:${message(3).ts}`]);
+    expect(slack.requests.length).toBe(before);
+  });
+});
