@@ -12,7 +12,9 @@
  *   - cdk-nag packs AwsSolutions, NIST.800.53.R5 and PanOps (src/guardrails/nag);
  *   - cfn-guard (`@cdklabs/cdk-validator-cfnguard`) with exactly the Control
  *     Tower controls of policies/control-tower/controls.json plus the project's
- *     own rules in policies/guard/, wrapped so that every Guard violation has
+ *     own rules in policies/guard/ (which read the template marker
+ *     `Metadata.PanOpsGuardrails.accountKind`, written from the stack's
+ *     `panops:customer-id` tag), wrapped so that every Guard violation has
  *     severity `error` (the validator's missing-severity bug would otherwise let
  *     unacknowledged findings pass once any finding is acknowledged).
  *
@@ -34,6 +36,7 @@
 import type { App, Stage } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type NagPack, NIST80053R5Checks } from 'cdk-nag';
+import { markAccountKinds } from './account-marker.js';
 import { type GuardRuleFile, synthTimeGuardRules } from './guard/rule-files.js';
 import { guardValidatorFor } from './guard/severity-enforcing-validator.js';
 import { NagEvaluationLog, recordEvaluations } from './nag/evaluation-log.js';
@@ -76,6 +79,7 @@ export const applyGuardrails = (app: App | Stage, options: ApplyGuardrailsOption
     recordEvaluations(pack, nagLog),
   );
   const guardRules = synthTimeGuardRules();
+  markAccountKinds(app);
   Validations.of(app).addPlugins(...nagPacks);
   if (guard === 'synth') Validations.of(app).addPlugins(guardValidatorFor(guardRules));
   return { nagPacks, nagLog, guardRules, guard };

@@ -15,6 +15,8 @@ export interface EnabledControl {
   readonly guardRule: string;
   /** OU names the control is enabled on. */
   readonly ous: readonly string[];
+  /** The reviewed control ARN; null or missing while pending review (verified at synth, not enabled at deploy). */
+  readonly controlIdentifier?: string | null;
 }
 
 /** One `.guard` file that the synth-time check runs. */

@@ -1,0 +1,304 @@
+import type { Guardrail } from './model.js';
+
+const none = { scp: [], controlTower: [], nag: [], guard: [], database: [] } as const;
+
+/**
+ * The PanOps guardrails. Data, not code paths: the report, the SARIF rules
+ * and the catalog tests read this list. Order is the report's order.
+ */
+export const GUARDRAILS: readonly Guardrail[] = [
+  {
+    id: 'no-public-s3',
+    title: 'No public S3: every bucket blocks all public access',
+    seedWords: [
+      'Org-level policies (deny public S3, require CloudTrail, etc.)',
+      'Public Access | Blocked (all public access disabled)',
+    ],
+    severity: 'critical',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      scp: [
+        { file: 'deny-public-s3.json', sid: 'DenyPublicAccessBlockChangesOutsideDeploys' },
+        { file: 'deny-public-s3.json', sid: 'DenyPublicCannedAcls' },
+        { file: 'deny-public-s3.json', sid: 'DenyPublicReadGrants' },
+        { file: 'deny-public-s3.json', sid: 'DenyPublicWriteGrants' },
+        { file: 'deny-public-s3.json', sid: 'DenyPublicFullControlGrants' },
+      ],
+      controlTower: ['CT.S3.PR.1'],
+      nag: [
+        'AwsSolutions-S2',
+        'NIST.800.53.R5-S3BucketLevelPublicAccessProhibited',
+        'NIST.800.53.R5-S3BucketPublicReadProhibited',
+        'NIST.800.53.R5-S3BucketPublicWriteProhibited',
+      ],
+    },
+  },
+  {
+    id: 'cloudtrail-tamper-evident',
+    title: 'CloudTrail required in every customer account: logging, validated, encrypted, untouchable',
+    seedWords: [
+      'CloudTrail (tamper-proof, customer-owned)',
+      'Org-level policies (deny public S3, require CloudTrail, etc.)',
+    ],
+    severity: 'critical',
+    appliesTo: 'customer accounts (trail present); every trail (validation, encryption)',
+    layers: {
+      ...none,
+      scp: [
+        { file: 'protect-cloudtrail.json', sid: 'DenyStoppingOrDeletingTrails' },
+        { file: 'protect-cloudtrail.json', sid: 'DenyAlteringTrailsOutsideDeploys' },
+      ],
+      controlTower: ['CT.CLOUDTRAIL.PR.1', 'CT.CLOUDTRAIL.PR.2', 'CT.CLOUDTRAIL.PR.3'],
+      nag: [
+        'NIST.800.53.R5-CloudTrailEncryptionEnabled',
+        'NIST.800.53.R5-CloudTrailLogFileValidationEnabled',
+        'NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled',
+      ],
+      guard: ['panops_customer_account_trail_present', 'panops_customer_trail_tamper_evident'],
+    },
+  },
+  {
+    id: 'no-internet-gateway-in-customer-vpc',
+    title: 'No internet gateway in a customer account',
+    seedWords: [
+      'VPC — peered to Shared Compute, no internet gateway',
+      "Each customer account's VPC has no internet gateway. The only network path is a VPC peering connection",
+    ],
+    severity: 'critical',
+    appliesTo: 'customer accounts',
+    layers: {
+      ...none,
+      scp: [{ file: 'deny-internet-gateways.json', sid: 'DenyInternetGatewaysAndDefaultVpcs' }],
+      nag: ['PanOps-CustomerAccountNoInternetGateway'],
+      guard: ['panops_no_internet_gateway_in_customer_account'],
+    },
+  },
+  {
+    id: 'customer-data-encrypted-with-customer-key',
+    title: "Customer data encrypted with the customer's own KMS key (S3, Aurora, logs, secrets)",
+    seedWords: [
+      'AWS KMS key (customer-controlled)',
+      'Encryption | SSE-KMS with customer-managed key',
+      'AES-256 via customer-managed KMS key',
+    ],
+    severity: 'critical',
+    appliesTo: 'customer accounts',
+    layers: {
+      ...none,
+      scp: [{ file: 'protect-customer-kms-keys.json', sid: 'DenyDisablingOrDeletingCustomerKeys' }],
+      controlTower: ['CT.S3.PR.10'],
+      nag: ['PanOps-CustomerDataUsesCustomerKey', 'NIST.800.53.R5-S3DefaultEncryptionKMS'],
+      guard: ['panops_customer_data_uses_customer_key'],
+    },
+  },
+  {
+    id: 'kms-key-rotation',
+    title: 'KMS keys rotate automatically',
+    seedWords: ['AWS KMS key (customer-controlled)'],
+    severity: 'medium',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      controlTower: ['CT.KMS.PR.1'],
+      nag: ['AwsSolutions-KMS5', 'NIST.800.53.R5-KMSBackingKeyRotationEnabled'],
+    },
+  },
+  {
+    id: 's3-versioning',
+    title: 'S3 versioning enabled',
+    seedWords: ['Versioning | Enabled'],
+    severity: 'high',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      controlTower: ['CT.S3.PR.11'],
+      nag: ['NIST.800.53.R5-S3BucketVersioningEnabled'],
+    },
+  },
+  {
+    id: 's3-tls-only',
+    title: 'S3 requests must use TLS',
+    seedWords: ['S3 (via VPC endpoint)', 'Access | IAM role in customer account'],
+    severity: 'high',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      controlTower: ['CT.S3.PR.8'],
+      nag: ['AwsSolutions-S10', 'NIST.800.53.R5-S3BucketSSLRequestsOnly'],
+    },
+  },
+  {
+    id: 's3-access-logging',
+    title: 'S3 server access logging configured',
+    seedWords: ['Org-level policies (deny public S3, require CloudTrail, etc.)'],
+    severity: 'low',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      controlTower: ['CT.S3.PR.2'],
+      nag: ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled'],
+    },
+  },
+  {
+    id: 'aurora-backups-7-days',
+    title: 'Aurora automated backups kept at least 7 days',
+    seedWords: ['Backups | Aurora automated backups, 7-day retention | Same, stored in customer account'],
+    severity: 'high',
+    appliesTo: 'every Aurora cluster',
+    layers: {
+      ...none,
+      nag: ['PanOps-AuroraBackupRetentionSevenDays'],
+      guard: ['panops_aurora_cluster_backup_retention_7_days'],
+    },
+    preventiveGap:
+      'No Control Tower control checks Aurora cluster backup retention (CT.RDS.PR.8 covers DB instances only) and no SCP statement protects it yet; enforced at synth only.',
+  },
+  {
+    id: 'aurora-deletion-protection',
+    title: 'Aurora clusters have deletion protection',
+    seedWords: ['Aurora Serverless v2 (PostgreSQL + pgvector)'],
+    severity: 'high',
+    appliesTo: 'every Aurora cluster',
+    layers: {
+      ...none,
+      controlTower: ['CT.RDS.PR.3'],
+      nag: ['AwsSolutions-RDS10', 'NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled'],
+    },
+  },
+  {
+    id: 'aurora-iam-authentication',
+    title: 'Aurora clusters use IAM database authentication',
+    seedWords: ['Application service roles are granted per-customer'],
+    severity: 'medium',
+    appliesTo: 'every Aurora cluster',
+    layers: { ...none, controlTower: ['CT.RDS.PR.4'], nag: ['AwsSolutions-RDS6'] },
+  },
+  {
+    id: 'aurora-storage-encrypted',
+    title: 'Aurora storage encrypted at rest',
+    seedWords: ['Encryption | AES-256 (AWS managed key) | AES-256 via customer-managed KMS key'],
+    severity: 'high',
+    appliesTo: 'every Aurora cluster',
+    layers: {
+      ...none,
+      controlTower: ['CT.RDS.PR.16'],
+      nag: ['AwsSolutions-RDS2', 'NIST.800.53.R5-RDSStorageEncrypted'],
+    },
+  },
+  {
+    id: 'aurora-not-public',
+    title: 'Aurora is never publicly accessible',
+    seedWords: ['customer data in Aurora and S3 is never directly reachable from the internet'],
+    severity: 'critical',
+    appliesTo: 'every Aurora cluster',
+    layers: { ...none, controlTower: ['CT.RDS.PR.29'], nag: ['NIST.800.53.R5-RDSInstancePublicAccess'] },
+  },
+  {
+    id: 'sqs-encryption',
+    title: 'SQS queues encrypted at rest',
+    seedWords: ['SQS | Job queuing, DLQ for failed connector tasks'],
+    severity: 'medium',
+    appliesTo: 'every queue',
+    layers: { ...none, controlTower: ['CT.SQS.PR.2'], nag: ['AwsSolutions-SQS2'] },
+  },
+  {
+    id: 'sqs-tls-only',
+    title: 'SQS requests must use TLS',
+    seedWords: ['SQS queues (connector jobs, transcription jobs)'],
+    severity: 'medium',
+    appliesTo: 'every queue',
+    layers: { ...none, nag: ['AwsSolutions-SQS4'] },
+    preventiveGap:
+      'No Control Tower proactive control and no SCP statement requires TLS for SQS (aws:SecureTransport); enforced at synth only.',
+  },
+  {
+    id: 'sqs-dead-letter-queue',
+    title: 'SQS queues have a dead-letter queue',
+    seedWords: ['Standard queue, visibility timeout 30 min, DLQ after 3 retries'],
+    severity: 'medium',
+    appliesTo: 'every queue (a dead-letter queue itself excepted)',
+    layers: { ...none, controlTower: ['CT.SQS.PR.1'], nag: ['AwsSolutions-SQS3'] },
+  },
+  {
+    id: 'least-privilege-iam',
+    title: 'Least-privilege IAM: no managed admin policies, no unexplained wildcards',
+    seedWords: ['Access | IAM role in customer account', 'Application service roles are granted per-customer'],
+    severity: 'high',
+    appliesTo: 'every account',
+    layers: {
+      ...none,
+      nag: [
+        'AwsSolutions-IAM4',
+        'AwsSolutions-IAM5',
+        'NIST.800.53.R5-IAMNoInlinePolicy',
+        'NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess',
+        'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
+      ],
+    },
+    preventiveGap:
+      'CT.IAM.PR.1/PR.2 (no "*" action on "*" resource) are bundled but not enabled in policies/control-tower/controls.json; enforced at synth only.',
+  },
+  {
+    id: 'lambda-in-vpc',
+    title: 'Lambda functions run inside a VPC',
+    seedWords: ['512MB–1GB memory, 15-min timeout, VPC-attached'],
+    severity: 'medium',
+    appliesTo: 'every function',
+    layers: { ...none, controlTower: ['CT.LAMBDA.PR.3'], nag: ['NIST.800.53.R5-LambdaInsideVPC'] },
+  },
+  {
+    id: 'lambda-not-public',
+    title: 'Lambda function policies prohibit public access',
+    seedWords: ['Webhook handlers (SMS/voice push), short delta polls'],
+    severity: 'critical',
+    appliesTo: 'every function',
+    layers: {
+      ...none,
+      controlTower: ['CT.LAMBDA.PR.2'],
+      nag: ['NIST.800.53.R5-LambdaFunctionPublicAccessProhibited'],
+    },
+  },
+  {
+    id: 'ec2-imdsv2',
+    title: 'GPU instances require IMDSv2',
+    seedWords: ['Instance Type | g4dn.xlarge or g5.xlarge (spot)'],
+    severity: 'high',
+    appliesTo: 'every launch template',
+    layers: { ...none, controlTower: ['CT.EC2.PR.1'], nag: ['NIST.800.53.R5-EC2IMDSv2Enabled'] },
+  },
+  {
+    id: 'ebs-encryption',
+    title: 'EBS volumes of launch templates are encrypted',
+    seedWords: ['Whisper transcription runs on EC2 spot GPU instances'],
+    severity: 'medium',
+    appliesTo: 'every launch template',
+    layers: { ...none, controlTower: ['CT.EC2.PR.14'], nag: ['AwsSolutions-EC26'] },
+  },
+  {
+    id: 'tenant-row-level-isolation',
+    title: "One customer's rows are never visible to another (row-level security on customer_id)",
+    seedWords: [
+      'Every table that holds customer data includes a customer_id column',
+      'PostgreSQL RLS policies enforce that all queries — regardless of the application-layer user — can only read and write rows where customer_id matches the authenticated tenant',
+    ],
+    severity: 'critical',
+    appliesTo: 'every database holding customer data (pooled and dedicated)',
+    layers: {
+      ...none,
+      database: [
+        {
+          control:
+            "RLS enabled and forced on every table with customer_id, policy on current_setting('app.current_customer_id')",
+          evidence:
+            'sql/0002_archive_schema.sql (ENABLE and FORCE ROW LEVEL SECURITY, policy tenant_isolation); database isolation tests under test/db/',
+        },
+        {
+          control:
+            'Tenant set per transaction (set_config(..., true)), never per pooled session; no tenant means no rows',
+          evidence: 'database tests under test/ (pooled concurrency suite on PostgreSQL 15)',
+        },
+      ],
+    },
+  },
+];

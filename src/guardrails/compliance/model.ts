@@ -1,0 +1,154 @@
+import type { GuardrailSeverity } from '../catalog/model.js';
+import type { SourceLocation } from '../source-location.js';
+
+/** Bumped on any change a consumer of report.json must know about. */
+export const REPORT_SCHEMA_VERSION = '1.0.0';
+
+export type Layer = 'nag' | 'guard';
+
+/** The outcome of one rule in one stack. */
+export type RuleStatus = 'passed' | 'not-applicable' | 'failed' | 'acknowledged';
+
+/** One stack (one account and region) of the organization. */
+export interface StackSummary {
+  /** Construct path of the stack (its name): `PanOps-Customer-acme-capital`. */
+  readonly stack: string;
+  readonly account: string;
+  readonly region: string;
+  /** `customer` when tagged with a customer id, else `platform`. */
+  readonly kind: 'customer' | 'platform';
+  readonly customerId?: string;
+  /** Repository-relative template path (`cdk.out/….template.json`). */
+  readonly template: string;
+  readonly resources: number;
+  readonly counts: Counts;
+}
+
+/** Tallies, resources (or tables) for nag and SQL, resources or templates for Guard. */
+export interface Counts {
+  evaluated: number;
+  passed: number;
+  failed: number;
+  acknowledged: number;
+  /** Rules that had nothing to check in the scope. */
+  notApplicable: number;
+}
+
+/** One rule's outcome in one stack. */
+export interface StackRuleResult extends Counts {
+  readonly stack: string;
+  readonly status: RuleStatus;
+}
+
+/** One rule of one layer, with its per-stack outcomes (stacks where it had nothing to check are only counted). */
+export interface RuleResult {
+  readonly layer: Layer;
+  /** `AwsSolutions-S2`, `s3_bucket_level_public_access_prohibited_check`, `PanOps-CustomerDataUsesCustomerKey`. */
+  readonly ruleId: string;
+  /** The id to acknowledge a finding with: `AwsSolutions::AwsSolutions-S2`. */
+  readonly acknowledgementId: string;
+  /** Pack name (nag) or rule file (Guard: `ct-s3-pr-1`, `aurora-backups-7-days`). */
+  readonly source: string;
+  /** Control Tower control this Guard rule verifies (`CT.S3.PR.1`). */
+  readonly controlId?: string;
+  readonly description: string;
+  readonly guardrails: readonly string[];
+  readonly totals: Counts;
+  readonly stacks: readonly StackRuleResult[];
+}
+
+export interface AcknowledgementRef {
+  readonly id: string;
+  readonly reason: string;
+  /** Construct path the acknowledgement was made on. */
+  readonly at: string;
+  readonly source?: SourceLocation;
+}
+
+/** A failed or acknowledged finding: one rule, one resource. */
+export interface Finding {
+  readonly status: 'failed' | 'acknowledged';
+  readonly layer: Layer;
+  readonly ruleId: string;
+  readonly acknowledgementId: string;
+  readonly guardrails: readonly string[];
+  readonly severity: GuardrailSeverity;
+  readonly stack: string;
+  /** Construct path of the resource (the stack's path for a template-level finding). */
+  readonly constructPath: string;
+  readonly logicalId?: string;
+  /** Repository-relative template the finding is in. */
+  readonly file: string;
+  /** Where the resource was created in the source, when CDK recorded it. */
+  readonly source?: SourceLocation;
+  readonly message: string;
+  readonly fix?: string;
+  readonly acknowledgement?: AcknowledgementRef;
+  /** Why an acknowledgement that seems to cover it does not count (bare id, no reason). */
+  readonly acknowledgementProblem?: string;
+}
+
+export interface LayerSummary {
+  readonly scp: readonly { file: string; sid: string; exists: boolean }[];
+  readonly controlTower: readonly {
+    id: string;
+    guardRule: string;
+    title: string;
+    ous: readonly string[];
+    /** False while controls.json has no reviewed control identifier: verified at synth, not enabled at deploy. */
+    enabledAtDeploy: boolean;
+  }[];
+  readonly nag: readonly string[];
+  readonly guard: readonly string[];
+  readonly database: readonly { control: string; evidence: string }[];
+}
+
+export interface GuardrailResult {
+  readonly id: string;
+  readonly title: string;
+  readonly seedWords: readonly string[];
+  readonly severity: GuardrailSeverity;
+  readonly appliesTo: string;
+  /** `fail`: an unacknowledged finding; `pass`: evaluated and held; `not-evaluated`: nothing in the organization to check. */
+  readonly status: 'pass' | 'fail' | 'not-evaluated';
+  readonly layers: LayerSummary;
+  readonly preventiveGap?: string;
+  readonly totals: Counts;
+}
+
+export interface AcknowledgementEntry extends AcknowledgementRef {
+  /** Findings it accepted in this run. */
+  readonly findings: number;
+  /** Set when the acknowledgement is not valid evidence (bare id, empty reason). */
+  readonly problem?: string;
+}
+
+export interface ComplianceReport {
+  readonly schemaVersion: string;
+  /** ISO time of generation, or null when turned off (tests, reproducible builds). */
+  readonly generatedAt: string | null;
+  readonly tool: {
+    readonly name: string;
+    readonly cdkNag: string;
+    readonly cfnGuardValidator: string;
+    readonly cdk: string;
+  };
+  readonly summary: {
+    readonly outcome: 'pass' | 'fail';
+    readonly guardrails: {
+      readonly total: number;
+      readonly passed: number;
+      readonly failed: number;
+      readonly notEvaluated: number;
+    };
+    readonly stacks: number;
+    readonly rules: number;
+    readonly failedFindings: number;
+    readonly acknowledgedFindings: number;
+  };
+  readonly guardrails: readonly GuardrailResult[];
+  readonly stacks: readonly StackSummary[];
+  readonly rules: readonly RuleResult[];
+  readonly findings: readonly Finding[];
+  readonly acknowledgements: readonly AcknowledgementEntry[];
+}

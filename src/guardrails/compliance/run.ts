@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { App, type AppProps } from 'aws-cdk-lib';
+import { buildOrganization } from '../../app.js';
+import { loadBlueprint } from '../../config/index.js';
+import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } from '../acknowledgements.js';
+import { GUARDRAILS } from '../catalog/guardrails.js';
+import type { Guardrail } from '../catalog/model.js';
+import { runGuardBatched } from '../guard/batch-runner.js';
+import { readEnabledControls } from '../guard/rule-files.js';
+import { applyGuardrails } from '../index.js';
+import { assembleReport } from './assemble.js';
+import { guardEvaluations } from './evaluate-guard.js';
+import { nagEvaluations } from './evaluate-nag.js';
+import { GuardrailIndex } from './guardrail-index.js';
+import { inventory } from './inventory.js';
+import type { AcknowledgementEntry, ComplianceReport, Finding, RuleResult, StackSummary } from './model.js';
+import { addCounts, emptyCounts, resolveRule } from './rule-results.js';
+
+/** CDK context: report validation findings in cdk.out instead of throwing, so the run can write its report. */
+const REPORT_INSTEAD_OF_THROWING = { '@aws-cdk/core:failSynthOnValidationErrors': false };
+
+/** An App set up for a compliance run: no CDK-side throwing on findings, no built-in CloudFormation validator. */
+export const newComplianceApp = (props: AppProps = {}): App =>
+  new App({
+    ...props,
+    builtinCloudFormationValidation: false,
+    context: { ...REPORT_INSTEAD_OF_THROWING, ...props.context },
+  });
+
+export interface CheckOptions {
+  /** Generation time written in the report; null leaves it out (byte-identical reports). @default null */
+  readonly generatedAt?: string | null;
+  /** cfn-guard processes at once. @default available parallelism */
+  readonly concurrency?: number;
+  /** The guardrail catalog. @default GUARDRAILS */
+  readonly catalog?: readonly Guardrail[];
+}
+
+const require = createRequire(import.meta.url);
+const versionOf = (pkg: string): string =>
+  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+
+/**
+ * Synthesizes the app with every guardrail check and evaluates the
+ * results: nag packs during synth, cfn-guard afterwards over cdk.out in
+ * parallel batches, acknowledgements applied with CDK's semantics. Call on an app from `newComplianceApp`,
+ * with its stacks built and no guardrails applied yet.
+ */
+export const checkApp = async (app: App, options: CheckOptions = {}): Promise<ComplianceReport> => {
+  const applied = applyGuardrails(app, { guard: 'deferred' });
+  const assembly = app.synth();
+  const stacks = inventory(app, assembly);
+  const catalog = options.catalog ?? GUARDRAILS;
+  const controls = readEnabledControls();
+  const guardrails = new GuardrailIndex(catalog, controls, applied.guardRules);
+  const acknowledgements = collectAcknowledgements(app);
+  const ackIndex = new AcknowledgementIndex(acknowledgements);
+
+  const guardResults = await runGuardBatched({
+    ruleFiles: applied.guardRules.map((r) => r.path),
+    templates: stacks.map((s) => s.templateFile),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  const rules: RuleResult[] = [];
+  const findings: Finding[] = [];
+  for (const { rule, evaluations } of [
+    ...nagEvaluations(applied.nagLog, stacks, guardrails),
+    ...guardEvaluations(guardResults, stacks, applied.guardRules, guardrails),
+  ]) {
+    const resolved = resolveRule(rule, evaluations, ackIndex);
+    rules.push(resolved.result);
+    findings.push(...resolved.findings);
+  }
+
+  const stackSummaries: StackSummary[] = stacks.map((inv) => {
+    const counts = emptyCounts();
+    for (const rule of rules) {
+      const row = rule.stacks.find((s) => s.stack === inv.path);
+      if (row) addCounts(counts, row);
+      else counts.notApplicable++;
+    }
+    return {
+      stack: inv.path,
+      account: inv.account,
+      region: inv.region,
+      kind: inv.customerId ? 'customer' : 'platform',
+      ...(inv.customerId ? { customerId: inv.customerId } : {}),
+      template: inv.template,
+      resources: inv.resourceTypes.size,
+      counts,
+    };
+  });
+  const ackEntries: AcknowledgementEntry[] = acknowledgements.map((ack) => {
+    const used = findings.filter(
+      (f) => f.acknowledgement?.id === ack.id && f.acknowledgement.at === ack.constructPath,
+    ).length;
+    const problem = isBareId(ack.id)
+      ? `bare id '${writtenId(ack.id)}': cdk-nag drops the finding from CDK's report; use the prefixed id (<pack>::<rule>)`
+      : ack.reason.trim() === ''
+        ? 'no reason given'
+        : undefined;
+    return {
+      id: ack.id,
+      reason: ack.reason,
+      at: ack.constructPath,
+      ...(ack.source ? { source: ack.source } : {}),
+      findings: used,
+      ...(problem ? { problem } : {}),
+    };
+  });
+
+  return assembleReport({
+    catalog,
+    controls,
+    guardRules: applied.guardRules,
+    stacks: stackSummaries,
+    rules,
+    findings,
+    acknowledgements: ackEntries,
+    generatedAt: options.generatedAt ?? null,
+    tool: {
+      name: 'panops-compliance',
+      cdkNag: versionOf('cdk-nag'),
+      cfnGuardValidator: versionOf('@cdklabs/cdk-validator-cfnguard'),
+      cdk: versionOf('aws-cdk-lib'),
+    },
+  });
+};
+
+export interface OrganizationRunOptions extends CheckOptions {
+  /** The blueprint folder. @default 'blueprint' */
+  readonly blueprintDir?: string;
+  /** Cloud assembly folder. @default 'cdk.out' */
+  readonly outdir?: string;
+}
+
+/** Synthesizes the whole organization from the blueprint (no AWS credentials) and checks it. */
+export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
+  const blueprint = loadBlueprint(options.blueprintDir ?? 'blueprint');
+  const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
+  buildOrganization(app, blueprint);
+  return checkApp(app, options);
+};
