@@ -2,13 +2,16 @@ import { type App, Tags } from 'aws-cdk-lib';
 import type { Blueprint, DedicatedCustomer } from './config/index.js';
 import { dedicatedCustomers } from './config/index.js';
 import { OrganizationStack } from './org/organization-stack.js';
-import { SharedComputeStack } from './shared-compute/shared-compute-stack.js';
+import { buildSharedCompute, routeAfterCustomers, type SharedComputeStacks } from './shared-compute/build.js';
+import type { SharedComputeStack } from './shared-compute/shared-compute-stack.js';
 import { CustomerStack } from './tenant/customer-stack.js';
 
 /** The stacks of one organization, by role. */
 export interface OrganizationStacks {
   readonly organization: OrganizationStack;
   readonly sharedCompute: SharedComputeStack;
+  /** The shared compute account's stacks: the core above plus schedule and peering-route shards. */
+  readonly sharedComputeStacks: SharedComputeStacks;
   readonly customers: ReadonlyMap<string, CustomerStack>;
 }
 
@@ -29,11 +32,8 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
     description: 'PanOps management account: OUs, SCPs, Control Tower landing zone and controls',
     blueprint,
   });
-  const compute = new SharedComputeStack(app, 'PanOps-SharedCompute', {
-    env: { account: sharedCompute.accountId, region },
-    description: 'PanOps shared compute: connector workers, queues, schedules, Whisper and vLLM fleets',
-    blueprint,
-  });
+  const computeStacks = buildSharedCompute(app, blueprint, { env: { account: sharedCompute.accountId, region } });
+  const compute = computeStacks.core;
   const customers = new Map<string, CustomerStack>();
   for (const customer of dedicatedCustomers(blueprint)) {
     const stack = new CustomerStack(app, customerStackName(customer), {
@@ -46,5 +46,6 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
     Tags.of(stack).add('panops:customer-id', customer.id);
     customers.set(customer.slug, stack);
   }
-  return { organization: org, sharedCompute: compute, customers };
+  routeAfterCustomers(computeStacks, (customer) => customers.get(customer.slug));
+  return { organization: org, sharedCompute: compute, sharedComputeStacks: computeStacks, customers };
 };

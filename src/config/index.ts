@@ -4,4 +4,5 @@ export * from './load.js';
 export * from './model.js';
 export * from './naming.js';
 export * from './schema.js';
+export * from './shared-compute-scale.js';
 export * from './validate.js';

@@ -5,6 +5,7 @@ import { BlueprintInvalid } from './errors.js';
 import { AWS_LIMITS } from './limits.js';
 import type { Blueprint, Customer } from './model.js';
 import { CustomerFile, OrganizationFile } from './schema.js';
+import { checkSharedComputeScale } from './shared-compute-scale.js';
 
 /** A blueprint file's parsed content, before validation. */
 export interface RawFile {
@@ -307,6 +308,7 @@ export const validateBlueprint = (raw: RawBlueprint, rootDir = '.'): Blueprint =
       rule: `${peerings} VPC peering connections would exceed the limit of ${AWS_LIMITS.vpcPeeringConnectionsPerVpc} active peering connections per VPC`,
     });
   }
+  if (org) checkSharedComputeScale(org.sharedCompute, dedicated.length, raw.organization.file, problems);
   if (org && !org.pooledData && views.some((c) => c.tier === 'pooled')) {
     const firstPooled = views.find((c) => c.tier === 'pooled');
     problems.push({

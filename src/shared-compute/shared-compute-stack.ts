@@ -1,14 +1,241 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { Blueprint } from '../config/index.js';
+import { type Blueprint, dedicatedCustomers, ROLE_NAMES } from '../config/index.js';
+import { AlertTopic } from './constructs/alert-topic.js';
+import { ComputeVpc } from './constructs/compute-vpc.js';
+import type { ScheduleTargets } from './constructs/connector-schedules.js';
+import { ConnectorWorkerService } from './constructs/connector-worker-service.js';
+import { CursorTable } from './constructs/cursor-table.js';
+import { DeadLetterQueue, JobQueue } from './constructs/job-queue.js';
+import { PlatformKey } from './constructs/platform-key.js';
+import { VllmService } from './constructs/vllm-service.js';
+import { VpcFunction } from './constructs/vpc-function.js';
+import { WebhookApi } from './constructs/webhook-api.js';
+import { WhisperFleet } from './constructs/whisper-fleet.js';
+import { PeeringAccepterRole, WorkloadRoles } from './constructs/workload-roles.js';
+import { LAMBDA_ENTRIES, type LambdaEntries } from './handler-entries.js';
+import { RUNTIME_ENV } from './runtime-env.js';
+
+/** Lambda settings the seed fixes (512 MB–1 GB, 15 minutes for pollers). */
+export const LAMBDA_SETTINGS = {
+  webhook: { memorySize: 512, timeout: Duration.seconds(30), reservedConcurrency: 50 },
+  connectorPoll: { memorySize: 1024, timeout: Duration.minutes(15), reservedConcurrency: 20 },
+} as const;
+
+/** Image tag deployed when the blueprint names none. */
+export const DEFAULT_IMAGE_TAG = 'latest';
 
 export interface SharedComputeStackProps extends StackProps {
   readonly blueprint: Blueprint;
+  /** Lambda handler modules. @default LAMBDA_ENTRIES (the services' handlers) */
+  readonly lambdaEntries?: LambdaEntries;
 }
 
-/** The shared compute account: connector workers, queues, schedules, GPU fleets, NAT. */
+/**
+ * The shared compute account's core: VPC with NAT, job queues, cursor table,
+ * workload roles, webhook API and poller Lambda, Fargate connector workers,
+ * the Whisper and vLLM GPU fleets. Its size does not depend on the number of
+ * customers (except one managed policy per 80 customer accounts); what grows
+ * with customers (schedules, peering routes) lives in shard stacks.
+ */
 export class SharedComputeStack extends Stack {
+  readonly network: ComputeVpc;
+  readonly platformKey: PlatformKey;
+  readonly alerts: AlertTopic;
+  readonly connectorJobs: JobQueue;
+  readonly transcriptionJobs: JobQueue;
+  readonly cursorTable: CursorTable;
+  readonly workloads: WorkloadRoles;
+  readonly peeringAccepter?: PeeringAccepterRole;
+  readonly workloadSecurityGroup: SecurityGroup;
+  readonly webhookFunction: VpcFunction;
+  readonly pollFunction: VpcFunction;
+  readonly webhookApi: WebhookApi;
+  readonly connectorWorkers: ConnectorWorkerService;
+  readonly whisper: WhisperFleet;
+  readonly vllm: VllmService;
+  /** What the connector schedule shards deliver to. */
+  readonly scheduleTargets: ScheduleTargets;
+
   constructor(scope: Construct, id: string, props: SharedComputeStackProps) {
     super(scope, id, props);
+    const { blueprint } = props;
+    const { sharedCompute, organization } = blueprint;
+    const entries = props.lambdaEntries ?? LAMBDA_ENTRIES;
+    const region = organization.homeRegion;
+    const imageTag = sharedCompute.images?.tag ?? DEFAULT_IMAGE_TAG;
+    const customerAccounts = dedicatedCustomers(blueprint).flatMap((c) => (c.accountId ? [c.accountId] : []));
+
+    this.platformKey = new PlatformKey(this, 'PlatformKey');
+    const key = this.platformKey.key;
+    this.alerts = new AlertTopic(this, 'Alerts', { key });
+    this.network = new ComputeVpc(this, 'Network', {
+      cidr: sharedCompute.vpcCidr,
+      availabilityZones: [`${region}a`, `${region}b`],
+      natGateways: 1,
+      logKey: key,
+    });
+    const vpc = this.network.vpc;
+
+    this.connectorJobs = new JobQueue(this, 'ConnectorJobs', {
+      queueName: 'panops-connector-jobs',
+      key,
+      alarmTopic: this.alerts.topic,
+    });
+    this.transcriptionJobs = new JobQueue(this, 'TranscriptionJobs', {
+      queueName: 'panops-transcription-jobs',
+      key,
+      alarmTopic: this.alerts.topic,
+    });
+    this.cursorTable = new CursorTable(this, 'Cursors', { key });
+
+    this.workloads = new WorkloadRoles(this, 'Workloads', { customerAccounts });
+    const roles = this.workloads.roles;
+    if (customerAccounts.length > 0)
+      this.peeringAccepter = new PeeringAccepterRole(this, 'PeeringAccepter', { vpcId: vpc.vpcId, customerAccounts });
+
+    this.workloadSecurityGroup = new SecurityGroup(this, 'WorkloadSecurityGroup', {
+      vpc,
+      description: 'PanOps workloads: outbound to platform APIs (NAT), AWS and customer VPCs; no inbound',
+      allowAllOutbound: true,
+    });
+    this.vllm = new VllmService(this, 'Vllm', {
+      vpc,
+      clientSecurityGroup: this.workloadSecurityGroup,
+      role: roles.inferenceService,
+      instanceType: sharedCompute.gpu.vllmInstanceType,
+      ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
+      alarmTopic: this.alerts.topic,
+      logKey: key,
+    });
+    const sharedEnv = {
+      [RUNTIME_ENV.connectorJobsQueueUrl]: this.connectorJobs.queue.queueUrl,
+      [RUNTIME_ENV.transcriptionJobsQueueUrl]: this.transcriptionJobs.queue.queueUrl,
+      [RUNTIME_ENV.cursorTableName]: this.cursorTable.table.tableName,
+      [RUNTIME_ENV.customerDataRoleName]: ROLE_NAMES.customerDataAccess,
+      [RUNTIME_ENV.vllmBaseUrl]: this.vllm.baseUrl,
+    };
+
+    // Connector credentials and webhook secrets: `panops/<customerId>/<connectorId>` in Secrets Manager.
+    const connectorSecrets = `arn:aws:secretsmanager:${region}:${this.account}:secret:panops/*`;
+    for (const role of [roles.connectorWorker, roles.webhookHandler])
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecrets] }),
+      );
+
+    this.webhookFunction = new VpcFunction(this, 'WebhookHandler', {
+      entry: entries.webhook,
+      description: 'PanOps webhooks: authenticate, archive raw, enqueue connector jobs',
+      role: roles.webhookHandler,
+      vpc,
+      securityGroup: this.workloadSecurityGroup,
+      memorySize: LAMBDA_SETTINGS.webhook.memorySize,
+      timeout: LAMBDA_SETTINGS.webhook.timeout,
+      reservedConcurrentExecutions: LAMBDA_SETTINGS.webhook.reservedConcurrency,
+      deadLetterQueue: new DeadLetterQueue(this, 'WebhookDeadLetters', {
+        queueName: 'panops-webhook-handler-dlq',
+        key,
+        alarmTopic: this.alerts.topic,
+        deadLettersOf: 'the webhook handler',
+      }).queue,
+      environment: {
+        ...sharedEnv,
+        // Names the webhook entry reads (src/services/webhooks/webhook.lambda.ts).
+        CURSOR_TABLE_NAME: this.cursorTable.table.tableName,
+        CONNECTOR_JOBS_QUEUE_URL: this.connectorJobs.queue.queueUrl,
+        ARCHIVE_TARGETS: '{}',
+      },
+      logKey: key,
+    });
+    this.webhookApi = new WebhookApi(this, 'Webhooks', { handler: this.webhookFunction.function, logKey: key });
+    this.connectorJobs.queue.grantSendMessages(roles.webhookHandler);
+    this.cursorTable.table.grantReadWriteData(roles.webhookHandler);
+
+    this.pollFunction = new VpcFunction(this, 'ConnectorPoller', {
+      entry: entries.connectorPoll,
+      description: 'PanOps short delta polls, one connector job per invocation',
+      role: roles.connectorWorker,
+      vpc,
+      securityGroup: this.workloadSecurityGroup,
+      memorySize: LAMBDA_SETTINGS.connectorPoll.memorySize,
+      timeout: LAMBDA_SETTINGS.connectorPoll.timeout,
+      reservedConcurrentExecutions: LAMBDA_SETTINGS.connectorPoll.reservedConcurrency,
+      deadLetterQueue: new DeadLetterQueue(this, 'PollDeadLetters', {
+        queueName: 'panops-connector-poll-dlq',
+        key,
+        alarmTopic: this.alerts.topic,
+        deadLettersOf: 'the connector poller',
+      }).queue,
+      environment: sharedEnv,
+      logKey: key,
+    });
+    this.connectorJobs.queue.grantSendMessages(roles.connectorWorker);
+    this.transcriptionJobs.queue.grantSendMessages(roles.connectorWorker);
+    this.cursorTable.table.grantReadWriteData(roles.connectorWorker);
+
+    const repository = (name: string) =>
+      new Repository(this, `${name}Repository`, {
+        repositoryName: `panops/${name}`,
+        imageScanOnPush: true,
+        imageTagMutability: TagMutability.MUTABLE,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [{ description: 'Keep the 30 newest images', maxImageCount: 30 }],
+      });
+    this.connectorWorkers = new ConnectorWorkerService(this, 'ConnectorWorkers', {
+      vpc,
+      securityGroup: this.workloadSecurityGroup,
+      queue: this.connectorJobs.queue,
+      taskRole: roles.connectorWorker,
+      repository: repository('connector-worker'),
+      imageTag,
+      environment: sharedEnv,
+      logKey: key,
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+    });
+
+    this.whisper = new WhisperFleet(this, 'Whisper', {
+      vpc,
+      securityGroup: this.workloadSecurityGroup,
+      queue: this.transcriptionJobs.queue,
+      role: roles.transcriptionWorker,
+      instanceTypes: sharedCompute.gpu.whisperInstanceTypes,
+      whisperServerRepository: repository('whisper-server'),
+      workerRepository: repository('transcription-worker'),
+      imageTag,
+      alarmTopic: this.alerts.topic,
+      logKey: key,
+      defaultModel: 'large-v3',
+      environment: sharedEnv,
+    });
+
+    // EventBridge Scheduler delivers connector jobs (schedules live in the shard stacks).
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'EventBridge Scheduler: deliver connector jobs to the poller and the connector-jobs queue',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    const scheduleDeadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
+      queueName: 'panops-connector-schedule-dlq',
+      key,
+      alarmTopic: this.alerts.topic,
+      deadLettersOf: 'the connector schedules',
+    });
+    this.pollFunction.function.grantInvoke(schedulerRole);
+    this.connectorJobs.queue.grantSendMessages(schedulerRole);
+    scheduleDeadLetters.queue.grantSendMessages(schedulerRole);
+    this.scheduleTargets = {
+      arnFor: { lambda: this.pollFunction.function.functionArn, fargate: this.connectorJobs.queue.queueArn },
+      roleArn: schedulerRole.roleArn,
+      deadLetterQueueArn: scheduleDeadLetters.queue.queueArn,
+    };
+
+    new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
+    new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
+    new CfnOutput(this, 'VllmBaseUrl', { value: this.vllm.baseUrl });
   }
 }

@@ -177,7 +177,9 @@ describe('blueprint validation', () => {
   });
 
   it('refuses more dedicated customers than one VPC can peer with, naming the limit', () => {
-    const org = { ...organization(), pooledData: undefined };
+    const base = organization();
+    // A raised route-table quota, so that the peering limit is the only one crossed.
+    const org = { ...base, sharedCompute: { ...base.sharedCompute, routeTableQuota: 1000 }, pooledData: undefined };
     const customers = Array.from({ length: AWS_LIMITS.vpcPeeringConnectionsPerVpc + 1 }, (_, i) =>
       customerFile(dedicatedCustomer(i + 1)),
     );
@@ -190,7 +192,8 @@ describe('blueprint validation', () => {
   });
 
   it('accepts exactly as many peerings as the limit allows', () => {
-    const org = { ...organization(), pooledData: undefined };
+    const base = organization();
+    const org = { ...base, sharedCompute: { ...base.sharedCompute, routeTableQuota: 1000 }, pooledData: undefined };
     const customers = Array.from({ length: AWS_LIMITS.vpcPeeringConnectionsPerVpc }, (_, i) =>
       customerFile(dedicatedCustomer(i + 1)),
     );

@@ -1,0 +1,81 @@
+import type { Environment, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type Blueprint, type DedicatedCustomer, dedicatedCustomers } from '../config/index.js';
+import type { LambdaEntries } from './handler-entries.js';
+import { connectorSchedulePlans } from './schedule-plan.js';
+import { ConnectorSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
+import { chunk, SHARDING } from './sharding.js';
+import { SharedComputeStack } from './shared-compute-stack.js';
+
+/** Every stack of the shared compute account. */
+export interface SharedComputeStacks {
+  readonly core: SharedComputeStack;
+  readonly schedules: readonly ConnectorSchedulesStack[];
+  readonly peeringRoutes: readonly PeeringRoutesStack[];
+}
+
+export interface BuildSharedComputeOptions {
+  readonly env: Environment;
+  /** Prefix of the stack ids. @default 'PanOps-SharedCompute' */
+  readonly idPrefix?: string;
+  readonly lambdaEntries?: LambdaEntries;
+}
+
+/** Customers the shared VPC routes to: dedicated, with an account (only those are trusted to peer). */
+export const peeredCustomers = (blueprint: Blueprint): DedicatedCustomer[] =>
+  blueprint.sharedCompute.vpcId ? dedicatedCustomers(blueprint).filter((c) => c.accountId !== undefined) : [];
+
+/**
+ * The shared compute account as stacks: the core (constant size), connector
+ * schedules in shards of `SHARDING.schedulesPerStack`, and peering routes in
+ * shards of `SHARDING.peeredCustomersPerStack` customers. Routes exist only
+ * once `sharedCompute.vpcId` is in the blueprint, which is when customer
+ * stacks request their peering.
+ */
+export const buildSharedCompute = (
+  scope: Construct,
+  blueprint: Blueprint,
+  options: BuildSharedComputeOptions,
+): SharedComputeStacks => {
+  const prefix = options.idPrefix ?? 'PanOps-SharedCompute';
+  const core = new SharedComputeStack(scope, prefix, {
+    env: options.env,
+    description: 'PanOps shared compute: connector workers, queues, Whisper and vLLM fleets',
+    blueprint,
+    ...(options.lambdaEntries ? { lambdaEntries: options.lambdaEntries } : {}),
+  });
+  const schedules = chunk(connectorSchedulePlans(blueprint), SHARDING.schedulesPerStack).map(
+    (plans, index) =>
+      new ConnectorSchedulesStack(scope, `${prefix}-Schedules-${index + 1}`, {
+        env: options.env,
+        description: `PanOps connector schedules, shard ${index + 1} (${plans.length} connectors)`,
+        plans,
+        targets: core.scheduleTargets,
+        jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
+      }),
+  );
+  const peeringRoutes = chunk(peeredCustomers(blueprint), SHARDING.peeredCustomersPerStack).map(
+    (customers, index) =>
+      new PeeringRoutesStack(scope, `${prefix}-PeeringRoutes-${index + 1}`, {
+        env: options.env,
+        description: `PanOps routes to customer VPCs over their peering, shard ${index + 1} (${customers.length} customers)`,
+        vpc: core.network.vpc,
+        routeTableIds: core.network.privateRouteTableIds,
+        customers,
+        logKey: core.platformKey.key,
+      }),
+  );
+  return { core, schedules, peeringRoutes };
+};
+
+/** Orders each peering-routes shard after the stacks of its customers (which request the peering). */
+export const routeAfterCustomers = (
+  stacks: SharedComputeStacks,
+  customerStackOf: (customer: DedicatedCustomer) => Stack | undefined,
+): void => {
+  for (const shard of stacks.peeringRoutes)
+    for (const customer of shard.peeringRoutes.customers) {
+      const stack = customerStackOf(customer);
+      if (stack) shard.addDependency(stack, 'its customers request the peering connections it routes to');
+    }
+};

@@ -1,0 +1,109 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnRoute, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { DedicatedCustomer } from '../../config/index.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
+
+/** Response path of the peering connection id in `DescribeVpcPeeringConnections`. */
+const PEERING_ID_PATH = 'VpcPeeringConnections.0.VpcPeeringConnectionId';
+
+/** The `DescribeVpcPeeringConnections` filters that find one customer's active peering to the shared VPC. */
+export const peeringFilters = (vpcId: string, customer: DedicatedCustomer) => [
+  { Name: 'accepter-vpc-info.vpc-id', Values: [vpcId] },
+  { Name: 'requester-vpc-info.cidr-block', Values: [customer.vpcCidr] },
+  { Name: 'status-code', Values: ['active'] },
+  ...(customer.accountId ? [{ Name: 'requester-vpc-info.owner-id', Values: [customer.accountId] }] : []),
+];
+
+export interface PeeringRoutesProps {
+  /** The shared compute VPC (its private subnets host the lookup function). */
+  readonly vpc: IVpc;
+  /** Route tables of the private subnets: each gets one route per customer. */
+  readonly routeTableIds: readonly string[];
+  /** The customers whose peering (requested by their stacks) gets routes. */
+  readonly customers: readonly DedicatedCustomer[];
+  readonly logKey: IKey;
+}
+
+/**
+ * The shared compute side of each customer's VPC peering. Every dedicated
+ * customer stack requests a peering to the shared VPC (and has it accepted
+ * through `panops-vpc-peering-accepter`); here, at deploy time, a lookup finds
+ * that active peering by accepter VPC, requester CIDR and owner, and one route
+ * per private route table sends the customer's CIDR through it. Per customer:
+ * one lookup and one route per route table.
+ */
+export class PeeringRoutes extends Construct {
+  readonly routes: readonly CfnRoute[];
+  readonly customers: readonly DedicatedCustomer[];
+
+  constructor(scope: Construct, id: string, props: PeeringRoutesProps) {
+    super(scope, id);
+    this.customers = props.customers;
+    const { region, account } = Stack.of(this);
+    const lookupRole = new Role(this, 'LookupRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Finds customer VPC peering connections to the shared compute VPC',
+      inlinePolicies: {
+        Lookup: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              // Describe calls support no resource-level permissions.
+              actions: [
+                'ec2:DescribeVpcPeeringConnections',
+                'ec2:CreateNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DeleteNetworkInterface',
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              resources: ['*'],
+            }),
+            new PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [`arn:aws:logs:${region}:${account}:log-group:*`],
+            }),
+          ],
+        }),
+      },
+    });
+    const logGroup = encryptedLogGroup(this, 'LookupLogs', props.logKey);
+    const routes: CfnRoute[] = [];
+    for (const customer of props.customers) {
+      const call = {
+        service: 'EC2',
+        action: 'describeVpcPeeringConnections',
+        parameters: { Filters: peeringFilters(props.vpc.vpcId, customer) },
+        physicalResourceId: PhysicalResourceId.fromResponse(PEERING_ID_PATH),
+        outputPaths: [PEERING_ID_PATH],
+      };
+      const lookup = new AwsCustomResource(this, `${customer.slug}-Peering`, {
+        onCreate: call,
+        onUpdate: call,
+        role: lookupRole,
+        vpc: props.vpc,
+        vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        installLatestAwsSdk: false,
+        timeout: Duration.minutes(2),
+        logGroup,
+      });
+      const peeringId = lookup.getResponseField(PEERING_ID_PATH);
+      props.routeTableIds.forEach((routeTableId, index) => {
+        routes.push(
+          new CfnRoute(this, `${customer.slug}-Route${index + 1}`, {
+            routeTableId,
+            destinationCidrBlock: customer.vpcCidr,
+            vpcPeeringConnectionId: peeringId,
+          }),
+        );
+      });
+    }
+    this.routes = routes;
+    const reason =
+      'Describe and network-interface EC2 actions support no resource-level permissions; the role can only read peering connections and manage its own Lambda network interfaces.';
+    Validations.of(lookupRole).acknowledge({ id: 'AwsSolutions::AwsSolutions-IAM5', reason });
+  }
+}

@@ -1,0 +1,50 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface PlatformKeyProps {
+  /** Alias of the key. @default 'alias/panops/shared-compute' */
+  readonly alias?: string;
+}
+
+/**
+ * The shared compute account's customer-managed KMS key: queues, the cursor
+ * table, log groups and the alert topic are encrypted with it (rotation on).
+ * Customer data itself is encrypted with each customer's own key, in the
+ * customer's account; this key protects jobs, cursors and logs.
+ */
+export class PlatformKey extends Construct {
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: PlatformKeyProps = {}) {
+    super(scope, id);
+    const { region, account } = Stack.of(this);
+    this.key = new Key(this, 'Key', {
+      alias: props.alias ?? 'alias/panops/shared-compute',
+      description: 'PanOps shared compute: job queues, connector cursors, logs and alerts',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts the account's log groups with this key, and only those.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${account}:log-group:*` },
+        },
+      }),
+    );
+    // CloudWatch alarms publish to the encrypted alert topic.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+import { Duration } from 'aws-cdk-lib';
+import { AutoScalingGroup, HealthChecks, ScalingEvents, SpotAllocationStrategy } from 'aws-cdk-lib/aws-autoscaling';
+import { InstanceType, type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import type { IRepository } from 'aws-cdk-lib/aws-ecr';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { WhisperModel } from '../../config/index.js';
+import { RUNTIME_ENV } from '../runtime-env.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
+import { awslogsOptions, ecrLoginCommands, GpuLaunchTemplate } from './gpu-launch-template.js';
+import { EMPTY_MINUTES_BEFORE_SCALE_IN, QueueDepthScaling } from './queue-depth-scaling.js';
+
+/** The seed: Whisper runs on g4dn.xlarge or g5.xlarge spot instances. */
+export const WHISPER_INSTANCE_TYPES = ['g4dn.xlarge', 'g5.xlarge'] as const;
+/** The seed: `large-v3` unless a customer's file says `medium`. */
+export const DEFAULT_WHISPER_MODEL: WhisperModel = 'large-v3';
+/** Port of the Whisper server on each instance (loopback only). */
+export const WHISPER_PORT = 8000;
+
+export interface WhisperFleetProps {
+  readonly vpc: IVpc;
+  readonly securityGroup: ISecurityGroup;
+  /** The transcription-jobs queue: the fleet consumes it and scales on it. */
+  readonly queue: IQueue;
+  /** The transcription workload role (instance role). */
+  readonly role: Role;
+  /** g4dn.xlarge and/or g5.xlarge (the blueprint's `gpu.whisperInstanceTypes`). */
+  readonly instanceTypes: readonly (typeof WHISPER_INSTANCE_TYPES)[number][];
+  /** OpenAI-compatible Whisper server image repository (`/v1/audio/transcriptions`). */
+  readonly whisperServerRepository: IRepository;
+  /** The transcription worker (services) image repository. */
+  readonly workerRepository: IRepository;
+  readonly imageTag: string;
+  readonly alarmTopic: ITopic;
+  readonly logKey: IKey;
+  /** Model used when a job names none; jobs carry the customer's model. @default 'large-v3' */
+  readonly defaultModel?: WhisperModel;
+  /** More settings for the transcription worker (queue URLs, vLLM URL, ...). @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default 5 (the seed) */
+  readonly emptyMinutesBeforeScaleIn?: number;
+  /** @default 8 */
+  readonly maxInstances?: number;
+}
+
+/**
+ * The Whisper GPU fleet: an Auto Scaling group of spot GPU instances (mixed
+ * instances, price-capacity-optimized, capacity rebalancing) at zero while the
+ * transcription queue is empty. Each instance runs an OpenAI-compatible Whisper
+ * server on loopback and the transcription worker that feeds it from the queue.
+ */
+export class WhisperFleet extends Construct {
+  readonly autoScalingGroup: AutoScalingGroup;
+  readonly scaling: QueueDepthScaling;
+
+  constructor(scope: Construct, id: string, props: WhisperFleetProps) {
+    super(scope, id);
+    if (props.instanceTypes.length === 0) throw new RangeError('WhisperFleet: instanceTypes must not be empty');
+    const defaultModel = props.defaultModel ?? DEFAULT_WHISPER_MODEL;
+    const logs = encryptedLogGroup(this, 'Logs', props.logKey);
+    const env: Record<string, string> = {
+      ...props.environment,
+      [RUNTIME_ENV.transcriptionJobsQueueUrl]: props.queue.queueUrl,
+      [RUNTIME_ENV.whisperBaseUrl]: `http://127.0.0.1:${WHISPER_PORT}/v1`,
+      [RUNTIME_ENV.whisperDefaultModel]: defaultModel,
+    };
+    const envFlags = Object.entries(env)
+      .map(([name, value]) => `-e ${name}=${value}`)
+      .join(' ');
+    const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
+      role: props.role,
+      securityGroup: props.securityGroup,
+      bootCommands: [
+        ...ecrLoginCommands(this),
+        `docker run -d --restart always --gpus all --name whisper -p 127.0.0.1:${WHISPER_PORT}:8000 ${awslogsOptions(this, logs.logGroupName, 'whisper')} ${props.whisperServerRepository.repositoryUriForTag(props.imageTag)}`,
+        `docker run -d --restart always --network host --name transcription-worker ${envFlags} ${awslogsOptions(this, logs.logGroupName, 'worker')} ${props.workerRepository.repositoryUriForTag(props.imageTag)}`,
+      ],
+    });
+    this.autoScalingGroup = new AutoScalingGroup(this, 'Group', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      mixedInstancesPolicy: {
+        launchTemplate: template.launchTemplate,
+        launchTemplateOverrides: props.instanceTypes.map((type) => ({ instanceType: new InstanceType(type) })),
+        instancesDistribution: {
+          onDemandBaseCapacity: 0,
+          onDemandPercentageAboveBaseCapacity: 0,
+          spotAllocationStrategy: SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        },
+      },
+      minCapacity: 0,
+      maxCapacity: props.maxInstances ?? 8,
+      capacityRebalance: true,
+      healthChecks: HealthChecks.ec2({ gracePeriod: Duration.minutes(10) }),
+      notifications: [{ topic: props.alarmTopic, scalingEvents: ScalingEvents.ERRORS }],
+    });
+    // Consume includes ChangeMessageVisibility: the worker extends a long recording's visibility.
+    props.queue.grantConsumeMessages(props.role);
+    props.whisperServerRepository.grantPull(props.role);
+    props.workerRepository.grantPull(props.role);
+    logs.grantWrite(props.role);
+    this.scaling = new QueueDepthScaling(this, 'QueueScaling', {
+      queue: props.queue,
+      emptyMinutes: props.emptyMinutesBeforeScaleIn ?? EMPTY_MINUTES_BEFORE_SCALE_IN,
+      cooldown: Duration.minutes(5),
+      target: { autoScalingGroup: this.autoScalingGroup },
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import type { Blueprint, Customer, Platform } from '../config/index.js';
+
+/** Where a connector's scheduled poll runs. */
+export type PollRuntime = 'lambda' | 'fargate';
+
+/**
+ * Short delta polls (mail and chat delta APIs finish in seconds to minutes) run
+ * in the poller Lambda; platforms whose polls download recordings run on the
+ * Fargate workers through the connector-jobs queue (no 15-minute ceiling).
+ */
+export const POLL_RUNTIME: Readonly<Record<Platform, PollRuntime>> = {
+  gmail: 'lambda',
+  m365: 'lambda',
+  slack: 'lambda',
+  teams: 'lambda',
+  zoom: 'fargate',
+  twilio: 'fargate',
+};
+
+/** One connector's schedule, derived from the blueprint. */
+export interface ConnectorSchedulePlan {
+  readonly customer: Customer;
+  readonly connectorId: string;
+  readonly platform: Platform;
+  readonly intervalHours: number;
+  /** Deterministic offset of this connector's first run in each interval, in minutes. */
+  readonly offsetMinutes: number;
+  /** EventBridge Scheduler expression (`cron(...)` or `rate(...)`). */
+  readonly expression: string;
+  readonly runtime: PollRuntime;
+}
+
+/** FNV-1a (32 bit): a small, stable hash, so a connector keeps its slot across synths and machines. */
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+};
+
+/**
+ * Where in its interval a connector fires, from the customer and connector ids
+ * alone: connectors spread evenly over the interval instead of all firing on
+ * the hour (the seed's "per-connector jitter to prevent thundering herd").
+ */
+export const jitterOffsetMinutes = (customerId: string, connectorId: string, intervalHours: number): number =>
+  fnv1a(`${customerId}/${connectorId}`) % Math.max(1, Math.round(intervalHours * 60));
+
+/**
+ * The schedule expression for an interval and offset. Whole-hour intervals that
+ * divide a day become a cron at the connector's own minute and hour
+ * (`cron(17 2/6 * * ? *)`: 02:17, 08:17, 14:17, 20:17 UTC); other intervals
+ * become a rate, spread only by the flexible time window.
+ */
+export const scheduleExpression = (intervalHours: number, offsetMinutes: number): string => {
+  if (Number.isInteger(intervalHours) && 24 % intervalHours === 0) {
+    const hour = Math.floor(offsetMinutes / 60);
+    const minute = offsetMinutes % 60;
+    const hours = intervalHours === 24 ? `${hour}` : `${hour}/${intervalHours}`;
+    return `cron(${minute} ${hours} * * ? *)`;
+  }
+  return `rate(${Math.round(intervalHours * 60)} minutes)`;
+};
+
+/** Every configured connector of every customer, in blueprint order (customers by slug, connectors as written). */
+export const connectorSchedulePlans = (blueprint: Blueprint): ConnectorSchedulePlan[] =>
+  blueprint.customers.flatMap((customer) =>
+    (customer.connectors ?? []).map((connector) => {
+      const intervalHours = connector.intervalHours ?? blueprint.sharedCompute.schedule.intervalHours;
+      const offsetMinutes = jitterOffsetMinutes(customer.id, connector.id, intervalHours);
+      return {
+        customer,
+        connectorId: connector.id,
+        platform: connector.platform,
+        intervalHours,
+        offsetMinutes,
+        expression: scheduleExpression(intervalHours, offsetMinutes),
+        runtime: POLL_RUNTIME[connector.platform],
+      };
+    }),
+  );
+
+/**
+ * The connector job a schedule sends (the services' `ConnectorJob`, version 1):
+ * Scheduler fills in the execution id and the scheduled time.
+ */
+export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
+  JSON.stringify({
+    version: 1,
+    jobId: '<aws.scheduler.execution-id>',
+    customerId: plan.customer.id,
+    connectorId: plan.connectorId,
+    platform: plan.platform,
+    kind: 'poll',
+    requestedAt: '<aws.scheduler.scheduled-time>',
+    params: { tier: plan.customer.tier, whisperModel: plan.customer.whisperModel },
+  });
