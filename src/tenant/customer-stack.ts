@@ -10,6 +10,7 @@ import { CustomerTrail } from './customer-trail.js';
 import { IsolatedVpc } from './isolated-vpc.js';
 import { LockedBucket } from './locked-bucket.js';
 import { MigrationHook } from './migration-hook.js';
+import type { MigrationBundle } from './migration-sources.js';
 import { SharedComputePeering } from './shared-compute-peering.js';
 import { TenantDatabase } from './tenant-database.js';
 import { tagCustomerScope, tagRole } from './tenant-tags.js';
@@ -17,8 +18,8 @@ import { tagCustomerScope, tagRole } from './tenant-tags.js';
 export interface CustomerStackProps extends StackProps {
   readonly blueprint: Blueprint;
   readonly customer: DedicatedCustomer;
-  /** Migration schema fingerprint (tests pin it). @default the fingerprint of `sql/` */
-  readonly schemaFingerprint?: string;
+  /** Migrations the hook applies (tests pin them). @default the files of `sql/` */
+  readonly migrations?: MigrationBundle;
 }
 
 /**
@@ -113,7 +114,7 @@ export class CustomerStack extends Stack {
       database: this.database,
       key: this.key,
       appRole: CUSTOMER_DATABASE.iamAppUser,
-      schemaFingerprint: props.schemaFingerprint,
+      migrations: props.migrations,
     });
 
     this.trail = new CustomerTrail(this, 'Trail', {

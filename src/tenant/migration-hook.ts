@@ -8,7 +8,7 @@ import { BUNDLED_HANDLER, bundledLambdaCode } from '../common/lambda-code.js';
 import { ROLE_NAMES } from '../config/index.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import type { CustomerKey } from './customer-key.js';
-import { schemaFingerprint } from './schema-fingerprint.js';
+import { type MigrationBundle, migrationBundle } from './migration-sources.js';
 import type { TenantDatabase } from './tenant-database.js';
 import { tagRole } from './tenant-tags.js';
 
@@ -23,8 +23,8 @@ export interface MigrationHookProps {
   readonly key: CustomerKey;
   /** Login role of the services that the migrations create and grant `rds_iam`. */
   readonly appRole: string;
-  /** Changing it re-runs the migrations. @default the fingerprint of `sql/` */
-  readonly schemaFingerprint?: string;
+  /** The migrations to apply; a change re-runs them. @default the files of `sql/` */
+  readonly migrations?: MigrationBundle;
   /** Longest run of the migrations. @default 10 minutes */
   readonly timeout?: Duration;
   /** Retention of the function's log. @default one year */
@@ -48,6 +48,7 @@ export class MigrationHook extends Construct {
   constructor(scope: Construct, id: string, props: MigrationHookProps) {
     super(scope, id);
     const { database, key } = props;
+    const migrations = props.migrations ?? migrationBundle();
     const { region, account } = Stack.of(this);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
@@ -147,6 +148,8 @@ export class MigrationHook extends Construct {
       // Migrations never run concurrently against one database.
       reservedConcurrentExecutions: 1,
       environmentEncryption: key.key,
+      // Loads the RDS CA certificates that the Lambda runtime ships, so TLS to Aurora is verified.
+      environment: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
       logGroup,
       tracing: Tracing.DISABLED,
     });
@@ -167,12 +170,13 @@ export class MigrationHook extends Construct {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::PanOpsMigrations',
       properties: {
+        Migrations: migrations.sources.map(({ name, text }) => ({ Name: name, Text: text })),
         SecretArn: database.masterSecretArn,
         Host: database.cluster.clusterEndpoint.hostname,
         Port: String(database.port),
         Database: database.databaseName,
         AppRole: props.appRole,
-        SchemaFingerprint: props.schemaFingerprint ?? schemaFingerprint(),
+        SchemaFingerprint: migrations.fingerprint,
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });

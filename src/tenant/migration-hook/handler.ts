@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { MigrationSource } from '../../services/db/migrations.js';
 import { type CustomResourceEvent, type CustomResourceResponse, sendResponse } from './custom-resource.js';
 import {
   DatabaseSecretUnreadable,
@@ -26,6 +27,8 @@ export interface MigrationHookProperties {
   readonly appRole: string;
   /** Hash of `sql/`: a change is what makes CloudFormation send an Update. */
   readonly schemaFingerprint: string;
+  /** The `sql/` files, as the stack shipped them. */
+  readonly migrations: readonly MigrationSource[];
 }
 
 export interface MigrationHookDeps {
@@ -44,6 +47,25 @@ const requireString = (props: Readonly<Record<string, unknown>>, name: string): 
   return value;
 };
 
+const parseMigrations = (value: unknown): MigrationSource[] => {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new MigrationHookPropertiesInvalid({
+      property: 'Migrations',
+      detail: 'expected a non-empty list of { Name, Text }',
+    });
+  }
+  return value.map((item: unknown, index) => {
+    const { Name, Text } = (item ?? {}) as { Name?: unknown; Text?: unknown };
+    if (typeof Name !== 'string' || typeof Text !== 'string') {
+      throw new MigrationHookPropertiesInvalid({
+        property: `Migrations[${index}]`,
+        detail: 'expected { Name, Text } strings',
+      });
+    }
+    return { name: Name, text: Text };
+  });
+};
+
 /** Reads the properties CloudFormation passes (every value arrives as a string). */
 export const parseProperties = (props: Readonly<Record<string, unknown>>): MigrationHookProperties => {
   const port = Number(requireString(props, 'Port'));
@@ -57,6 +79,7 @@ export const parseProperties = (props: Readonly<Record<string, unknown>>): Migra
     database: requireString(props, 'Database'),
     appRole: requireString(props, 'AppRole'),
     schemaFingerprint: requireString(props, 'SchemaFingerprint'),
+    migrations: parseMigrations(props.Migrations),
   };
 };
 
@@ -76,10 +99,13 @@ const parseSecret = (secretArn: string, text: string): { user: string; password:
 const physicalIdOf = (event: CustomResourceEvent, props?: MigrationHookProperties): string =>
   event.PhysicalResourceId ?? `panops-migrations-${props?.host ?? event.LogicalResourceId}`;
 
+/** `Tag: {fields}` for our tagged errors; the message for the database runner's (which carry their cause). */
 const describe = (error: unknown): string => {
   if (error && typeof error === 'object' && '_tag' in error) {
-    const { _tag, ...fields } = error as MigrationHookError;
-    return `${_tag}: ${JSON.stringify(fields)}`;
+    const { _tag, cause: _cause, ...fields } = error as MigrationHookError & { cause?: unknown };
+    const message = (error as { message?: unknown }).message;
+    const detail = typeof message === 'string' && message.length > 0 && !('detail' in fields) ? ` ${message}` : '';
+    return `${_tag}:${detail} ${JSON.stringify(fields)}`;
   }
   return error instanceof Error ? error.message : String(error);
 };
@@ -109,6 +135,7 @@ export const handleMigrationEvent = async (
       user,
       password,
       appRole: props.appRole,
+      migrations: props.migrations,
     };
     const outcome = await deps.migrate(target).catch((error: unknown) => {
       throw new MigrationsFailed({ host: target.host, database: target.database, detail: describe(error) });
@@ -117,7 +144,13 @@ export const handleMigrationEvent = async (
       ...base,
       Status: 'SUCCESS',
       PhysicalResourceId: physicalIdOf(event, props),
-      Data: { Applied: outcome.applied.join(','), SchemaFingerprint: props.schemaFingerprint },
+      // CloudFormation keeps at most 4 KB of response data: counts, not file lists.
+      Data: {
+        Applied: String(outcome.applied.length),
+        AlreadyApplied: String(outcome.alreadyApplied.length),
+        Skipped: outcome.skipped.join('; ').slice(0, 1_000),
+        SchemaFingerprint: props.schemaFingerprint,
+      },
     };
   } catch (error) {
     return {
@@ -150,7 +183,7 @@ const liveDeps: MigrationHookDeps = {
     if (!result.SecretString) throw new Error('the secret has no string value');
     return result.SecretString;
   },
-  migrate: runTenantMigrations,
+  migrate: (target) => runTenantMigrations(target),
 };
 
 interface LambdaContext {

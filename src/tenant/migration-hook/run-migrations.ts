@@ -1,4 +1,8 @@
-/** Where and as whom the migrations run. */
+import type { ConnectionOptions } from 'node:tls';
+import type { MigrationSource } from '../../services/db/migrations.js';
+import { runMigrations } from '../../services/db/run-migrations.js';
+
+/** Where, as whom and what to migrate. */
 export interface MigrationTarget {
   readonly host: string;
   readonly port: number;
@@ -8,18 +12,36 @@ export interface MigrationTarget {
   readonly password: string;
   /** Login role of the services, created by the migrations and granted `rds_iam`. */
   readonly appRole: string;
+  /** The `sql/` files, as the stack shipped them. */
+  readonly migrations: readonly MigrationSource[];
 }
 
 /** What the migrations did, reported back to CloudFormation as the custom resource's data. */
 export interface MigrationOutcome {
   readonly applied: readonly string[];
+  readonly alreadyApplied: readonly string[];
+  readonly skipped: readonly string[];
 }
 
 /**
- * Runs the database migrations (`sql/`) against a freshly deployed or updated
- * customer cluster, over TLS. This is the one place the hook calls into the
- * database engineer's migration runner (`src/services/db/`).
+ * Runs the database migrations against a freshly deployed or updated customer
+ * cluster through the database engineer's runner (`src/services/db`):
+ * idempotent, one transaction per file, serialized by an advisory lock.
+ * TLS is verified against the RDS CA certificates by default.
  */
-export const runTenantMigrations = async (_target: MigrationTarget): Promise<MigrationOutcome> => {
-  throw new Error('the migration runner (src/services/db) is not wired into the hook yet');
+export const runTenantMigrations = async (
+  target: MigrationTarget,
+  tls: boolean | ConnectionOptions = { rejectUnauthorized: true, servername: target.host },
+): Promise<MigrationOutcome> => {
+  const url = `postgres://${encodeURIComponent(target.user)}@${target.host}:${target.port}/${encodeURIComponent(target.database)}`;
+  const report = await runMigrations({
+    connection: { url, password: target.password, ssl: tls },
+    migrations: target.migrations,
+    appRole: target.appRole,
+  });
+  return {
+    applied: report.applied,
+    alreadyApplied: report.alreadyApplied,
+    skipped: report.skipped.map((s) => `${s.name} (needs ${s.missingExtensions.join(', ')})`),
+  };
 };
