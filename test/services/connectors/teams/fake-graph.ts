@@ -1,0 +1,66 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeChatMessage {
+  id: string;
+  chatId: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  lastEditedDateTime: string | null;
+  deletedDateTime: string | null;
+  messageType: 'message';
+  replyToId: string | null;
+  from: { user: { id: string; displayName: string } };
+  body: { contentType: 'html' | 'text'; content: string };
+}
+
+/**
+ * Microsoft Graph speaking `GET /users/{id}/chats/getAllMessages` as documented:
+ * requires `model`, honours `$top`, `$filter=lastModifiedDateTime ge <iso>`,
+ * pages with an absolute `@odata.nextLink`, and serves single messages at
+ * `chats('{id}')/messages('{id}')`. Faults are served first, in order.
+ */
+export const startFakeGraph = async (token: string) => {
+  const messages: FakeChatMessage[] = [];
+  const requests: URL[] = [];
+  const faults: Array<{ status: number; headers?: Record<string, string> }> = [];
+  let base = '';
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', base);
+    requests.push(url);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const fault = faults.shift();
+    if (fault) return send(fault.status, { error: { code: 'TooManyRequests', message: 'throttled' } }, fault.headers);
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return send(401, { error: { code: 'InvalidAuthenticationToken' } });
+    const single = /\/chats\('([^']+)'\)\/messages\('([^']+)'\)$/.exec(decodeURIComponent(url.pathname));
+    if (single) {
+      const found = messages.find((m) => m.chatId === single[1] && m.id === single[2]);
+      return found ? send(200, found) : send(404, { error: { code: 'NotFound' } });
+    }
+    if (!/\/users\/[^/]+\/chats\/getAllMessages$/.test(url.pathname)) return send(404, { error: { code: 'NotFound' } });
+    const model = url.searchParams.get('model');
+    if (model !== 'A' && model !== 'B')
+      return send(402, { error: { code: 'PaymentRequired', message: 'model parameter required' } });
+    const filter = /lastModifiedDateTime ge (\S+)/.exec(url.searchParams.get('$filter') ?? '')?.[1];
+    const top = Number(url.searchParams.get('$top') ?? '20');
+    const skip = Number(url.searchParams.get('$skiptoken') ?? '0');
+    const matching = messages
+      .filter((m) => filter === undefined || m.lastModifiedDateTime >= filter)
+      .sort((a, b) => a.lastModifiedDateTime.localeCompare(b.lastModifiedDateTime));
+    const page = matching.slice(skip, skip + top);
+    const next = new URL(url);
+    next.searchParams.set('$skiptoken', String(skip + top));
+    return send(200, {
+      '@odata.context': `${base}/$metadata#Collection(chatMessage)`,
+      value: page,
+      ...(skip + top < matching.length ? { '@odata.nextLink': next.href } : {}),
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0`;
+  return { baseUrl: base, messages, requests, faults, close: () => new Promise<void>((r) => server.close(() => r())) };
+};
