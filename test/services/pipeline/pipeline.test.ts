@@ -1,0 +1,272 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Effect, Exit, Layer, Option } from 'effect';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArchiveStore } from '../../../src/services/archive/archive-store.js';
+import { localArchiveStoreLayer } from '../../../src/services/archive/local.js';
+import { CursorStore } from '../../../src/services/cursor/cursor-store.js';
+import { AuthExpired, CursorExpired, RateLimited, Transient } from '../../../src/services/pipeline/errors.js';
+import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
+import { runJob } from '../../../src/services/pipeline/runner.js';
+import type { TranscriptionJob } from '../../../src/services/queue/transcription-jobs.js';
+import { openTestDatabase, type TestDatabase } from '../../support/database.js';
+import { countAs, createCustomer, type DatabaseFaults, pipelineRuntime, queryAs } from './support/harness.js';
+import { mailboxConnector, message } from './support/mailbox-connector.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+afterAll(() => db.close());
+
+const job = (customerId: string, kind: ConnectorJob['kind'] = 'poll'): ConnectorJob => ({
+  version: 1,
+  jobId: `job-${Math.random().toString(36).slice(2)}`,
+  customerId,
+  connectorId: 'gmail',
+  platform: 'gmail',
+  kind,
+  requestedAt: '2025-01-06T10:00:00Z',
+});
+
+const cursorOf = (customerId: string) =>
+  Effect.gen(function* () {
+    const store = yield* CursorStore;
+    return Option.getOrUndefined(yield* store.get({ customerId, connectorId: 'gmail', scope: 'inbox' }));
+  });
+
+/** Every test gets its own tenant, runtime and archive folder. */
+const scenario = async (options: {
+  count: number;
+  pageSize: number;
+  delayMs?: number;
+  faults?: DatabaseFaults;
+  archive?: Layer.Layer<ArchiveStore>;
+  maxRetries?: number;
+  sink?: TranscriptionJob[];
+  status?: Map<string, string>;
+}) => {
+  const customerId = await createCustomer(db);
+  const mailbox = mailboxConnector(options);
+  const archiveDir = mkdtempSync(join(tmpdir(), 'archive-'));
+  const runtime = pipelineRuntime(db, {
+    connectors: [mailbox.make],
+    archive: options.archive ?? localArchiveStoreLayer(archiveDir),
+    ...(options.faults ? { databaseFaults: options.faults } : {}),
+    ...(options.maxRetries === undefined ? {} : { settings: { maxRetries: options.maxRetries } }),
+    ...(options.sink ? { transcriptionSink: options.sink } : {}),
+    ...(options.status ? { statusSink: options.status } : {}),
+  });
+  const archivedObjects = () => {
+    const root = join(archiveDir, customerId);
+    try {
+      return readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    } catch {
+      return 0;
+    }
+  };
+  return { customerId, mailbox, runtime, archivedObjects, run: (j: ConnectorJob) => runtime.runPromiseExit(runJob(j)) };
+};
+
+describe('the connector pipeline on the test database', () => {
+  it('stores every item once with its participants and raw hash, and advances the cursor page by page', async () => {
+    const s = await scenario({ count: 10, pageSize: 3 });
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(10);
+    expect(await countAs(db, s.customerId, 'participants')).toBe(30);
+    const rows = await queryAs<{ raw_sha256: string; sender: string; subject: string }>(
+      db,
+      s.customerId,
+      `SELECT raw_sha256, sender, subject FROM communications WHERE external_id = 'msg-7@example.com'`,
+    );
+    expect(rows[0]).toMatchObject({ sender: 'sender7@example.com', subject: 'Trade confirmation 7' });
+    expect(rows[0]?.raw_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const cursor = await s.runtime.runPromise(cursorOf(s.customerId));
+    expect(cursor).toMatchObject({ value: '10', version: 4 });
+    expect(s.archivedObjects()).toBe(10);
+  });
+
+  it('a redelivered round (resync of stored items) changes nothing', async () => {
+    const s = await scenario({ count: 6, pageSize: 4 });
+    await s.run(job(s.customerId));
+    const before = await queryAs<{ id: string; ingested_at: string }>(
+      db,
+      s.customerId,
+      'SELECT id, ingested_at::text FROM communications ORDER BY id',
+    );
+    const exit = await s.run(job(s.customerId, 'resync'));
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
+    expect(exit.value.scopes[0]).toMatchObject({ stored: 0, duplicates: 6 });
+    const after = await queryAs<{ id: string; ingested_at: string }>(
+      db,
+      s.customerId,
+      'SELECT id, ingested_at::text FROM communications ORDER BY id',
+    );
+    expect(after).toEqual(before);
+    expect(s.archivedObjects()).toBe(6);
+  });
+
+  it('the database dropping mid-batch loses nothing, stores nothing twice and leaves the cursor before the unstored item', async () => {
+    const faults: DatabaseFaults = { failTransactions: new Set([5]), transactions: 0 };
+    const s = await scenario({ count: 9, pageSize: 3, faults, maxRetries: 0 });
+    const first = await s.run(job(s.customerId));
+    expect(Exit.isFailure(first)).toBe(true);
+    expect(JSON.stringify(first)).toContain('Transient');
+    // Items 1–4 committed; item 5's transaction rolled back; the cursor covers only the first full page.
+    expect(await countAs(db, s.customerId, 'communications')).toBe(4);
+    expect(await s.runtime.runPromise(cursorOf(s.customerId))).toMatchObject({ value: '3', version: 1 });
+    const second = await s.run(job(s.customerId));
+    expect(Exit.isSuccess(second)).toBe(true);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(9);
+    const externalIds = await queryAs<{ external_id: string }>(
+      db,
+      s.customerId,
+      'SELECT external_id FROM communications',
+    );
+    expect(new Set(externalIds.map((r) => r.external_id)).size).toBe(9);
+    expect(s.archivedObjects()).toBe(9);
+  });
+
+  it('a dropped connection is retried inside the job with backoff, so the round still completes', async () => {
+    const faults: DatabaseFaults = { failTransactions: new Set([2, 3]), transactions: 0 };
+    const s = await scenario({ count: 4, pageSize: 4, faults, maxRetries: 3 });
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(4);
+  });
+
+  it('an archive write failing after earlier items reached the database stores each item exactly once after the retry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'archive-'));
+    const real = localArchiveStoreLayer(dir);
+    let puts = 0;
+    const flaky = Layer.effect(
+      ArchiveStore,
+      Effect.gen(function* () {
+        const store = yield* ArchiveStore;
+        return ArchiveStore.of({
+          ...store,
+          put: (customerId, bytes, type) =>
+            ++puts === 3
+              ? Effect.fail(new Transient({ source: 'archive', detail: 'injected 503' }))
+              : store.put(customerId, bytes, type),
+        });
+      }),
+    ).pipe(Layer.provide(real));
+    const s = await scenario({ count: 5, pageSize: 5, archive: flaky, maxRetries: 0 });
+    const first = await s.run(job(s.customerId));
+    expect(Exit.isFailure(first)).toBe(true);
+    // Item 3 never reached the database because its raw object was not stored.
+    const stored = await queryAs<{ external_id: string }>(
+      db,
+      s.customerId,
+      'SELECT external_id FROM communications ORDER BY 1',
+    );
+    expect(stored.map((r) => r.external_id)).toEqual(['msg-1@example.com', 'msg-2@example.com']);
+    expect(await s.runtime.runPromise(cursorOf(s.customerId))).toBeUndefined();
+    expect(Exit.isSuccess(await s.run(job(s.customerId)))).toBe(true);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(5);
+    const files = readdirSync(join(dir, s.customerId), { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    );
+    expect(files).toHaveLength(5);
+  });
+
+  it('the same job delivered twice at once stores each item once and advances the cursor once per page', async () => {
+    const s = await scenario({ count: 8, pageSize: 2, delayMs: 15 });
+    const j = job(s.customerId);
+    const [a, b] = await Promise.all([s.run(j), s.run(j)]);
+    const outcomes = [a, b].map((e) =>
+      Exit.isSuccess(e) ? 'ok' : JSON.stringify(e).includes('CursorConflict') ? 'conflict' : 'other',
+    );
+    expect(outcomes).not.toContain('other');
+    expect(outcomes).toContain('ok');
+    expect(await countAs(db, s.customerId, 'communications')).toBe(8);
+    expect(await s.runtime.runPromise(cursorOf(s.customerId))).toMatchObject({ value: '8', version: 4 });
+  });
+
+  it('a worker that died after storing but before acknowledging: the redelivery duplicates nothing and picks up what arrived since', async () => {
+    const s = await scenario({ count: 5, pageSize: 2 });
+    const j = job(s.customerId);
+    expect(Exit.isSuccess(await s.run(j))).toBe(true);
+    s.mailbox.messages.push(message(6), message(7));
+    const redelivered = await s.run(j);
+    if (!Exit.isSuccess(redelivered)) throw new Error(String(redelivered.cause));
+    expect(redelivered.value.scopes[0]?.stored).toBe(2);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(7);
+  });
+
+  it('an expired cursor falls back to a full resync of the scope', async () => {
+    const s = await scenario({ count: 4, pageSize: 4 });
+    await s.run(job(s.customerId));
+    s.mailbox.fault = (cursor) =>
+      Option.isSome(cursor)
+        ? new CursorExpired({ platform: 'gmail', scope: 'inbox', detail: 'historyId too old' })
+        : undefined;
+    const exit = await s.run(job(s.customerId));
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
+    expect(exit.value.scopes[0]).toMatchObject({ resynced: true, duplicates: 4, stored: 0 });
+    expect(s.mailbox.fetches.at(-1)).toEqual(Option.none());
+  });
+
+  it('a rate limit is honoured: the retry waits at least Retry-After', async () => {
+    const s = await scenario({ count: 2, pageSize: 2 });
+    s.mailbox.fault = (_, call) =>
+      call === 1 ? new RateLimited({ platform: 'gmail', retryAfterMs: 300, detail: '429' }) : undefined;
+    const started = Date.now();
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(s.mailbox.fetches).toHaveLength(2);
+  });
+
+  it('expired credentials mark the connector for re-authorization and stop without retrying', async () => {
+    const status = new Map<string, string>();
+    const s = await scenario({ count: 2, pageSize: 2, status });
+    s.mailbox.fault = () => new AuthExpired({ platform: 'gmail', detail: 'invalid_grant' });
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain('AuthExpired');
+    expect(s.mailbox.fetches).toHaveLength(1);
+    expect(status.get(`${s.customerId}/gmail`)).toMatch(/^needs_reauth: invalid_grant/);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(0);
+  });
+
+  it('an item with an audio attachment is archived, recorded and queued for transcription once', async () => {
+    const sink: TranscriptionJob[] = [];
+    const s = await scenario({ count: 0, pageSize: 5, sink });
+    const voicemail = [
+      'Message-ID: <voicemail-1@example.com>',
+      'From: pbx@acme.example',
+      'To: trader@acme.example',
+      'Subject: Voicemail',
+      'Date: Mon, 6 Jan 2025 11:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'You have a voicemail.',
+      '--b1',
+      'Content-Type: audio/wav; name="vm.wav"',
+      'Content-Disposition: attachment; filename="vm.wav"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('RIFF....WAVEfmt fake audio').toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+    s.mailbox.messages.push(voicemail);
+    expect(Exit.isSuccess(await s.run(job(s.customerId)))).toBe(true);
+    expect(await countAs(db, s.customerId, 'recordings')).toBe(1);
+    expect(await countAs(db, s.customerId, 'attachments')).toBe(1);
+    expect(sink).toHaveLength(1);
+    expect(sink[0]).toMatchObject({ customerId: s.customerId, contentType: 'audio/wav' });
+    // Redelivered while the recording is still pending: queued again (at least once), never a second row.
+    expect(Exit.isSuccess(await s.run(job(s.customerId, 'resync')))).toBe(true);
+    expect(await countAs(db, s.customerId, 'recordings')).toBe(1);
+    expect(sink.map((j) => j.recordingId)).toEqual([sink[0]?.recordingId, sink[0]?.recordingId]);
+  });
+});
