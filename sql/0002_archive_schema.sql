@@ -23,7 +23,9 @@ CREATE FUNCTION panops_current_customer_id() RETURNS uuid
 -- customers: the tenant itself. A tenant sees only its own row.
 CREATE TABLE customers (
   customer_id uuid PRIMARY KEY,
-  slug text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
+  -- The blueprint id. Not UNIQUE on purpose: an index not led by customer_id
+  -- would tell one tenant (by a unique violation) that another's slug exists.
+  slug text NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
   display_name text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );

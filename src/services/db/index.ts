@@ -53,3 +53,4 @@ export {
 } from './postgres.js';
 export { type RunMigrationsInput, runMigrations } from './run-migrations.js';
 export { CurrentCustomerId, makeTenantSql, TenantSql, type TenantSqlOptions } from './tenant-sql.js';
+export { searchChunksByText, type TextSearchHit } from './text-search.js';

@@ -1,0 +1,399 @@
+/**
+ * The tenant-isolation suite, run on every database kind (PGlite with the
+ * full schema, the PostgreSQL server). Each file calls `describeIsolation`
+ * with its own way of opening a database.
+ */
+
+import { Effect, Layer, ManagedRuntime } from 'effect';
+import { SqlClient } from 'effect/sql';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TenantSql } from '../../src/services/db/index.js';
+import type { TestDatabase } from '../support/database.js';
+
+type Runtime = ManagedRuntime.ManagedRuntime<TenantSql | SqlClient.SqlClient, unknown>;
+
+export const customerId = (n: number): string => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+/** Inserts the customer row as that customer (onboarding runs under its own tenant too). */
+export const createCustomer = (id: string) =>
+  Effect.gen(function* () {
+    const db = yield* TenantSql;
+    yield* db.withCustomer(
+      id,
+      db.sql`INSERT INTO customers (customer_id, slug, display_name) VALUES (${id}, ${`c-${id.slice(-12)}`}, 'Test') ON CONFLICT DO NOTHING`,
+    );
+  });
+
+export const insertCommunication = (id: string, externalId: string) =>
+  Effect.gen(function* () {
+    const db = yield* TenantSql;
+    return yield* db.withCustomer(
+      id,
+      db.sql`INSERT INTO communications (customer_id, platform, external_id, kind, sent_at, body_text)
+             VALUES (${id}, 'gmail', ${externalId}, 'email', now(), ${`body of ${externalId}`})
+             ON CONFLICT (customer_id, platform, external_id) DO NOTHING`,
+    );
+  });
+
+const externalIdsOf = (id: string) =>
+  Effect.gen(function* () {
+    const db = yield* TenantSql;
+    const rows = yield* db.withCustomer(
+      id,
+      db.sql<{ external_id: string; customer_id: string }>`SELECT external_id, customer_id FROM communications`,
+    );
+    return rows;
+  });
+
+export const describeIsolation = (label: string, open: () => Promise<TestDatabase>) => {
+  describe(`tenant isolation on ${label}`, () => {
+    let db: TestDatabase;
+    let runtime: Runtime;
+    const run = <A, E>(effect: Effect.Effect<A, E, TenantSql | SqlClient.SqlClient>) => runtime.runPromise(effect);
+    const A = customerId(0xa);
+    const B = customerId(0xb);
+
+    beforeAll(async () => {
+      db = await open();
+      runtime = ManagedRuntime.make(Layer.provideMerge(TenantSql.layer({ retries: 2 }), db.appLayer)) as Runtime;
+      await run(Effect.all([createCustomer(A), createCustomer(B)]));
+      await run(
+        Effect.all([insertCommunication(A, 'a-1'), insertCommunication(A, 'a-2'), insertCommunication(B, 'b-1')]),
+      );
+    });
+    afterAll(async () => {
+      await runtime?.dispose();
+      await db?.close();
+    });
+
+    it('every table with a customer_id column has row-level security enabled and forced, and a policy', async () => {
+      const tables = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{ table: string; enabled: boolean; forced: boolean; policies: number }>`
+            SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                   (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'customer_id' AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+        }),
+      );
+      expect(tables.map((t) => t.table)).toEqual(expect.arrayContaining(['communications', 'chunks', 'audit_log']));
+      expect(tables.length).toBeGreaterThanOrEqual(10);
+      expect(tables.filter((t) => !t.enabled || !t.forced || t.policies === 0)).toEqual([]);
+    });
+
+    it('every B-tree index of a customer-data table leads with customer_id', async () => {
+      const offenders = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{ index: string }>`
+            SELECT i.relname AS index
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_am am ON am.oid = i.relam
+            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attname = 'customer_id'
+            WHERE am.amname = 'btree' AND x.indkey[0] <> a.attnum`;
+        }),
+      );
+      expect(offenders).toEqual([]);
+    });
+
+    it('the application role is not a superuser, cannot bypass RLS and owns no table', async () => {
+      const [role] = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{ rolsuper: boolean; rolbypassrls: boolean; owned: number; user: string }>`
+            SELECT r.rolsuper, r.rolbypassrls, current_user AS user,
+                   (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) AS owned
+            FROM pg_roles r WHERE r.rolname = current_user`;
+        }),
+      );
+      expect(role).toEqual({ rolsuper: false, rolbypassrls: false, owned: 0, user: db.appRole });
+    });
+
+    it('without a tenant set, reads return no rows and writes are refused', async () => {
+      const outcome = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          const seen = yield* sql`SELECT * FROM communications`;
+          const inTransaction = yield* sql.withTransaction(sql`SELECT * FROM communications`);
+          const write = yield* Effect.flip(
+            sql`INSERT INTO communications (customer_id, platform, external_id, kind, sent_at) VALUES (${A}, 'gmail', 'no-tenant', 'email', now())`,
+          );
+          const updated = yield* sql`UPDATE communications SET subject = 'x' RETURNING id`;
+          return { seen: seen.length, inTransaction: inTransaction.length, write: write.reason._tag, updated };
+        }),
+      );
+      expect(outcome).toEqual({ seen: 0, inTransaction: 0, write: 'AuthorizationError', updated: [] });
+      // The rows exist: the tenant sees them.
+      expect(await run(externalIdsOf(A))).toHaveLength(2);
+    });
+
+    it('a session-level tenant left by an earlier borrower never affects a later tenant transaction', async () => {
+      const seen = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          const tenant = yield* TenantSql;
+          // A buggy borrower sets the tenant for the whole session (what the seed's SET would do).
+          yield* sql.withTransaction(sql`SELECT set_config('app.current_customer_id', ${A}, false)`);
+          const asB = yield* tenant.withCustomer(
+            B,
+            sql<{ external_id: string }>`SELECT external_id FROM communications`,
+          );
+          return asB.map((r) => r.external_id);
+        }),
+      );
+      expect(seen).toEqual(['b-1']);
+    });
+
+    it('the tenant setting ends with its transaction', async () => {
+      const after = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          const tenant = yield* TenantSql;
+          yield* sql`SELECT set_config('app.current_customer_id', '', false)`;
+          yield* tenant.withCustomer(A, sql`SELECT 1`);
+          return yield* sql<{
+            setting: string | null;
+          }>`SELECT current_setting('app.current_customer_id', true) AS setting`;
+        }),
+      );
+      expect(after[0]?.setting ?? '').toBe('');
+    });
+
+    it.each([
+      ['ALTER TABLE', 'ALTER TABLE communications ADD COLUMN sneaky text'],
+      ['disable row-level security', 'ALTER TABLE communications DISABLE ROW LEVEL SECURITY'],
+      ['drop the policy', 'DROP POLICY tenant_isolation ON communications'],
+      ['SET ROLE to the owner', 'SET ROLE panops_owner'],
+      [
+        'turn row_security off',
+        "SELECT set_config('row_security', 'off', true)",
+        'SELECT count(*) FROM communications',
+      ],
+      ['update an audit row', "UPDATE audit_log SET actor = 'someone else'"],
+      ['delete an audit row', 'DELETE FROM audit_log'],
+      ['truncate a table', 'TRUNCATE communications'],
+    ])('the application role cannot %s', async (_, ...statements) => {
+      const owner = db.ownerRole;
+      const error = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          yield* tenant.withCustomer(
+            A,
+            tenant.sql`INSERT INTO audit_log (customer_id, actor, action, query) VALUES (${A}, 'alice', 'search', 'q')`,
+          );
+          const attempt = Effect.forEach(statements, (statement) =>
+            tenant.sql.unsafe(statement.replace('panops_owner', `"${owner}"`)),
+          );
+          return yield* Effect.flip(tenant.withCustomer(A, attempt));
+        }),
+      );
+      expect(error._tag).toBe('TenantIsolationError');
+      const audit = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          return yield* tenant.withCustomer(A, tenant.sql<{ actor: string }>`SELECT actor FROM audit_log`);
+        }),
+      );
+      expect(audit.length).toBeGreaterThan(0);
+      expect(audit.every((row) => row.actor === 'alice')).toBe(true);
+    });
+
+    it('a cross-tenant insert is refused as a tenant-isolation error and a cross-tenant update or delete touches nothing', async () => {
+      const outcome = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          const sql = tenant.sql;
+          const insert = yield* Effect.flip(
+            tenant.withCustomer(
+              B,
+              sql`INSERT INTO communications (customer_id, platform, external_id, kind, sent_at) VALUES (${A}, 'gmail', 'forged', 'email', now())`,
+            ),
+          );
+          const updated = yield* tenant.withCustomer(
+            B,
+            sql`UPDATE communications SET subject = 'pwned' WHERE customer_id = ${A} RETURNING id`,
+          );
+          const deleted = yield* tenant.withCustomer(
+            B,
+            sql`DELETE FROM communications WHERE customer_id = ${A} RETURNING id`,
+          );
+          const moved = yield* Effect.flip(
+            tenant.withCustomer(B, sql`UPDATE communications SET customer_id = ${A} RETURNING id`),
+          );
+          return { insert: insert._tag, updated, deleted, moved: moved._tag };
+        }),
+      );
+      expect(outcome).toEqual({
+        insert: 'TenantIsolationError',
+        updated: [],
+        deleted: [],
+        moved: 'TenantIsolationError',
+      });
+      expect((await run(externalIdsOf(A))).map((r) => r.external_id).sort()).toEqual(['a-1', 'a-2']);
+    });
+
+    it('a redelivered communication is a no-op, and the same platform id in another tenant is its own row', async () => {
+      const C = customerId(0xc);
+      await run(createCustomer(C));
+      await run(insertCommunication(C, 'a-1'));
+      await run(insertCommunication(C, 'a-1'));
+      expect((await run(externalIdsOf(C))).map((r) => r.external_id)).toEqual(['a-1']);
+      expect((await run(externalIdsOf(A))).map((r) => r.external_id).sort()).toEqual(['a-1', 'a-2']);
+    });
+
+    it('a child row cannot reference another tenant’s parent', async () => {
+      const error = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          const [parent] = yield* tenant.withCustomer(
+            A,
+            tenant.sql<{ id: string }>`SELECT id FROM communications LIMIT 1`,
+          );
+          return yield* Effect.flip(
+            tenant.withCustomer(
+              B,
+              tenant.sql`INSERT INTO participants (customer_id, communication_id, role, address) VALUES (${B}, ${parent?.id ?? ''}, 'to', 'x@example.com')`,
+            ),
+          );
+        }),
+      );
+      expect(error._tag).toBe('DatabaseQueryError');
+      expect(error.message).toMatch(/foreign key/);
+    });
+
+    it('a communication under legal hold cannot be deleted', async () => {
+      const error = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          yield* tenant.withCustomer(
+            A,
+            tenant.sql`UPDATE communications SET legal_hold = true WHERE external_id = 'a-2'`,
+          );
+          return yield* Effect.flip(
+            tenant.withCustomer(A, tenant.sql`DELETE FROM communications WHERE external_id = 'a-2'`),
+          );
+        }),
+      );
+      expect(error.message).toMatch(/legal hold/);
+    });
+
+    it('withCustomer refuses a malformed customer id and a nested transaction for another customer', async () => {
+      const malformed = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          return yield* Effect.flip(tenant.withCustomer("x' OR true --", tenant.sql`SELECT 1`));
+        }),
+      );
+      expect(malformed._tag).toBe('InvalidCustomerIdError');
+      const nested = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          return yield* tenant.withCustomer(A, tenant.withCustomer(B, tenant.sql`SELECT 1`)).pipe(Effect.exit);
+        }),
+      );
+      expect(String(nested)).toMatch(/inside the transaction of customer/);
+    });
+
+    it('property: a tenant reads exactly its own rows and cannot write, change or remove another tenant’s', async () => {
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { maxLength: 4 }), { minLength: 2, maxLength: 4 }),
+          fc.nat(),
+          async (rowsPerTenant, pick) => {
+            round++;
+            const tenants = rowsPerTenant.map((_, i) => customerId(0x10_0000 + round * 16 + i));
+            await run(Effect.all(tenants.map(createCustomer)));
+            for (const [i, rows] of rowsPerTenant.entries()) {
+              for (const row of rows) await run(insertCommunication(tenants[i] as string, row));
+            }
+            for (const [i, rows] of rowsPerTenant.entries()) {
+              const seen = await run(externalIdsOf(tenants[i] as string));
+              expect(seen.map((r) => r.external_id).sort()).toEqual([...new Set(rows)].sort());
+              expect(seen.every((r) => r.customer_id === tenants[i])).toBe(true);
+            }
+            const attacker = tenants[pick % tenants.length] as string;
+            const victim = tenants[(pick + 1) % tenants.length] as string;
+            const attack = await run(
+              Effect.gen(function* () {
+                const tenant = yield* TenantSql;
+                const sql = tenant.sql;
+                const insert = yield* Effect.flip(
+                  tenant.withCustomer(
+                    attacker,
+                    sql`INSERT INTO communications (customer_id, platform, external_id, kind, sent_at) VALUES (${victim}, 'gmail', 'forged', 'email', now())`,
+                  ),
+                );
+                const changed = yield* tenant.withCustomer(
+                  attacker,
+                  sql`UPDATE communications SET body_text = 'x' WHERE customer_id = ${victim} RETURNING id`,
+                );
+                const removed = yield* tenant.withCustomer(
+                  attacker,
+                  sql`DELETE FROM communications WHERE customer_id = ${victim} RETURNING id`,
+                );
+                return { insert: insert._tag, changed: changed.length, removed: removed.length };
+              }),
+            );
+            expect(attack).toEqual({ insert: 'TenantIsolationError', changed: 0, removed: 0 });
+            const victimRows = rowsPerTenant[tenants.indexOf(victim)] ?? [];
+            expect((await run(externalIdsOf(victim))).length).toBe(new Set(victimRows).size);
+          },
+        ),
+        { numRuns: 12 },
+      );
+    });
+
+    it('text search finds a tenant’s chunk through the term index, never another tenant’s', async () => {
+      const result = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          const sql = tenant.sql;
+          const addChunk = (id: string, content: string, index = 0) =>
+            tenant.withCustomer(
+              id,
+              sql`INSERT INTO chunks (customer_id, communication_id, source_kind, chunk_index, content)
+                  SELECT customer_id, id, 'communication', ${index}, ${content} FROM communications ORDER BY external_id LIMIT 1`,
+            );
+          yield* addChunk(A, 'Quarterly merger negotiations with Borealis');
+          yield* addChunk(B, 'Merger negotiations leaked to the press');
+          // A realistic vocabulary (4,000 terms) so the planner weighs the term condition as it would in production.
+          yield* addChunk(A, Array.from({ length: 4000 }, (_, i) => `word${i.toString(36)}x`).join(' '), 1);
+          // Statistics as autovacuum would keep them (PGlite's planner does without).
+          const admin = db.adminLayer;
+          if (admin) {
+            yield* Effect.promise(() =>
+              Effect.runPromise(
+                Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ANALYZE chunk_terms`).pipe(
+                  Effect.provide(admin),
+                  Effect.scoped,
+                ),
+              ),
+            );
+          }
+          const { searchChunksByText } = yield* Effect.promise(() => import('../../src/services/db/text-search.js'));
+          const hitsA = yield* tenant.withCustomer(A, searchChunksByText(sql, 'merger negotiation'));
+          const plan = yield* tenant.withCustomer(
+            A,
+            Effect.andThen(
+              sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'on', true)`,
+              sql.unsafe<Record<string, string>>(
+                `EXPLAIN SELECT chunk_id FROM chunk_terms t WHERE t.term = ANY (ARRAY(SELECT unnest(tsvector_to_array(to_tsvector('english', 'merger')))))`,
+              ),
+            ),
+          );
+          return { hitsA, plan: plan.map((row) => Object.values(row)[0]).join('\n') };
+        }),
+      );
+      expect(result.hitsA.map((h) => h.content)).toEqual(['Quarterly merger negotiations with Borealis']);
+      // Under forced RLS the term lookup is an index condition, not a filter over the tenant's rows.
+      expect(result.plan, result.plan).toMatch(/Index Cond: .*term = ANY/);
+      expect(result.plan).not.toMatch(/Seq Scan/);
+    });
+  });
+};
