@@ -1,4 +1,5 @@
 import { awscdk, javascript, typescript } from 'projen';
+import { JobPermission } from 'projen/lib/github/workflows-model';
 
 /**
  * The PanOps blueprint: the AWS organization (management, shared compute,
@@ -161,11 +162,43 @@ project.testTask.exec('biome check --no-errors-on-unmatched');
 project.testTask.exec('vitest run', { receiveArgs: true });
 project.addTask('test:watch', { exec: 'vitest' });
 
-// The main job: synthesize the example organization with no AWS account.
+// The main job: synthesize the example organization with no AWS account, run every
+// guardrail check, write compliance-report/ and exit 1 on any unacknowledged finding.
 project.addTask('compliance', {
-  description: 'Synthesize the example organization and run every guardrail check (no AWS account needed)',
-  exec: 'tsx src/main.ts',
+  description:
+    'Synthesize the example organization, run every guardrail check, write compliance-report/ (no AWS account needed)',
+  exec: 'tsx src/guardrails/cli.ts',
   env: { CDK_OUTDIR: 'cdk.out' },
+});
+
+// CI: the compliance report on every pull request and push; the report is kept even when
+// the run fails (that is when auditors and reviewers need it), and the SARIF goes to code scanning.
+const complianceWorkflow = project.github?.addWorkflow('compliance');
+complianceWorkflow?.on({ pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} });
+complianceWorkflow?.addJobs({
+  compliance: {
+    name: 'Guardrails compliance report',
+    runsOn: ['ubuntu-latest'],
+    permissions: { contents: JobPermission.READ, securityEvents: JobPermission.WRITE, actions: JobPermission.READ },
+    steps: [
+      { name: 'Checkout', uses: 'actions/checkout@v4' },
+      { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': NODE_MAJOR } },
+      { name: 'Install dependencies', run: 'npm ci' },
+      { name: 'Compliance', run: 'npx projen compliance' },
+      {
+        name: 'Upload compliance report',
+        if: 'always()',
+        uses: 'actions/upload-artifact@v4',
+        with: { name: 'compliance-report', path: 'compliance-report/', 'if-no-files-found': 'warn' },
+      },
+      {
+        name: 'Upload SARIF to code scanning',
+        if: "always() && hashFiles('compliance-report/report.sarif') != ''",
+        uses: 'github/codeql-action/upload-sarif@v3',
+        with: { sarif_file: 'compliance-report/report.sarif', category: 'panops-guardrails' },
+      },
+    ],
+  },
 });
 
 project.synth();

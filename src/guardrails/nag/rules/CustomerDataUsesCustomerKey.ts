@@ -13,11 +13,18 @@ import type { PanOpsNagRule } from '../panops-rule.js';
 const keyOf = (node: CfnResource): { readonly present: true; readonly value: unknown } | undefined => {
   const stack = Stack.of(node);
   if (node instanceof CfnBucket) {
+    // L1 properties resolve in CDK's camelCase form; intrinsics inside them in CloudFormation form.
     const encryption = stack.resolve(node.bucketEncryption) as
-      | { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown } }[] }
+      | { serverSideEncryptionConfiguration?: { serverSideEncryptionByDefault?: { kmsMasterKeyId?: unknown } }[] }
       | undefined;
-    const rules = encryption?.ServerSideEncryptionConfiguration ?? [];
-    return { present: true, value: rules[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID };
+    const rules = encryption?.serverSideEncryptionConfiguration ?? [];
+    if (rules.length === 0) return { present: true, value: undefined };
+    // Every default-encryption rule must name the customer's key.
+    const keys = rules.map((r) => r.serverSideEncryptionByDefault?.kmsMasterKeyId);
+    return {
+      present: true,
+      value: keys.every((k) => JSON.stringify(k) === JSON.stringify(keys[0])) ? keys[0] : undefined,
+    };
   }
   if (node instanceof CfnDBCluster) return { present: true, value: stack.resolve(node.kmsKeyId) };
   if (node instanceof CfnLogGroup) return { present: true, value: stack.resolve(node.kmsKeyId) };

@@ -1,0 +1,177 @@
+import type { ComplianceReport, Counts, GuardrailResult } from '../compliance/model.js';
+import { formatLocation } from '../source-location.js';
+
+/** A report as renderer-neutral blocks: markdown.ts and html.ts print the same content. */
+export type Block =
+  | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string; readonly anchor?: string }
+  | { readonly kind: 'paragraph'; readonly text: string }
+  | { readonly kind: 'list'; readonly items: readonly string[] }
+  | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] };
+
+const STATUS = { pass: 'PASS', fail: 'FAIL', 'not-evaluated': 'NOT EVALUATED' } as const;
+
+const counts = (c: Counts): string[] => [
+  String(c.evaluated),
+  String(c.passed),
+  String(c.notApplicable),
+  String(c.failed),
+  String(c.acknowledged),
+];
+const COUNT_HEADER = ['evaluated', 'passed', 'not applicable', 'failed', 'acknowledged'];
+
+const layerCell = (g: GuardrailResult): string =>
+  [
+    g.layers.scp.length ? `SCP ${g.layers.scp.length}` : '',
+    g.layers.controlTower.length ? `CT ${g.layers.controlTower.map((c) => c.id).join(', ')}` : '',
+    g.layers.nag.length ? `nag ${g.layers.nag.length}` : '',
+    g.layers.guard.length ? `Guard ${g.layers.guard.length}` : '',
+    g.layers.database.length ? `database ${g.layers.database.length}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+
+const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] => {
+  const rules = report.rules.filter((r) => r.guardrails.includes(g.id));
+  const layers: string[] = [
+    ...g.layers.scp.map(
+      (s) =>
+        `SCP (preventive): policies/scp/${s.file} statement ${s.sid}${s.exists ? '' : ' — MISSING from policies/scp'}`,
+    ),
+    ...g.layers.controlTower.map(
+      (c) =>
+        `Control Tower ${c.id} (${c.title}) on OUs ${c.ous.join(', ') || '(none)'}: ${
+          c.enabledAtDeploy ? 'enforced at deploy by Control Tower' : 'PENDING REVIEW (not enabled at deploy yet)'
+        }, verified at synth by bundled Guard rule ${c.guardRule}`,
+    ),
+    ...g.layers.nag.map((n) => `cdk-nag (synth): ${n}`),
+    ...g.layers.guard.map((r) => `Guard (synth, policies/guard): ${r}`),
+    ...g.layers.database.map((d) => `Database: ${d.control} — evidence: ${d.evidence}`),
+  ];
+  if (g.preventiveGap) layers.push(`No preventive layer: ${g.preventiveGap}`);
+  return [
+    { kind: 'heading', level: 3, text: `${g.id} — ${STATUS[g.status]}`, anchor: `guardrail-${g.id}` },
+    { kind: 'paragraph', text: `${g.title}. Severity ${g.severity}; applies to ${g.appliesTo}.` },
+    { kind: 'paragraph', text: `Seed: ${g.seedWords.map((w) => `“${w}”`).join('; ')}` },
+    { kind: 'list', items: layers },
+    {
+      kind: 'table',
+      header: ['layer', 'rule', 'source', ...COUNT_HEADER],
+      rows: rules.map((r) => [
+        r.layer,
+        r.ruleId,
+        r.controlId ? `${r.source} (${r.controlId})` : r.source,
+        ...counts(r.totals),
+      ]),
+    },
+  ];
+};
+
+/** Builds the auditors' document from the report: summary, accounts, findings, exceptions, every guardrail and rule. */
+export const reportDocument = (report: ComplianceReport): Block[] => {
+  const failed = report.findings.filter((f) => f.status === 'failed');
+  const acknowledged = report.findings.filter((f) => f.status === 'acknowledged');
+  const s = report.summary;
+  return [
+    { kind: 'heading', level: 1, text: 'PanOps compliance report' },
+    {
+      kind: 'paragraph',
+      text: `Outcome: ${s.outcome.toUpperCase()}. ${s.guardrails.passed} of ${s.guardrails.total} guardrails pass, ${s.guardrails.failed} fail, ${s.guardrails.notEvaluated} had nothing to evaluate. ${s.stacks} stacks, ${s.rules} rules, ${s.failedFindings} unacknowledged findings, ${s.acknowledgedFindings} acknowledged.`,
+    },
+    {
+      kind: 'paragraph',
+      text: `Schema ${report.schemaVersion}; ${report.generatedAt ? `generated ${report.generatedAt}; ` : ''}cdk-nag ${report.tool.cdkNag}, cdk-validator-cfnguard ${report.tool.cfnGuardValidator}, aws-cdk-lib ${report.tool.cdk}. Counts are resources (templates for template-level Guard rules); "not applicable" counts stacks where a rule had nothing to check.`,
+    },
+    { kind: 'heading', level: 2, text: 'Guardrails', anchor: 'guardrails' },
+    {
+      kind: 'table',
+      header: ['guardrail', 'severity', 'status', 'layers', ...COUNT_HEADER],
+      rows: report.guardrails.map((g) => [g.id, g.severity, STATUS[g.status], layerCell(g), ...counts(g.totals)]),
+    },
+    { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
+    {
+      kind: 'table',
+      header: ['stack', 'kind', 'account', 'region', 'resources', ...COUNT_HEADER],
+      rows: report.stacks.map((st) => [
+        st.stack,
+        st.customerId ? `customer ${st.customerId}` : st.kind,
+        st.account,
+        st.region,
+        String(st.resources),
+        ...counts(st.counts),
+      ]),
+    },
+    { kind: 'heading', level: 2, text: `Unacknowledged findings (${failed.length})`, anchor: 'failed' },
+    failed.length === 0
+      ? { kind: 'paragraph', text: 'None.' }
+      : {
+          kind: 'table',
+          header: ['guardrail', 'severity', 'rule', 'stack', 'resource', 'created at', 'message'],
+          rows: failed.map((f) => [
+            f.guardrails.join(', '),
+            f.severity,
+            f.ruleId,
+            f.stack,
+            f.constructPath,
+            formatLocation(f.source),
+            [
+              f.message,
+              f.fix ? `Fix: ${f.fix}` : '',
+              f.acknowledgementProblem ? `Note: ${f.acknowledgementProblem}` : '',
+            ]
+              .filter(Boolean)
+              .join(' '),
+          ]),
+        },
+    {
+      kind: 'heading',
+      level: 2,
+      text: `Exceptions: acknowledged findings (${acknowledged.length})`,
+      anchor: 'exceptions',
+    },
+    acknowledged.length === 0
+      ? { kind: 'paragraph', text: 'None.' }
+      : {
+          kind: 'table',
+          header: ['guardrail', 'rule', 'stack', 'resource', 'reason', 'acknowledged on', 'acknowledged in'],
+          rows: acknowledged.map((f) => [
+            f.guardrails.join(', '),
+            f.ruleId,
+            f.stack,
+            f.constructPath,
+            f.acknowledgement?.reason ?? '',
+            f.acknowledgement?.at ?? '',
+            formatLocation(f.acknowledgement?.source),
+          ]),
+        },
+    { kind: 'heading', level: 2, text: 'Guardrails in detail', anchor: 'detail' },
+    ...report.guardrails.flatMap((g) => guardrailDetail(report, g)),
+    {
+      kind: 'heading',
+      level: 2,
+      text: `Every acknowledgement in the code (${report.acknowledgements.length})`,
+      anchor: 'acknowledgements',
+    },
+    {
+      kind: 'table',
+      header: ['id', 'on construct', 'in source', 'findings accepted', 'reason', 'problem'],
+      rows: report.acknowledgements.map((a) => [
+        a.id,
+        a.at,
+        formatLocation(a.source),
+        String(a.findings),
+        a.reason,
+        a.problem ?? '',
+      ]),
+    },
+    { kind: 'heading', level: 2, text: 'Every rule, per stack', anchor: 'rules' },
+    {
+      kind: 'table',
+      header: ['layer', 'rule', 'guardrails', 'stack', 'status', ...COUNT_HEADER],
+      rows: report.rules.flatMap((r) =>
+        r.stacks.length === 0
+          ? [[r.layer, r.ruleId, r.guardrails.join(', '), '(every stack)', 'not applicable', ...counts(r.totals)]]
+          : r.stacks.map((st) => [r.layer, r.ruleId, r.guardrails.join(', '), st.stack, st.status, ...counts(st)]),
+      ),
+    },
+  ];
+};

@@ -1,0 +1,53 @@
+import type { ComplianceReport } from '../compliance/model.js';
+
+const xml = (text: string): string =>
+  text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/**
+ * junit.xml: one test suite per stack, one test case per rule that had
+ * something to check there. A failed rule is a failure listing its
+ * unacknowledged findings; acknowledged findings are printed in system-out.
+ */
+export const renderJunit = (report: ComplianceReport): string => {
+  const suites = report.stacks.map((stack) => {
+    const cases = report.rules.flatMap((rule) => {
+      const row = rule.stacks.find((s) => s.stack === stack.stack);
+      if (!row) return [];
+      const findings = report.findings.filter(
+        (f) => f.stack === stack.stack && f.layer === rule.layer && f.ruleId.replace(/\[.*\]$/, '') === rule.ruleId,
+      );
+      const failed = findings.filter((f) => f.status === 'failed');
+      const acknowledged = findings.filter((f) => f.status === 'acknowledged');
+      const name = `${rule.layer} ${rule.ruleId} [${rule.guardrails.join(', ')}]`;
+      const failure = failed.length
+        ? `<failure message="${xml(`${failed.length} unacknowledged finding(s)`)}">${xml(
+            failed
+              .map(
+                (f) =>
+                  `${f.constructPath}: ${f.message}${f.acknowledgementProblem ? ` (${f.acknowledgementProblem})` : ''}`,
+              )
+              .join('\n'),
+          )}</failure>`
+        : '';
+      const out = acknowledged.length
+        ? `<system-out>${xml(acknowledged.map((f) => `acknowledged ${f.constructPath}: ${f.acknowledgement?.reason ?? ''} (on ${f.acknowledgement?.at ?? ''})`).join('\n'))}</system-out>`
+        : '';
+      return [`    <testcase classname="${xml(stack.stack)}" name="${xml(name)}" time="0">${failure}${out}</testcase>`];
+    });
+    const failures = cases.filter((c) => c.includes('<failure')).length;
+    return [
+      `  <testsuite name="${xml(stack.stack)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="0">`,
+      ...cases,
+      '  </testsuite>',
+    ].join('\n');
+  });
+  const tests = suites.reduce((n, s) => n + (s.match(/<testcase /g)?.length ?? 0), 0);
+  const failures = suites.reduce((n, s) => n + (s.match(/<failure /g)?.length ?? 0), 0);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="panops-compliance" tests="${tests}" failures="${failures}" errors="0" time="0">\n${suites.join('\n')}\n</testsuites>\n`;
+};

@@ -1,0 +1,101 @@
+import type { GuardrailSeverity } from '../catalog/model.js';
+import type { ComplianceReport, Finding } from '../compliance/model.js';
+
+const LEVEL: Record<GuardrailSeverity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
+const SECURITY_SEVERITY: Record<GuardrailSeverity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '3.0',
+};
+
+const ruleKey = (layer: string, ruleId: string): string => `${layer}/${ruleId}`;
+const baseRuleId = (ruleId: string): string => ruleId.replace(/\[.*\]$/, '');
+
+/** Where code scanning should point: the source line that created the resource, else the template. */
+const location = (f: Finding) => ({
+  physicalLocation: {
+    artifactLocation: { uri: f.source?.file ?? f.file, uriBaseId: '%SRCROOT%' },
+    ...(f.source ? { region: { startLine: f.source.line, startColumn: f.source.column } } : {}),
+  },
+  logicalLocations: [{ fullyQualifiedName: f.constructPath, kind: 'resource' }],
+});
+
+/**
+ * report.sarif: SARIF 2.1.0 for GitHub code scanning. Every evaluated rule is
+ * in the driver's rules list; each finding points at the repository file
+ * (the construct's source line, else the template); acknowledged findings
+ * carry an in-source suppression with the written reason.
+ */
+export const renderSarif = (report: ComplianceReport): string => {
+  const rules = report.rules.map((r) => {
+    const severity = report.findings.find((f) => f.layer === r.layer && baseRuleId(f.ruleId) === r.ruleId)?.severity;
+    const guardrails = report.guardrails.filter((g) => r.guardrails.includes(g.id));
+    const worst = severity ?? guardrails[0]?.severity ?? 'medium';
+    return {
+      id: ruleKey(r.layer, r.ruleId),
+      name: r.ruleId,
+      shortDescription: { text: r.description.slice(0, 1000) || r.ruleId },
+      fullDescription: {
+        text: `${r.description} Guardrails: ${r.guardrails.join(', ')}. Acknowledge with Validations.of(scope).acknowledge({ id: '${r.acknowledgementId}', reason }).`,
+      },
+      defaultConfiguration: { level: LEVEL[worst] },
+      properties: {
+        tags: ['security', 'compliance', r.layer, ...r.guardrails],
+        'security-severity': SECURITY_SEVERITY[worst],
+        source: r.source,
+        ...(r.controlId ? { controlId: r.controlId } : {}),
+      },
+    };
+  });
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const results = report.findings.map((f) => {
+    const id = ruleKey(f.layer, baseRuleId(f.ruleId));
+    return {
+      ruleId: id,
+      ruleIndex: index.get(id) ?? 0,
+      level: LEVEL[f.severity],
+      message: {
+        text: `${f.message}${f.fix ? ` Fix: ${f.fix}` : ''} (${f.ruleId} on ${f.constructPath} in ${f.stack}; guardrails: ${f.guardrails.join(', ')})${f.acknowledgementProblem ? ` Note: ${f.acknowledgementProblem}` : ''}`,
+      },
+      locations: [location(f)],
+      partialFingerprints: { panopsFinding: `${f.stack}|${f.constructPath}|${f.ruleId}` },
+      ...(f.acknowledgement
+        ? {
+            suppressions: [
+              {
+                kind: 'inSource',
+                status: 'accepted',
+                justification: `${f.acknowledgement.reason} (acknowledged on ${f.acknowledgement.at})`,
+              },
+            ],
+          }
+        : {}),
+    };
+  });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            semanticVersion: report.schemaVersion,
+            informationUri: 'https://github.com/cdklabs/cdk-nag',
+            rules,
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
+        results,
+        properties: { outcome: report.summary.outcome },
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+};

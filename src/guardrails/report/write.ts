@@ -1,0 +1,44 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ComplianceReport } from '../compliance/model.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
+
+/** The files of `compliance-report/`. */
+export const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'report.sarif', 'junit.xml'] as const;
+
+/** Writes every report file into `dir`; the same report gives byte-identical files. */
+export const writeReport = (report: ComplianceReport, dir: string): string[] => {
+  mkdirSync(dir, { recursive: true });
+  const contents: Record<(typeof REPORT_FILES)[number], string> = {
+    'report.json': `${JSON.stringify(report, null, 2)}\n`,
+    'report.md': renderMarkdown(report),
+    'report.html': renderHtml(report),
+    'report.sarif': renderSarif(report),
+    'junit.xml': renderJunit(report),
+  };
+  return REPORT_FILES.map((name) => {
+    const path = join(dir, name);
+    writeFileSync(path, contents[name]);
+    return path;
+  });
+};
+
+/** The few lines the CLI prints: outcome, per-guardrail failures, where the report is. */
+export const summaryLines = (report: ComplianceReport, dir: string): string[] => {
+  const s = report.summary;
+  const lines = [
+    `Compliance: ${s.outcome.toUpperCase()} — ${s.guardrails.passed}/${s.guardrails.total} guardrails pass, ${s.guardrails.failed} fail, ${s.guardrails.notEvaluated} not evaluated; ${s.stacks} stacks, ${s.rules} rules; ${s.failedFindings} unacknowledged, ${s.acknowledgedFindings} acknowledged findings.`,
+  ];
+  for (const g of report.guardrails.filter((x) => x.status === 'fail')) {
+    lines.push(`  FAIL ${g.id} (${g.severity}): ${g.totals.failed} finding(s)`);
+  }
+  for (const f of report.findings.filter((x) => x.status === 'failed').slice(0, 20)) {
+    lines.push(`    ${f.ruleId} ${f.constructPath}${f.acknowledgementProblem ? ` — ${f.acknowledgementProblem}` : ''}`);
+  }
+  if (s.failedFindings > 20) lines.push(`    ... and ${s.failedFindings - 20} more (see ${dir}/report.md)`);
+  lines.push(`Report: ${dir}/{report.md,report.html,report.json,report.sarif,junit.xml}`);
+  return lines;
+};
