@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES } from '../config/index.js';
+import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from './acknowledge.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
 import type { ScheduleTargets } from './constructs/connector-schedules.js';
@@ -234,8 +235,39 @@ export class SharedComputeStack extends Stack {
       deadLetterQueueArn: scheduleDeadLetters.queue.queueArn,
     };
 
+    this.acknowledgeFindings(schedulerRole);
+
     new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
     new CfnOutput(this, 'VllmBaseUrl', { value: this.vllm.baseUrl });
+  }
+
+  /** Findings accepted for the stack as a whole, or for roles built from resource grants; each with its reason. */
+  private acknowledgeFindings(schedulerRole: Role): void {
+    const roles = this.workloads.roles;
+    acknowledge(
+      this,
+      ['NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy'],
+      'Each role’s policy is generated from grants on this stack’s own resources and belongs to that role alone; a standalone managed policy would be attached to exactly the same one role. Shared permissions (customer data access) are managed policies.',
+    );
+    for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker, schedulerRole])
+      acknowledge(role, KMS_GRANT_WILDCARDS, KMS_GRANT_REASON);
+    for (const role of [roles.connectorWorker, roles.webhookHandler])
+      acknowledge(
+        role,
+        [iam5(`Resource::arn:aws:secretsmanager:${this.region}:${this.account}:secret:panops/*`)],
+        'Connector credentials and webhook secrets are one secret per customer connector (panops/<customerId>/<connectorId>), created as customers connect; read-only, under the panops/ prefix only.',
+      );
+    acknowledge(
+      schedulerRole,
+      [iam5(`Resource::<${this.getLogicalId(this.pollFunction.function.node.defaultChild as CfnResource)}.Arn>:*`)],
+      'lambda:InvokeFunction on the poller and its versions (CDK’s grantInvoke); no other function.',
+    );
+    if (this.peeringAccepter)
+      acknowledge(
+        this.peeringAccepter.role,
+        [iam5(`Resource::arn:aws:ec2:${this.region}:${this.account}:vpc-peering-connection/*`)],
+        'A peering connection’s id exists only once a customer requests it; conditions limit acceptance to requests to the shared compute VPC from the dedicated customers’ accounts.',
+      );
   }
 }

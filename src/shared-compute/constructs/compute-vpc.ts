@@ -1,4 +1,4 @@
-import { Tags } from 'aws-cdk-lib';
+import { Stack, Tags } from 'aws-cdk-lib';
 import {
   type CfnVPC,
   FlowLogDestination,
@@ -11,6 +11,7 @@ import {
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TAG_KEYS } from '../../config/index.js';
+import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Value of the `panops:role` tag that customer stacks look the shared compute VPC up by. */
@@ -64,6 +65,20 @@ export class ComputeVpc extends Construct {
       },
     });
     Tags.of(this.vpc.node.defaultChild as CfnVPC).add(TAG_KEYS.role, SHARED_COMPUTE_VPC_ROLE);
+    for (const subnet of this.vpc.publicSubnets)
+      acknowledge(
+        subnet,
+        ['NIST.800.53.R5::NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW'],
+        'Only the public subnets route to the internet gateway, and they hold only the NAT gateway (no instance gets a public IP); workloads run in the private subnets and reach the platform APIs outbound through NAT.',
+      );
+    // CDK's deploy-time function that empties the default security group runs outside the VPC.
+    const restrictDefaultSg = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictDefaultSg)
+      acknowledge(
+        restrictDefaultSg,
+        ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
+        'CDK’s provider that removes all rules from the VPC’s default security group runs once per deploy and touches no data; it cannot run inside the VPC whose default group it closes.',
+      );
     this.vpc.addFlowLog('FlowLog', {
       destination: FlowLogDestination.toCloudWatchLogs(encryptedLogGroup(this, 'FlowLogs', props.logKey)),
       trafficType: FlowLogTrafficType.ALL,

@@ -16,6 +16,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { QueueDepthScaling } from './queue-depth-scaling.js';
 
@@ -94,6 +95,12 @@ export class ConnectorWorkerService extends Construct {
       readonlyRootFilesystem: false,
       stopTimeout: Duration.seconds(120),
     });
+    if (this.taskDefinition.executionRole)
+      acknowledge(
+        this.taskDefinition.executionRole,
+        [iam5('Resource::*')],
+        'ecr:GetAuthorizationToken (pulling the worker image) supports no resource-level permissions; the pull itself is scoped to the repository.',
+      );
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS2',
       reason:

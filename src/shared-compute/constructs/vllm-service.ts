@@ -14,6 +14,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { awslogsOptions, GpuLaunchTemplate } from './gpu-launch-template.js';
 
@@ -60,6 +61,8 @@ export class VllmService extends Construct {
       vpc: props.vpc,
       description: 'vLLM load balancer: workers only',
       allowAllOutbound: false,
+      // Rules as separate resources: the two groups name each other.
+      disableInlineRules: true,
     });
     lbSecurityGroup.addIngressRule(
       Peer.securityGroupId(props.clientSecurityGroup.securityGroupId),
@@ -70,6 +73,7 @@ export class VllmService extends Construct {
       vpc: props.vpc,
       description: 'vLLM instances: the load balancer only',
       allowAllOutbound: true,
+      disableInlineRules: true,
     });
     instanceSecurityGroup.addIngressRule(
       Peer.securityGroupId(lbSecurityGroup.securityGroupId),
@@ -105,7 +109,7 @@ export class VllmService extends Construct {
         gracePeriod: Duration.minutes(15),
         additionalTypes: [AdditionalHealthCheckType.ELB],
       }),
-      notifications: [{ topic: props.alarmTopic, scalingEvents: ScalingEvents.ERRORS }],
+      notifications: [{ topic: props.alarmTopic, scalingEvents: ScalingEvents.ALL }],
     });
 
     this.loadBalancer = new NetworkLoadBalancer(this, 'LoadBalancer', {
@@ -124,6 +128,11 @@ export class VllmService extends Construct {
       healthCheck: { protocol: Protocol.HTTP, path: '/health', interval: Duration.seconds(30) },
       deregistrationDelay: Duration.seconds(60),
     });
+    acknowledge(
+      listener,
+      ['NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired'],
+      'An internal load balancer with no public DNS name, reachable only from the workers’ security group inside the VPC; traffic never leaves the VPC.',
+    );
     Validations.of(this.loadBalancer).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-ELB2',

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Annotations, type Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, type Duration } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../../common/lambda-code.js';
+import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** The seed: Lambda connector workers get 512 MB to 1 GB. */
@@ -92,12 +93,17 @@ export class VpcFunction extends Construct {
           resources: ['*'],
         }),
       );
-      Validations.of(props.role).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-IAM5',
-        reason:
-          'Lambda in a VPC manages its network interfaces with EC2 actions that support no resource-level permissions (the same actions as the AWSLambdaVPCAccessExecutionRole managed policy); log and queue permissions are scoped to their resources.',
-      });
+      acknowledge(
+        props.role,
+        [iam5('Resource::*')],
+        'Lambda in a VPC manages its network interfaces with EC2 actions that support no resource-level permissions (the actions of the AWSLambdaVPCAccessExecutionRole managed policy).',
+      );
     }
+    acknowledge(
+      this.function,
+      ['AwsSolutions::AwsSolutions-L1'],
+      'The project runs Node.js 22 everywhere (tools, tests, bundles target node22): the function runs the runtime the code is tested on.',
+    );
   }
 }
 

@@ -1,9 +1,11 @@
+import { Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Steady-state requests per second across all webhooks, and the burst above it. */
@@ -49,11 +51,20 @@ export class WebhookApi extends Construct {
         format: AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    this.api.addRoutes({
+    const [route] = this.api.addRoutes({
       path: WEBHOOK_ROUTE,
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('Handler', props.handler),
     });
+    // API Gateway may invoke the handler for this API's route in this account only.
+    for (const permission of this.api.node.findAll().filter((c): c is CfnPermission => c instanceof CfnPermission))
+      permission.addPropertyOverride('SourceAccount', Stack.of(this).account);
+    if (route)
+      acknowledge(
+        route,
+        ['AwsSolutions::AwsSolutions-APIG4'],
+        'Webhook providers (Slack, Twilio, Zoom, Microsoft Graph) cannot present AWS or OAuth credentials; the handler authenticates every request by the provider signature (HMAC, timestamp, replay guard) before anything is stored.',
+      );
   }
 
   /** The public base URL of the webhooks. */

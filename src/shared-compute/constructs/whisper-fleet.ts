@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { WhisperModel } from '../../config/index.js';
+import { acknowledge, iam5 } from '../acknowledge.js';
 import { RUNTIME_ENV } from '../runtime-env.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { awslogsOptions, ecrLoginCommands, GpuLaunchTemplate } from './gpu-launch-template.js';
@@ -95,10 +96,20 @@ export class WhisperFleet extends Construct {
       maxCapacity: props.maxInstances ?? 8,
       capacityRebalance: true,
       healthChecks: HealthChecks.ec2({ gracePeriod: Duration.minutes(10) }),
-      notifications: [{ topic: props.alarmTopic, scalingEvents: ScalingEvents.ERRORS }],
+      notifications: [{ topic: props.alarmTopic, scalingEvents: ScalingEvents.ALL }],
     });
     // Consume includes ChangeMessageVisibility: the worker extends a long recording's visibility.
     props.queue.grantConsumeMessages(props.role);
+    acknowledge(
+      this.autoScalingGroup,
+      ['AwsSolutions::AwsSolutions-EC26', 'NIST.800.53.R5::NIST.800.53.R5-EC2IMDSv2Enabled'],
+      'The group launches from a mixed-instances launch template that these rules do not follow; that template requires IMDSv2 and encrypts its only volume (checked by the Control Tower rules CT.EC2.PR.1 and CT.EC2.PR.14 and by this stack’s tests).',
+    );
+    acknowledge(
+      props.role,
+      [iam5('Resource::*')],
+      'ecr:GetAuthorizationToken (pulling the images) supports no resource-level permissions; pulls are scoped to the two repositories.',
+    );
     props.whisperServerRepository.grantPull(props.role);
     props.workerRepository.grantPull(props.role);
     logs.grantWrite(props.role);
