@@ -88,7 +88,9 @@ export const makeTenantSql = Effect.fnUntraced(function* (options: TenantSqlOpti
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<A, Exclude<E, SqlError> | TenantSqlError, R> =>
     Effect.gen(function* () {
-      if (!UUID.test(customerId)) return yield* new InvalidCustomerIdError({ customerId });
+      if (typeof customerId !== 'string' || !UUID.test(customerId)) {
+        return yield* new InvalidCustomerIdError({ customerId: String(customerId) });
+      }
       const current = yield* CurrentCustomerId;
       if (current !== undefined) {
         // Already inside this customer's transaction: join it.
