@@ -57,10 +57,6 @@ describe('drift', () => {
       { kind: 'ou-missing', subject: 'OU Quarantine', expected: 'under the root', actual: 'absent' },
     ]);
   });
-    expect(report.drifts).toContainEqual(
-      expect.objectContaining({ kind: 'scp-not-attached', subject: 'SCP panops-quarantine' }),
-    );
-  });
 
   it('reports an SCP whose content was edited outside the blueprint', async () => {
     const fake = matching();
