@@ -1,7 +1,7 @@
 import type { ComplianceReport } from '../compliance/model.js';
 import { type Block, reportDocument } from './document.js';
 
-const escape = (text: string): string =>
+const escapeHtml = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 const STATUS_CLASS: Record<string, string> = {
@@ -16,26 +16,26 @@ const STATUS_CLASS: Record<string, string> = {
 
 const td = (text: string): string => {
   const css = STATUS_CLASS[text];
-  return css ? `<td class="${css}">${escape(text)}</td>` : `<td>${escape(text)}</td>`;
+  return css ? `<td class="${css}">${escapeHtml(text)}</td>` : `<td>${escapeHtml(text)}</td>`;
 };
 
 const render = (block: Block): string => {
   switch (block.kind) {
     case 'heading': {
-      const id = block.anchor ? ` id="${escape(block.anchor)}"` : '';
-      const text = escape(block.text).replace(/ — (PASS|FAIL|NOT EVALUATED)$/, (_m, s: string) => {
+      const id = block.anchor ? ` id="${escapeHtml(block.anchor)}"` : '';
+      const text = escapeHtml(block.text).replace(/ — (PASS|FAIL|NOT EVALUATED)$/, (_m, s: string) => {
         return ` — <span class="${STATUS_CLASS[s]}">${s}</span>`;
       });
       return `<h${block.level}${id}>${text}</h${block.level}>`;
     }
     case 'paragraph':
-      return `<p>${escape(block.text)}</p>`;
+      return `<p>${escapeHtml(block.text)}</p>`;
     case 'list':
-      return `<ul>${block.items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>`;
+      return `<ul>${block.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
     case 'table':
       return [
         '<table>',
-        `<thead><tr>${block.header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead>`,
+        `<thead><tr>${block.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
         '<tbody>',
         ...block.rows.map((row) => `<tr>${row.map(td).join('')}</tr>`),
         '</tbody></table>',

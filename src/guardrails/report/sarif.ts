@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { GuardrailSeverity } from '../catalog/model.js';
 import type { ComplianceReport, Finding } from '../compliance/model.js';
 
@@ -17,10 +18,14 @@ const SECURITY_SEVERITY: Record<GuardrailSeverity, string> = {
 const ruleKey = (layer: string, ruleId: string): string => `${layer}/${ruleId}`;
 const baseRuleId = (ruleId: string): string => ruleId.replace(/\[.*\]$/, '');
 
+/** A template synthesized outside the repository (a temp dir) is named by its file name: SARIF URIs stay repository-relative. */
+const repositoryUri = (file: string): string =>
+  file.startsWith('../') || file.startsWith('/') ? basename(file) : file;
+
 /** Where code scanning should point: the source line that created the resource, else the template. */
 const location = (f: Finding) => ({
   physicalLocation: {
-    artifactLocation: { uri: f.source?.file ?? f.file, uriBaseId: '%SRCROOT%' },
+    artifactLocation: { uri: f.source?.file ?? repositoryUri(f.file), uriBaseId: '%SRCROOT%' },
     ...(f.source ? { region: { startLine: f.source.line, startColumn: f.source.column } } : {}),
   },
   logicalLocations: [{ fullyQualifiedName: f.constructPath, kind: 'resource' }],
