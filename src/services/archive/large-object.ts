@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Context, Effect, Layer } from 'effect';
+import { BadPayload, Transient } from '../pipeline/errors.js';
+import type { ArchiveTarget } from './s3.js';
+
+/**
+ * Large media (meeting and call recordings, up to several GB) archived as a
+ * stream: never held whole in memory. Unlike the content-addressed
+ * `ArchiveStore` (whose key needs the hash before the write), a recording is
+ * keyed by its provider identity (`recordings/<provider>/<id>`) — a provider's
+ * recording file never changes — and its SHA-256 is computed on the way
+ * through and returned for the database row.
+ *
+ * (Added beside the pipeline's archive by the messaging connectors.)
+ */
+export interface StreamedObject {
+  readonly key: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export class LargeObjectArchive extends Context.Service<
+  LargeObjectArchive,
+  {
+    /** The key a recording of this provider identity is stored under. */
+    readonly keyFor: (name: string) => string;
+    /** Whether it is already archived (a redelivered webhook or the backstop poll skips the download). */
+    readonly exists: (customerId: string, name: string) => Effect.Effect<boolean, Transient | BadPayload>;
+    /** Streams `body` into the archive; memory stays bounded by the part size, whatever the length. */
+    readonly putStream: (
+      customerId: string,
+      name: string,
+      body: Readable,
+      contentType: string,
+    ) => Effect.Effect<StreamedObject, Transient | BadPayload>;
+  }
+>()('panops/archive/LargeObjectArchive') {}
+
+const safeName = (name: string) => name.replace(/[^A-Za-z0-9._=/-]/g, '_');
+export const largeObjectKey = (name: string): string => `recordings/${safeName(name)}`;
+
+/** Counts and hashes bytes as they pass, so nothing needs a second read. */
+export const hashingPassThrough = () => {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new PassThrough({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return { stream, digest: () => ({ sha256: hash.digest('hex'), size }) };
+};
+
+export interface S3LargeObjectArchiveOptions {
+  readonly targetFor: (customerId: string) => ArchiveTarget | undefined;
+  readonly client?: S3ClientConfig;
+  /** Multipart part size. @default 8 MiB (S3's minimum is 5 MiB; 10,000 parts give 80 GB) */
+  readonly partSizeBytes?: number;
+  /** Parts uploaded concurrently; memory is about partSize × queueSize. @default 2 */
+  readonly queueSize?: number;
+}
+
+const errorText = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
+
+/** S3 multipart upload (`@aws-sdk/lib-storage`), SSE-KMS with the customer's key on every object. */
+export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) =>
+  Layer.effect(
+    LargeObjectArchive,
+    Effect.acquireRelease(
+      Effect.sync(() => new S3Client(options.client ?? {})),
+      (client) => Effect.sync(() => client.destroy()),
+    ).pipe(
+      Effect.map((client) => {
+        const target = (customerId: string) => {
+          const found = options.targetFor(customerId);
+          return found
+            ? Effect.succeed(found)
+            : Effect.fail(
+                new BadPayload({ subject: 'archive', reason: 'no archive bucket configured', location: customerId }),
+              );
+        };
+        const exists = (customerId: string, name: string) =>
+          Effect.flatMap(target(customerId), ({ bucket }) =>
+            Effect.tryPromise({
+              try: (signal) =>
+                client
+                  .send(new HeadObjectCommand({ Bucket: bucket, Key: largeObjectKey(name) }), { abortSignal: signal })
+                  .then(
+                    () => true,
+                    (cause: { $metadata?: { httpStatusCode?: number }; name?: string }) => {
+                      if (cause?.$metadata?.httpStatusCode === 404 || cause?.name === 'NotFound') return false;
+                      throw cause;
+                    },
+                  ),
+              catch: (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
+            }),
+          );
+        const putStream = (customerId: string, name: string, body: Readable, contentType: string) =>
+          Effect.gen(function* () {
+            const { bucket, kmsKeyId } = yield* target(customerId);
+            const key = largeObjectKey(name);
+            const hashing = hashingPassThrough();
+            const upload = new Upload({
+              client,
+              partSize: options.partSizeBytes ?? 8 * 1024 * 1024,
+              queueSize: options.queueSize ?? 2,
+              leavePartsOnError: false,
+              params: {
+                Bucket: bucket,
+                Key: key,
+                Body: hashing.stream,
+                ContentType: contentType,
+                ServerSideEncryption: 'aws:kms',
+                SSEKMSKeyId: kmsKeyId,
+                BucketKeyEnabled: true,
+              },
+            });
+            yield* Effect.tryPromise({
+              // The source is piped while the upload pulls; a failure on either side fails both.
+              try: () => Promise.all([pipeline(body, hashing.stream), upload.done()]),
+              catch: (cause) => {
+                body.destroy();
+                void upload.abort().catch(() => undefined);
+                return new Transient({
+                  source: 'archive',
+                  detail: `streaming ${name} to s3://${bucket}/${key}: ${errorText(cause)}`,
+                });
+              },
+            });
+            return { key, ...hashing.digest() };
+          });
+        return LargeObjectArchive.of({ keyFor: largeObjectKey, exists, putStream });
+      }),
+    ),
+  );
