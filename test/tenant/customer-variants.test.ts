@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { CustomerKey } from '../../src/tenant/customer-key.js';
 import { CustomerStack } from '../../src/tenant/customer-stack.js';
 import { IsolatedVpc } from '../../src/tenant/isolated-vpc.js';
 import { LockedBucket } from '../../src/tenant/locked-bucket.js';
+import { TenantDatabase } from '../../src/tenant/tenant-database.js';
 import { dedicatedCustomer, organization, writeBlueprint } from '../config/fixtures.js';
 
 /**
@@ -119,5 +121,34 @@ describe('construct props are validated when the stack is built', () => {
         viaServices: ['s3'],
       }),
     ).toThrow(/named one by one/);
+  });
+});
+
+describe('the tenant database refuses what the seed rules out', () => {
+  const database = (capacity: { min: number; max: number }, readerZone = 'us-east-1b') => {
+    const s = new Stack(new App(), 'D', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = new Vpc(s, 'V', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 0 });
+    return () =>
+      new TenantDatabase(s, 'Db', {
+        vpc,
+        subnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        writerAvailabilityZone: 'us-east-1a',
+        readerAvailabilityZone: readerZone,
+        encryptionKey: new Key(s, 'K'),
+        capacity,
+        clusterIdentifier: 'panops-test',
+        allowedCidrs: ['10.0.0.0/16'],
+        databaseName: 'panops',
+        adminUser: 'panops_admin',
+        port: 5432,
+      });
+  };
+
+  it('refuses more than 8 ACU per customer account', () => {
+    expect(database({ min: 0.5, max: 16 })).toThrow(/capacity 0.5–16 ACU is outside 0.5–8 ACU/);
+  });
+
+  it('refuses a reader in the writer’s zone', () => {
+    expect(database({ min: 0.5, max: 8 }, 'us-east-1a')).toThrow(/reader must be in a second zone/);
   });
 });

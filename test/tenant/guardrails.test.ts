@@ -25,11 +25,12 @@ interface ValidationReport {
 
 /** The example organization's customer stacks under every guardrail check (one synth for the file). */
 let report: ValidationReport;
+let outdir: string;
 let customerCount = 0;
 let nagLog: NagEvaluationLog;
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'customer-guardrails-'));
+  outdir = mkdtempSync(join(tmpdir(), 'customer-guardrails-'));
   const app = new App({ outdir, builtinCloudFormationValidation: false });
   const blueprint = loadBlueprint('blueprint');
   for (const customer of dedicatedCustomers(blueprint)) {
@@ -86,5 +87,21 @@ describe('the example customers under the guardrails', () => {
       expect(finding.reason?.length ?? 0, finding.ruleName).toBeGreaterThan(40);
     }
     expect([...new Set(suppressed.map((f) => f.acknowledgedId?.split('[')[0]))].sort()).toEqual([...ACCEPTED].sort());
+  });
+});
+
+describe('the example customers together', () => {
+  it('share one migration hook bundle (esbuild runs once per process, not once per customer)', () => {
+    const hookCode = (slug: string) => {
+      const template = JSON.parse(readFileSync(join(outdir, `PanOps-Customer-${slug}.template.json`), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: unknown } } }>;
+      };
+      const fn = Object.values(template.Resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.startsWith('PanOps migration hook'),
+      );
+      return fn?.Properties.Code?.S3Key;
+    };
+    expect(hookCode('acme-capital')).toEqual(expect.stringMatching(/^[0-9a-f]{64}\.zip$/));
+    expect(hookCode('acme-capital')).toBe(hookCode('borealis-health'));
   });
 });
