@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { applyGuardrails } from '../../src/guardrails/index.js';
+import { OrganizationStack } from '../../src/org/organization-stack.js';
+import { exampleBlueprint } from './fixtures.js';
+
+describe('organization stack under the guardrails', () => {
+  it('passes cdk-nag (AwsSolutions, NIST 800-53 R5, PanOps) and the Guard rules with no finding to acknowledge', () => {
+    const blueprint = exampleBlueprint();
+    const app = new App({ builtinCloudFormationValidation: false } as never);
+    const stack = new OrganizationStack(app, 'PanOps-Organization', {
+      env: { account: blueprint.organization.managementAccountId, region: 'us-east-1' },
+      blueprint,
+    });
+    applyGuardrails(app);
+    // Throws with the whole report on any unacknowledged finding.
+    const assembly = app.synth();
+    expect(Template.fromStack(stack).toJSON().Resources).toBeDefined();
+    // The report lists only failures and acknowledgements: the org stack needs neither.
+    const reportFile = join(assembly.directory, 'validation-report.json');
+    const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '{}';
+    expect(report).not.toMatch(/"suppressedViolations":\s*\[\s*\{/);
+    expect(report).not.toMatch(/"violations":\s*\[\s*\{/);
+  });
+});
