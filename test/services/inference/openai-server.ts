@@ -11,6 +11,8 @@ import { decodeSpeech, tokenize, Vocabulary } from './fake-speech.js';
  */
 
 export type Fault =
+  /** Answer normally (to aim a later fault at a later request). */
+  | { readonly kind: 'none' }
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: string; readonly message?: string }
   /** Read the request, then destroy the socket without answering (the instance died). */
   | { readonly kind: 'drop' }
@@ -194,7 +196,7 @@ export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Pr
         const { form, file, fields } = await transcribe(req, raw);
         body = fields;
         const fault = faults.transcriptions.shift();
-        if (fault) {
+        if (fault && fault.kind !== 'none') {
           faulted = true;
           return applyFault(fault, res, req, route, body);
         }
@@ -243,7 +245,7 @@ export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Pr
         throw new HttpError(400, 'Malformed JSON body');
       }
       const fault = faults[route].shift();
-      if (fault) {
+      if (fault && fault.kind !== 'none') {
         faulted = true;
         return applyFault(fault, res, req, route, body);
       }
@@ -306,7 +308,7 @@ export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Pr
   };
 
   const applyFault = async (
-    fault: Fault,
+    fault: Exclude<Fault, { kind: 'none' }>,
     res: ServerResponse,
     req: IncomingMessage,
     route: Route,

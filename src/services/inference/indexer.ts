@@ -1,0 +1,260 @@
+import { Context, Effect, Layer, Schema } from 'effect';
+import type { SqlClient } from 'effect/sql';
+import type { SqlError } from 'effect/sql/SqlError';
+import type { WhisperModel } from '../../config/schema.js';
+import type { TenantSqlError } from '../db/errors.js';
+import { TenantSql } from '../db/tenant-sql.js';
+import {
+  type ChunkDraft,
+  type ChunkingOptions,
+  chunkCommunication,
+  chunkTranscript,
+  defaultChunking,
+} from './chunker.js';
+import { Embeddings } from './embeddings.js';
+import type { InferenceCallError } from './errors.js';
+import { type CustomerInference, InferenceSettingsRef, inferenceFor } from './settings.js';
+import { toVectorText } from './vector-text.js';
+
+/** The customer a call works for: its id and what the blueprint says about its models. */
+export interface CustomerRef {
+  readonly id: string;
+  readonly whisperModel: WhisperModel;
+}
+
+/** The configured embedding dimension differs from the database column: a new model needs a new column first. */
+export class EmbeddingDimensionMismatch extends Schema.TaggedError<EmbeddingDimensionMismatch>()(
+  'EmbeddingDimensionMismatch',
+  {
+    model: Schema.String,
+    configured: Schema.Number,
+    column: Schema.Number,
+  },
+) {
+  override get message() {
+    return `embedding model ${this.model} gives ${this.configured} dimensions but chunks.embedding is vector(${this.column}); add a migration for the new dimension before re-embedding`;
+  }
+}
+
+export type IndexError = InferenceCallError | TenantSqlError | EmbeddingDimensionMismatch;
+
+export interface IndexResult {
+  readonly chunks: number;
+  /** True when the source was already indexed and nothing was written. */
+  readonly alreadyIndexed: boolean;
+}
+
+interface Source {
+  readonly communicationId: string;
+  readonly recordingId: string | null;
+  readonly drafts: ReadonlyArray<ChunkDraft>;
+}
+
+/**
+ * Turns stored communications and transcripts into embedded chunks, and
+ * re-embeds chunks when the embedding model changes. Reads and writes go
+ * through the tenant-scoped service; the embedding calls happen between two
+ * short transactions, never inside one. Idempotent: a source that already has
+ * chunks is left alone, and inserts ignore a chunk that a concurrent run wrote.
+ */
+export class Indexer extends Context.Service<
+  Indexer,
+  {
+    indexCommunication(customer: CustomerRef, communicationId: string): Effect.Effect<IndexResult, IndexError>;
+    /** Chunks the transcript of `recordingId` made with the customer's Whisper model. */
+    indexRecording(customer: CustomerRef, recordingId: string): Effect.Effect<IndexResult, IndexError>;
+    /** Indexes every communication and finished transcript that has no chunks yet (after an import, locally). */
+    indexPending(
+      customer: CustomerRef,
+    ): Effect.Effect<{ readonly sources: number; readonly chunks: number }, IndexError>;
+    /** Re-embeds, in batches, every chunk not embedded with the current model. */
+    reembed(customer: CustomerRef): Effect.Effect<{ readonly chunks: number; readonly model: string }, IndexError>;
+  }
+>()('panops/inference/Indexer') {
+  static readonly layer = (chunking: ChunkingOptions = defaultChunking) =>
+    Layer.effect(
+      Indexer,
+      Effect.gen(function* () {
+        const db = yield* TenantSql;
+        const embeddings = yield* Embeddings;
+        const sql = db.sql;
+
+        const models = (customer: CustomerRef) =>
+          Effect.gen(function* () {
+            return inferenceFor(yield* InferenceSettingsRef, customer);
+          });
+
+        const embedDrafts = (config: CustomerInference, drafts: ReadonlyArray<ChunkDraft>) =>
+          embeddings.embed(
+            drafts.map((d) => d.content),
+            { endpoint: config.embeddings, model: config.embeddingModel, dimensions: config.embeddingDimensions },
+          );
+
+        const hasChunks = (communicationId: string, recordingId: string | null) =>
+          sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM chunks
+            WHERE communication_id = ${communicationId} AND recording_id IS NOT DISTINCT FROM ${recordingId}::uuid`.pipe(
+            Effect.map((rows) => (rows[0]?.n ?? 0) > 0),
+          );
+
+        const insertChunks = (
+          client: SqlClient.SqlClient,
+          customerId: string,
+          config: CustomerInference,
+          source: Source,
+          vectors: ReadonlyArray<ReadonlyArray<number>>,
+        ) =>
+          client`
+            INSERT INTO chunks (customer_id, communication_id, recording_id, source_kind, chunk_index, content,
+                                embedding_model, embedding, start_seconds, end_seconds, speaker)
+            SELECT ${customerId}, ${source.communicationId}, ${source.recordingId}::uuid,
+                   ${source.recordingId === null ? 'communication' : 'transcript'},
+                   t.idx, t.content, ${config.embeddingModel}, t.e::vector, t.s, t.f, t.sp
+            FROM jsonb_to_recordset(${JSON.stringify(
+              source.drafts.map((d, i) => ({
+                idx: d.chunkIndex,
+                content: d.content,
+                e: toVectorText(vectors[i] ?? []),
+                s: d.startSeconds ?? null,
+                f: d.endSeconds ?? null,
+                sp: d.speaker ?? null,
+              })),
+            )}::jsonb) AS t(idx int, content text, e text, s numeric, f numeric, sp text)
+            ON CONFLICT DO NOTHING`;
+
+        /** Reads the source in one transaction, embeds outside it, writes in another. */
+        const indexSource = (customer: CustomerRef, read: Effect.Effect<Source | undefined, SqlError>) =>
+          Effect.gen(function* () {
+            const config = yield* models(customer);
+            const source = yield* db.withCustomer(customer.id, read);
+            if (!source) return { chunks: 0, alreadyIndexed: true };
+            if (source.drafts.length === 0) return { chunks: 0, alreadyIndexed: false };
+            const vectors = yield* embedDrafts(config, source.drafts);
+            yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, source, vectors));
+            return { chunks: source.drafts.length, alreadyIndexed: false };
+          });
+
+        const indexCommunication = Effect.fn('Indexer.indexCommunication')(function* (
+          customer: CustomerRef,
+          communicationId: string,
+        ) {
+          return yield* indexSource(
+            customer,
+            Effect.gen(function* () {
+              if (yield* hasChunks(communicationId, null)) return undefined;
+              const rows = yield* sql<{ subject: string | null; body_text: string | null }>`
+                SELECT subject, body_text FROM communications WHERE id = ${communicationId}`;
+              const row = rows[0];
+              const drafts = row ? chunkCommunication(row.body_text ?? '', row.subject, chunking) : [];
+              return { communicationId, recordingId: null, drafts };
+            }),
+          );
+        });
+
+        const indexRecording = Effect.fn('Indexer.indexRecording')(function* (
+          customer: CustomerRef,
+          recordingId: string,
+        ) {
+          const config = yield* models(customer);
+          return yield* indexSource(
+            customer,
+            Effect.gen(function* () {
+              const recordings = yield* sql<{ communication_id: string }>`
+                SELECT communication_id FROM recordings WHERE id = ${recordingId}`;
+              const recording = recordings[0];
+              if (!recording) return { communicationId: '', recordingId, drafts: [] };
+              if (yield* hasChunks(recording.communication_id, recordingId)) return undefined;
+              const segments = yield* sql<{
+                start_seconds: string;
+                end_seconds: string;
+                speaker: string | null;
+                text: string;
+              }>`
+                SELECT start_seconds, end_seconds, speaker, text FROM transcript_segments
+                WHERE recording_id = ${recordingId} AND model = ${config.whisperModel}
+                ORDER BY segment_index`;
+              const drafts = chunkTranscript(
+                segments.map((s) => ({
+                  startSeconds: Number(s.start_seconds),
+                  endSeconds: Number(s.end_seconds),
+                  speaker: s.speaker,
+                  text: s.text,
+                })),
+                chunking,
+              );
+              return { communicationId: recording.communication_id, recordingId, drafts };
+            }),
+          );
+        });
+
+        const indexPending = Effect.fn('Indexer.indexPending')(function* (customer: CustomerRef) {
+          const pending = yield* db.withCustomer(
+            customer.id,
+            Effect.all({
+              communications: sql<{ id: string }>`
+                SELECT c.id FROM communications c
+                WHERE NOT EXISTS (SELECT 1 FROM chunks k WHERE k.communication_id = c.id AND k.recording_id IS NULL)
+                ORDER BY c.sent_at, c.id`,
+              recordings: sql<{ id: string }>`
+                SELECT r.id FROM recordings r
+                WHERE r.transcription_status = 'done'
+                  AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.recording_id = r.id)
+                ORDER BY r.created_at, r.id`,
+            }),
+          );
+          let chunks = 0;
+          for (const c of pending.communications) chunks += (yield* indexCommunication(customer, c.id)).chunks;
+          for (const r of pending.recordings) chunks += (yield* indexRecording(customer, r.id)).chunks;
+          return { sources: pending.communications.length + pending.recordings.length, chunks };
+        });
+
+        const reembed = Effect.fn('Indexer.reembed')(function* (customer: CustomerRef) {
+          const config = yield* models(customer);
+          const settings = yield* InferenceSettingsRef;
+          const column = yield* db.withCustomer(
+            customer.id,
+            sql<{ dims: number }>`
+              SELECT atttypmod AS dims FROM pg_attribute
+              WHERE attrelid = 'chunks'::regclass AND attname = 'embedding'`,
+          );
+          const dims = column[0]?.dims ?? -1;
+          if (dims !== config.embeddingDimensions) {
+            return yield* new EmbeddingDimensionMismatch({
+              model: config.embeddingModel,
+              configured: config.embeddingDimensions,
+              column: dims,
+            });
+          }
+          const batch = Math.max(settings.embeddingBatchSize * 4, 64);
+          let total = 0;
+          while (true) {
+            const stale = yield* db.withCustomer(
+              customer.id,
+              sql<{ id: string; content: string }>`
+                SELECT id, content FROM chunks
+                WHERE embedding_model IS DISTINCT FROM ${config.embeddingModel} OR embedding IS NULL
+                ORDER BY id LIMIT ${batch}`,
+            );
+            if (stale.length === 0) break;
+            const vectors = yield* embeddings.embed(
+              stale.map((c) => c.content),
+              { endpoint: config.embeddings, model: config.embeddingModel, dimensions: config.embeddingDimensions },
+            );
+            yield* db.withCustomer(
+              customer.id,
+              sql`
+                UPDATE chunks SET embedding = t.e::vector, embedding_model = ${config.embeddingModel}
+                FROM jsonb_to_recordset(${JSON.stringify(
+                  stale.map((c, i) => ({ id: c.id, e: toVectorText(vectors[i] ?? []) })),
+                )}::jsonb) AS t(id uuid, e text)
+                WHERE chunks.id = t.id`,
+            );
+            total += stale.length;
+          }
+          return { chunks: total, model: config.embeddingModel };
+        });
+
+        return Indexer.of({ indexCommunication, indexRecording, indexPending, reembed });
+      }),
+    );
+}
