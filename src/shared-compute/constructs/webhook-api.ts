@@ -13,6 +13,22 @@ export const WEBHOOK_THROTTLING = { rateLimit: 100, burstLimit: 200 } as const;
 /** The one public route: the provider and the customer's connector come from the path. */
 export const WEBHOOK_ROUTE = '/webhooks/{provider}/{customer}/{connector}';
 
+/** Access log fields (HTTP API context variables; the REST API's standard set names some HTTP APIs lack). */
+const HTTP_API_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    httpMethod: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
 export interface WebhookApiProps {
   /** The webhook handler; the route proxies to it (payload format 2.0). */
   readonly handler: IFunction;
@@ -48,7 +64,7 @@ export class WebhookApi extends Construct {
       throttle: { rateLimit: throttling.rateLimit, burstLimit: throttling.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(encryptedLogGroup(this, 'AccessLogs', props.logKey)),
-        format: AccessLogFormat.jsonWithStandardFields(),
+        format: HTTP_API_ACCESS_LOG_FORMAT,
       },
     });
     const [route] = this.api.addRoutes({
