@@ -153,14 +153,19 @@ export class CustomerKey extends Construct {
             ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
           },
         }),
-        // S3 server access logs and VPC flow logs are written by these service principals into SSE-KMS buckets.
+        // S3 server access logs into the SSE-KMS log bucket.
         new PolicyStatement({
-          sid: 'LogDeliveryEncryptObjects',
-          principals: [
-            new ServicePrincipal('logging.s3.amazonaws.com'),
-            new ServicePrincipal('delivery.logs.amazonaws.com'),
-          ],
+          sid: 'S3ServerAccessLogsEncrypt',
+          principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
           actions: ['kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+        // VPC flow logs into the SSE-KMS log bucket (the operations the flow log documentation lists).
+        new PolicyStatement({
+          sid: 'FlowLogDeliveryEncrypt',
+          principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
           resources: ['*'],
           conditions: { StringEquals: { 'aws:SourceAccount': account } },
         }),

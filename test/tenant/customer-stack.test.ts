@@ -178,6 +178,13 @@ describe('customer key', () => {
     expect(hook?.Action).toBe('kms:Decrypt');
   });
 
+  it('lets AWS services use the key only for this account (every service statement is conditioned)', () => {
+    const statements = statementsOf(one('AWS::KMS::Key').KeyPolicy);
+    const services = statements.filter((s) => s.Effect === 'Allow' && (s.Principal as Props).Service !== undefined);
+    expect(services.length).toBeGreaterThanOrEqual(4);
+    for (const statement of services) expect(statement.Condition, String(statement.Sid)).toBeDefined();
+  });
+
   it('denies grants that are not for AWS resources', () => {
     const statements = statementsOf(one('AWS::KMS::Key').KeyPolicy);
     expect(statements).toContainEqual(
