@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { firstRepositoryFrame, type SourceLocation } from './source-location.js';
+import { repositoryFrames, type SourceLocation } from './source-location.js';
 
 /** One `Validations.of(scope).acknowledge({ id, reason })` found in the construct tree. */
 export interface Acknowledgement {
@@ -29,7 +29,8 @@ export const collectAcknowledgements = (root: IConstruct): Acknowledgement[] =>
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data)
       .flatMap((entry) =>
         Object.entries(entry.data as Record<string, string>).map(([id, reason]) => {
-          const source = firstRepositoryFrame(entry.trace);
+          const [first, caller] = repositoryFrames(entry.trace);
+          const source = first && caller ? { ...first, calledFrom: caller } : first;
           return { id, reason, constructPath: construct.node.path, ...(source ? { source } : {}) };
         }),
       ),

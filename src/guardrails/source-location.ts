@@ -7,28 +7,31 @@ export interface SourceLocation {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** The caller's frame, when the first frame is a helper (an `acknowledge(...)` wrapper, a construct). */
+  readonly calledFrom?: SourceLocation;
 }
 
 const FRAME = /\(?((?:[A-Za-z]:)?\/[^():]+|[^():\s]+\.[cm]?[jt]s):(\d+):(\d+)\)?\s*$/;
 
-/**
- * The first frame of a CDK metadata trace that lies in the repository and
- * outside node_modules: the user's line of code. Undefined when traces are off.
- */
-export const firstRepositoryFrame = (trace: readonly string[] | undefined): SourceLocation | undefined => {
-  for (const frame of trace ?? []) {
+/** Every frame of a CDK metadata trace that lies in the repository (outside node_modules), innermost first. */
+export const repositoryFrames = (trace: readonly string[] | undefined): SourceLocation[] =>
+  (trace ?? []).flatMap((frame) => {
     const match = FRAME.exec(frame.trim());
-    if (!match) continue;
+    if (!match) return [];
     const [, path, line, column] = match as unknown as [string, string, string, string];
-    if (path.includes('node_modules')) continue;
+    if (path.includes('node_modules')) return [];
     const file = relative(REPO_ROOT, path.replace(/^file:\/\//, ''))
       .split('\\')
       .join('/');
-    if (file.startsWith('..')) continue;
-    return { file, line: Number(line), column: Number(column) };
-  }
-  return undefined;
-};
+    if (file.startsWith('..')) return [];
+    return [{ file, line: Number(line), column: Number(column) }];
+  });
+
+/** The first frame of a CDK metadata trace in the repository: the user's line of code. Undefined when traces are off. */
+export const firstRepositoryFrame = (trace: readonly string[] | undefined): SourceLocation | undefined =>
+  repositoryFrames(trace)[0];
 
 export const formatLocation = (location: SourceLocation | undefined): string =>
-  location ? `${location.file}:${location.line}` : '(source location not recorded)';
+  location
+    ? `${location.file}:${location.line}${location.calledFrom ? ` (called from ${location.calledFrom.file}:${location.calledFrom.line})` : ''}`
+    : '(source location not recorded)';

@@ -1,0 +1,58 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { customerStackName } from '../../src/app.js';
+import { dedicatedCustomers, loadBlueprint } from '../../src/config/index.js';
+import type { ComplianceReport } from '../../src/guardrails/compliance/model.js';
+import { checkOrganization } from '../../src/guardrails/compliance/run.js';
+
+let report: ComplianceReport;
+
+beforeAll(async () => {
+  report = await checkOrganization({
+    blueprintDir: 'blueprint',
+    outdir: mkdtempSync(join(tmpdir(), 'org-compliance-')),
+  });
+});
+
+describe('the compliance run over the example organization', () => {
+  it('checks every stack of the blueprint, each customer account as a customer', () => {
+    const customers = dedicatedCustomers(loadBlueprint('blueprint'));
+    const stacks = new Map(report.stacks.map((s) => [s.stack, s]));
+    expect(stacks.has('PanOps-Organization')).toBe(true);
+    expect(stacks.has('PanOps-SharedCompute')).toBe(true);
+    for (const customer of customers) {
+      const stack = stacks.get(customerStackName(customer));
+      expect(stack?.kind, customer.slug).toBe('customer');
+      expect(stack?.customerId).toBe(customer.id);
+    }
+  });
+
+  it('every acknowledgement in the code uses a prefixed id and gives a reason', () => {
+    const bad = report.acknowledgements
+      .filter((a) => a.problem !== undefined || !/^[^:]+::/.test(a.id) || a.reason.trim().length < 10)
+      .map((a) => `${a.at}: ${a.id} (${a.problem ?? 'reason too short'})`);
+    expect(bad).toEqual([]);
+  });
+
+  it('the customer accounts hold the guardrails only they carry: own trail, customer key, no internet gateway', () => {
+    for (const ruleId of [
+      'panops_customer_account_trail_present',
+      'panops_customer_data_uses_customer_key',
+      'panops_no_internet_gateway_in_customer_account',
+    ]) {
+      const rule = report.rules.find((r) => r.ruleId === ruleId);
+      const evaluatedIn = rule?.stacks.map((s) => s.stack) ?? [];
+      expect(
+        evaluatedIn.every((s) => s.startsWith('PanOps-Customer-')),
+        ruleId,
+      ).toBe(true);
+      expect(evaluatedIn.length, ruleId).toBe(dedicatedCustomers(loadBlueprint('blueprint')).length);
+      expect(
+        rule?.stacks.every((s) => s.status === 'passed'),
+        ruleId,
+      ).toBe(true);
+    }
+  });
+});
