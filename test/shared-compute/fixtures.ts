@@ -46,14 +46,18 @@ export const resourcesOf = (
 ): Record<string, { Type: string; Properties?: Record<string, unknown> }> =>
   template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+/** Properties of a synthesized resource: untyped CloudFormation JSON, read by tests. */
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
+export type CfnProperties = Record<string, any>;
+
 /** Resources of one type, as a list of their properties. */
-export const propertiesOf = (template: Template, type: string): Array<Record<string, any>> =>
-  Object.values(template.findResources(type)).map((r) => (r as { Properties: Record<string, any> }).Properties);
+export const propertiesOf = (template: Template, type: string): CfnProperties[] =>
+  Object.values(template.findResources(type)).map((r) => (r as { Properties: CfnProperties }).Properties);
 
 /** The logical id of the only resource of a type whose properties match `predicate`. */
-export const logicalIdOf = (template: Template, type: string, predicate: (p: Record<string, any>) => boolean) => {
+export const logicalIdOf = (template: Template, type: string, predicate: (p: CfnProperties) => boolean) => {
   const ids = Object.entries(template.findResources(type))
-    .filter(([, r]) => predicate((r as { Properties: Record<string, any> }).Properties ?? {}))
+    .filter(([, r]) => predicate((r as { Properties: CfnProperties }).Properties ?? {}))
     .map(([id]) => id);
   if (ids.length !== 1) throw new Error(`expected one ${type} to match, found ${ids.length}`);
   return ids[0] as string;

@@ -51,7 +51,7 @@ export const expectJobQueue = (template: Template, queueName: string): void => {
 /** Alarms whose first action is a scaling policy of the given type (Auto Scaling or Application Auto Scaling). */
 const scalingAlarms = (template: Template, policyType: string) => {
   const policies = template.findResources(policyType);
-  return propertiesOf(template, 'AWS::CloudWatch::Alarm').filter((a) => refTo(a.AlarmActions?.[0]) in policies);
+  return propertiesOf(template, 'AWS::CloudWatch::Alarm').filter((a) => (refTo(a.AlarmActions?.[0]) ?? '') in policies);
 };
 
 /** Scale-out as soon as one message is visible, evaluated every minute. */
@@ -81,7 +81,7 @@ export const expectScaleToZeroAfterEmptyMinutes = (template: Template, policyTyp
     EvaluationPeriods: minutes,
     DatapointsToAlarm: minutes,
   });
-  const periods = (alarm?.Metrics as Array<{ MetricStat?: { Period: number; Metric: { MetricName: string } } }>)
+  const periods = ((alarm?.Metrics ?? []) as Array<{ MetricStat?: { Period: number; Metric: { MetricName: string } } }>)
     .filter((m) => m.MetricStat)
     .map((m) => [m.MetricStat?.Metric.MetricName, m.MetricStat?.Period]);
   expect(periods).toEqual(

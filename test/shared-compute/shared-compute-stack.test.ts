@@ -278,7 +278,7 @@ describe('IAM', () => {
         Resource: roleArn('200000000001', ROLE_NAMES.customerDataAccess),
       },
     ]);
-    const attached = (policies[0]?.Roles as Array<{ Ref: string }>).map((r) => r.Ref).sort();
+    const attached = ((policies[0]?.Roles ?? []) as Array<{ Ref: string }>).map((r) => r.Ref).sort();
     expect(attached).toEqual(
       [ROLE_NAMES.connectorWorker, ROLE_NAMES.transcriptionWorker, ROLE_NAMES.webhookHandler].map(roleByName).sort(),
     );
