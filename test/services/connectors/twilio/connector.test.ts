@@ -1,0 +1,181 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Effect, Layer, ManagedRuntime, Option } from 'effect';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3LargeObjectArchiveLayer } from '../../../../src/services/archive/large-object.js';
+import { s3ArchiveStoreLayer } from '../../../../src/services/archive/s3.js';
+import { makeTwilioConnector } from '../../../../src/services/connectors/twilio/connector.js';
+import type { Connector } from '../../../../src/services/pipeline/connector.js';
+import { staticCredentialsLayer } from '../../../../src/services/pipeline/credentials.js';
+import type { ConnectorJob } from '../../../../src/services/pipeline/job.js';
+import {
+  memoryTranscriptionJobsLayer,
+  type TranscriptionJob,
+} from '../../../../src/services/queue/transcription-jobs.js';
+import { memoryConnectorJobSubmitterLayer } from '../../../../src/services/webhooks/connector-jobs.js';
+import { handleWebhook } from '../../../../src/services/webhooks/handler.js';
+import { queueingWebhookIntakeLayer } from '../../../../src/services/webhooks/intake.js';
+import { memoryReplayGuardLayer } from '../../../../src/services/webhooks/replay-guard.js';
+import { staticWebhookSecretsLayer } from '../../../../src/services/webhooks/secrets.js';
+import { twilioSignature } from '../../../../src/services/webhooks/signatures/twilio.js';
+import { emulatorCredentials, type S3Emulator, startS3 } from '../../pipeline/support/emulators.js';
+import { fileBytes } from '../zoom/fake-zoom.js';
+
+const CUSTOMER = '8a6e4b2c-1f3d-4e5a-b7c9-0d2e4f6a8b02';
+const ACCOUNT = `AC${'a'.repeat(32)}`;
+const AUTH_TOKEN = 'twilio-auth-token';
+const RECORDING = `RE${'3'.repeat(32)}`;
+const PATH = `/webhooks/twilio/${CUSTOMER}/twilio-voice`;
+const PUBLIC = 'https://hooks.panops.example';
+
+let s3: S3Emulator;
+let api: {
+  base: string;
+  requests: Array<{ path: string; authorization?: string }>;
+  notYet: number;
+  close: () => Promise<void>;
+};
+let runtime: ManagedRuntime.ManagedRuntime<never, never>;
+let connector: Connector;
+const jobs: ConnectorJob[] = [];
+const transcriptions: TranscriptionJob[] = [];
+const audio = fileBytes(RECORDING, 700_000);
+
+/** Twilio's REST API serving a recording's media (`.wav`), behind HTTP basic auth; 404 while "not yet available". */
+const startFakeTwilio = async () => {
+  const state = {
+    base: '',
+    requests: [] as Array<{ path: string; authorization?: string }>,
+    notYet: 0,
+    close: async () => {},
+  };
+  const server = createServer((req, res) => {
+    state.requests.push({
+      path: req.url ?? '',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
+    const expected = `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+    }
+    if (req.url !== `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.wav` || state.notYet-- > 0) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }));
+    }
+    res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': String(audio.length) });
+    res.end(audio);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise<void>((r) => server.close(() => r()));
+  return state;
+};
+
+beforeAll(async () => {
+  s3 = await startS3(['borealis-archive']);
+  api = await startFakeTwilio();
+  const client = { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: emulatorCredentials };
+  const targetFor = (id: string) =>
+    id === CUSTOMER ? { bucket: 'borealis-archive', kmsKeyId: 'alias/borealis' } : undefined;
+  runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      staticWebhookSecretsLayer({
+        [`panops/${CUSTOMER}/twilio-voice`]: { authToken: AUTH_TOKEN, accountSid: ACCOUNT },
+      }),
+      memoryReplayGuardLayer(),
+      queueingWebhookIntakeLayer.pipe(
+        Layer.provide(s3ArchiveStoreLayer({ targetFor, client })),
+        Layer.provide(memoryConnectorJobSubmitterLayer(jobs)),
+      ),
+      staticCredentialsLayer(AUTH_TOKEN),
+      memoryTranscriptionJobsLayer(transcriptions),
+      s3LargeObjectArchiveLayer({ targetFor, client }),
+    ),
+  ) as unknown as ManagedRuntime.ManagedRuntime<never, never>;
+  connector = await runtime.runPromise(makeTwilioConnector() as Effect.Effect<Connector>);
+}, 30_000);
+afterAll(async () => {
+  await runtime.dispose();
+  await api.close();
+  await s3.close();
+});
+
+const post = (params: Record<string, string>) =>
+  runtime.runPromise(
+    handleWebhook({
+      method: 'POST',
+      path: PATH,
+      url: `${PUBLIC}${PATH}`,
+      query: {},
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC}${PATH}`, Object.entries(params)),
+      },
+      body: new URLSearchParams(params).toString(),
+    }) as Effect.Effect<{ status: number }>,
+  );
+
+const run = (job: ConnectorJob) =>
+  Effect.runPromise(
+    Effect.result(
+      Effect.flatMap(connector.scopes(job), ([scope]) => connector.fetchPage(job, scope as string, Option.none())),
+    ),
+  );
+
+describe('Twilio: webhook → queued job → download → archive → transcription', () => {
+  it('stores an inbound SMS from the queued webhook job, keyed on its MessageSid', async () => {
+    const sms = {
+      MessageSid: `SM${'1'.repeat(32)}`,
+      AccountSid: ACCOUNT,
+      From: '+15558675310',
+      To: '+15017122661',
+      Body: 'Confirm 500 shares',
+      NumMedia: '0',
+    };
+    expect((await post(sms)).status).toBe(200);
+    const job = jobs.at(-1) as ConnectorJob;
+    expect(job).toMatchObject({ platform: 'twilio', kind: 'webhook', customerId: CUSTOMER });
+    const page = await run(job);
+    expect(page._tag === 'Success' && page.success.items[0]?.communication).toMatchObject({
+      channel: 'sms',
+      externalId: sms.MessageSid,
+      bodyText: 'Confirm 500 shares',
+    });
+  });
+
+  it('downloads a completed recording with basic auth, retrying the moment Twilio still answers 404, and queues its transcription once', async () => {
+    const callback = {
+      AccountSid: ACCOUNT,
+      CallSid: `CA${'2'.repeat(32)}`,
+      RecordingSid: RECORDING,
+      RecordingUrl: `${api.base}/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}`,
+      RecordingStatus: 'completed',
+      RecordingDuration: '42',
+      RecordingChannels: '2',
+      RecordingStartTime: 'Mon, 16 Nov 2026 09:30:00 +0000',
+    };
+    expect((await post(callback)).status).toBe(200);
+    expect((await post(callback)).status).toBe(409);
+    const job = jobs.at(-1) as ConnectorJob;
+    api.notYet = 1;
+    const early = await run(job);
+    expect(early._tag === 'Failure' && early.failure).toMatchObject({ _tag: 'Transient', status: 404 });
+    const done = await run(job);
+    const files =
+      done._tag === 'Success'
+        ? (done.success.items[0]?.communication.metadata.recordingFiles as Array<{ size: number }>)
+        : [];
+    expect(files[0]?.size).toBe(audio.length);
+    expect(done._tag === 'Success' && done.success.items[0]?.communication).toMatchObject({
+      channel: 'call',
+      externalId: RECORDING,
+      threadId: callback.CallSid,
+    });
+    // The same job delivered again (SQS at-least-once): nothing downloaded, nothing queued twice.
+    const downloads = api.requests.length;
+    await run(job);
+    expect(api.requests.length).toBe(downloads);
+    expect(transcriptions.filter((t) => t.recordingId === RECORDING)).toHaveLength(1);
+  });
+});
