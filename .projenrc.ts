@@ -162,6 +162,12 @@ project.testTask.exec('biome check --no-errors-on-unmatched');
 project.testTask.exec('vitest run', { receiveArgs: true });
 project.addTask('test:watch', { exec: 'vitest' });
 
+// Database: what forced RLS costs on the PostgreSQL server (PANOPS_TEST_PG_URL, default local 15).
+project.addTask('bench:rls', {
+  description: 'Benchmark RLS overhead (ingest and indexed reads, RLS vs owner without RLS) → bench/out/rls-overhead.json',
+  exec: 'tsx bench/rls-overhead.ts',
+});
+
 // The main job: synthesize the example organization with no AWS account, run every
 // guardrail check, write compliance-report/ and exit 1 on any unacknowledged finding.
 project.addTask('compliance', {
