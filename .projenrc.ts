@@ -207,4 +207,21 @@ complianceWorkflow?.addJobs({
   },
 });
 
+// Organization operations (src/org/cli). `deploy` runs the order of src/org/deploy-plan.ts:
+// organization, vend (release + record ids), organization again, shared compute, customers, routes.
+const deployTask = project.tasks.tryFind('deploy');
+deployTask?.reset('tsx src/org/cli/deploy.ts', { receiveArgs: true });
+if (deployTask)
+  deployTask.description = 'Deploy the organization and every customer in order (--dry-run prints the plan)';
+project.addTask('drift', {
+  description: 'Compare the live organization with the blueprint (--json); exit 1 on drift',
+  exec: 'tsx src/org/cli/drift.ts',
+  receiveArgs: true,
+});
+project.addTask('vend', {
+  description: 'Vend the accounts of new customers (--release moves them out of Quarantine and records their ids)',
+  exec: 'tsx src/org/cli/vend.ts',
+  receiveArgs: true,
+});
+
 project.synth();

@@ -34,6 +34,11 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
   });
   const computeStacks = buildSharedCompute(app, blueprint, { env: { account: sharedCompute.accountId, region } });
   const compute = computeStacks.core;
+  // Deploy order (src/org/deploy-plan.ts): the organization (accounts, bootstrap) before any workload.
+  compute.addStackDependency(
+    org,
+    'its account is governed, and customer accounts bootstrapped, by the organization stack',
+  );
   const customers = new Map<string, CustomerStack>();
   for (const customer of dedicatedCustomers(blueprint)) {
     const stack = new CustomerStack(app, customerStackName(customer), {
@@ -44,6 +49,7 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
       customer,
     });
     Tags.of(stack).add('panops:customer-id', customer.id);
+    stack.addStackDependency(compute, 'it peers with the shared compute VPC and trusts its workload roles');
     customers.set(customer.slug, stack);
   }
   routeAfterCustomers(computeStacks, (customer) => customers.get(customer.slug));

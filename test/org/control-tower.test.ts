@@ -39,7 +39,7 @@ const catalog = parseControlCatalog(
 
 let resources: Record<string, Resource>;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const ouName = (logicalId: string) => (resources[logicalId]?.Properties as { Name: string }).Name;
+const ouName = (logicalId: string) => (resources[logicalId]?.Properties as { Name: string } | undefined)?.Name;
 
 beforeAll(() => {
   // Three customers, two accounts per OU: two Customers shards.

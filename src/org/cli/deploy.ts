@@ -1,0 +1,70 @@
+/**
+ * `npx projen deploy [--dry-run] [--allow-pending-controls] [-- <cdk deploy args>]`:
+ * deploys the organization in the order of src/org/deploy-plan.ts. The
+ * organization steps run on the blueprint as it is; the workload steps on the
+ * blueprint re-read after vending (new account ids recorded).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Effect } from 'effect';
+import { buildOrganization } from '../../app.js';
+import { loadBlueprint } from '../../config/index.js';
+import { type DeployStep, deployPlan } from '../deploy-plan.js';
+import { Organizations } from '../operations/organizations.js';
+import { blueprintDir, runCli } from './run-main.js';
+
+const args = process.argv.slice(2);
+const separator = args.indexOf('--');
+const cdkArgs = separator >= 0 ? args.slice(separator + 1) : [];
+const dryRun = args.includes('--dry-run');
+const allowPendingControls = args.includes('--allow-pending-controls');
+
+const planFor = (rootId: string) => {
+  const blueprint = loadBlueprint(blueprintDir());
+  // Constructing the stacks (no synth) gives their names and dependencies.
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-plan-')) });
+  return deployPlan(buildOrganization(app, blueprint), blueprint, { rootId, allowPendingControls, cdkArgs });
+};
+
+const runStep = (step: DeployStep, index: number): number => {
+  console.log(`\n== ${index + 1}. ${step.id}: ${step.title}\n   npx ${step.command.join(' ')}`);
+  if (dryRun) return 0;
+  const result = spawnSync('npx', [...step.command], { stdio: 'inherit' });
+  if (result.status !== 0)
+    console.error(`deploy stopped: step ${step.id} failed (exit ${result.status ?? result.signal})`);
+  return result.status ?? 1;
+};
+
+const rootId = dryRun
+  ? Effect.succeed('r-<looked up with ListRoots>')
+  : process.env.PANOPS_ORGANIZATION_ROOT_ID
+    ? Effect.succeed(process.env.PANOPS_ORGANIZATION_ROOT_ID)
+    : Organizations.use((organizations) => organizations.listRoots()).pipe(
+        Effect.map((roots) => roots[0]?.Id ?? ''),
+        Effect.provide(Organizations.live()),
+      );
+
+runCli(
+  Effect.gen(function* () {
+    const root = yield* rootId;
+    const first = planFor(root);
+    let index = 0;
+    for (const step of first.steps.filter((s) => s.phase === 'organization')) {
+      const code = runStep(step, index++);
+      if (code !== 0) return code;
+    }
+    const second = planFor(root);
+    for (const step of second.steps.filter((s) => s.phase === 'workloads')) {
+      const code = runStep(step, index++);
+      if (code !== 0) return code;
+    }
+    if (second.skippedCustomers.length > 0)
+      console.log(
+        `\nNot deployed (no account id yet; see the vend output): ${second.skippedCustomers.join(', ')}. Run npx projen deploy again once vended.`,
+      );
+    return 0;
+  }),
+);

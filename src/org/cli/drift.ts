@@ -1,0 +1,31 @@
+/**
+ * `npx projen drift [--json]`: compares the live organization (management
+ * account credentials) with the blueprint. Exit 0: no drift; 1: drift; 2: the
+ * comparison could not run.
+ */
+import { Effect, Layer } from 'effect';
+import { loadBlueprint } from '../../config/index.js';
+import { loadControlCatalog } from '../control-tower/control-catalog.js';
+import { planOrganization } from '../layout.js';
+import { ControlTower } from '../operations/control-tower.js';
+import { detectDrift, formatDriftReport } from '../operations/drift.js';
+import { Organizations } from '../operations/organizations.js';
+import { loadScpDocuments } from '../scp/scp-documents.js';
+import { blueprintDir, runCli } from './run-main.js';
+
+const json = process.argv.includes('--json');
+const blueprint = loadBlueprint(blueprintDir());
+const program = detectDrift({
+  layout: planOrganization(blueprint),
+  documents: loadScpDocuments(blueprint),
+  catalog: loadControlCatalog(),
+}).pipe(
+  Effect.map((report) => {
+    console.log(
+      json ? JSON.stringify({ drifted: report.drifts.length > 0, ...report }, null, 2) : formatDriftReport(report),
+    );
+    return report.drifts.length > 0 ? 1 : 0;
+  }),
+  Effect.provide(Layer.merge(Organizations.live(), ControlTower.live(blueprint.organization.homeRegion))),
+);
+runCli(program);
