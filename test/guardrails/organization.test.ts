@@ -29,6 +29,15 @@ describe('the compliance run over the example organization', () => {
     }
   });
 
+  it('the example organization passes every guardrail (no unacknowledged finding)', () => {
+    const failed = report.findings
+      .filter((f) => f.status === 'failed')
+      .map((f) => `${f.guardrails.join(',')}: ${f.ruleId} on ${f.constructPath}`);
+    expect(failed).toEqual([]);
+    expect(report.summary.outcome).toBe('pass');
+    expect(report.guardrails.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual([]);
+  });
+
   it('every acknowledgement in the code uses a prefixed id and gives a reason', () => {
     const bad = report.acknowledgements
       .filter((a) => a.problem !== undefined || !/^[^:]+::/.test(a.id) || a.reason.trim().length < 10)
