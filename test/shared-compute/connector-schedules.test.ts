@@ -1,0 +1,94 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Effect } from 'effect';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeJob } from '../../src/services/pipeline/job.js';
+import { jitterOffsetMinutes, POLL_RUNTIME, scheduleExpression } from '../../src/shared-compute/schedule-plan.js';
+import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
+
+let schedules: CfnProperties[];
+let shards: Template[];
+beforeAll(() => {
+  shards = synthSharedCompute(exampleBlueprint()).schedules;
+  schedules = shards.flatMap((t) => propertiesOf(t, 'AWS::Scheduler::Schedule'));
+});
+
+/** The connector id a schedule polls, from its job. */
+const jobOf = (schedule: CfnProperties) => JSON.parse(schedule.Target.Input) as Record<string, string>;
+
+describe('connector schedule timing', () => {
+  it('gives a connector the same offset on every synth, within its interval', () => {
+    const a = jitterOffsetMinutes('3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', 'm365-mail', 6);
+    expect(jitterOffsetMinutes('3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', 'm365-mail', 6)).toBe(a);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(a).toBeLessThan(360);
+  });
+
+  it('spreads many connectors over the interval instead of firing them together', () => {
+    const offsets = Array.from({ length: 720 }, (_, i) =>
+      jitterOffsetMinutes(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 'gmail', 6),
+    );
+    const perHour = Array.from({ length: 6 }, (_, h) => offsets.filter((o) => Math.floor(o / 60) === h).length);
+    // 720 connectors over 6 hours: about 120 an hour; none of the hours gets double its share.
+    for (const count of perHour) expect(count).toBeLessThan(240);
+    expect(new Set(offsets).size).toBeGreaterThan(250);
+  });
+
+  it.each([
+    [6, 137, 'cron(17 2/6 * * ? *)'],
+    [12, 0, 'cron(0 0/12 * * ? *)'],
+    [24, 75, 'cron(15 1 * * ? *)'],
+    [5, 100, 'rate(300 minutes)'],
+    [1.5, 10, 'rate(90 minutes)'],
+  ])('expresses a %s-hour interval at offset %s minutes as %s', (hours, offset, expression) => {
+    expect(scheduleExpression(hours, offset)).toBe(expression);
+  });
+});
+
+describe('connector schedules of the example organization', () => {
+  it('has exactly one schedule per configured connector', () => {
+    const configured = exampleBlueprint().customers.flatMap((c) => (c.connectors ?? []).map((k) => `${c.id}/${k.id}`));
+    expect(schedules.map((s) => `${jobOf(s).customerId}/${jobOf(s).connectorId}`).sort()).toEqual(configured.sort());
+  });
+
+  it('polls every 6 hours by default and honours a connector’s own interval', () => {
+    for (const schedule of schedules) {
+      const every = jobOf(schedule).connectorId === 'gmail' && schedule.Description.includes('cobalt') ? 12 : 6;
+      expect(schedule.ScheduleExpression).toMatch(new RegExp(`^cron\\(\\d+ \\d+/${every} \\* \\* \\? \\*\\)$`));
+      expect(schedule.ScheduleExpressionTimezone).toBe('UTC');
+    }
+  });
+
+  it('gives connectors distinct start minutes and a 60-minute flexible window', () => {
+    const starts = schedules.map((s) => s.ScheduleExpression.split(' ').slice(0, 2).join(' '));
+    expect(new Set(starts).size).toBe(schedules.length);
+    for (const s of schedules) expect(s.FlexibleTimeWindow).toEqual({ Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 });
+  });
+
+  it('retries a failed delivery and then dead-letters it', () => {
+    for (const { Target } of schedules) {
+      expect(Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
+      expect(JSON.stringify(Target.DeadLetterConfig.Arn)).toContain('ScheduleDeadLetters');
+      expect(JSON.stringify(Target.RoleArn)).toContain('SchedulerRole');
+    }
+  });
+
+  it('sends short delta polls to the poller Lambda and recording platforms to the connector-jobs queue', () => {
+    for (const schedule of schedules) {
+      const target = JSON.stringify(schedule.Target.Arn);
+      const runtime = POLL_RUNTIME[jobOf(schedule).platform as keyof typeof POLL_RUNTIME];
+      expect(target).toContain(runtime === 'lambda' ? 'ConnectorPollerFunction' : 'ConnectorJobsQueue');
+    }
+    expect(schedules.some((s) => JSON.stringify(s.Target.Arn).includes('ConnectorJobsQueue'))).toBe(true);
+  });
+
+  it('delivers a connector job the services decode (once Scheduler fills in its placeholders)', () => {
+    for (const { Target } of schedules) {
+      const body = String(Target.Input)
+        .replace('<aws.scheduler.execution-id>', 'e6c8a6d2-0f5e-4a63-9d1c-2f1a3b4c5d6e')
+        .replace('<aws.scheduler.scheduled-time>', '2026-11-26T06:17:00Z');
+      const job = Effect.runSync(decodeJob(body));
+      expect(job.kind).toBe('poll');
+      expect(job.requestedAt).toBe('2026-11-26T06:17:00Z');
+    }
+  });
+});
