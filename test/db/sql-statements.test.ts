@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { readMigrationSources } from '../../src/services/db/migrations.js';
+import { splitSqlStatements } from '../../src/services/db/sql-statements.js';
+
+describe('splitting a migration into statements', () => {
+  it('splits on semicolons between statements, keeps leading comments and drops comment-only pieces', () => {
+    expect(
+      splitSqlStatements('-- header\nCREATE TABLE a (x int);\n/* note; */\nINSERT INTO a VALUES (1);\n-- end;'),
+    ).toEqual(['CREATE TABLE a (x int)', '/* note; */\nINSERT INTO a VALUES (1)']);
+  });
+
+  it('keeps semicolons inside strings, quoted identifiers, dollar-quoted bodies and nested comments', () => {
+    const sql = [
+      "SELECT 'a;b', 'it''s;', E'x\\';y'",
+      'SELECT 1 AS "semi;colon"',
+      'DO $body$ BEGIN PERFORM 1; PERFORM 2; END $body$',
+      'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$',
+      'SELECT /* outer /* inner; */ still; */ 2',
+    ].join(';\n');
+    expect(splitSqlStatements(sql)).toHaveLength(5);
+    expect(splitSqlStatements(sql)[2]).toBe('DO $body$ BEGIN PERFORM 1; PERFORM 2; END $body$');
+  });
+
+  it('does not mistake a positional parameter for a dollar quote', () => {
+    expect(splitSqlStatements('SELECT $1; SELECT $2')).toEqual(['SELECT $1', 'SELECT $2']);
+  });
+
+  it('refuses an unterminated string instead of guessing', () => {
+    expect(() => splitSqlStatements("SELECT 'open;")).toThrow(/unterminated/);
+    expect(() => splitSqlStatements('DO $x$ BEGIN')).toThrow(/unterminated/);
+  });
+
+  it('splits every shipped migration into statements that each start with SQL', () => {
+    for (const { name, text } of readMigrationSources()) {
+      const statements = splitSqlStatements(text);
+      expect(statements.length, name).toBeGreaterThan(0);
+      for (const statement of statements) expect(statement, name).toMatch(/^(--[^\n]*\n\s*)*[A-Z(]/);
+    }
+  });
+});
