@@ -35,7 +35,7 @@ let api: {
   notYet: number;
   close: () => Promise<void>;
 };
-let runtime: ManagedRuntime.ManagedRuntime<never, never>;
+let runtime: ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof services>>, never>;
 let connector: Connector;
 const jobs: ConnectorJob[] = [];
 const transcriptions: TranscriptionJob[] = [];
@@ -57,14 +57,14 @@ const startFakeTwilio = async () => {
     const expected = `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
-    }
-    if (req.url !== `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.wav` || state.notYet-- > 0) {
+      res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+    } else if (req.url !== `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.wav` || state.notYet-- > 0) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }));
+      res.end(JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }));
+    } else {
+      res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': String(audio.length) });
+      res.end(audio);
     }
-    res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': String(audio.length) });
-    res.end(audio);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -72,28 +72,29 @@ const startFakeTwilio = async () => {
   return state;
 };
 
+/** Everything the webhook Lambda and the connector worker use, with S3 on s3rver and queues in memory. */
+const services = (endpoint: string) => {
+  const client = { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: emulatorCredentials };
+  const targetFor = (id: string) =>
+    id === CUSTOMER ? { bucket: 'borealis-archive', kmsKeyId: 'alias/borealis' } : undefined;
+  return Layer.mergeAll(
+    staticWebhookSecretsLayer({ [`panops/${CUSTOMER}/twilio-voice`]: { authToken: AUTH_TOKEN, accountSid: ACCOUNT } }),
+    memoryReplayGuardLayer(),
+    queueingWebhookIntakeLayer.pipe(
+      Layer.provide(s3ArchiveStoreLayer({ targetFor, client })),
+      Layer.provide(memoryConnectorJobSubmitterLayer(jobs)),
+    ),
+    staticCredentialsLayer(AUTH_TOKEN),
+    memoryTranscriptionJobsLayer(transcriptions),
+    s3LargeObjectArchiveLayer({ targetFor, client }),
+  );
+};
+
 beforeAll(async () => {
   s3 = await startS3(['borealis-archive']);
   api = await startFakeTwilio();
-  const client = { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: emulatorCredentials };
-  const targetFor = (id: string) =>
-    id === CUSTOMER ? { bucket: 'borealis-archive', kmsKeyId: 'alias/borealis' } : undefined;
-  runtime = ManagedRuntime.make(
-    Layer.mergeAll(
-      staticWebhookSecretsLayer({
-        [`panops/${CUSTOMER}/twilio-voice`]: { authToken: AUTH_TOKEN, accountSid: ACCOUNT },
-      }),
-      memoryReplayGuardLayer(),
-      queueingWebhookIntakeLayer.pipe(
-        Layer.provide(s3ArchiveStoreLayer({ targetFor, client })),
-        Layer.provide(memoryConnectorJobSubmitterLayer(jobs)),
-      ),
-      staticCredentialsLayer(AUTH_TOKEN),
-      memoryTranscriptionJobsLayer(transcriptions),
-      s3LargeObjectArchiveLayer({ targetFor, client }),
-    ),
-  ) as unknown as ManagedRuntime.ManagedRuntime<never, never>;
-  connector = await runtime.runPromise(makeTwilioConnector() as Effect.Effect<Connector>);
+  runtime = ManagedRuntime.make(services(s3.endpoint));
+  connector = await runtime.runPromise(makeTwilioConnector());
 }, 30_000);
 afterAll(async () => {
   await runtime.dispose();
@@ -113,7 +114,7 @@ const post = (params: Record<string, string>) =>
         'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC}${PATH}`, Object.entries(params)),
       },
       body: new URLSearchParams(params).toString(),
-    }) as Effect.Effect<{ status: number }>,
+    }),
   );
 
 const run = (job: ConnectorJob) =>
