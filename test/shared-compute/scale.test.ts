@@ -28,7 +28,7 @@ const largeBlueprint = (): Blueprint => {
   const base = organization();
   const connectors = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ id: `c${i}`, platform: i % 2 === 0 ? 'gmail' : 'zoom' }));
-  const file = (data: { slug: string }) => ({ file: `blueprint/customers/${data.slug}.yaml`, data });
+  const file = <T extends { slug: string }>(data: T) => ({ file: `blueprint/customers/${data.slug}.yaml`, data });
   return validateBlueprint({
     organization: {
       file: 'blueprint/organization.yaml',
