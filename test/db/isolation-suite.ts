@@ -46,7 +46,21 @@ const externalIdsOf = (id: string) =>
     return rows;
   });
 
-export const describeIsolation = (label: string, open: () => Promise<TestDatabase>) => {
+/** What a database kind is expected to offer beyond the core schema. */
+export interface SuiteOptions {
+  /** pgvector present: `chunks.embedding` exists and semantic search stays within the tenant. */
+  readonly vector: boolean;
+}
+
+/** A unit vector of the default 384 dimensions pointing mostly along `axis`. */
+const embeddingNear = (axis: number, tilt = 0): string => {
+  const v = Array.from({ length: 384 }, () => 0);
+  v[axis] = 1;
+  v[(axis + 1) % 384] = tilt;
+  return `[${v.join(',')}]`;
+};
+
+export const describeIsolation = (label: string, open: () => Promise<TestDatabase>, options: SuiteOptions) => {
   describe(`tenant isolation on ${label}`, () => {
     let db: TestDatabase;
     let runtime: Runtime;
@@ -395,5 +409,40 @@ export const describeIsolation = (label: string, open: () => Promise<TestDatabas
       expect(result.plan, result.plan).toMatch(/Index Cond: .*term = ANY/);
       expect(result.plan).not.toMatch(/Seq Scan/);
     });
+
+    if (options.vector) {
+      it('semantic search over embeddings returns only the tenant’s chunks, nearest first', async () => {
+        expect(db.hasVector).toBe(true);
+        const result = await run(
+          Effect.gen(function* () {
+            const tenant = yield* TenantSql;
+            const sql = tenant.sql;
+            const add = (id: string, index: number, content: string, embedding: string) =>
+              tenant.withCustomer(
+                id,
+                sql`INSERT INTO chunks (customer_id, communication_id, source_kind, chunk_index, content, embedding, embedding_model)
+                    SELECT customer_id, id, 'communication', ${index}, ${content}, ${embedding}::vector, 'test-384'
+                    FROM communications ORDER BY external_id LIMIT 1`,
+              );
+            yield* add(A, 10, 'A about axis 1', embeddingNear(1, 0.2));
+            yield* add(A, 11, 'A about axis 2', embeddingNear(2));
+            // B's chunk is the closest to the query of all, and must never surface for A.
+            yield* add(B, 10, 'B about axis 1', embeddingNear(1));
+            const nearest = (id: string) =>
+              tenant.withCustomer(
+                id,
+                Effect.andThen(
+                  sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+                  sql<{ content: string }>`SELECT content FROM chunks WHERE embedding IS NOT NULL
+                       ORDER BY embedding <=> ${embeddingNear(1)}::vector LIMIT 5`,
+                ),
+              );
+            return { a: yield* nearest(A), b: yield* nearest(B) };
+          }),
+        );
+        expect(result.a.map((r) => r.content)).toEqual(['A about axis 1', 'A about axis 2']);
+        expect(result.b.map((r) => r.content)).toEqual(['B about axis 1']);
+      });
+    }
   });
 };
