@@ -32,7 +32,8 @@ export interface RecordedRequest {
 
 export interface FakeOpenAiOptions {
   readonly whisperModels?: ReadonlyArray<string>;
-  readonly embeddingModel?: string;
+  /** Embedding models served (all give the same vectors). @default ['BAAI/bge-small-en-v1.5'] */
+  readonly embeddingModels?: ReadonlyArray<string>;
   readonly chatModel?: string;
   readonly dimensions?: number;
   /** Largest audio file accepted (vLLM's default limit is 25 MB). @default 25 MB */
@@ -155,7 +156,7 @@ const parseWav = (bytes: Uint8Array): { samples: Int16Array; sampleRate: number 
 
 export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Promise<FakeOpenAiServer> => {
   const whisperModels = options.whisperModels ?? ['openai/whisper-large-v3', 'openai/whisper-medium'];
-  const embeddingModel = options.embeddingModel ?? 'BAAI/bge-small-en-v1.5';
+  const embeddingModels = options.embeddingModels ?? ['BAAI/bge-small-en-v1.5'];
   const chatModel = options.chatModel ?? 'meta-llama/Llama-3.1-8B-Instruct';
   const dimensions = options.dimensions ?? 384;
   const maxFileBytes = options.maxFileBytes ?? 25 * 1024 * 1024;
@@ -251,7 +252,7 @@ export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Pr
       }
 
       if (route === 'embeddings') {
-        requireModel(body.model, [embeddingModel]);
+        requireModel(body.model, embeddingModels);
         const input = typeof body.input === 'string' ? [body.input] : body.input;
         if (!Array.isArray(input) || input.length === 0 || !input.every((i) => typeof i === 'string')) {
           throw new HttpError(400, 'input must be a string or a non-empty array of strings');
@@ -262,7 +263,7 @@ export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Pr
           id: `embd-${++counter}`,
           object: 'list',
           created: 1_700_000_000,
-          model: embeddingModel,
+          model: body.model,
           data: input.map((text, index) => ({
             index,
             object: 'embedding',
