@@ -168,6 +168,12 @@ project.addTask('bench:rls', {
   exec: 'tsx bench/rls-overhead.ts',
 });
 
+// Messaging connectors: a 2 GiB recording streams from a Zoom-style download to S3 multipart with bounded memory.
+project.addTask('bench:stream', {
+  description: 'Benchmark peak RSS while a 2 GiB recording streams download → S3 multipart (STREAM_BYTES to change the size) → bench/out/recording-stream.json',
+  exec: 'tsx bench/recording-stream.ts',
+});
+
 // The main job: synthesize the example organization with no AWS account, run every
 // guardrail check, write compliance-report/ and exit 1 on any unacknowledged finding.
 project.addTask('compliance', {
