@@ -14,14 +14,16 @@ import { summaryLines, writeReport } from './report/write.js';
 const reportDir = process.env.COMPLIANCE_REPORT_DIR ?? 'compliance-report';
 try {
   const started = Date.now();
+  const phases: string[] = [];
   const report = await checkOrganization({
     blueprintDir: process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint',
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
+    onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
   });
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
-  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s: blueprint and stacks, then ${phases.join(', ')})`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
   if (error instanceof BlueprintInvalid) {

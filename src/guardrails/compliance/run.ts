@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { buildOrganization } from '../../app.js';
 import { loadBlueprint } from '../../config/index.js';
@@ -14,7 +15,14 @@ import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
 import { GuardrailIndex } from './guardrail-index.js';
 import { inventory } from './inventory.js';
-import type { AcknowledgementEntry, ComplianceReport, Finding, RuleResult, StackSummary } from './model.js';
+import type {
+  AcknowledgementEntry,
+  ComplianceReport,
+  Finding,
+  RuleResult,
+  StackRuleResult,
+  StackSummary,
+} from './model.js';
 import { addCounts, emptyCounts, resolveRule } from './rule-results.js';
 
 /** CDK context: report validation findings in cdk.out instead of throwing, so the run can write its report. */
@@ -35,6 +43,8 @@ export interface CheckOptions {
   readonly concurrency?: number;
   /** The guardrail catalog. @default GUARDRAILS */
   readonly catalog?: readonly Guardrail[];
+  /** Told how long each phase took (synth with cdk-nag, cfn-guard, evaluation): for the CLI and benchmarks. */
+  readonly onPhase?: (phase: 'synth+nag' | 'cfn-guard' | 'evaluate', ms: number) => void;
 }
 
 const require = createRequire(import.meta.url);
@@ -48,8 +58,12 @@ const versionOf = (pkg: string): string =>
  * with its stacks built and no guardrails applied yet.
  */
 export const checkApp = async (app: App, options: CheckOptions = {}): Promise<ComplianceReport> => {
+  const phase = (name: 'synth+nag' | 'cfn-guard' | 'evaluate', since: number) =>
+    options.onPhase?.(name, performance.now() - since);
+  let started = performance.now();
   const applied = applyGuardrails(app, { guard: 'deferred' });
   const assembly = app.synth();
+  phase('synth+nag', started);
   const stacks = inventory(app, assembly);
   const catalog = options.catalog ?? GUARDRAILS;
   const controls = readEnabledControls();
@@ -57,11 +71,14 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
   const acknowledgements = collectAcknowledgements(app);
   const ackIndex = new AcknowledgementIndex(acknowledgements);
 
+  started = performance.now();
   const guardResults = await runGuardBatched({
     ruleFiles: applied.guardRules.map((r) => r.path),
     templates: stacks.map((s) => s.templateFile),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  phase('cfn-guard', started);
+  started = performance.now();
   const rules: RuleResult[] = [];
   const findings: Finding[] = [];
   for (const { rule, evaluations } of [
@@ -73,13 +90,19 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
     findings.push(...resolved.findings);
   }
 
+  const rowsByStack = new Map<string, StackRuleResult[]>();
+  for (const rule of rules) {
+    for (const row of rule.stacks) {
+      const list = rowsByStack.get(row.stack);
+      if (list) list.push(row);
+      else rowsByStack.set(row.stack, [row]);
+    }
+  }
   const stackSummaries: StackSummary[] = stacks.map((inv) => {
     const counts = emptyCounts();
-    for (const rule of rules) {
-      const row = rule.stacks.find((s) => s.stack === inv.path);
-      if (row) addCounts(counts, row);
-      else counts.notApplicable++;
-    }
+    const rows = rowsByStack.get(inv.path) ?? [];
+    for (const row of rows) addCounts(counts, row);
+    counts.notApplicable += rules.length - rows.length;
     return {
       stack: inv.path,
       account: inv.account,
@@ -91,10 +114,14 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
       counts,
     };
   });
+  const acceptedBy = new Map<string, number>();
+  for (const f of findings) {
+    if (!f.acknowledgement) continue;
+    const key = `${f.acknowledgement.id}|${f.acknowledgement.at}`;
+    acceptedBy.set(key, (acceptedBy.get(key) ?? 0) + 1);
+  }
   const ackEntries: AcknowledgementEntry[] = acknowledgements.map((ack) => {
-    const used = findings.filter(
-      (f) => f.acknowledgement?.id === ack.id && f.acknowledgement.at === ack.constructPath,
-    ).length;
+    const used = acceptedBy.get(`${ack.id}|${ack.constructPath}`) ?? 0;
     const problem = isBareId(ack.id)
       ? `bare id '${writtenId(ack.id)}': cdk-nag drops the finding from CDK's report; use the prefixed id (<pack>::<rule>)`
       : ack.reason.trim() === ''
@@ -110,7 +137,7 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
     };
   });
 
-  return assembleReport({
+  const report = assembleReport({
     catalog,
     controls,
     guardRules: applied.guardRules,
@@ -126,6 +153,8 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
       cdk: versionOf('aws-cdk-lib'),
     },
   });
+  phase('evaluate', started);
+  return report;
 };
 
 export interface OrganizationRunOptions extends CheckOptions {

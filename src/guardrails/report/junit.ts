@@ -1,4 +1,4 @@
-import type { ComplianceReport } from '../compliance/model.js';
+import type { ComplianceReport, Finding, RuleResult } from '../compliance/model.js';
 
 const xml = (text: string): string =>
   text
@@ -15,13 +15,25 @@ const xml = (text: string): string =>
  * unacknowledged findings; acknowledged findings are printed in system-out.
  */
 export const renderJunit = (report: ComplianceReport): string => {
+  // Indexes, so a 1,000-stack organization stays linear.
+  const findingsByKey = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const key = `${f.stack}|${f.layer}|${f.ruleId.replace(/\[.*\]$/, '')}`;
+    const list = findingsByKey.get(key);
+    if (list) list.push(f);
+    else findingsByKey.set(key, [f]);
+  }
+  const rowsByStack = new Map<string, { rule: RuleResult }[]>();
+  for (const rule of report.rules) {
+    for (const row of rule.stacks) {
+      const list = rowsByStack.get(row.stack);
+      if (list) list.push({ rule });
+      else rowsByStack.set(row.stack, [{ rule }]);
+    }
+  }
   const suites = report.stacks.map((stack) => {
-    const cases = report.rules.flatMap((rule) => {
-      const row = rule.stacks.find((s) => s.stack === stack.stack);
-      if (!row) return [];
-      const findings = report.findings.filter(
-        (f) => f.stack === stack.stack && f.layer === rule.layer && f.ruleId.replace(/\[.*\]$/, '') === rule.ruleId,
-      );
+    const cases = (rowsByStack.get(stack.stack) ?? []).flatMap(({ rule }) => {
+      const findings = findingsByKey.get(`${stack.stack}|${rule.layer}|${rule.ruleId}`) ?? [];
       const failed = findings.filter((f) => f.status === 'failed');
       const acknowledged = findings.filter((f) => f.status === 'acknowledged');
       const name = `${rule.layer} ${rule.ruleId} [${rule.guardrails.join(', ')}]`;

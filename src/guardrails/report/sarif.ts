@@ -38,8 +38,9 @@ const location = (f: Finding) => ({
  * carry an in-source suppression with the written reason.
  */
 export const renderSarif = (report: ComplianceReport): string => {
+  const severityByRule = new Map(report.findings.map((f) => [ruleKey(f.layer, baseRuleId(f.ruleId)), f.severity]));
   const rules = report.rules.map((r) => {
-    const severity = report.findings.find((f) => f.layer === r.layer && baseRuleId(f.ruleId) === r.ruleId)?.severity;
+    const severity = severityByRule.get(ruleKey(r.layer, r.ruleId));
     const guardrails = report.guardrails.filter((g) => r.guardrails.includes(g.id));
     const worst = severity ?? guardrails[0]?.severity ?? 'medium';
     return {
