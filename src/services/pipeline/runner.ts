@@ -3,7 +3,7 @@ import { type CursorKey, CursorStore } from '../cursor/cursor-store.js';
 import type { SkippedItem } from './communication.js';
 import { type Connector, Connectors } from './connector.js';
 import { ConnectorStatus } from './connector-status.js';
-import { BadPayload } from './errors.js';
+import { Transient } from './errors.js';
 import { Ingest } from './ingest.js';
 import type { ConnectorJob } from './job.js';
 import { PipelineSettings, withRetryPolicy } from './policy.js';
@@ -55,12 +55,12 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
     const from = cursor;
     const page = yield* withRetryPolicy(connector.fetchPage(job, scope, from)).pipe(
       Effect.catchTag('CursorExpired', (expired) =>
-        Option.isNone(from)
+        // Expired on a full sync, or again right after a resync: resyncing once more would loop.
+        Option.isNone(from) || resynced
           ? Effect.fail(
-              new BadPayload({
-                subject: 'response',
-                reason: `cursor expired on a full sync: ${expired.detail}`,
-                location: scope,
+              new Transient({
+                source: job.platform,
+                detail: `cursor of ${scope} expired during a full sync (${expired.detail}); the next job starts over`,
               }),
             )
           : Effect.logWarning(`cursor of ${scope} expired (${expired.detail}); resyncing from the beginning`).pipe(
