@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_NAMES, roleArn, TAG_KEYS } from '../../src/config/index.js';
+import { ROLE_NAMES, roleArn, SHARED_COMPUTE_SCALE, TAG_KEYS } from '../../src/config/index.js';
 import { LAMBDA_MEMORY_RANGE_MB } from '../../src/shared-compute/constructs/vpc-function.js';
 import {
   exampleBlueprint,
@@ -48,6 +48,18 @@ describe('shared compute network', () => {
       (r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.NatGatewayId,
     );
     expect(natRoutes).toHaveLength(privateSubnetIds().length);
+  });
+
+  it('holds exactly the routes the config validator reserves before customer routes', () => {
+    const tables = Object.keys(core.findResources('AWS::EC2::RouteTable')).filter((id) => id.includes('workloads'));
+    for (const table of tables) {
+      const routes = propertiesOf(core, 'AWS::EC2::Route').filter((r) => r.RouteTableId.Ref === table);
+      const endpoints = propertiesOf(core, 'AWS::EC2::VPCEndpoint').filter((e) =>
+        (e.RouteTableIds ?? []).some((t: { Ref: string }) => t.Ref === table),
+      );
+      const local = 1;
+      expect(local + routes.length + endpoints.length).toBe(SHARED_COMPUTE_SCALE.baseRoutesPerRouteTable);
+    }
   });
 
   it('records flow logs of all traffic into a log group with retention', () => {
