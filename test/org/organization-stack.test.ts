@@ -238,6 +238,23 @@ describe('Control Tower', () => {
     expect(manifest.securityRoles).toEqual({ accountId: blueprint.organization.auditAccountId });
   });
 
+  it('creates the Control Tower service roles before the landing zone, each trusted by its service only', () => {
+    const roles = Object.fromEntries(
+      ofType('AWS::IAM::Role').map(([id, r]) => [
+        r.Properties.RoleName,
+        { id, principal: r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service },
+      ]),
+    );
+    expect(Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, r.principal]))).toEqual({
+      AWSControlTowerAdmin: 'controltower.amazonaws.com',
+      AWSControlTowerCloudTrailRole: 'cloudtrail.amazonaws.com',
+      AWSControlTowerStackSetRole: 'cloudformation.amazonaws.com',
+      AWSControlTowerConfigAggregatorRoleForOrganizations: 'config.amazonaws.com',
+    });
+    const [[, landingZone]] = ofType('AWS::ControlTower::LandingZone') as [[string, Resource]];
+    for (const { id } of Object.values(roles)) expect(landingZone.DependsOn).toContain(id);
+  });
+
   it('registers every OU it creates with the AWSControlTowerBaseline, one at a time, parents first', () => {
     const baselines = ofType('AWS::ControlTower::EnabledBaseline');
     const byTarget = new Map(baselines.map(([id, r]) => [r.Properties.TargetIdentifier['Fn::GetAtt'][0], [id, r]]));

@@ -23,7 +23,8 @@ export interface CostAllocationProps {
  * Billing console, which CloudFormation cannot do).
  */
 export class CostAllocation extends Construct {
-  readonly category: CfnCostCategory;
+  /** The cost category; absent while the organization has no customer (a category needs a rule). */
+  readonly category: CfnCostCategory | undefined;
 
   constructor(scope: Construct, id: string, props: CostAllocationProps) {
     super(scope, id);
@@ -39,6 +40,10 @@ export class CostAllocation extends Construct {
         Rule: { Tags: { Key: TAG_KEYS.customerSlug, Values: [customer.slug], MatchOptions: ['EQUALS'] } },
       })),
     ];
+    if (rules.length === 0) {
+      this.category = undefined;
+      return;
+    }
     this.category = new CfnCostCategory(this, 'Category', {
       name: COST_CATEGORY_NAME,
       ruleVersion: 'CostCategoryExpression.v1',

@@ -7,6 +7,7 @@ import type { OrganizationLayout } from '../layout.js';
 import type { OrganizationalUnits } from '../organizational-units.js';
 import type { ControlCatalog, ControlEntry } from './control-catalog.js';
 import { controlsFor } from './control-catalog.js';
+import { ControlTowerRoles } from './control-tower-roles.js';
 import { chainInLanes } from './dependency-lanes.js';
 
 /** AWSControlTowerBaseline: registers an OU with Control Tower and enrolls its accounts. */
@@ -63,6 +64,7 @@ export class ControlTowerGovernance extends Construct {
     const { organization } = props.blueprint;
     const region = Stack.of(this).region;
 
+    const roles = new ControlTowerRoles(this, 'ServiceRoles');
     this.landingZone = new CfnLandingZone(this, 'LandingZone', {
       version: props.landingZoneVersion ?? '3.3',
       manifest: {
@@ -82,6 +84,9 @@ export class ControlTowerGovernance extends Construct {
         accessManagement: { enabled: false },
       },
     });
+
+    // Control Tower refuses to create a landing zone before its service roles exist.
+    this.landingZone.node.addDependency(roles);
 
     // Register each OU, parents first (a nested OU can be registered only under a registered parent),
     // one at a time: registration enrolls every account in the OU and is Control Tower's longest operation.
