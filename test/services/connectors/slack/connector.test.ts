@@ -35,11 +35,14 @@ const job = (params: Record<string, unknown>, kind: ConnectorJob['kind'] = 'poll
   params,
 });
 
-const connector = (interval = 0) =>
+const connector = (interval = 0, settle = 0) =>
   Effect.runSync(
-    makeSlackConnector({ baseUrl: slack.baseUrl, minRequestIntervalMs: interval, teamId: 'T061EG9R6' }).pipe(
-      Effect.provide(staticCredentialsLayer(TOKEN)),
-    ),
+    makeSlackConnector({
+      baseUrl: slack.baseUrl,
+      minRequestIntervalMs: interval,
+      teamId: 'T061EG9R6',
+      settleSeconds: settle,
+    }).pipe(Effect.provide(staticCredentialsLayer(TOKEN))),
   );
 
 /** Pages a channel to the end as the runner does, returning the items and the final cursor. */
@@ -77,6 +80,19 @@ describe('Slack connector against a local Slack Web API', () => {
       `C1:${message(40).ts}`,
     ]);
     expect(slack.requests.at(-1)?.searchParams.get('oldest')).toBe(message(39).ts);
+  });
+
+  it('leaves the last hour to push: the poll only reconciles messages older than the settle window', async () => {
+    const now = Date.now() / 1000;
+    const at = (secondsAgo: number) => ({
+      ...message(0),
+      text: `${secondsAgo}s ago`,
+      ts: (now - secondsAgo).toFixed(6),
+    });
+    slack.channels.set('C7', [at(7200), at(5400), at(600), at(10)]);
+    const { items } = await reconcile(connector(0, 3600), 'C7', Option.none());
+    expect(items.map((i) => i.communication.bodyText)).toEqual(['5400s ago', '7200s ago']);
+    expect(Number(slack.requests.at(-1)?.searchParams.get('latest'))).toBeLessThanOrEqual(now - 3600 + 1);
   });
 
   it('turns 429 into RateLimited with the Retry-After Slack asked for', async () => {

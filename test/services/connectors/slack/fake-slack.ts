@@ -35,7 +35,10 @@ export const startFakeSlack = async (token: string) => {
     if (!all) return send(200, { ok: false, error: 'channel_not_found' });
     const oldest = Number(url.searchParams.get('oldest') ?? '0');
     const limit = Math.min(Number(url.searchParams.get('limit') ?? '100'), 999);
-    const newestFirst = all.filter((m) => Number(m.ts) > oldest).sort((a, b) => Number(b.ts) - Number(a.ts));
+    const latest = Number(url.searchParams.get('latest') ?? 'Infinity');
+    const newestFirst = all
+      .filter((m) => Number(m.ts) > oldest && Number(m.ts) <= latest)
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
     const cursor = url.searchParams.get('cursor');
     const start = cursor ? Number(Buffer.from(cursor, 'base64').toString().replace('next_ts:', '')) : 0;
     const page = newestFirst.slice(start, start + limit);
