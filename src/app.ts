@@ -2,6 +2,8 @@ import { type App, Tags } from 'aws-cdk-lib';
 import type { Blueprint, DedicatedCustomer } from './config/index.js';
 import { dedicatedCustomers } from './config/index.js';
 import { OrganizationStack } from './org/organization-stack.js';
+import { POOLED_DATA } from './pooled-data/naming.js';
+import { PooledDataStack } from './pooled-data/pooled-data-stack.js';
 import { buildSharedCompute, routeAfterCustomers, type SharedComputeStacks } from './shared-compute/build.js';
 import type { SharedComputeStack } from './shared-compute/shared-compute-stack.js';
 import { CustomerStack } from './tenant/customer-stack.js';
@@ -13,6 +15,8 @@ export interface OrganizationStacks {
   /** The shared compute account's stacks: the core above plus schedule and peering-route shards. */
   readonly sharedComputeStacks: SharedComputeStacks;
   readonly customers: ReadonlyMap<string, CustomerStack>;
+  /** The pooled cluster's stack, when the blueprint declares `pooledData`. */
+  readonly pooledData?: PooledDataStack;
 }
 
 export const customerStackName = (customer: DedicatedCustomer): string => `PanOps-Customer-${customer.slug}`;
@@ -53,5 +57,37 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
     customers.set(customer.slug, stack);
   }
   routeAfterCustomers(computeStacks, (customer) => customers.get(customer.slug));
-  return { organization: org, sharedCompute: compute, sharedComputeStacks: computeStacks, customers };
+  const pooledData = buildPooledData(app, blueprint, compute);
+  pooledData?.addDependency(org, 'its account is governed by the organization stack');
+  return {
+    organization: org,
+    sharedCompute: compute,
+    sharedComputeStacks: computeStacks,
+    customers,
+    ...(pooledData ? { pooledData } : {}),
+  };
+};
+
+/**
+ * The pooled tier's stack, in the pooled-data account (by default the shared
+ * compute account, where it peers with and routes from the shared compute VPC
+ * by reference), or nothing when the blueprint declares no pooled cluster.
+ */
+const buildPooledData = (app: App, blueprint: Blueprint, compute: SharedComputeStack): PooledDataStack | undefined => {
+  const { pooledData, sharedCompute, organization } = blueprint;
+  if (!pooledData) return undefined;
+  const account = pooledData.accountId ?? sharedCompute.accountId;
+  return new PooledDataStack(app, POOLED_DATA.stackName, {
+    env: { account, region: organization.homeRegion },
+    description: 'PanOps pooled tier: the shared Aurora cluster (RLS across customers) and the pooled archive',
+    blueprint,
+    ...(account === sharedCompute.accountId
+      ? {
+          sharedComputeNetwork: {
+            vpcId: compute.network.vpc.vpcId,
+            privateRouteTableIds: compute.network.privateRouteTableIds,
+          },
+        }
+      : {}),
+  });
 };

@@ -181,6 +181,13 @@ const checkCustomer = (
         value: c.database,
         rule: 'a pooled customer shares the pooled cluster ACU range (pooledData.database); remove the field',
       });
+    if (c.objectLock)
+      problems.push({
+        file,
+        field: 'objectLock',
+        value: c.objectLock,
+        rule: 'object lock (WORM) is set per bucket and the pooled archive is shared; a customer that needs it must be dedicated',
+      });
   }
   const connectorIds = new Set<string>();
   for (const [index, connector] of (c.connectors ?? []).entries()) {

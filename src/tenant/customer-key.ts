@@ -60,6 +60,8 @@ export interface CustomerKeyProps {
   readonly pendingWindowDays?: number;
   /** Days between automatic rotations (90–2560). @default 365 */
   readonly rotationPeriodDays?: number;
+  /** The key's description. @default says it is this customer account's key */
+  readonly description?: string;
 }
 
 /**
@@ -172,7 +174,9 @@ export class CustomerKey extends Construct {
       ],
     });
     this.key = new Key(this, 'Key', {
-      description: `PanOps customer key (${props.alias}): archives, database, secrets, logs and trail of this account`,
+      description:
+        props.description ??
+        `PanOps customer key (${props.alias}): archives, database, secrets, logs and trail of this account`,
       alias: props.alias,
       keySpec: KeySpec.SYMMETRIC_DEFAULT,
       keyUsage: KeyUsage.ENCRYPT_DECRYPT,

@@ -36,6 +36,13 @@ export interface LockedBucketProps {
   readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
   /** Days after which incomplete multipart uploads are aborted. @default 7 */
   readonly abortIncompleteUploadsAfterDays?: number;
+  /**
+   * S3 Bucket Keys (fewer KMS calls). Off, every object's data key is bound to
+   * the object's own ARN as KMS encryption context, so a key policy can tell
+   * one key prefix from another (the pooled archive's per-customer context).
+   * @default true
+   */
+  readonly bucketKeyEnabled?: boolean;
 }
 
 /**
@@ -62,7 +69,7 @@ export class LockedBucket extends Construct {
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.KMS,
       encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
+      bucketKeyEnabled: props.bucketKeyEnabled ?? true,
       versioned: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       publicReadAccess: false,

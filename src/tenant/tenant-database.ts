@@ -37,6 +37,11 @@ export interface TenantDatabaseProps {
   readonly encryptionKey: IKey;
   /** Serverless v2 capacity range in ACUs (the customer's file; 0.5–8 per customer account). */
   readonly capacity: { readonly min: number; readonly max: number };
+  /**
+   * The range `capacity` must fall within: the pooled cluster shares up to 16 ACU across tenants.
+   * @default AWS_LIMITS.dedicatedAcu (0.5–8 per customer account)
+   */
+  readonly capacityLimits?: { readonly min: number; readonly max: number };
   /** Stable cluster identifier (names the exported log group). */
   readonly clusterIdentifier: string;
   /** CIDRs admitted on the database port (shared compute only). */
@@ -76,7 +81,7 @@ export class TenantDatabase extends Construct {
   constructor(scope: Construct, id: string, props: TenantDatabaseProps) {
     super(scope, id);
     const { min, max } = props.capacity;
-    const limits = AWS_LIMITS.dedicatedAcu;
+    const limits = props.capacityLimits ?? AWS_LIMITS.dedicatedAcu;
     if (!(min >= limits.min && max <= limits.max && min <= max)) {
       throw new RangeError(
         `TenantDatabase: capacity ${min}–${max} ACU is outside ${limits.min}–${limits.max} ACU or inverted`,

@@ -247,6 +247,16 @@ describe('blueprint validation', () => {
     });
   });
 
+  it('refuses object lock on a pooled customer, whose archive shares one bucket', () => {
+    const a = { ...pooledCustomer(1), objectLock: { mode: 'COMPLIANCE' } };
+    expect(only(problemsOf(organization(), [customerFile(a)]))).toMatchObject({
+      field: 'objectLock',
+      rule: 'object lock (WORM) is set per bucket and the pooled archive is shared; a customer that needs it must be dedicated',
+    });
+    const dedicated = { ...dedicatedCustomer(1), objectLock: { mode: 'COMPLIANCE' } };
+    expect(problemsOf(organization(), [customerFile(dedicated)])).toEqual([]);
+  });
+
   it('refuses pooled customers when the organization has no pooled cluster', () => {
     const org = { ...organization(), pooledData: undefined };
     expect(only(problemsOf(org, [customerFile(pooledCustomer(1))]))).toEqual({

@@ -1,0 +1,152 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  AccountPrincipal,
+  type IRole,
+  ManagedPolicy,
+  PolicyStatement,
+  Role,
+  SessionTagsPrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { roleArn } from '../config/index.js';
+import { acknowledgeFindings } from '../tenant/acknowledge.js';
+import { ARCHIVE_OBJECT_ACTIONS } from '../tenant/cross-account-access.js';
+import type { CustomerKey } from '../tenant/customer-key.js';
+import { tagRole } from '../tenant/tenant-tags.js';
+import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from './naming.js';
+
+export interface PooledDataAccessProps {
+  /** The account of the shared compute workloads. */
+  readonly sharedComputeAccountId: string;
+  /** Workload role names in that account that reach customer data. */
+  readonly workloadRoleNames: readonly string[];
+  /** When set, the caller must also belong to this AWS organization. @default no organization condition */
+  readonly organizationId?: string;
+  /** The pooled archive bucket. */
+  readonly archiveBucket: IBucket;
+  /** The pooled tier's key. */
+  readonly key: CustomerKey;
+  /** ARN for `rds-db:connect` as the application role on the pooled cluster. */
+  readonly databaseConnectArn: string;
+  /**
+   * The workload roles, when they live in this stack's account: they get the
+   * permission to assume this role (same-account assumption needs it on both
+   * sides). @default none (the shared compute stack grants it)
+   */
+  readonly grantAssumeTo?: readonly IRole[];
+  /** Longest session. @default one hour */
+  readonly maxSessionDuration?: Duration;
+}
+
+/**
+ * `panops-pooled-data-access`: the pooled tier's counterpart of a customer
+ * account's data-access role, scoped by attribute instead of by account. A
+ * workload assumes it with the session tag `panops:customer-id = <id>`
+ * (required, a UUID, the only tag allowed); every permission names that tag:
+ * list and read/write (never delete) objects under `customers/<id>/` only,
+ * use the pooled key through S3 only for objects whose encryption context
+ * (their ARN) is under that prefix, and log in to the pooled cluster as the
+ * application role, where row-level security confines the session to the
+ * customer it sets per transaction.
+ */
+export class PooledDataAccess extends Construct {
+  readonly role: Role;
+  /** The role's permissions. */
+  readonly policy: ManagedPolicy;
+  /** The workloads' permission to assume the role, when granted here. */
+  readonly assumePolicy?: ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: PooledDataAccessProps) {
+    super(scope, id);
+    const { region, partition } = Stack.of(this);
+    const workloadRoleArns = props.workloadRoleNames.map((name) => roleArn(props.sharedComputeAccountId, name));
+    const tag = POOLED_DATA.sessionTag;
+    this.role = new Role(this, 'Role', {
+      roleName: POOLED_DATA.dataAccessRole,
+      description: 'PanOps workloads: one pooled customer per session (session tag panops:customer-id)',
+      maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+      // sts:AssumeRole and sts:TagSession, both only with the customer tag and nothing else.
+      assumedBy: new SessionTagsPrincipal(
+        new AccountPrincipal(props.sharedComputeAccountId).withConditions({
+          ArnEquals: { 'aws:PrincipalArn': workloadRoleArns },
+          StringEquals: {
+            'aws:PrincipalAccount': props.sharedComputeAccountId,
+            ...(props.organizationId ? { 'aws:PrincipalOrgID': props.organizationId } : {}),
+          },
+          StringLike: { [`aws:RequestTag/${tag}`]: UUID_GLOB },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [tag] },
+        }),
+      ),
+    });
+    const customerPrefix = `${POOLED_DATA.customersPrefix}${SESSION_CUSTOMER_VARIABLE}/`;
+    const customerObjects = props.archiveBucket.arnForObjects(`${customerPrefix}*`);
+    this.policy = new ManagedPolicy(this, 'Policy', {
+      roles: [this.role],
+      description: 'Pooled data access for PanOps workloads: the session customer’s prefix and rows only',
+      statements: [
+        new PolicyStatement({
+          sid: 'ListOwnPrefix',
+          actions: ['s3:ListBucket'],
+          resources: [props.archiveBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${customerPrefix}*`] } },
+        }),
+        new PolicyStatement({
+          sid: 'ReadWriteOwnObjects',
+          actions: [...ARCHIVE_OBJECT_ACTIONS],
+          resources: [customerObjects],
+        }),
+        new PolicyStatement({
+          sid: 'PooledKeyForOwnObjects',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.key.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': customerObjects },
+          },
+        }),
+        new PolicyStatement({
+          sid: 'DatabaseLoginAsApplication',
+          actions: ['rds-db:connect'],
+          resources: [props.databaseConnectArn],
+        }),
+      ],
+    });
+    const bucketLogicalId = Stack.of(this).getLogicalId(props.archiveBucket.node.defaultChild as never);
+    acknowledgeFindings(
+      this.policy,
+      [`AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/customers/<aws:PrincipalTag/${tag}>/*]`],
+      'Archive object keys are created at run time (one per message and recording); the statement names the actions one by one (read, write, no delete) on the one prefix of the customer named by the session tag, which the trust policy requires.',
+    );
+    // The key policy says the same (a bucket wildcard there: the bucket's name depends on the key).
+    props.key.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PooledDataAccessOwnObjectsThroughS3',
+        principals: [this.role],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+          StringLike: {
+            'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${customerPrefix}*`,
+          },
+        },
+      }),
+    );
+    if (props.grantAssumeTo && props.grantAssumeTo.length > 0) {
+      this.assumePolicy = new ManagedPolicy(this, 'WorkloadsAssume', {
+        roles: [...props.grantAssumeTo],
+        description: 'Shared compute workloads: assume the pooled data access role with a customer session tag',
+        statements: [
+          new PolicyStatement({
+            sid: 'AssumePooledDataAccess',
+            actions: ['sts:AssumeRole', 'sts:TagSession'],
+            resources: [this.role.roleArn],
+            conditions: { StringLike: { [`aws:RequestTag/${tag}`]: UUID_GLOB } },
+          }),
+        ],
+      });
+    }
+    tagRole(this, 'pooled-data-access');
+  }
+}
