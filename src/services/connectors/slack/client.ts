@@ -53,6 +53,8 @@ export interface HistoryRequest {
   readonly channel: string;
   /** Only messages after this ts (exclusive). */
   readonly oldest?: string | undefined;
+  /** Only messages up to this ts. */
+  readonly latest?: string | undefined;
   readonly cursor?: string | undefined;
 }
 
@@ -75,6 +77,7 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
       yield* pace;
       const params = new URLSearchParams({ channel: request.channel, limit: String(limit) });
       if (request.oldest) params.set('oldest', request.oldest);
+      if (request.latest) params.set('latest', request.latest);
       if (request.cursor) params.set('cursor', request.cursor);
       const response = yield* Effect.tryPromise({
         try: (signal) =>

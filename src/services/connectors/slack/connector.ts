@@ -1,4 +1,4 @@
-import { Effect, Option, Schema } from 'effect';
+import { Clock, Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
 import { BadPayload } from '../../pipeline/errors.js';
@@ -14,6 +14,8 @@ import { slackEventItems, slackHistoryItem } from './normalize.js';
  */
 const HistoryCursor = Schema.Struct({
   oldest: Schema.optionalKey(Schema.String),
+  /** The round's upper bound, fixed when the round starts so its pages stay consistent. */
+  latest: Schema.optionalKey(Schema.String),
   page: Schema.optionalKey(Schema.String),
   roundNewest: Schema.optionalKey(Schema.String),
 });
@@ -35,7 +37,18 @@ const decodeWebhookEvent = Schema.decodeUnknownOption(
  * from the channel's watermark — paced to the tier's limit and bounded by the
  * pipeline's pages per job, so polling only fills what push missed.
  */
-export const makeSlackConnector = (options: SlackClientOptions & { readonly teamId?: string } = {}) =>
+export interface SlackConnectorOptions extends SlackClientOptions {
+  readonly teamId?: string;
+  /**
+   * The poll only reconciles messages older than this: Slack retries a failed
+   * event delivery for about an hour, so anything newer is still push's to
+   * deliver, and polling it would spend the one-request-a-minute budget on
+   * messages that are on their way. @default 3600
+   */
+  readonly settleSeconds?: number;
+}
+
+export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
   Effect.gen(function* () {
     const credentials = yield* ConnectorCredentials;
     const client = makeSlackClient(options);
@@ -74,7 +87,22 @@ export const makeSlackConnector = (options: SlackClientOptions & { readonly team
           connectorId: job.connectorId,
           platform: 'slack',
         });
-        const page = yield* client.history({ token, channel: scope, oldest: cursor.oldest, cursor: cursor.page });
+        const now = yield* Clock.currentTimeMillis;
+        const latest = cursor.latest ?? (now / 1000 - (options.settleSeconds ?? 3600)).toFixed(6);
+        if (cursor.oldest !== undefined && Number(cursor.oldest) >= Number(latest))
+          return {
+            items: [],
+            skipped: [],
+            nextCursor: JSON.stringify({ oldest: cursor.oldest }),
+            done: true,
+          } satisfies Page;
+        const page = yield* client.history({
+          token,
+          channel: scope,
+          oldest: cursor.oldest,
+          latest,
+          cursor: cursor.page,
+        });
         const items = page.messages.map((m) => slackHistoryItem(options.teamId, scope, m));
         const roundNewest = page.messages.reduce<string | undefined>((acc, m) => maxTs(acc, m.ts), cursor.roundNewest);
         const nextPage = page.has_more ? page.response_metadata?.next_cursor : undefined;
