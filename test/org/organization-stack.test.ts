@@ -239,10 +239,10 @@ describe('Control Tower', () => {
   });
 
   it('creates the Control Tower service roles before the landing zone, each trusted by its service only', () => {
-    const roles = Object.fromEntries(
+    const roles: Record<string, { id: string; principal: string }> = Object.fromEntries(
       ofType('AWS::IAM::Role').map(([id, r]) => [
-        r.Properties.RoleName,
-        { id, principal: r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service },
+        r.Properties.RoleName as string,
+        { id, principal: r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service as string },
       ]),
     );
     expect(Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, r.principal]))).toEqual({
