@@ -10,8 +10,10 @@ import { TenantSql } from '../../../src/services/db/tenant-sql.js';
 import { Embeddings } from '../../../src/services/inference/embeddings.js';
 import { Indexer } from '../../../src/services/inference/indexer.js';
 import { type InferenceSettings, InferenceSettingsRef } from '../../../src/services/inference/settings.js';
+import { JobQueue, type ReceivedMessage } from '../../../src/services/queue/job-queue.js';
 import type { TranscriptionJob } from '../../../src/services/queue/transcription-jobs.js';
 import { splitAudio } from '../../../src/services/transcription/audio-splitter.js';
+import { pollTranscriptionQueueOnce } from '../../../src/services/transcription/consumer.js';
 import { Whisper } from '../../../src/services/transcription/whisper.js';
 import { type JobHooks, TranscriptionWorker } from '../../../src/services/transcription/worker.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -236,5 +238,32 @@ describe('TranscriptionWorker', () => {
     const job = await newRecording('call-missing');
     const missing = await handle({ ...job, recordingId: '00000000-0000-4000-8000-000000000000' });
     expect(missing._tag === 'DeadLetter' && missing.reason).toMatch(/does not exist/);
+  });
+
+  it('as the queue consumer: deletes done messages, dead-letters corrupt ones with the reason, renews visibility while waiting', async () => {
+    const good = await newRecording('call-consumer-good');
+    const bad = await newRecording('call-consumer-bad', new TextEncoder().encode('RIFF\0\0\0\0WAVEjunk'));
+    const inbox: ReceivedMessage[] = [good, bad].map((job, i) => ({
+      messageId: `m${i}`,
+      receiptHandle: `r${i}`,
+      body: JSON.stringify(job),
+      receiveCount: 1,
+    }));
+    const calls = { deleted: [] as string[], deadLettered: [] as string[], visibility: 0 };
+    const queue = JobQueue.of({
+      receive: Effect.sync(() => inbox.splice(0)),
+      delete: (messages) => Effect.sync(() => void calls.deleted.push(...messages.map((m) => m.messageId))),
+      setVisibility: () => Effect.sync(() => void calls.visibility++),
+      deadLetter: (message, reason) =>
+        Effect.sync(() => void calls.deadLettered.push(`${message.messageId}: ${reason}`)),
+      send: () => Effect.void,
+      visibilityTimeoutSeconds: 1800,
+    });
+    for (let i = 0; i < 3; i++) server.faults.transcriptions.push({ kind: 'status', status: 503 });
+    const dispositions = await run(pollTranscriptionQueueOnce.pipe(Effect.provideService(JobQueue, queue)));
+    expect(dispositions.map((d) => d._tag)).toEqual(['Ack', 'DeadLetter']);
+    expect(calls.deleted).toEqual(['m0', 'm1']);
+    expect(calls.deadLettered).toEqual([expect.stringMatching(/^m1: corrupt audio/)]);
+    expect(calls.visibility).toBeGreaterThanOrEqual(3);
   });
 });
