@@ -24,23 +24,25 @@ export const customerRouteCapacity = (routeTableQuota: number = AWS_LIMITS.route
   routeTableQuota - SHARED_COMPUTE_SCALE.baseRoutesPerRouteTable;
 
 /**
- * Refuses a number of dedicated customers that the shared compute VPC cannot
- * route to. (The peering limit itself, 125 per VPC, is checked in validate.ts;
- * the accepter role's trust policy fits 125 accounts, see the stack's tests.)
+ * Refuses more peered VPCs (dedicated customers, and the pooled cluster's VPC)
+ * than the shared compute VPC's route tables can route to: each adds one route
+ * to every private route table. (The peering limit itself, 125 per VPC, is
+ * checked in validate.ts; the accepter role's trust policy fits 125 accounts,
+ * see the shared compute stack's tests.)
  */
 export const checkSharedComputeScale = (
   sharedCompute: OrganizationFile['sharedCompute'],
-  dedicatedCount: number,
+  peeredVpcs: number,
   file: string,
   problems: BlueprintProblem[],
 ): void => {
   const quota = sharedCompute.routeTableQuota ?? AWS_LIMITS.routesPerRouteTable;
   const capacity = customerRouteCapacity(quota);
-  if (dedicatedCount > capacity)
+  if (peeredVpcs > capacity)
     problems.push({
       file,
       field: 'sharedCompute.routeTableQuota',
-      value: dedicatedCount,
-      rule: `${dedicatedCount} dedicated customers need ${dedicatedCount + SHARED_COMPUTE_SCALE.baseRoutesPerRouteTable} routes in each private route table of the shared compute VPC, over the limit of ${quota} routes per route table; request a quota increase (up to 1,000) and set sharedCompute.routeTableQuota`,
+      value: peeredVpcs,
+      rule: `${peeredVpcs} peered VPCs (dedicated customers and the pooled cluster) need ${peeredVpcs + SHARED_COMPUTE_SCALE.baseRoutesPerRouteTable} routes in each private route table of the shared compute VPC, over the limit of ${quota} routes per route table; request a quota increase (up to 1,000) and set sharedCompute.routeTableQuota`,
     });
 };

@@ -315,7 +315,7 @@ export const validateBlueprint = (raw: RawBlueprint, rootDir = '.'): Blueprint =
       rule: `${peerings} VPC peering connections would exceed the limit of ${AWS_LIMITS.vpcPeeringConnectionsPerVpc} active peering connections per VPC`,
     });
   }
-  if (org) checkSharedComputeScale(org.sharedCompute, dedicated.length, raw.organization.file, problems);
+  if (org) checkSharedComputeScale(org.sharedCompute, peerings, raw.organization.file, problems);
   if (org && !org.pooledData && views.some((c) => c.tier === 'pooled')) {
     const firstPooled = views.find((c) => c.tier === 'pooled');
     problems.push({

@@ -48,9 +48,20 @@ describe('shared compute route-table limit', () => {
         file: ORG_FILE,
         field: 'sharedCompute.routeTableQuota',
         value: count,
-        rule: `${count} dedicated customers need ${count + 4} routes in each private route table of the shared compute VPC, over the limit of 50 routes per route table; request a quota increase (up to 1,000) and set sharedCompute.routeTableQuota`,
+        rule: `${count} peered VPCs (dedicated customers and the pooled cluster) need ${count + 4} routes in each private route table of the shared compute VPC, over the limit of 50 routes per route table; request a quota increase (up to 1,000) and set sharedCompute.routeTableQuota`,
       },
     ]);
+  });
+
+  it('counts the pooled cluster’s VPC as one more peered VPC', () => {
+    const base = organization();
+    const customers = Array.from({ length: customerRouteCapacity() }, (_, i) => {
+      const data = dedicatedCustomer(i + 1);
+      return { file: `blueprint/customers/${data.slug}.yaml`, data };
+    });
+    expect(() => validateBlueprint({ organization: { file: ORG_FILE, data: base }, customers })).toThrow(
+      /47 peered VPCs .* over the limit of 50 routes per route table/,
+    );
   });
 
   it('accepts them once the raised quota is in the blueprint', () => {
