@@ -13,6 +13,8 @@
  * tests that need a real connection pool.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PgClient } from '@effect/sql-pg';
 import { Effect, type Layer, Redacted } from 'effect';
 import { SqlClient } from 'effect/sql';
@@ -52,6 +54,9 @@ export interface OpenOptions {
   readonly embeddingDimensions?: number;
 }
 
+/** Where migrated PGlite templates are kept between test runs (ignored by git). */
+const PGLITE_TEMPLATE_CACHE = join(tmpdir(), 'panops-pglite-templates');
+
 /** The local/CI PostgreSQL 15 (trust auth, no pgvector). */
 export const TEST_SERVER_URL = process.env.PANOPS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -67,9 +72,11 @@ export const openTestDatabase = async (options: OpenOptions = {}): Promise<TestD
 
 /** Embedded PGlite, migrated, session switched to the application role. */
 export const openPgliteTestDatabase = async (options: OpenOptions = {}): Promise<TestDatabase> => {
-  const db = await openPgliteDatabase(
-    options.embeddingDimensions === undefined ? {} : { embeddingDimensions: options.embeddingDimensions },
-  );
+  const db = await openPgliteDatabase({
+    // A migrated template shared by all test files (first open pays initdb, the rest load it).
+    templateCache: PGLITE_TEMPLATE_CACHE,
+    ...(options.embeddingDimensions === undefined ? {} : { embeddingDimensions: options.embeddingDimensions }),
+  });
   return {
     kind: 'pglite',
     description: 'PGlite (embedded PostgreSQL 18 in WASM, pgvector + pg_trgm), in memory',
