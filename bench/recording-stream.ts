@@ -183,7 +183,8 @@ const main = async () => {
   await source.close();
   await sink.close();
 
-  const [file] = page.items[0]?.communication.metadata.recordingFiles as Array<{ size: number; sha256: string }>;
+  const files = (page.items[0]?.communication.metadata.recordingFiles ?? []) as Array<{ size: number; sha256: string }>;
+  const [file] = files;
   if (file?.size !== TOTAL) throw new Error(`archived ${file?.size} bytes, expected ${TOTAL}`);
   const throughput = TOTAL / MiB / seconds;
   const peak = Math.max(peakMb, maxRssMb);

@@ -150,7 +150,7 @@ describe('Zoom connector against a local Zoom API and S3', () => {
     const page = await Effect.runPromise(
       connector.fetchPage(job('webhook', { meeting: m, downloadToken: 'expired' }), 'meeting:x', Option.none()),
     );
-    expect((page.items[0]?.communication.metadata.recordingFiles as unknown[]).length).toBe(2);
+    expect(page.items[0]?.communication.metadata.recordingFiles).toHaveLength(2);
     expect(zoom.requests.filter((r) => r.path.includes('5555BBB')).map((r) => r.authorization)).toContain(
       `Bearer ${OAUTH}`,
     );
