@@ -5,6 +5,8 @@
 export const RUNTIME_ENV = {
   /** URL of the connector-jobs queue (long polls, recording downloads; Fargate workers consume it). */
   connectorJobsQueueUrl: 'PANOPS_CONNECTOR_JOBS_QUEUE_URL',
+  /** URL of the connector-jobs dead-letter queue (a job that can never succeed is copied there with its reason). */
+  connectorJobsDeadLetterQueueUrl: 'PANOPS_CONNECTOR_JOBS_DLQ_URL',
   /** URL of the transcription-jobs queue (the Whisper fleet consumes it). */
   transcriptionJobsQueueUrl: 'PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL',
   /** Name of the DynamoDB cursor table (partition key `pk`, TTL attribute `expiresAt`). */

@@ -114,6 +114,7 @@ export class SharedComputeStack extends Stack {
     });
     const sharedEnv = {
       [RUNTIME_ENV.connectorJobsQueueUrl]: this.connectorJobs.queue.queueUrl,
+      [RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]: this.connectorJobs.deadLetterQueue.queueUrl,
       [RUNTIME_ENV.transcriptionJobsQueueUrl]: this.transcriptionJobs.queue.queueUrl,
       [RUNTIME_ENV.cursorTableName]: this.cursorTable.table.tableName,
       [RUNTIME_ENV.customerDataRoleName]: ROLE_NAMES.customerDataAccess,
@@ -174,6 +175,7 @@ export class SharedComputeStack extends Stack {
       logKey: key,
     });
     this.connectorJobs.queue.grantSendMessages(roles.connectorWorker);
+    this.connectorJobs.deadLetterQueue.grantSendMessages(roles.connectorWorker);
     this.transcriptionJobs.queue.grantSendMessages(roles.connectorWorker);
     this.cursorTable.table.grantReadWriteData(roles.connectorWorker);
 

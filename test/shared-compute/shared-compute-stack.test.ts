@@ -151,6 +151,16 @@ describe('Lambda functions', () => {
     expect(functionProps(functionId('PanOps webhooks')).Timeout).toBeLessThanOrEqual(30);
   });
 
+  it('deploys the services’ bundled handler code, one asset per bundle however many functions use it', () => {
+    const keys = [functionId('PanOps webhooks'), functionId('PanOps short delta polls')].map(
+      (id) => functionProps(id).Code.S3Key as string,
+    );
+    // Both test entries are the same module: one bundle, one asset (no inline code, no per-use build).
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}\.zip$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(functionProps(functionId('PanOps webhooks')).Handler).toBe('index.handler');
+  });
+
   it('retries failed asynchronous invocations twice before dead-lettering them', () => {
     const configs = propertiesOf(core, 'AWS::Lambda::EventInvokeConfig');
     expect(configs).toHaveLength(2);

@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LAMBDA_ENTRIES } from '../../src/shared-compute/handler-entries.js';
+
+describe('Lambda handler entries', () => {
+  it('takes every handler from the services, not from the infrastructure code', () => {
+    for (const entry of Object.values(LAMBDA_ENTRIES)) expect(entry).toMatch(/^src\/services\/.+\.lambda\.ts$/);
+  });
+
+  it('deploys the webhook handler the webhooks service exports', () => {
+    expect(readFileSync(LAMBDA_ENTRIES.webhook, 'utf8')).toMatch(/export const handler\b/);
+  });
+});
