@@ -8,7 +8,7 @@ import { Effect, Layer, ManagedRuntime } from 'effect';
 import { SqlClient } from 'effect/sql';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TenantSql } from '../../src/services/db/index.js';
+import { makeTenantSql, TenantSql } from '../../src/services/db/index.js';
 import type { TestDatabase } from '../support/database.js';
 
 type Runtime = ManagedRuntime.ManagedRuntime<TenantSql | SqlClient.SqlClient, unknown>;
@@ -50,6 +50,8 @@ const externalIdsOf = (id: string) =>
 export interface SuiteOptions {
   /** pgvector present: `chunks.embedding` exists and semantic search stays within the tenant. */
   readonly vector: boolean;
+  /** The server enforces statement_timeout (PGlite's WASM backend has no timer interrupts, so it does not). */
+  readonly statementTimeout: boolean;
 }
 
 /** A unit vector of the default 384 dimensions pointing mostly along `axis`. */
@@ -312,6 +314,20 @@ export const describeIsolation = (label: string, open: () => Promise<TestDatabas
       );
       expect(String(nested)).toMatch(/inside the transaction of customer/);
     });
+
+    if (options.statementTimeout) {
+      it('a statement that runs past the statement timeout fails as a StatementTimeoutError, not retried', async () => {
+        const started = Date.now();
+        const error = await run(
+          Effect.gen(function* () {
+            const short = yield* makeTenantSql({ statementTimeout: '150 millis' });
+            return yield* Effect.flip(short.withCustomer(A, short.sql`SELECT pg_sleep(2)`));
+          }),
+        );
+        expect(error._tag).toBe('StatementTimeoutError');
+        expect(Date.now() - started).toBeLessThan(1_500);
+      });
+    }
 
     it('property: a tenant reads exactly its own rows and cannot write, change or remove another tenant’s', async () => {
       let round = 0;
