@@ -7,7 +7,7 @@ describe('Lambda handler entries', () => {
     for (const entry of Object.values(LAMBDA_ENTRIES)) expect(entry).toMatch(/^src\/services\/.+\.lambda\.ts$/);
   });
 
-  it('deploys the webhook handler the webhooks service exports', () => {
-    expect(readFileSync(LAMBDA_ENTRIES.webhook, 'utf8')).toMatch(/export const handler\b/);
+  it.each(Object.entries(LAMBDA_ENTRIES))('deploys the %s handler its service exports', (_, entry) => {
+    expect(readFileSync(entry, 'utf8')).toMatch(/export const handler\b/);
   });
 });
