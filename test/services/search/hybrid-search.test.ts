@@ -7,6 +7,7 @@ import { Embeddings } from '../../../src/services/inference/embeddings.js';
 import { Indexer } from '../../../src/services/inference/indexer.js';
 import { type InferenceSettings, InferenceSettingsRef } from '../../../src/services/inference/settings.js';
 import { AnswerService } from '../../../src/services/search/answer.js';
+import { askCommand, searchCommand } from '../../../src/services/search/commands.js';
 import {
   defaultHybridSearchOptions,
   HybridSearch,
@@ -298,5 +299,36 @@ describe('AnswerService', () => {
     expect(latest?.details.cited?.map((c) => c.communicationId)).toEqual(
       answer.citations.map((c) => c.communicationId),
     );
+  });
+});
+
+describe('local search and ask commands', () => {
+  const input = (text: string, url?: string) => ({
+    customer: A,
+    actor: 'local-user',
+    text,
+    endpoints: { url, embeddingDimensions: DIMENSIONS },
+  });
+
+  it('ask with no endpoint configured falls back to text search and says so', async () => {
+    const output = await run(askCommand(input('Rhodium bond allocation')));
+    expect(output).toMatch(/^note: no OpenAI-compatible endpoint configured/);
+    expect(output).toMatch(/text search only/);
+    expect(output).toContain(ids.plantedA);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('ask against an endpoint given by URL prints the answer and its sources', async () => {
+    const output = await run(
+      askCommand(input('What did Alice confirm about the Rhodium bond allocation?', server.url.replace(/\/v1$/, ''))),
+    );
+    expect(output).toMatch(/According to \[1\]/);
+    expect(output).toMatch(new RegExp(`\\[1\\] gmail 2024-05-10 — communication ${ids.plantedA}`));
+  });
+
+  it('search against an endpoint runs hybrid and lists transcript hits with their times', async () => {
+    const output = await run(searchCommand(input('zeppelin hedge', server.url)));
+    expect(output).not.toMatch(/^note:/);
+    expect(output).toMatch(/^1\. \[zoom call 2024-05-12 at 00:01:05-00:01:20 \(carol\)\]/);
   });
 });
