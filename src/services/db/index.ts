@@ -53,4 +53,20 @@ export {
 } from './postgres.js';
 export { type RunMigrationsInput, runMigrations } from './run-migrations.js';
 export { CurrentCustomerId, makeTenantSql, TenantSql, type TenantSqlOptions } from './tenant-sql.js';
+export {
+  type DatabaseConnection,
+  databaseKeyOf,
+  makeTenantRouter,
+  TenantRouter,
+  type TenantRouterOptions,
+} from './routing.js';
+export * from './routing-errors.js';
+export {
+  type CustomerRoute,
+  type DatabaseTier,
+  fileRoutesLayer,
+  memoryRoutesLayer,
+  seedRoutes,
+  TenantRoutes,
+} from './routing-table.js';
 export { searchChunksByText, type TextSearchHit } from './text-search.js';
