@@ -73,9 +73,9 @@ describe('service control policies', () => {
     const policies = ofType('AWS::Organizations::Policy');
     expect(policies.map(([, r]) => r.Properties.Name).sort()).toEqual([
       'panops-deny-internet-gateways',
-      'panops-deny-leave-organization',
       'panops-deny-public-s3',
       'panops-deny-ungoverned-regions',
+      'panops-organization-baseline',
       'panops-protect-cloudtrail',
       'panops-protect-customer-kms-keys',
       'panops-quarantine',
@@ -90,7 +90,7 @@ describe('service control policies', () => {
   it('attaches the organization-wide SCPs to the root, the customer SCPs to Customers and the quarantine SCP to Quarantine', () => {
     const root = [{ Ref: 'OrganizationRootId' }];
     for (const name of [
-      'panops-deny-leave-organization',
+      'panops-organization-baseline',
       'panops-protect-cloudtrail',
       'panops-deny-ungoverned-regions',
       'panops-deny-public-s3',
@@ -103,14 +103,35 @@ describe('service control policies', () => {
   });
 
   it('denies leaving the organization to everyone', () => {
-    expect(statements('panops-deny-leave-organization')).toEqual([
-      {
-        Sid: 'DenyLeavingTheOrganization',
-        Effect: 'Deny',
-        Action: 'organizations:LeaveOrganization',
-        Resource: '*',
-      },
-    ]);
+    expect(statement('panops-organization-baseline', 'DenyLeavingTheOrganization')).toEqual({
+      Sid: 'DenyLeavingTheOrganization',
+      Effect: 'Deny',
+      Action: 'organizations:LeaveOrganization',
+      Resource: '*',
+    });
+  });
+
+  it('denies every SQS call made without TLS, to everyone, and only when the request says so', () => {
+    const s = statement('panops-organization-baseline', 'DenySqsRequestsWithoutTls');
+    expect(s.Effect).toBe('Deny');
+    expect(s.Action).toBe('sqs:*');
+    expect(s.Resource).toBe('*');
+    // Bool, not BoolIfExists: a request without the key (a service acting for the account) is not refused.
+    expect(s.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+  });
+
+  it('denies deleting Aurora automated backups and cluster snapshots to all but break-glass', () => {
+    const s = statement('panops-organization-baseline', 'DenyDeletingAuroraBackups');
+    expect(s.Effect).toBe('Deny');
+    expect(s.Action).toEqual(['rds:DeleteDBClusterAutomatedBackup', 'rds:DeleteDBClusterSnapshot']);
+    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.breakGlass)]);
+  });
+
+  it('denies changing an Aurora cluster (backup retention, deletion protection) except through the deploy role and break-glass', () => {
+    const s = statement('panops-organization-baseline', 'DenyAuroraClusterChangesOutsideDeploys');
+    expect(s.Effect).toBe('Deny');
+    expect(s.Action).toBe('rds:ModifyDBCluster');
+    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.deploy), roleArnPattern(ROLE_NAMES.breakGlass)]);
   });
 
   it('denies stopping or deleting trails to all but break-glass and Control Tower', () => {
@@ -205,6 +226,9 @@ describe('service control policies', () => {
   it('has a test above for every statement it deploys', () => {
     const tested = new Set([
       'DenyLeavingTheOrganization',
+      'DenySqsRequestsWithoutTls',
+      'DenyDeletingAuroraBackups',
+      'DenyAuroraClusterChangesOutsideDeploys',
       'DenyStoppingOrDeletingTrails',
       'DenyAlteringTrailsOutsideDeploys',
       'DenyPublicAccessBlockChangesOutsideDeploys',

@@ -148,11 +148,16 @@ export const GUARDRAILS: readonly Guardrail[] = [
     appliesTo: 'every Aurora cluster',
     layers: {
       ...none,
+      // No Control Tower control checks cluster backup retention (CT.RDS.PR.8 covers DB instances of
+      // non-Aurora engines only), and no IAM condition key carries the retention period: the SCP keeps
+      // the backups and lets only a reviewed deploy (gated by the synth-time rules below) change a cluster.
+      scp: [
+        { file: 'organization-baseline.json', sid: 'DenyDeletingAuroraBackups' },
+        { file: 'organization-baseline.json', sid: 'DenyAuroraClusterChangesOutsideDeploys' },
+      ],
       nag: ['PanOps-AuroraBackupRetentionSevenDays'],
       guard: ['panops_aurora_cluster_backup_retention_7_days'],
     },
-    preventiveGap:
-      'No Control Tower control checks Aurora cluster backup retention (CT.RDS.PR.8 covers DB instances only) and no SCP statement protects it yet; enforced at synth only.',
   },
   {
     id: 'aurora-deletion-protection',
@@ -162,6 +167,8 @@ export const GUARDRAILS: readonly Guardrail[] = [
     appliesTo: 'every Aurora cluster',
     layers: {
       ...none,
+      // Turning deletion protection off is a ModifyDBCluster call: only a reviewed deploy may make it.
+      scp: [{ file: 'organization-baseline.json', sid: 'DenyAuroraClusterChangesOutsideDeploys' }],
       controlTower: ['CT.RDS.PR.3'],
       nag: ['AwsSolutions-RDS10', 'NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled'],
     },
@@ -208,9 +215,13 @@ export const GUARDRAILS: readonly Guardrail[] = [
     seedWords: ['SQS queues (connector jobs, transcription jobs)'],
     severity: 'medium',
     appliesTo: 'every queue',
-    layers: { ...none, nag: ['AwsSolutions-SQS4'] },
-    preventiveGap:
-      'No Control Tower proactive control and no SCP statement requires TLS for SQS (aws:SecureTransport); enforced at synth only.',
+    // No Control Tower proactive control checks SQS transport; the SCP refuses plain-HTTP SQS calls by any
+    // principal of the organization, and the queue policies (AwsSolutions-SQS4) refuse them at the queue.
+    layers: {
+      ...none,
+      scp: [{ file: 'organization-baseline.json', sid: 'DenySqsRequestsWithoutTls' }],
+      nag: ['AwsSolutions-SQS4'],
+    },
   },
   {
     id: 'sqs-dead-letter-queue',
@@ -228,6 +239,7 @@ export const GUARDRAILS: readonly Guardrail[] = [
     appliesTo: 'every account',
     layers: {
       ...none,
+      controlTower: ['CT.IAM.PR.1', 'CT.IAM.PR.2', 'CT.IAM.PR.3', 'CT.IAM.PR.4', 'CT.IAM.PR.5'],
       nag: [
         'AwsSolutions-IAM4',
         'AwsSolutions-IAM5',
@@ -236,8 +248,6 @@ export const GUARDRAILS: readonly Guardrail[] = [
         'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
       ],
     },
-    preventiveGap:
-      'CT.IAM.PR.1/PR.2 (no "*" action on "*" resource) are bundled but not enabled in policies/control-tower/controls.json; enforced at synth only.',
   },
   {
     id: 'lambda-in-vpc',
