@@ -97,6 +97,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-s3',
     '@aws-sdk/lib-storage',
     '@aws-sdk/client-secrets-manager',
+    // The customer directory (src/services/directory): locations in SSM, read through the assumed data-access role; IAM database tokens.
+    '@aws-sdk/client-ssm',
+    '@aws-sdk/client-sts@^3.1169.0',
+    '@aws-sdk/rds-signer',
     'effect@4.1.0',
     '@effect/sql-pg@4.0.5',
     '@electric-sql/pglite',
