@@ -172,6 +172,13 @@ project.addTask('bench:rls', {
   exec: 'tsx bench/rls-overhead.ts',
 });
 
+// Search: hybrid retrieval latency (p50/p95) for one customer on PGlite and recall@10 of HNSW vs exact.
+project.addTask('bench:search', {
+  description:
+    'Benchmark hybrid search on PGlite (BENCH_CHUNKS, default 100k; BENCH_LOAD_BUDGET_S) → bench/out/hybrid-search.json',
+  exec: 'tsx bench/hybrid-search.ts',
+});
+
 // Messaging connectors: a 2 GiB recording streams from a Zoom-style download to S3 multipart with bounded memory.
 project.addTask('bench:stream', {
   description: 'Benchmark peak RSS while a 2 GiB recording streams download → S3 multipart (STREAM_BYTES to change the size) → bench/out/recording-stream.json',

@@ -6,7 +6,18 @@ import type { RawBlueprint } from '../src/config/index.js';
 export interface GenerateOptions {
   /** Every k-th customer is pooled (0: all dedicated). @default 0 */
   readonly pooledEvery?: number;
+  /**
+   * How customer VPCs reach shared compute. Either way the blueprint is the
+   * steady state after the first deploy (the shared VPC's or the Transit
+   * Gateway's id is set), so customer stacks hold their peering or attachment.
+   * `peering` raises the route-table quota as far as needed and stops at the
+   * 125-peering limit. @default 'transit-gateway' (the design that scales past 124 dedicated customers)
+   */
+  readonly network?: 'peering' | 'transit-gateway';
 }
+
+/** Every generated customer VPC lies in this range (see cidrFor). */
+export const GENERATED_CUSTOMER_RANGE = '10.16.0.0/12';
 
 const uuidFor = (i: number): string => `7e570000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
@@ -41,6 +52,8 @@ export const generateBlueprint = (n: number, options: GenerateOptions = {}): Raw
     pooledData: { vpcCidr: '10.1.0.0/16', database: { min: 0.5, max: 16 } },
   };
   const pooledEvery = options.pooledEvery ?? 0;
+  const dedicated = n - (pooledEvery > 0 ? Math.floor(n / pooledEvery) : 0);
+  Object.assign(organization.sharedCompute, networkSettings(options.network ?? 'transit-gateway', dedicated));
   const customers = Array.from({ length: n }, (_, i) => {
     const slug = `customer-${String(i).padStart(4, '0')}`;
     const pooled = pooledEvery > 0 && i % pooledEvery === pooledEvery - 1;
@@ -69,6 +82,21 @@ export const generateBlueprint = (n: number, options: GenerateOptions = {}): Raw
     return { file: `customers/${slug}.yaml`, data };
   });
   return { organization: { file: 'organization.yaml', data: organization }, customers };
+};
+
+/** The `sharedCompute` fields of the chosen network mode for `dedicated` customers (plus the pooled cluster's VPC). */
+const networkSettings = (mode: 'peering' | 'transit-gateway', dedicated: number): Record<string, unknown> => {
+  if (mode === 'transit-gateway')
+    return {
+      network: {
+        mode: 'transit-gateway',
+        transitGatewayId: 'tgw-0a1b2c3d4e5f60718',
+        customerRanges: [GENERATED_CUSTOMER_RANGE],
+      },
+    };
+  // Each peered VPC adds a route to every private route table, over 4 base routes.
+  const routes = dedicated + 1 + 4;
+  return { vpcId: 'vpc-0a1b2c3d4e5f60718', ...(routes > 50 ? { routeTableQuota: Math.min(routes, 1000) } : {}) };
 };
 
 /** Writes a generated blueprint as a blueprint folder (organization.yaml + customers/*.yaml). */

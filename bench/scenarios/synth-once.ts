@@ -1,31 +1,73 @@
 /**
  * One synth of a blueprint folder, in its own process so that its peak memory
- * is its own: `tsx bench/scenarios/synth-once.ts <blueprint-dir> <outdir>`.
- * Prints one JSON line with the phase timings.
+ * is its own: `tsx bench/scenarios/synth-once.ts <blueprint-dir> <outdir> [--checks]`.
+ *
+ * Without `--checks`: the app as `cdk synth` builds it, guardrails off (synth alone).
+ * With `--checks`: exactly what `npx projen compliance` does (src/guardrails/cli.ts):
+ * synth with every cdk-nag pack, cfn-guard over every template in parallel
+ * batches, evaluation, and the report files written.
+ * Prints one JSON line with the phase timings and this process's peak RSS.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { buildOrganization } from '../../src/app.js';
 import { loadBlueprint } from '../../src/config/index.js';
+import { checkOrganization } from '../../src/guardrails/compliance/run.js';
+import { writeReport } from '../../src/guardrails/report/write.js';
 
-const [dir, outdir] = process.argv.slice(2);
-if (!dir || !outdir) throw new Error('usage: synth-once.ts <blueprint-dir> <outdir>');
-const t0 = performance.now();
-const blueprint = loadBlueprint(dir, dir);
-const t1 = performance.now();
-const app = new App({ outdir, builtinCloudFormationValidation: false });
-const stacks = buildOrganization(app, blueprint);
-const t2 = performance.now();
-const assembly = app.synth();
-const t3 = performance.now();
-console.log(
-  JSON.stringify({
+const args = process.argv.slice(2);
+const checks = args.includes('--checks');
+const [dir, outdir] = args.filter((a) => !a.startsWith('--'));
+if (!dir || !outdir) throw new Error('usage: synth-once.ts <blueprint-dir> <outdir> [--checks]');
+
+const synthAlone = () => {
+  const t0 = performance.now();
+  const blueprint = loadBlueprint(dir, dir);
+  const t1 = performance.now();
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  const stacks = buildOrganization(app, blueprint);
+  const t2 = performance.now();
+  const assembly = app.synth();
+  const t3 = performance.now();
+  return {
     customers: blueprint.customers.length,
     stacks: assembly.stacks.length,
     customerStacks: stacks.customers.size,
-    loadMs: t1 - t0,
-    buildMs: t2 - t1,
-    synthMs: t3 - t2,
-    maxRssKb: process.resourceUsage().maxRSS,
-  }),
-);
+    phasesMs: { load: t1 - t0, build: t2 - t1, synth: t3 - t2 },
+  };
+};
+
+const synthAndCheck = async () => {
+  const phasesMs: Record<string, number> = {};
+  const t0 = performance.now();
+  const report = await checkOrganization({
+    blueprintDir: dir,
+    outdir,
+    onPhase: (phase, ms) => {
+      phasesMs[phase] = ms;
+    },
+  });
+  const reportDir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  const t1 = performance.now();
+  writeReport(report, reportDir);
+  phasesMs.report = performance.now() - t1;
+  // What is left of the run's time: loading the blueprint and building the constructs.
+  phasesMs['load+build'] =
+    t1 - t0 - (phasesMs['synth+nag'] ?? 0) - (phasesMs['cfn-guard'] ?? 0) - (phasesMs.evaluate ?? 0);
+  rmSync(reportDir, { recursive: true, force: true });
+  const s = report.summary;
+  return {
+    customerStacks: report.stacks.filter((x) => x.kind === 'customer').length,
+    stacks: s.stacks,
+    rules: s.rules,
+    outcome: s.outcome,
+    failedFindings: s.failedFindings,
+    phasesMs,
+  };
+};
+
+const result = checks ? await synthAndCheck() : synthAlone();
+console.log(JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }));

@@ -29,6 +29,8 @@ export const AWS_LIMITS = {
    * FullAWSAccess; raise it if Control Tower splits its controls over more.
    */
   controlTowerScpsPerOu: 1,
+  /** Attachments per Transit Gateway (default quota 5,000). */
+  transitGatewayAttachments: 5_000,
   /** Routes per VPC route table (default quota 50, adjustable to 1,000). */
   routesPerRouteTable: 50,
   /** Aurora Serverless v2 ACU range per customer account (the seed's per-account target). */

@@ -39,6 +39,22 @@ export const VpcCidr = Schema.String.check(
   }),
 );
 
+/** An IPv4 network (a route destination): a network address with a /8 to /28 prefix. */
+export const NetworkCidr = Schema.String.check(
+  Schema.isPattern(CIDR_SHAPE, { message: 'must be an IPv4 CIDR block such as 10.16.0.0/12' }),
+  Schema.makeFilter((cidr: string) => {
+    if (!CIDR_SHAPE.test(cidr)) return true; // the pattern check above reports it
+    const [ip, prefixText] = cidr.split('/');
+    const octets = (ip ?? '').split('.').map(Number);
+    const prefix = Number(prefixText);
+    if (octets.some((o) => o > 255)) return 'must have octets between 0 and 255';
+    if (prefix < 8 || prefix > 28) return 'must have a prefix between /8 and /28';
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    if (address % 2 ** (32 - prefix) !== 0) return `must be a network address (host bits set in ${cidr})`;
+    return true;
+  }),
+);
+
 const Slug = Schema.String.check(
   Schema.isPattern(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {
     message: 'must be 3–40 characters of lowercase letters, digits and hyphens, starting with a letter',
@@ -153,14 +169,41 @@ export const OrganizationFile = Schema.Struct({
      * customer adds one route to every private route table.
      */
     routeTableQuota: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 50, maximum: 1000 }))),
+    /**
+     * How customer VPCs reach shared compute (src/config/network.ts). `peering`
+     * (default): one VPC peering per dedicated customer, at most 125 (the
+     * per-VPC limit). `transit-gateway`: a Transit Gateway in the shared compute
+     * account, shared through RAM with the customer accounts, with isolated
+     * spoke routing; for more than 124 dedicated customers.
+     */
+    network: Schema.optional(
+      Schema.Struct({
+        mode: Schema.Literals(['peering', 'transit-gateway']),
+        /**
+         * The Transit Gateway's id, known after the shared compute deploy (like
+         * `vpcId`): customer stacks attach to it once it is set.
+         */
+        transitGatewayId: Schema.optional(
+          Schema.String.check(
+            Schema.isPattern(/^tgw-[0-9a-f]{8}([0-9a-f]{9})?$/, {
+              message: 'must be a Transit Gateway id such as tgw-0a1b2c3d4e5f60718',
+            }),
+          ),
+        ),
+        /**
+         * Address ranges that hold every dedicated customer's VPC: the shared
+         * compute VPC routes each range (not each customer) to the Transit
+         * Gateway, so its route tables do not grow with customers.
+         */
+        customerRanges: Schema.optional(Schema.Array(NetworkCidr).check(Schema.isMinLength(1))),
+      }),
+    ),
     /** Container images of the workers and GPU services (tags of the ECR repositories the stack creates). */
     images: Schema.optional(
       Schema.Struct({
         /** Tag deployed from the connector-worker, transcription-worker and whisper-server repositories. */
         tag: Schema.optional(
-          Schema.String.check(
-            Schema.isPattern(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag' }),
-          ),
+          Schema.String.check(Schema.isPattern(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag' })),
         ),
         /** The vLLM server image (public registry), for example `vllm/vllm-openai:v0.10.1`. */
         vllm: Schema.optional(Schema.String.check(Schema.isMinLength(1))),

@@ -4,6 +4,7 @@ import type { BlueprintProblem } from './errors.js';
 import { BlueprintInvalid } from './errors.js';
 import { AWS_LIMITS } from './limits.js';
 import type { Blueprint, Customer } from './model.js';
+import { checkCustomerNetwork, networkMode } from './network.js';
 import { CustomerFile, OrganizationFile } from './schema.js';
 import { checkSharedComputeScale } from './shared-compute-scale.js';
 
@@ -306,16 +307,14 @@ export const validateBlueprint = (raw: RawBlueprint, rootDir = '.'): Blueprint =
   }
 
   const dedicated = views.filter((c) => c.tier === 'dedicated');
-  const peerings = dedicated.length + (org?.pooledData ? 1 : 0);
-  if (peerings > AWS_LIMITS.vpcPeeringConnectionsPerVpc) {
-    problems.push({
-      file: raw.organization.file,
-      field: 'sharedCompute.vpcCidr',
-      value: peerings,
-      rule: `${peerings} VPC peering connections would exceed the limit of ${AWS_LIMITS.vpcPeeringConnectionsPerVpc} active peering connections per VPC`,
-    });
-  }
-  if (org) checkSharedComputeScale(org.sharedCompute, peerings, raw.organization.file, problems);
+  checkCustomerNetwork(org, dedicated, raw.organization.file, problems);
+  if (org && networkMode(org.sharedCompute) === 'peering')
+    checkSharedComputeScale(
+      org.sharedCompute,
+      dedicated.length + (org.pooledData ? 1 : 0),
+      raw.organization.file,
+      problems,
+    );
   if (org && !org.pooledData && views.some((c) => c.tier === 'pooled')) {
     const firstPooled = views.find((c) => c.tier === 'pooled');
     problems.push({

@@ -187,7 +187,7 @@ describe('blueprint validation', () => {
       file: ORG_FILE,
       field: 'sharedCompute.vpcCidr',
       value: 126,
-      rule: '126 VPC peering connections would exceed the limit of 125 active peering connections per VPC',
+      rule: '126 VPC peering connections would exceed the limit of 125 active peering connections per VPC; set sharedCompute.network.mode: transit-gateway for more customers',
     });
   });
 
