@@ -168,7 +168,8 @@ project.addTask('test:watch', { exec: 'vitest' });
 
 // Database: what forced RLS costs on the PostgreSQL server (PANOPS_TEST_PG_URL, default local 15).
 project.addTask('bench:rls', {
-  description: 'Benchmark RLS overhead (ingest and indexed reads, RLS vs owner without RLS) → bench/out/rls-overhead.json',
+  description:
+    'Benchmark RLS overhead (ingest and indexed reads, RLS vs owner without RLS) → bench/out/rls-overhead.json',
   exec: 'tsx bench/rls-overhead.ts',
 });
 
@@ -181,7 +182,8 @@ project.addTask('bench:search', {
 
 // Messaging connectors: a 2 GiB recording streams from a Zoom-style download to S3 multipart with bounded memory.
 project.addTask('bench:stream', {
-  description: 'Benchmark peak RSS while a 2 GiB recording streams download → S3 multipart (STREAM_BYTES to change the size) → bench/out/recording-stream.json',
+  description:
+    'Benchmark peak RSS while a 2 GiB recording streams download → S3 multipart (STREAM_BYTES to change the size) → bench/out/recording-stream.json',
   exec: 'tsx bench/recording-stream.ts',
 });
 
@@ -222,6 +224,31 @@ complianceWorkflow?.addJobs({
       },
     ],
   },
+});
+
+// The product on a laptop (src/cli): the connector pipeline on PGlite and files in .local/.
+project.addTask('panops', {
+  description:
+    'Local PanOps CLI: `npx projen panops ingest --customer <slug> --import <path>`, `npx projen panops search --customer <slug> <words>`',
+  exec: 'tsx src/cli/panops.ts',
+  receiveArgs: true,
+});
+project.addTask('ingest', {
+  description:
+    'Import a local mail export (.eml folder, mbox) for a blueprint customer: `-- --customer <slug> --import <path>`',
+  exec: 'tsx src/cli/panops.ts ingest',
+  receiveArgs: true,
+});
+project.addTask('search', {
+  description: "Full-text search over a customer's ingested communications: `-- --customer <slug> <words>`",
+  exec: 'tsx src/cli/panops.ts search',
+  receiveArgs: true,
+});
+project.addTask('bench:ingest', {
+  description:
+    'Benchmark messages/second through the local pipeline into PGlite and the PostgreSQL server → bench/out/ingest-throughput.json',
+  exec: 'tsx bench/ingest-throughput.ts',
+  receiveArgs: true,
 });
 
 // Organization operations (src/org/cli). `deploy` runs the order of src/org/deploy-plan.ts:

@@ -44,7 +44,11 @@ export class JobQueue extends Context.Service<
 
 export interface SqsJobQueueOptions {
   readonly queueUrl: string;
-  readonly deadLetterQueueUrl: string;
+  /**
+   * Where a job that can never succeed is copied with its reason. Without it
+   * such a job is left for SQS's redrive (moved after 3 receives; the reason is in the logs).
+   */
+  readonly deadLetterQueueUrl?: string;
   /** Client settings (region; tests mock the client). @default the SDK's defaults */
   readonly client?: SQSClientConfig;
   /** Long polling wait (SQS maximum 20 s). @default 20 */
@@ -138,18 +142,25 @@ export const sqsJobQueueLayer = (options: SqsJobQueueOptions): Layer.Layer<JobQu
               'changing visibility',
             ).pipe(Effect.asVoid),
           deadLetter: (message, reason) =>
-            send(
-              new SendMessageCommand({
-                QueueUrl: options.deadLetterQueueUrl,
-                MessageBody: message.body,
-                MessageAttributes: {
-                  reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-                  sourceMessageId: { DataType: 'String', StringValue: message.messageId },
-                  receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
-                },
-              }),
-              'dead-lettering a job',
-            ).pipe(Effect.asVoid),
+            options.deadLetterQueueUrl === undefined
+              ? Effect.fail(
+                  new Transient({
+                    source: 'queue',
+                    detail: `no dead-letter queue configured; left for redrive: ${reason}`,
+                  }),
+                )
+              : send(
+                  new SendMessageCommand({
+                    QueueUrl: options.deadLetterQueueUrl,
+                    MessageBody: message.body,
+                    MessageAttributes: {
+                      reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+                      sourceMessageId: { DataType: 'String', StringValue: message.messageId },
+                      receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
+                    },
+                  }),
+                  'dead-lettering a job',
+                ).pipe(Effect.asVoid),
           send: (job) =>
             send(
               new SendMessageCommand({

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, ManagedRuntime } from 'effect';
-import type { JobError } from '../pipeline/errors.js';
+import { BadPayload, type JobError, Transient } from '../pipeline/errors.js';
 import type { ConnectorJob } from '../pipeline/job.js';
 import { type JobOutcome, runJob } from '../pipeline/runner.js';
 
@@ -23,8 +23,15 @@ export class JobRunner extends Context.Service<
       ),
     );
 
+  /**
+   * `routeFor` names the database a customer lives in (`key`) and the layer
+   * for it; customers sharing a database share one runtime and one pool. A
+   * customer with no route is a bad job (dead-lettered with the reason).
+   */
   static readonly routed = <E>(
-    layerFor: (customerId: string) => Layer.Layer<RunJobServices, E>,
+    routeFor: (
+      customerId: string,
+    ) => { readonly key: string; readonly layer: Layer.Layer<RunJobServices, E> } | undefined,
   ): Layer.Layer<JobRunner> =>
     Layer.effect(
       JobRunner,
@@ -36,14 +43,28 @@ export class JobRunner extends Context.Service<
           JobRunner.of({
             run: (job) =>
               Effect.suspend(() => {
-                let runtime = runtimes.get(job.customerId);
+                const route = routeFor(job.customerId);
+                if (!route) {
+                  return Effect.fail(
+                    new BadPayload({
+                      subject: 'job',
+                      reason: 'no database configured for this customer',
+                      location: job.customerId,
+                    }),
+                  );
+                }
+                let runtime = runtimes.get(route.key);
                 if (!runtime) {
-                  runtime = ManagedRuntime.make(layerFor(job.customerId));
-                  runtimes.set(job.customerId, runtime);
+                  runtime = ManagedRuntime.make(route.layer);
+                  runtimes.set(route.key, runtime);
                 }
                 const r = runtime;
                 return Effect.flatMap(
-                  Effect.promise(() => r.context()),
+                  Effect.tryPromise({
+                    try: () => r.context(),
+                    catch: (cause) =>
+                      new Transient({ source: 'database', detail: `opening ${route.key}: ${String(cause)}` }),
+                  }),
                   (context) => runJob(job).pipe(Effect.provideContext(context)),
                 );
               }),

@@ -1,0 +1,28 @@
+import { NodeRuntime } from '@effect/platform-node';
+import { Effect, Layer } from 'effect';
+import { awsJobRunnerLayer, readAwsEnvironment } from '../pipeline/aws-environment.js';
+import { runWorker } from './consumer.js';
+import { sqsJobQueueLayer } from './job-queue.js';
+
+/**
+ * The Fargate connector worker: long-polls the connector-jobs queue and runs
+ * each job on the same pipeline as the Lambda. On SIGTERM (Spot reclaim,
+ * deploys) NodeRuntime interrupts the loop: jobs in hand are interrupted
+ * before their delete, so their messages come back and are redone
+ * idempotently — nothing is acknowledged that was not stored.
+ */
+const settings = readAwsEnvironment(process.env);
+const layer = Layer.mergeAll(
+  awsJobRunnerLayer(settings),
+  sqsJobQueueLayer({
+    queueUrl: settings.connectorJobsQueueUrl,
+    ...(settings.connectorJobsDeadLetterQueueUrl
+      ? { deadLetterQueueUrl: settings.connectorJobsDeadLetterQueueUrl }
+      : {}),
+  }),
+);
+
+runWorker({ concurrency: Number(process.env.PANOPS_WORKER_CONCURRENCY ?? 4) }).pipe(
+  Effect.provide(layer),
+  NodeRuntime.runMain,
+);
