@@ -12,6 +12,12 @@
  * 100,000) or when BENCH_LOAD_BUDGET_S (default 420 s) of loading is spent,
  * whichever comes first.
  *
+ * Inserting into a live HNSW index in WASM runs at ~25-50 chunks/s on this
+ * machine, so (as a bulk import or a re-embed of a whole tenant would) the
+ * bench drops the HNSW index as the table owner before loading and builds
+ * it at each checkpoint; the build time is reported. Rows themselves only
+ * ever go through the tenant-scoped service.
+ *
  * Run: `npx projen bench:search`. Writes bench/out/hybrid-search.json.
  */
 import { Effect, Layer, ManagedRuntime } from 'effect';
@@ -25,7 +31,7 @@ import { type Figure, figure, writeBenchResult } from './lib/results.js';
 
 const TARGET = Number(process.env.BENCH_CHUNKS ?? 100_000);
 const LOAD_BUDGET_MS = Number(process.env.BENCH_LOAD_BUDGET_S ?? 420) * 1000;
-const CHECKPOINTS = [10_000, 25_000, 50_000, 100_000, 200_000].filter((n) => n <= TARGET);
+const CHECKPOINTS = [...new Set([10_000, 30_000, 100_000, TARGET])].filter((n) => n <= TARGET).sort((a, b) => a - b);
 const DIMENSIONS = 384;
 const TOPICS = 200;
 const BATCH = 1_000;
@@ -81,6 +87,8 @@ const main = async () => {
       Layer.provide(tenant),
     ),
   );
+  const figures: Figure[] = [];
+  const notes: string[] = [];
   const inTenant = <A>(effect: (t: TenantSql['Service']) => Effect.Effect<A, unknown>) =>
     exact.runPromise(
       Effect.gen(function* () {
@@ -89,14 +97,28 @@ const main = async () => {
       }) as Effect.Effect<A, unknown, TenantSql>,
     );
 
+  /** Schema work as the table owner (the application role owns nothing), then back to the application role. */
+  const asOwner = (statements: string) =>
+    db.pglite.exec(
+      `RESET SESSION AUTHORIZATION; SET ROLE panops_owner; ${statements}; RESET ROLE; SET SESSION AUTHORIZATION "${db.appRole}"`,
+    );
+  await asOwner('DROP INDEX chunks_embedding_hnsw');
+  const buildIndex = async (size: number) => {
+    const t0 = performance.now();
+    await asOwner(
+      "DROP INDEX IF EXISTS chunks_embedding_hnsw; SET maintenance_work_mem = '512MB'; CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)",
+    );
+    const ms = performance.now() - t0;
+    figures.push(figure('HNSW index build', 'ms', [ms], { chunks: size, dimensions: DIMENSIONS }));
+    console.log(`HNSW index over ${size} chunks built in ${(ms / 1000).toFixed(1)} s`);
+  };
+
   await inTenant(
     (t) =>
       t.sql`INSERT INTO customers (customer_id, slug, display_name) VALUES (${CUSTOMER.id}, 'acme-capital', 'Acme')`,
   );
   // One communication per 10 chunks, spread over two years and three platforms.
   const communications: string[] = [];
-  const figures: Figure[] = [];
-  const notes: string[] = [];
   let loaded = 0;
   let loadMs = 0;
 
@@ -220,13 +242,15 @@ const main = async () => {
     const complete = await loadTo(checkpoint);
     if (!complete) {
       notes.push(`loading stopped at ${loaded} chunks: the ${LOAD_BUDGET_MS / 1000} s loading budget was spent`);
+      await buildIndex(loaded);
       await measure(loaded);
       break;
     }
+    await buildIndex(checkpoint);
     await measure(checkpoint);
   }
   notes.push(
-    `loading ${loaded} chunks took ${(loadMs / 1000).toFixed(0)} s (${((loaded / loadMs) * 1000).toFixed(0)} chunks/s, HNSW and chunk_terms maintained on insert)`,
+    `loading ${loaded} chunks took ${(loadMs / 1000).toFixed(0)} s (${((loaded / loadMs) * 1000).toFixed(0)} chunks/s, chunk_terms maintained on insert, HNSW built at each checkpoint)`,
   );
   const path = writeBenchResult({
     benchmark: 'hybrid-search',
