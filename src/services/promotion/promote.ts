@@ -161,7 +161,11 @@ export const promoteCustomer = (sides: PromotionSides, options: PromoteOptions) 
     const save = (next: PromotionProgress) =>
       journal.save({ ...next, updatedAt: now() }).pipe(
         Effect.mapError(fail('journal')),
-        Effect.tap(() => Effect.sync(() => void (progress = next))),
+        Effect.tap(() =>
+          Effect.sync(() => {
+            progress = next;
+          }),
+        ),
       );
     yield* save(progress);
 
