@@ -1,0 +1,105 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Effect, Exit, Layer } from 'effect';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runScheduledJob } from '../../../src/services/connectors/poll.lambda.js';
+import { readAwsEnvironment } from '../../../src/services/pipeline/aws-environment.js';
+import { BadPayload, type JobError, Transient } from '../../../src/services/pipeline/errors.js';
+import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
+import { sqsJobQueueLayer } from '../../../src/services/queue/job-queue.js';
+import { JobRunner } from '../../../src/services/queue/job-runner.js';
+
+const sqs = mockClient(SQSClient);
+afterEach(() => sqs.reset());
+
+const QUEUE = 'https://sqs.us-east-1.amazonaws.com/100000000003/connector-jobs';
+const scheduled: ConnectorJob = {
+  version: 1,
+  jobId: 'schedule-m365-mail-2025-01-06T12:00:00Z',
+  customerId: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01',
+  connectorId: 'm365-mail',
+  platform: 'm365',
+  kind: 'poll',
+  requestedAt: '2025-01-06T12:00:00Z',
+  params: { mailbox: 'trader@acme.example' },
+};
+
+const invoke = (event: unknown, result: Effect.Effect<{ more: boolean }, JobError>) =>
+  Effect.runPromiseExit(
+    runScheduledJob(event).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          Layer.succeed(JobRunner, { run: (job) => Effect.map(result, (o) => ({ job, scopes: [], ...o })) }),
+          sqsJobQueueLayer({ queueUrl: QUEUE, client: { region: 'us-east-1' } }),
+        ),
+      ),
+    ),
+  );
+
+describe('connector poll Lambda, invoked by the scheduler with a job', () => {
+  it('runs the job and hands nothing to the queue when it completes', async () => {
+    const exit = await invoke(scheduled, Effect.succeed({ more: false }));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('hands a job that failed transiently to the connector-jobs queue, where the workers retry it', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'q1' });
+    const exit = await invoke(scheduled, Effect.fail(new Transient({ source: 'm365', detail: '503' })));
+    expect(Exit.isSuccess(exit)).toBe(true);
+    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(sent?.QueueUrl).toBe(QUEUE);
+    expect(JSON.parse(sent?.MessageBody ?? '{}')).toEqual(scheduled);
+  });
+
+  it('queues a continuation when the round hit its page limit', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'q2' });
+    await invoke(scheduled, Effect.succeed({ more: true }));
+    expect(JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}')).toMatchObject({
+      jobId: `${scheduled.jobId}+`,
+      connectorId: 'm365-mail',
+    });
+  });
+
+  it('fails on a malformed scheduler payload, so Lambda dead-letters it with the error', async () => {
+    const exit = await invoke({ ...scheduled, customerId: 'acme' }, Effect.succeed({ more: false }));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain('BadPayload');
+    const failing = await invoke(scheduled, Effect.fail(new BadPayload({ subject: 'response', reason: 'garbage' })));
+    expect(Exit.isFailure(failing)).toBe(true);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
+
+describe('AWS worker environment', () => {
+  const base = {
+    PANOPS_CONNECTOR_JOBS_QUEUE_URL: QUEUE,
+    PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL: `${QUEUE}-transcription`,
+    PANOPS_CURSOR_TABLE_NAME: 'panops-connector-cursors',
+  };
+
+  it('reads the shared compute contract and the per-customer data locations', () => {
+    const settings = readAwsEnvironment({
+      ...base,
+      PANOPS_CUSTOMER_DATABASES: JSON.stringify({
+        [scheduled.customerId]: 'postgres://panops_app@acme-db:5432/archive',
+      }),
+      ARCHIVE_TARGETS: JSON.stringify({
+        [scheduled.customerId]: { bucket: 'acme-archive', kmsKeyId: 'arn:aws:kms:us-east-1:2:key/k' },
+      }),
+    });
+    expect(settings.cursorTableName).toBe('panops-connector-cursors');
+    expect(settings.archiveTargets[scheduled.customerId]?.bucket).toBe('acme-archive');
+    expect(settings.customerDatabases[scheduled.customerId]).toContain('acme-db');
+  });
+
+  it('refuses to start without a queue or a database, naming what is missing', () => {
+    expect(() => readAwsEnvironment({ ...base, PANOPS_CONNECTOR_JOBS_QUEUE_URL: '' })).toThrow(
+      /PANOPS_CONNECTOR_JOBS_QUEUE_URL/,
+    );
+    expect(() => readAwsEnvironment(base)).toThrow(/DATABASE_URL or PANOPS_CUSTOMER_DATABASES/);
+    expect(() => readAwsEnvironment({ ...base, DATABASE_URL: 'postgres://x', ARCHIVE_TARGETS: '{nope' })).toThrow(
+      /ARCHIVE_TARGETS/,
+    );
+  });
+});
