@@ -28,6 +28,17 @@
  *   BadPayload     → dead-letter with the reason, acknowledge
  *   CursorConflict → another worker owns the round: acknowledge
  * Timings live in `PipelineSettings` (a Context.Reference; tests shrink them).
+ *
+ * Implementations and where they are composed:
+ *   ingest-sql.ts            `sqlIngestLayer`: archive → TenantSql (ON CONFLICT on
+ *                            (customer_id, platform, external_id)) → transcription jobs
+ *   connector-status-sql.ts  `sqlConnectorStatusLayer`: connectors.state = needs_reauthorization
+ *   aws-environment.ts       env contract + AWS layers (S3, DynamoDB, SQS, Secrets Manager,
+ *                            PostgreSQL per customer) for poll.lambda.ts and queue/worker.main.ts
+ *   src/cli/local-pipeline.ts  the same pipeline on PGlite + files (`npx projen panops`)
+ * Connectors: connectors/gmail (history.list + format=raw), connectors/m365 (Graph delta per
+ * folder + $value), connectors/import (.eml folders and mbox), shared MIME normalization in
+ * connectors/email/mime.ts (`parseEmail`).
  */
 export type {
   Attachment,
@@ -41,6 +52,7 @@ export type {
 } from './communication.js';
 export { type Connector, Connectors, type Page } from './connector.js';
 export { ConnectorStatus, memoryConnectorStatusLayer } from './connector-status.js';
+export { registerConnector, sqlConnectorStatusLayer } from './connector-status-sql.js';
 export {
   ConnectorCredentials,
   type CredentialRequest,
@@ -60,6 +72,7 @@ export {
   Transient,
 } from './errors.js';
 export { Ingest, type IngestContext, type IngestResult } from './ingest.js';
+export { type SqlIngestOptions, sqlIngestLayer } from './ingest-sql.js';
 export { ConnectorJob, decodeJob, encodeJob, JOB_VERSION, JobKind, jobParam } from './job.js';
 export {
   PipelineSettings,
