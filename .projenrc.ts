@@ -268,4 +268,12 @@ project.addTask('vend', {
   receiveArgs: true,
 });
 
+// Promotion of a pooled customer to its own account's database (src/services/promotion/cli.ts).
+project.addTask('promote', {
+  description:
+    'Move one pooled customer to its dedicated database: --customer <slug> [--dry-run] [--batch-size N]; resumable, idempotent',
+  exec: 'tsx src/services/promotion/cli.ts',
+  receiveArgs: true,
+});
+
 project.synth();

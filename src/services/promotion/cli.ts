@@ -1,0 +1,110 @@
+/**
+ * `npx projen promote -- --customer <slug or id> [--dry-run] [--batch-size N]`:
+ * moves one pooled customer to its freshly deployed dedicated database
+ * (src/services/promotion/promote.ts). Resumable: run it again after an
+ * interruption. Exit 0: promoted, planned or nothing to do; 2: failed (the
+ * message says at which step; the customer stays on the pool, frozen, until
+ * a re-run completes).
+ *
+ * Environment:
+ *   PANOPS_POOLED_DATABASE_URL     pooled cluster, as the application role
+ *   PANOPS_POOLED_ADMIN_URL        pooled cluster, as its administrator (the purge)
+ *   PANOPS_POOLED_OWNER_ROLE       owner role of the migrations (default panops_owner)
+ *   PANOPS_DEDICATED_DATABASE_URL  the customer's new database, as the application role
+ *   PANOPS_POOLED_ARCHIVE          folder of the pooled archive (local runs)
+ *   PANOPS_DEDICATED_ARCHIVE       folder of the customer's archive (local runs)
+ *   PANOPS_ROUTES_FILE             route store (default .local/routes.json)
+ *   PANOPS_PROMOTION_JOURNAL       journal folder (default .local/promotions)
+ */
+import { parseArgs } from 'node:util';
+import { Effect, Layer, ManagedRuntime } from 'effect';
+import { SqlClient } from 'effect/sql';
+import { loadBlueprint } from '../../config/index.js';
+import { blueprintDir, runCli } from '../../org/cli/run-main.js';
+import { postgresDatabaseLayer } from '../db/postgres.js';
+import { fileRoutesLayer, seedRoutes } from '../db/routing-table.js';
+import { TenantSql } from '../db/tenant-sql.js';
+import { localArchiveSide } from './archive.js';
+import { PromotionRefusedError } from './errors.js';
+import { fileJournalLayer } from './journal.js';
+import { promoteCustomer } from './promote.js';
+import { formatEvent, formatResult } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    customer: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'batch-size': { type: 'string', default: '500' },
+  },
+});
+
+const env = (name: string, fallback?: string): string => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined)
+    throw new PromotionRefusedError({ customerId: values.customer ?? '?', reason: `set ${name}` });
+  return value;
+};
+
+const program = Effect.gen(function* () {
+  const blueprint = loadBlueprint(blueprintDir());
+  const wanted = values.customer;
+  const customer = blueprint.customers.find((c) => c.slug === wanted || c.id.toLowerCase() === wanted?.toLowerCase());
+  if (!customer)
+    return yield* new PromotionRefusedError({
+      customerId: wanted ?? '?',
+      reason: 'name a customer of the blueprint (--customer <slug>)',
+    });
+  const settings = yield* Effect.try({
+    try: () => ({
+      pooled: env('PANOPS_POOLED_DATABASE_URL'),
+      admin: env('PANOPS_POOLED_ADMIN_URL'),
+      owner: env('PANOPS_POOLED_OWNER_ROLE', 'panops_owner'),
+      dedicated: env('PANOPS_DEDICATED_DATABASE_URL'),
+      poolArchive: env('PANOPS_POOLED_ARCHIVE'),
+      dedicatedArchive: env('PANOPS_DEDICATED_ARCHIVE'),
+    }),
+    catch: (error) => error as PromotionRefusedError,
+  });
+  const tenantOn = (url: string) =>
+    ManagedRuntime.make(Layer.provideMerge(TenantSql.layer(), postgresDatabaseLayer({ url, maxConnections: 2 })));
+  const pool = tenantOn(settings.pooled);
+  const dedicated = tenantOn(settings.dedicated);
+  const admin = ManagedRuntime.make(postgresDatabaseLayer({ url: settings.admin, maxConnections: 1 }));
+  const services = Layer.merge(
+    fileRoutesLayer(process.env.PANOPS_ROUTES_FILE ?? '.local/routes.json'),
+    fileJournalLayer(process.env.PANOPS_PROMOTION_JOURNAL ?? '.local/promotions'),
+  );
+  const getTenant = Effect.gen(function* () {
+    return yield* TenantSql;
+  });
+  const getSql = Effect.gen(function* () {
+    return yield* SqlClient.SqlClient;
+  });
+  return yield* Effect.gen(function* () {
+    // A customer never routed before gets its blueprint route; an existing route is kept.
+    yield* seedRoutes(blueprint.customers);
+    const result = yield* promoteCustomer(
+      {
+        pool: yield* Effect.promise(() => pool.runPromise(getTenant)),
+        poolAdmin: yield* Effect.promise(() => admin.runPromise(getSql)),
+        poolOwnerRole: settings.owner,
+        dedicated: yield* Effect.promise(() => dedicated.runPromise(getTenant)),
+        poolArchive: localArchiveSide(settings.poolArchive),
+        dedicatedArchive: localArchiveSide(settings.dedicatedArchive),
+      },
+      {
+        customerId: customer.id,
+        dryRun: values['dry-run'],
+        batchSize: Number(values['batch-size']),
+        onProgress: (event) => Effect.sync(() => console.log(formatEvent(event))),
+      },
+    );
+    console.log(formatResult(result));
+    return 0;
+  }).pipe(
+    Effect.provide(services),
+    Effect.ensuring(Effect.promise(() => Promise.all([pool.dispose(), dedicated.dispose(), admin.dispose()]))),
+  );
+});
+
+runCli(program as Effect.Effect<number, { readonly message: string }>);
