@@ -54,6 +54,11 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
     });
     Tags.of(stack).add('panops:customer-id', customer.id);
     stack.addStackDependency(compute, 'it peers with the shared compute VPC and trusts its workload roles');
+    if (computeStacks.transitGateway)
+      stack.addStackDependency(
+        computeStacks.transitGateway,
+        'it attaches to the Transit Gateway shared with its account',
+      );
     customers.set(customer.slug, stack);
   }
   routeAfterCustomers(computeStacks, (customer) => customers.get(customer.slug));

@@ -67,7 +67,11 @@ export const deployPlan = (
   const customerStacks = [...stacks.customers.entries()].filter(([slug]) => withAccount.has(slug)).map(([, s]) => s);
   const skippedCustomers = [...stacks.customers.keys()].filter((slug) => !withAccount.has(slug));
   const compute = stacks.sharedComputeStacks;
-  const computeStacks = [compute.core, ...compute.schedules];
+  const computeStacks = [
+    compute.core,
+    ...compute.schedules,
+    ...(compute.transitGateway ? [compute.transitGateway] : []),
+  ];
   const routeStacks = [...compute.peeringRoutes];
 
   const steps: DeployStep[] = [

@@ -1,17 +1,20 @@
 import type { Environment, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type Blueprint, type DedicatedCustomer, dedicatedCustomers } from '../config/index.js';
+import { type Blueprint, type DedicatedCustomer, dedicatedCustomers, usesTransitGateway } from '../config/index.js';
 import type { LambdaEntries } from './handler-entries.js';
 import { connectorSchedulePlans } from './schedule-plan.js';
 import { ConnectorSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
 import { chunk, SHARDING } from './sharding.js';
 import { SharedComputeStack } from './shared-compute-stack.js';
+import { TransitGatewayStack } from './transit-gateway-stack.js';
 
 /** Every stack of the shared compute account. */
 export interface SharedComputeStacks {
   readonly core: SharedComputeStack;
   readonly schedules: readonly ConnectorSchedulesStack[];
   readonly peeringRoutes: readonly PeeringRoutesStack[];
+  /** The Transit Gateway (transit-gateway network mode only; then there are no peering routes). */
+  readonly transitGateway?: TransitGatewayStack;
 }
 
 export interface BuildSharedComputeOptions {
@@ -21,9 +24,11 @@ export interface BuildSharedComputeOptions {
   readonly lambdaEntries?: LambdaEntries;
 }
 
-/** Customers the shared VPC routes to: dedicated, with an account (only those are trusted to peer). */
+/** Customers the shared VPC routes to: dedicated, with an account (only those are trusted to peer); none in transit-gateway mode. */
 export const peeredCustomers = (blueprint: Blueprint): DedicatedCustomer[] =>
-  blueprint.sharedCompute.vpcId ? dedicatedCustomers(blueprint).filter((c) => c.accountId !== undefined) : [];
+  blueprint.sharedCompute.vpcId && !usesTransitGateway(blueprint)
+    ? dedicatedCustomers(blueprint).filter((c) => c.accountId !== undefined)
+    : [];
 
 /**
  * The shared compute account as stacks: the core (constant size), connector
@@ -65,7 +70,19 @@ export const buildSharedCompute = (
         logKey: core.platformKey.key,
       }),
   );
-  return { core, schedules, peeringRoutes };
+  const transitGateway = usesTransitGateway(blueprint)
+    ? new TransitGatewayStack(scope, `${prefix}-TransitGateway`, {
+        env: options.env,
+        description: 'PanOps Transit Gateway: customer VPCs reach shared compute, never each other',
+        vpc: core.network.vpc,
+        vpcCidr: blueprint.sharedCompute.vpcCidr,
+        routeTableIds: core.network.privateRouteTableIds,
+        customerRanges: blueprint.sharedCompute.network?.customerRanges ?? [],
+        customerAccounts: dedicatedCustomers(blueprint).flatMap((c) => (c.accountId ? [c.accountId] : [])),
+        logKey: core.platformKey.key,
+      })
+    : undefined;
+  return { core, schedules, peeringRoutes, ...(transitGateway ? { transitGateway } : {}) };
 };
 
 /** Orders each peering-routes shard after the stacks of its customers (which request the peering). */

@@ -3,7 +3,7 @@ import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type Blueprint, dedicatedCustomers, ROLE_NAMES } from '../config/index.js';
+import { type Blueprint, dedicatedCustomers, ROLE_NAMES, usesTransitGateway } from '../config/index.js';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from './acknowledge.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
@@ -95,7 +95,8 @@ export class SharedComputeStack extends Stack {
 
     this.workloads = new WorkloadRoles(this, 'Workloads', { customerAccounts });
     const roles = this.workloads.roles;
-    if (customerAccounts.length > 0)
+    // In transit-gateway mode nothing peers: customers attach to the Transit Gateway instead.
+    if (customerAccounts.length > 0 && !usesTransitGateway(blueprint))
       this.peeringAccepter = new PeeringAccepterRole(this, 'PeeringAccepter', { vpcId: vpc.vpcId, customerAccounts });
 
     this.workloadSecurityGroup = new SecurityGroup(this, 'WorkloadSecurityGroup', {

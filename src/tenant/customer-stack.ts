@@ -1,6 +1,13 @@
 import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type Blueprint, CUSTOMER_DATABASE, type DedicatedCustomer, ROLE_NAMES, roleArn } from '../config/index.js';
+import {
+  type Blueprint,
+  CUSTOMER_DATABASE,
+  type DedicatedCustomer,
+  ROLE_NAMES,
+  roleArn,
+  usesTransitGateway,
+} from '../config/index.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { availabilityZonesFor } from './availability-zones.js';
@@ -11,6 +18,7 @@ import { IsolatedVpc } from './isolated-vpc.js';
 import { LockedBucket } from './locked-bucket.js';
 import { MigrationHook } from './migration-hook.js';
 import type { MigrationBundle } from './migration-sources.js';
+import { SharedComputeAttachment } from './shared-compute-attachment.js';
 import { SharedComputePeering } from './shared-compute-peering.js';
 import { TenantDatabase } from './tenant-database.js';
 import { tagCustomerScope, tagRole } from './tenant-tags.js';
@@ -31,6 +39,8 @@ export class CustomerStack extends Stack {
   readonly key: CustomerKey;
   readonly network: IsolatedVpc;
   readonly peering?: SharedComputePeering;
+  /** The Transit Gateway attachment (transit-gateway network mode), instead of the peering. */
+  readonly attachment?: SharedComputeAttachment;
   readonly logBucket: LockedBucket;
   readonly archive: ArchiveBucket;
   readonly database: TenantDatabase;
@@ -69,7 +79,22 @@ export class CustomerStack extends Stack {
       peerCidrs: [sharedCompute.vpcCidr],
       flowLogBucket: this.logBucket.bucket,
     });
-    if (sharedCompute.vpcId) {
+    if (usesTransitGateway(blueprint)) {
+      const transitGatewayId = sharedCompute.network?.transitGatewayId;
+      if (transitGatewayId)
+        this.attachment = new SharedComputeAttachment(this, 'SharedComputeAttachment', {
+          vpcId: this.network.vpc.vpcId,
+          subnetIds: this.network.vpc.selectSubnets({ ...this.network.subnets, onePerAz: true }).subnetIds,
+          routeTableIds: this.network.routeTableIds,
+          transitGatewayId,
+          sharedComputeCidr: sharedCompute.vpcCidr,
+        });
+      else
+        Annotations.of(this).addWarningV2(
+          'panops:attachment-pending',
+          'sharedCompute.network.transitGatewayId is not set in the blueprint: this customer VPC is synthesized without its Transit Gateway attachment. Deploy the shared compute stacks, set the Transit Gateway id, and deploy again.',
+        );
+    } else if (sharedCompute.vpcId) {
       this.peering = new SharedComputePeering(this, 'SharedComputePeering', {
         vpcId: this.network.vpc.vpcId,
         routeTableIds: this.network.routeTableIds,
