@@ -11,8 +11,9 @@
  *   PANOPS_POOLED_ADMIN_URL        pooled cluster, as its administrator (the purge)
  *   PANOPS_POOLED_OWNER_ROLE       owner role of the migrations (default panops_owner)
  *   PANOPS_DEDICATED_DATABASE_URL  the customer's new database, as the application role
- *   PANOPS_POOLED_ARCHIVE          folder of the pooled archive (local runs)
- *   PANOPS_DEDICATED_ARCHIVE       folder of the customer's archive (local runs)
+ *   PANOPS_POOLED_ARCHIVE          s3://<pooled archive bucket>, or a folder (local runs)
+ *   PANOPS_DEDICATED_ARCHIVE       s3://<the customer's archive bucket>, or a folder (local runs)
+ *   PANOPS_DEDICATED_ARCHIVE_KEY   the customer key's ARN: every copied object is encrypted with it
  *   PANOPS_ROUTES_FILE             route store (default .local/routes.json)
  *   PANOPS_PROMOTION_JOURNAL       journal folder (default .local/promotions)
  */
@@ -24,7 +25,8 @@ import { blueprintDir, runCli } from '../../org/cli/run-main.js';
 import { postgresDatabaseLayer } from '../db/postgres.js';
 import { fileRoutesLayer, seedRoutes } from '../db/routing-table.js';
 import { TenantSql } from '../db/tenant-sql.js';
-import { localArchiveSide } from './archive.js';
+import { type ArchiveSide, localArchiveSide } from './archive.js';
+import { s3ArchiveSide } from './archive-s3.js';
 import { PromotionRefusedError } from './errors.js';
 import { fileJournalLayer } from './journal.js';
 import { promoteCustomer } from './promote.js';
@@ -44,6 +46,12 @@ const env = (name: string, fallback?: string): string => {
     throw new PromotionRefusedError({ customerId: values.customer ?? '?', reason: `set ${name}` });
   return value;
 };
+
+/** `s3://bucket` (with the process's credentials) or a local folder. */
+const archiveSide = (location: string, kmsKeyId?: string): ArchiveSide =>
+  location.startsWith('s3://')
+    ? s3ArchiveSide({ bucket: location.slice('s3://'.length).replace(/\/$/, ''), ...(kmsKeyId ? { kmsKeyId } : {}) })
+    : localArchiveSide(location);
 
 const program = Effect.gen(function* () {
   const blueprint = loadBlueprint(blueprintDir());
@@ -89,8 +97,8 @@ const program = Effect.gen(function* () {
         poolAdmin: yield* Effect.promise(() => admin.runPromise(getSql)),
         poolOwnerRole: settings.owner,
         dedicated: yield* Effect.promise(() => dedicated.runPromise(getTenant)),
-        poolArchive: localArchiveSide(settings.poolArchive),
-        dedicatedArchive: localArchiveSide(settings.dedicatedArchive),
+        poolArchive: archiveSide(settings.poolArchive),
+        dedicatedArchive: archiveSide(settings.dedicatedArchive, process.env.PANOPS_DEDICATED_ARCHIVE_KEY),
       },
       {
         customerId: customer.id,
