@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Effect, Exit } from 'effect';
+import { Effect, Exit, Layer, Option } from 'effect';
 import { SqlClient } from 'effect/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeArchiveImportConnector } from '../../../src/services/connectors/import/archive-import.js';
+import { CursorStore } from '../../../src/services/cursor/cursor-store.js';
+import { localCursorStoreLayer } from '../../../src/services/cursor/local.js';
 import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
 import { runJob } from '../../../src/services/pipeline/runner.js';
 import { openServerDatabase, type TestDatabase } from '../../support/database.js';
@@ -39,8 +41,8 @@ const terminateAppConnections = (appRole: string) =>
     ) as Effect.Effect<number>,
   );
 
-describe('the PostgreSQL server dropping every connection mid-batch', () => {
-  it('loses nothing and stores nothing twice, whether the job recovers in place or is redelivered', async () => {
+describe('connector pipeline faults on the PostgreSQL server', () => {
+  it('every application connection dropped mid-batch loses nothing and stores nothing twice, whether the job recovers in place or is redelivered', async () => {
     const customerId = await createCustomer(db);
     const count = 400;
     const mbox = Array.from(
@@ -88,5 +90,48 @@ describe('the PostgreSQL server dropping every connection mid-batch', () => {
     );
     expect(Number(distinct[0]?.n)).toBe(count);
     expect(await countAs(db, customerId, 'participants')).toBe(count * 3);
+  });
+
+  it('the same job delivered to two workers at once stores each message once (real concurrent transactions)', async () => {
+    const customerId = await createCustomer(db);
+    const sub = mkdtempSync(join(dir, 'twice-'));
+    const mbox = Array.from(
+      { length: 120 },
+      (_, i) => `From x@example.com Mon Jan  6 10:00:00 2025\n${message(1000 + i)}`,
+    ).join('\n');
+    writeFileSync(join(sub, 'mail.mbox'), mbox.replaceAll('\r\n', '\n'));
+    // Two workers: separate runtimes (own pools, own connector state), one shared cursor store as in DynamoDB.
+    const cursors = localCursorStoreLayer();
+    const store = await Effect.runPromise(
+      Effect.gen(function* () {
+        return yield* CursorStore;
+      }).pipe(Effect.provide(cursors)),
+    );
+    const worker = () =>
+      pipelineRuntime(db, {
+        connectors: [makeArchiveImportConnector({ pageSize: 40 })],
+        cursors: Layer.succeed(CursorStore, store),
+        ingestConcurrency: 4,
+      });
+    const [a, b] = [worker(), worker()];
+    const job: ConnectorJob = {
+      version: 1,
+      jobId: 'twice',
+      customerId,
+      connectorId: 'backfill',
+      platform: 'import',
+      kind: 'import',
+      requestedAt: '2025-01-06T10:00:00Z',
+      params: { path: sub },
+    };
+    const exits = await Promise.all([a.runPromiseExit(runJob(job)), b.runPromiseExit(runJob(job))]);
+    await Promise.all([a.dispose(), b.dispose()]);
+    for (const exit of exits) {
+      expect(Exit.isSuccess(exit) || JSON.stringify(exit).includes('CursorConflict')).toBe(true);
+    }
+    expect(await countAs(db, customerId, 'communications')).toBe(120);
+    expect(await countAs(db, customerId, 'participants')).toBe(360);
+    const cursor = await Effect.runPromise(store.get({ customerId, connectorId: 'backfill', scope: sub }));
+    expect(Option.getOrThrow(cursor).value).toContain('"complete":true');
   });
 });
