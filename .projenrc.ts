@@ -276,4 +276,23 @@ project.addTask('promote', {
   receiveArgs: true,
 });
 
+// Synth and compliance at scale: N = 1, 10, 100, 1,000 generated customers (`npx projen bench:synth 1 10 --modes=checks` to pick).
+project.addTask('bench:synth', {
+  description:
+    'Benchmark synth alone and synth + every compliance check for N = 1, 10, 100, 1,000 customers (wall time, peak memory, cost per customer) → bench/out/synth-scale.json',
+  exec: 'tsx bench/synth-scale.ts',
+  receiveArgs: true,
+});
+
+// Every bench:* task in turn, then bench/results.{json,md}. Benchmarks never fail the build on time;
+// one that cannot run (no PostgreSQL server, say) is reported as missing and the others still run.
+const benchAll = project.addTask('bench', {
+  description:
+    'Run every benchmark (bench:*) in turn, then collect bench/out/*.json into bench/results.json and bench/results.md',
+});
+benchAll.exec('rm -rf bench/out');
+for (const task of project.tasks.all.filter((t) => t.name.startsWith('bench:')))
+  benchAll.exec(`npx projen ${task.name} || echo "${task.name} did not complete: it is left out of bench/results"`);
+benchAll.exec('tsx bench/report.ts');
+
 project.synth();

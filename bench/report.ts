@@ -44,6 +44,7 @@ for (const r of results) {
     '',
     r.description,
     '',
+    ...(r.measuredAt ? [`Measured ${r.measuredAt}.`, ''] : []),
     '| figure | median | spread (min–max) | unit | reps | conditions |',
     '|---|---:|---|---|---:|---|',
   );

@@ -19,6 +19,8 @@ export interface BenchResult {
   readonly figures: readonly Figure[];
   /** Derived numbers and caveats, in words (ratios, slopes, what was out of reach). */
   readonly notes?: readonly string[];
+  /** When the benchmark wrote this result (set by `writeBenchResult`). */
+  readonly measuredAt?: string;
 }
 
 export const BENCH_OUT = 'bench/out';
@@ -60,6 +62,7 @@ export const slope = (points: ReadonlyArray<readonly [number, number]>): number 
 export const writeBenchResult = (result: BenchResult): string => {
   mkdirSync(BENCH_OUT, { recursive: true });
   const path = join(BENCH_OUT, `${result.benchmark}.json`);
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  const stamped: BenchResult = { ...result, measuredAt: new Date().toISOString() };
+  writeFileSync(path, `${JSON.stringify(stamped, null, 2)}\n`);
   return path;
 };
