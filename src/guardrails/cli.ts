@@ -6,12 +6,24 @@
  * Environment: PANOPS_BLUEPRINT_DIR (default blueprint), CDK_OUTDIR (default
  * cdk.out), COMPLIANCE_REPORT_DIR (default compliance-report),
  * COMPLIANCE_TIMESTAMP=0 to leave the generation time out (byte-identical reports).
+ *
+ * Database layer (tenant isolation, on sql/ applied to PGlite, in parallel with
+ * cfn-guard): `--skip-database` or COMPLIANCE_SKIP_DATABASE=1 leaves it out for
+ * fast local runs (the guardrail then shows as not evaluated);
+ * `--fresh-database` or COMPLIANCE_FRESH_DATABASE=1 ignores the migrated-template
+ * cache and applies every migration to a new database (what a cold CI run does).
  */
 import { BlueprintInvalid } from '../config/index.js';
 import { checkOrganization } from './compliance/run.js';
 import { summaryLines, writeReport } from './report/write.js';
 
 const reportDir = process.env.COMPLIANCE_REPORT_DIR ?? 'compliance-report';
+const flag = (name: string, env: string): boolean => process.argv.includes(name) || process.env[env] === '1';
+const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
+  ? false
+  : flag('--fresh-database', 'COMPLIANCE_FRESH_DATABASE')
+    ? { templateCache: false as const }
+    : {};
 try {
   const started = Date.now();
   const phases: string[] = [];
@@ -19,6 +31,7 @@ try {
     blueprintDir: process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint',
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
+    database,
     onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
   });
   writeReport(report, reportDir);

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { GUARDRAILS } from '../../src/guardrails/catalog/guardrails.js';
 import { scpSids } from '../../src/guardrails/compliance/assemble.js';
+import { DATABASE_RULE_IDS } from '../../src/guardrails/database/rules.js';
 import { controlTowerRuleFiles, ownRuleFiles, readEnabledControls } from '../../src/guardrails/guard/rule-files.js';
 import { NagEvaluationLog, PanOpsChecks } from '../../src/guardrails/index.js';
 import { recordEvaluations } from '../../src/guardrails/nag/evaluation-log.js';
@@ -81,6 +82,14 @@ describe('the guardrail catalog', () => {
     const referenced = new Set(GUARDRAILS.flatMap((g) => g.layers.guard));
     expect([...referenced].filter((name) => !ownGuardRules.has(name))).toEqual([]);
     expect([...ownGuardRules].filter((name) => !referenced.has(name))).toEqual([]);
+  });
+
+  it('every referenced database check exists, and every database check of the compliance run serves a guardrail', () => {
+    const referenced = new Set(GUARDRAILS.flatMap((g) => g.layers.database.flatMap((d) => d.rules)));
+    const known = new Set<string>(DATABASE_RULE_IDS);
+    expect([...referenced].filter((id) => !known.has(id))).toEqual([]);
+    expect([...known].filter((id) => !referenced.has(id))).toEqual([]);
+    for (const g of GUARDRAILS) for (const d of g.layers.database) expect(d.rules.length, d.control).toBeGreaterThan(0);
   });
 
   it('each project Guard rule file is named after the guardrail whose rules it holds', () => {

@@ -38,6 +38,17 @@ describe('the compliance run over the example organization', () => {
     expect(report.guardrails.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual([]);
   });
 
+  it('tenant isolation is evaluated on the migrated sql/ schema and passes, with evidence per table and role', () => {
+    const tenant = report.guardrails.find((g) => g.id === 'tenant-row-level-isolation');
+    expect(tenant?.status).toBe('pass');
+    expect(tenant?.totals.evaluated).toBeGreaterThan(0);
+    expect(report.database.status).toBe('evaluated');
+    expect(report.database.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    const subjects = new Set(report.database.outcomes.map((o) => o.subject));
+    for (const subject of ['table public.customers', 'table public.communications', 'role panops_app'])
+      expect(subjects.has(subject), subject).toBe(true);
+  });
+
   it('every acknowledgement in the code uses a prefixed id and gives a reason', () => {
     const bad = report.acknowledgements
       .filter((a) => a.problem !== undefined || !/^[^:]+::/.test(a.id) || a.reason.trim().length < 10)

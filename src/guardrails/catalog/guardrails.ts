@@ -299,14 +299,23 @@ export const GUARDRAILS: readonly Guardrail[] = [
       database: [
         {
           control:
-            "RLS enabled and forced on every table with customer_id, policy on current_setting('app.current_customer_id')",
+            "RLS enabled and forced on every table with customer_id; reads (USING) and writes (WITH CHECK) bound to current_setting('app.current_customer_id'), no permissive policy ignoring it",
           evidence:
-            'sql/0002_archive_schema.sql (ENABLE and FORCE ROW LEVEL SECURITY, policy tenant_isolation); database isolation tests under test/db/',
+            'every compliance run applies sql/ to PGlite and reads pg_class and pg_policy; sql/0002_archive_schema.sql (ENABLE and FORCE ROW LEVEL SECURITY, policy tenant_isolation); database isolation tests under test/db/',
+          rules: ['migrations-apply', 'tenant-tables-rls-forced', 'tenant-tables-policies-bound-to-tenant'],
+        },
+        {
+          control: 'The application role cannot get around RLS: not superuser, no BYPASSRLS, owns nothing',
+          evidence:
+            'every compliance run reads pg_roles and the owners in the catalog; sql/0000_roles.sql refuses such roles',
+          rules: ['app-role-not-privileged', 'app-role-owns-nothing'],
         },
         {
           control:
-            'Tenant set per transaction (set_config(..., true)), never per pooled session; no tenant means no rows',
-          evidence: 'database tests under test/ (pooled concurrency suite on PostgreSQL 15)',
+            'Tenant set per transaction (set_config(..., true)), never per pooled session; no tenant means no rows read and no row written',
+          evidence:
+            'every compliance run probes each table as the application role with no tenant set; pooled concurrency suite on PostgreSQL 15 under test/db/',
+          rules: ['no-tenant-reads-nothing', 'no-tenant-insert-refused'],
         },
       ],
     },

@@ -14,6 +14,8 @@ export interface DatabaseCheck {
   readonly control: string;
   /** Where it is proven: the migration or test that shows it. */
   readonly evidence: string;
+  /** The database checks of the compliance run that verify it (keys of DATABASE_RULES). */
+  readonly rules: readonly string[];
 }
 
 /**

@@ -7,6 +7,7 @@ import { BASELINE_GUARDRAIL_ID } from './guardrail-index.js';
 import type {
   AcknowledgementEntry,
   ComplianceReport,
+  DatabaseEvidence,
   Finding,
   GuardrailResult,
   LayerSummary,
@@ -64,6 +65,7 @@ export interface AssembleInput {
   readonly rules: readonly RuleResult[];
   readonly findings: readonly Finding[];
   readonly acknowledgements: readonly AcknowledgementEntry[];
+  readonly database: DatabaseEvidence;
   readonly generatedAt: string | null;
   readonly tool: ComplianceReport['tool'];
 }
@@ -118,5 +120,6 @@ export const assembleReport = (input: AssembleInput): ComplianceReport => {
     rules,
     findings,
     acknowledgements: [...input.acknowledgements].sort(byKey((a) => `${a.at}|${a.id}`)),
+    database: input.database,
   };
 };

@@ -19,7 +19,12 @@ export class GuardrailIndex {
       this.byRule.set(ruleId, list);
     };
     for (const guardrail of catalog) {
-      for (const rule of [...guardrail.layers.nag, ...guardrail.layers.guard]) add(rule, guardrail);
+      for (const rule of [
+        ...guardrail.layers.nag,
+        ...guardrail.layers.guard,
+        ...guardrail.layers.database.flatMap((check) => check.rules),
+      ])
+        add(rule, guardrail);
       for (const controlId of guardrail.layers.controlTower) {
         const control = controls.find((c) => c.id === controlId);
         const file = guardRules.find((r) => r.fileName === control?.guardRule);

@@ -2,9 +2,10 @@ import type { GuardrailSeverity } from '../catalog/model.js';
 import type { SourceLocation } from '../source-location.js';
 
 /** Bumped on any change a consumer of report.json must know about. */
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
-export type Layer = 'nag' | 'guard';
+/** Where a rule runs: cdk-nag and Guard at synth, database checks on the migrated schema. */
+export type Layer = 'nag' | 'guard' | 'database';
 
 /** The outcome of one rule in one stack. */
 export type RuleStatus = 'passed' | 'not-applicable' | 'failed' | 'acknowledged';
@@ -100,7 +101,7 @@ export interface LayerSummary {
   }[];
   readonly nag: readonly string[];
   readonly guard: readonly string[];
-  readonly database: readonly { control: string; evidence: string }[];
+  readonly database: readonly { control: string; evidence: string; rules: readonly string[] }[];
 }
 
 export interface GuardrailResult {
@@ -114,6 +115,38 @@ export interface GuardrailResult {
   readonly layers: LayerSummary;
   readonly preventiveGap?: string;
   readonly totals: Counts;
+}
+
+/** One database check on one subject (a table or a role). */
+export interface DatabaseCheckOutcome {
+  /** A key of DATABASE_RULES (src/guardrails/database/rules.ts). */
+  readonly ruleId: string;
+  /** `table public.customers`, `role panops_app`, `migrations`. */
+  readonly subject: string;
+  readonly status: 'passed' | 'failed';
+  /** What was seen, in words an auditor can check. */
+  readonly detail: string;
+  /** Repository-relative migration file the subject comes from. */
+  readonly file: string;
+}
+
+/** The database layer's evidence: the migrations applied to an embedded PostgreSQL and every check's outcome. */
+export interface DatabaseEvidence {
+  /** `skipped` when the run was told not to open a database (fast local runs). */
+  readonly status: 'evaluated' | 'skipped';
+  /** The engine the migrations ran on, e.g. `PGlite 0.5.14 (PostgreSQL 18.1)`. */
+  readonly engine?: string;
+  /** Repository-relative folder of the migrations. */
+  readonly migrationsDir: string;
+  /** Files applied in this run. */
+  readonly applied: readonly string[];
+  /** Files loaded from a template made from exactly these files (checksums verified). */
+  readonly verified: readonly string[];
+  /** Files not applied because the engine lacks an extension they need. */
+  readonly skipped: readonly string[];
+  /** The role the application connects as. */
+  readonly appRole: string;
+  readonly outcomes: readonly DatabaseCheckOutcome[];
 }
 
 export interface AcknowledgementEntry extends AcknowledgementRef {
@@ -151,4 +184,6 @@ export interface ComplianceReport {
   readonly rules: readonly RuleResult[];
   readonly findings: readonly Finding[];
   readonly acknowledgements: readonly AcknowledgementEntry[];
+  /** The database layer: tenant isolation checked on the migrated schema. */
+  readonly database: DatabaseEvidence;
 }

@@ -7,10 +7,12 @@ import { loadBlueprint } from '../../config/index.js';
 import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } from '../acknowledgements.js';
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
+import { type DatabaseCheckOptions, runDatabaseChecks, skippedDatabaseEvidence } from '../database/run.js';
 import { runGuardBatched } from '../guard/batch-runner.js';
 import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
 import { assembleReport } from './assemble.js';
+import { databaseEvaluations } from './evaluate-database.js';
 import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
 import { GuardrailIndex } from './guardrail-index.js';
@@ -43,9 +45,18 @@ export interface CheckOptions {
   readonly concurrency?: number;
   /** The guardrail catalog. @default GUARDRAILS */
   readonly catalog?: readonly Guardrail[];
-  /** Told how long each phase took (synth with cdk-nag, cfn-guard, evaluation): for the CLI and benchmarks. */
-  readonly onPhase?: (phase: 'synth+nag' | 'cfn-guard' | 'evaluate', ms: number) => void;
+  /**
+   * The database layer (tenant isolation): the migrations applied to an
+   * embedded PostgreSQL and checked, in parallel with cfn-guard. `false`
+   * leaves it out (tenant isolation then shows as not evaluated).
+   * @default the repository's sql/ with the shared PGlite template cache
+   */
+  readonly database?: DatabaseCheckOptions | false;
+  /** Told how long each phase took (synth with cdk-nag, cfn-guard, database, evaluation): for the CLI and benchmarks. */
+  readonly onPhase?: (phase: CheckPhase, ms: number) => void;
 }
+
+export type CheckPhase = 'synth+nag' | 'cfn-guard' | 'database' | 'evaluate';
 
 const require = createRequire(import.meta.url);
 const versionOf = (pkg: string): string =>
@@ -58,8 +69,7 @@ const versionOf = (pkg: string): string =>
  * with its stacks built and no guardrails applied yet.
  */
 export const checkApp = async (app: App, options: CheckOptions = {}): Promise<ComplianceReport> => {
-  const phase = (name: 'synth+nag' | 'cfn-guard' | 'evaluate', since: number) =>
-    options.onPhase?.(name, performance.now() - since);
+  const phase = (name: CheckPhase, since: number) => options.onPhase?.(name, performance.now() - since);
   let started = performance.now();
   const applied = applyGuardrails(app, { guard: 'deferred' });
   const assembly = app.synth();
@@ -71,13 +81,20 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
   const acknowledgements = collectAcknowledgements(app);
   const ackIndex = new AcknowledgementIndex(acknowledgements);
 
-  started = performance.now();
-  const guardResults = await runGuardBatched({
+  // cfn-guard runs in child processes; the database checks (PGlite, in this
+  // process) overlap with them. The guard batches are spawned first.
+  const guardStarted = performance.now();
+  const guardRun = runGuardBatched({
     ruleFiles: applied.guardRules.map((r) => r.path),
     templates: stacks.map((s) => s.templateFile),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-  });
-  phase('cfn-guard', started);
+  }).finally(() => phase('cfn-guard', guardStarted));
+  const databaseStarted = performance.now();
+  const databaseRun =
+    options.database === false
+      ? Promise.resolve(skippedDatabaseEvidence())
+      : runDatabaseChecks(options.database ?? {}).finally(() => phase('database', databaseStarted));
+  const [guardResults, database] = await Promise.all([guardRun, databaseRun]);
   started = performance.now();
   const rules: RuleResult[] = [];
   const findings: Finding[] = [];
@@ -89,6 +106,14 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
     rules.push(resolved.result);
     findings.push(...resolved.findings);
   }
+  // Database findings are fixed in the migrations, never acknowledged in CDK code.
+  const noAcknowledgements = new AcknowledgementIndex([]);
+  for (const { rule, evaluations } of databaseEvaluations(database, guardrails)) {
+    const resolved = resolveRule(rule, evaluations, noAcknowledgements);
+    rules.push(resolved.result);
+    findings.push(...resolved.findings);
+  }
+  const stackRules = rules.filter((r) => r.layer !== 'database').length;
 
   const rowsByStack = new Map<string, StackRuleResult[]>();
   for (const rule of rules) {
@@ -102,7 +127,7 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
     const counts = emptyCounts();
     const rows = rowsByStack.get(inv.path) ?? [];
     for (const row of rows) addCounts(counts, row);
-    counts.notApplicable += rules.length - rows.length;
+    counts.notApplicable += stackRules - rows.length;
     return {
       stack: inv.path,
       account: inv.account,
@@ -145,6 +170,7 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
     rules,
     findings,
     acknowledgements: ackEntries,
+    database,
     generatedAt: options.generatedAt ?? null,
     tool: {
       name: 'panops-compliance',

@@ -45,7 +45,10 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] 
     ),
     ...g.layers.nag.map((n) => `cdk-nag (synth): ${n}`),
     ...g.layers.guard.map((r) => `Guard (synth, policies/guard): ${r}`),
-    ...g.layers.database.map((d) => `Database: ${d.control} — evidence: ${d.evidence}`),
+    ...g.layers.database.map(
+      (d) =>
+        `Database: ${d.control} — evidence: ${d.evidence}; checked by ${d.rules.map((r) => `database ${r}`).join(', ')}`,
+    ),
   ];
   if (g.preventiveGap) layers.push(`No preventive layer: ${g.preventiveGap}`);
   return [
@@ -63,6 +66,33 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] 
         ...counts(r.totals),
       ]),
     },
+    ...(g.layers.database.length > 0 ? databaseEvidence(report, g) : []),
+  ];
+};
+
+/** The database layer's evidence for a guardrail: what ran, and every check on every table and role. */
+const databaseEvidence = (report: ComplianceReport, g: GuardrailResult): Block[] => {
+  const db = report.database;
+  if (db.status === 'skipped')
+    return [
+      {
+        kind: 'paragraph',
+        text: `Database checks were skipped in this run (--skip-database): ${g.id} is not evaluated. CI runs them.`,
+      },
+    ];
+  const ruleIds = new Set(g.layers.database.flatMap((d) => d.rules));
+  return [
+    {
+      kind: 'paragraph',
+      text: `Database evidence: the migrations in ${db.migrationsDir} on ${db.engine ?? 'PGlite'} (${db.applied.length} applied in this run, ${db.verified.length} from a template of the same files, ${db.skipped.length} skipped${db.skipped.length ? `: ${db.skipped.join(', ')}` : ''}); checks and probes run as the application role ${db.appRole}.`,
+    },
+    {
+      kind: 'table',
+      header: ['check', 'subject', 'status', 'what was seen', 'migration'],
+      rows: db.outcomes
+        .filter((o) => ruleIds.has(o.ruleId))
+        .map((o) => [o.ruleId, o.subject, o.status, o.detail, o.file]),
+    },
   ];
 };
 
@@ -79,7 +109,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     },
     {
       kind: 'paragraph',
-      text: `Schema ${report.schemaVersion}; ${report.generatedAt ? `generated ${report.generatedAt}; ` : ''}cdk-nag ${report.tool.cdkNag}, cdk-validator-cfnguard ${report.tool.cfnGuardValidator}, aws-cdk-lib ${report.tool.cdk}. Counts are resources (templates for template-level Guard rules); "not applicable" counts stacks where a rule had nothing to check.`,
+      text: `Schema ${report.schemaVersion}; ${report.generatedAt ? `generated ${report.generatedAt}; ` : ''}cdk-nag ${report.tool.cdkNag}, cdk-validator-cfnguard ${report.tool.cfnGuardValidator}, aws-cdk-lib ${report.tool.cdk}. Counts are resources (templates for template-level Guard rules; tables and roles for database checks); "not applicable" counts stacks where a rule had nothing to check.`,
     },
     { kind: 'heading', level: 2, text: 'Guardrails', anchor: 'guardrails' },
     {

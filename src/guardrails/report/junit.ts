@@ -9,6 +9,30 @@ const xml = (text: string): string =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
+/** The database checks as one suite: one test case per check and table (or role). */
+const databaseSuite = (report: ComplianceReport): string => {
+  const db = report.database;
+  const name = `database ${db.migrationsDir}`;
+  const cases = db.outcomes.map((o) => {
+    const failure =
+      o.status === 'failed' ? `<failure message="${xml(o.detail)}">${xml(`${o.file}: ${o.detail}`)}</failure>` : '';
+    return `    <testcase classname="${xml(name)}" name="${xml(`database ${o.ruleId} ${o.subject}`)}" time="0">${failure}</testcase>`;
+  });
+  const skipped =
+    db.status === 'skipped'
+      ? [
+          `    <testcase classname="${xml(name)}" name="database checks" time="0"><skipped message="--skip-database"/></testcase>`,
+        ]
+      : [];
+  const failures = db.outcomes.filter((o) => o.status === 'failed').length;
+  return [
+    `  <testsuite name="${xml(name)}" tests="${cases.length + skipped.length}" failures="${failures}" errors="0" skipped="${skipped.length}" time="0">`,
+    ...cases,
+    ...skipped,
+    '  </testsuite>',
+  ].join('\n');
+};
+
 /**
  * junit.xml: one test suite per stack, one test case per rule that had
  * something to check there. A failed rule is a failure listing its
@@ -59,6 +83,7 @@ export const renderJunit = (report: ComplianceReport): string => {
       '  </testsuite>',
     ].join('\n');
   });
+  suites.push(databaseSuite(report));
   const tests = suites.reduce((n, s) => n + (s.match(/<testcase /g)?.length ?? 0), 0);
   const failures = suites.reduce((n, s) => n + (s.match(/<failure /g)?.length ?? 0), 0);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="panops-compliance" tests="${tests}" failures="${failures}" errors="0" time="0">\n${suites.join('\n')}\n</testsuites>\n`;

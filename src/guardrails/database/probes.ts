@@ -1,0 +1,117 @@
+import type { DatabaseCheckOutcome } from '../compliance/model.js';
+import type { FileOfTable, TenantTable } from './catalog-checks.js';
+import { tableSubject } from './catalog-checks.js';
+import { PROBE_CUSTOMER_ID, TENANT_SETTING } from './rules.js';
+import { failureOf, type SqlSession } from './session.js';
+
+const quoted = (t: Pick<TenantTable, 'schema' | 'name'>): string =>
+  `"${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`;
+
+/** SQLSTATE 42501 with PostgreSQL's row-level security wording: refused by a policy, not by a grant. */
+const refusedByRls = (code: string, message: string): boolean =>
+  code === '42501' && /row-level security/i.test(message);
+
+/**
+ * Creates the probe tenant's own `customers` row the way the application
+ * does (tenant set for the transaction only), so the no-tenant read of
+ * `customers` has a row it must not see. Returns what went wrong, if anything.
+ */
+export const seedProbeTenant = async (db: SqlSession, tables: readonly TenantTable[]): Promise<string | undefined> => {
+  const customers = tables.find((t) => t.name === 'customers');
+  if (!customers) return 'no customers table to seed';
+  const failure = await failureOf(async () => {
+    await db.query('BEGIN');
+    try {
+      await db.query(`SELECT set_config($1, $2, true)`, [TENANT_SETTING, PROBE_CUSTOMER_ID]);
+      await db.query(`INSERT INTO ${quoted(customers)} (customer_id, slug, display_name) VALUES ($1, $2, $3)`, [
+        PROBE_CUSTOMER_ID,
+        'panops-compliance-probe',
+        'Compliance probe',
+      ]);
+      await db.query('COMMIT');
+    } catch (error) {
+      await db.query('ROLLBACK');
+      throw error;
+    }
+  });
+  return failure ? `seeding the probe tenant failed: ${failure.message}` : undefined;
+};
+
+/** Rows of a table the probe tenant sees (its transaction-local setting set), to show the no-tenant zero is not vacuous. */
+const rowsForProbeTenant = async (db: SqlSession, table: TenantTable): Promise<number | undefined> => {
+  try {
+    await db.query('BEGIN');
+    await db.query(`SELECT set_config($1, $2, true)`, [TENANT_SETTING, PROBE_CUSTOMER_ID]);
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(table)}`);
+    return row?.n;
+  } catch {
+    return undefined;
+  } finally {
+    await db.query('ROLLBACK');
+  }
+};
+
+/** With no tenant set, every table with customer_id reads as empty (a refused read counts as empty). */
+export const probeNoTenantReads = async (
+  db: SqlSession,
+  tables: readonly TenantTable[],
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome[]> => {
+  const outcomes: DatabaseCheckOutcome[] = [];
+  for (const t of tables) {
+    const seen = await rowsForProbeTenant(db, t);
+    let rows: number | undefined;
+    const failure = await failureOf(async () => {
+      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(t)}`);
+      rows = row?.n ?? 0;
+    });
+    const withTenant = seen === undefined ? '' : ` (${seen} with the probe tenant set)`;
+    outcomes.push({
+      ruleId: 'no-tenant-reads-nothing',
+      subject: tableSubject(t),
+      status: failure || rows === 0 ? 'passed' : 'failed',
+      detail: failure
+        ? `read refused without a tenant: ${failure.message}`
+        : `${rows} row(s) visible without a tenant${withTenant}`,
+      file: fileOf(t.name),
+    });
+  }
+  return outcomes;
+};
+
+/**
+ * With no tenant set, inserting a row (only customer_id given) into every
+ * table with customer_id is refused by row-level security. The WITH CHECK of
+ * an INSERT runs before NOT NULL and CHECK constraints, so any other error
+ * (or success) means the policy let the row through. Always rolled back.
+ */
+export const probeNoTenantInserts = async (
+  db: SqlSession,
+  tables: readonly TenantTable[],
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome[]> => {
+  const outcomes: DatabaseCheckOutcome[] = [];
+  for (const t of tables) {
+    await db.query('BEGIN');
+    const failure = await failureOf(() =>
+      db.query(`INSERT INTO ${quoted(t)} (customer_id) VALUES ($1)`, [PROBE_CUSTOMER_ID]),
+    );
+    await db.query('ROLLBACK');
+    const byPolicy = failure !== undefined && refusedByRls(failure.code, failure.message);
+    const byGrant = failure !== undefined && failure.code === '42501' && !byPolicy;
+    outcomes.push({
+      ruleId: 'no-tenant-insert-refused',
+      subject: tableSubject(t),
+      status: byPolicy || byGrant ? 'passed' : 'failed',
+      detail: byPolicy
+        ? 'refused by row-level security'
+        : byGrant
+          ? `refused: the application role may not insert (${failure?.message})`
+          : failure
+            ? `not refused by row-level security; the row reached a later check: ${failure.code} ${failure.message}`
+            : 'the insert succeeded without a tenant',
+      file: fileOf(t.name),
+    });
+  }
+  return outcomes;
+};

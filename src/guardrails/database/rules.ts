@@ -1,0 +1,33 @@
+/**
+ * The database checks of the compliance run: what each one proves about
+ * tenant isolation. Ids are stable: the catalog (`layers.database[].rules`)
+ * names them and the report lists their outcomes per table or role.
+ */
+export const DATABASE_RULES = {
+  'migrations-apply': 'The sql/ migrations apply, in order, to an empty PostgreSQL (PGlite)',
+  'tenant-tables-rls-forced': 'Every table with a customer_id column has row-level security enabled and forced',
+  'tenant-tables-policies-bound-to-tenant':
+    "Every table with customer_id has a policy limiting reads (USING) and one limiting writes (WITH CHECK) to the transaction's tenant, and no permissive policy the application role is subject to ignores the tenant",
+  'app-role-not-privileged':
+    'The application role is not superuser, has no BYPASSRLS and is not a member of a role that is or has',
+  'app-role-owns-nothing':
+    'The application role owns no table, view, sequence, function, type or schema, and is not a member of any table owner',
+  'no-tenant-reads-nothing': 'With no tenant set, a query on a table with customer_id returns zero rows',
+  'no-tenant-insert-refused':
+    'With no tenant set, an insert into a table with customer_id is refused by row-level security',
+} as const;
+
+export type DatabaseRuleId = keyof typeof DATABASE_RULES;
+
+export const DATABASE_RULE_IDS = Object.keys(DATABASE_RULES) as DatabaseRuleId[];
+
+/**
+ * The per-transaction setting that carries the tenant (`TenantSql.withCustomer`
+ * sets it with `set_config(..., true)`, src/services/db/tenant-sql.ts), and the
+ * SQL helper the migrations wrap it in (sql/0002_archive_schema.sql).
+ */
+export const TENANT_SETTING = 'app.current_customer_id';
+export const TENANT_FUNCTION = 'panops_current_customer_id()';
+
+/** A fixed probe tenant, so two runs give byte-identical reports. */
+export const PROBE_CUSTOMER_ID = '00000000-0000-4000-8000-00000000c0de';

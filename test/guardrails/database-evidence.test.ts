@@ -1,0 +1,139 @@
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ComplianceReport } from '../../src/guardrails/compliance/model.js';
+import { checkApp, newComplianceApp } from '../../src/guardrails/compliance/run.js';
+import { DATABASE_RULE_IDS } from '../../src/guardrails/database/rules.js';
+import { renderJunit } from '../../src/guardrails/report/junit.js';
+import { renderMarkdown } from '../../src/guardrails/report/markdown.js';
+
+const TENANT = 'tenant-row-level-isolation';
+
+/**
+ * Three deliberately broken customer-data tables on top of the real
+ * migrations: RLS enabled but not forced; forced but with a policy that
+ * ignores the tenant; no RLS at all.
+ */
+const DEFECTS_SQL = `
+CREATE TABLE notes_unforced (customer_id uuid NOT NULL REFERENCES customers (customer_id), body text);
+ALTER TABLE notes_unforced ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON notes_unforced FOR ALL
+  USING (customer_id = panops_current_customer_id()) WITH CHECK (customer_id = panops_current_customer_id());
+GRANT SELECT, INSERT ON notes_unforced TO "{{app_role}}";
+
+CREATE TABLE notes_open (customer_id uuid NOT NULL REFERENCES customers (customer_id), body text);
+ALTER TABLE notes_open ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes_open FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON notes_open FOR ALL
+  USING (customer_id = panops_current_customer_id()) WITH CHECK (customer_id = panops_current_customer_id());
+CREATE POLICY support_reads_everything ON notes_open FOR SELECT USING (true);
+GRANT SELECT, INSERT ON notes_open TO "{{app_role}}";
+
+CREATE TABLE notes_without_rls (customer_id uuid, body text);
+GRANT SELECT, INSERT ON notes_without_rls TO "{{app_role}}";
+`;
+
+/** The repository's migrations plus one file adding the broken tables, in a temp folder. */
+const migrationsWithDefects = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'rls-defects-'));
+  for (const name of readdirSync('sql').filter((n) => n.endsWith('.sql')))
+    copyFileSync(join('sql', name), join(dir, name));
+  writeFileSync(join(dir, '0999_defective_tables.sql'), DEFECTS_SQL);
+  return dir;
+};
+
+/** A stack with nothing to find: every synth-time guardrail passes or has nothing to check. */
+const quietApp = () => {
+  const app = newComplianceApp({ outdir: mkdtempSync(join(tmpdir(), 'database-evidence-')) });
+  const stack = new Stack(app, 'Quiet', { env: { account: '100000000010', region: 'us-east-1' } });
+  new CfnResource(stack, 'Nothing', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+  return app;
+};
+
+let report: ComplianceReport;
+
+beforeAll(async () => {
+  report = await checkApp(quietApp(), { database: { migrationsDir: migrationsWithDefects(), templateCache: false } });
+});
+
+const failed = (r: ComplianceReport) =>
+  r.database.outcomes
+    .filter((o) => o.status === 'failed')
+    .map((o) => `${o.ruleId} ${o.subject}`)
+    .sort();
+
+describe('the database layer of the compliance run', () => {
+  it('a migration set with a table lacking FORCE ROW LEVEL SECURITY fails exactly the tenant-isolation guardrail', () => {
+    expect(report.guardrails.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual([TENANT]);
+    expect(report.summary.outcome).toBe('fail');
+    const unforced = report.database.outcomes.filter((o) => o.subject === 'table public.notes_unforced');
+    expect(unforced.filter((o) => o.status === 'failed').map((o) => o.ruleId)).toEqual(['tenant-tables-rls-forced']);
+    expect(unforced.find((o) => o.status === 'failed')?.detail).toBe('missing FORCE ROW LEVEL SECURITY');
+    const finding = report.findings.find((f) => f.constructPath === 'table public.notes_unforced');
+    expect(finding).toMatchObject({
+      status: 'failed',
+      layer: 'database',
+      ruleId: 'tenant-tables-rls-forced',
+      guardrails: [TENANT],
+      severity: 'critical',
+    });
+    expect(finding?.file).toMatch(/0999_defective_tables\.sql$/);
+  });
+
+  it('fails each broken table on exactly the checks it breaks, and passes the real schema and the application role', () => {
+    // notes_open's extra policy is SELECT only: inserts still meet tenant_isolation's WITH CHECK,
+    // and the table is empty, so only the catalog check sees the open read.
+    expect(failed(report)).toEqual([
+      'no-tenant-insert-refused table public.notes_without_rls',
+      'tenant-tables-policies-bound-to-tenant table public.notes_open',
+      'tenant-tables-policies-bound-to-tenant table public.notes_without_rls',
+      'tenant-tables-rls-forced table public.notes_unforced',
+      'tenant-tables-rls-forced table public.notes_without_rls',
+    ]);
+    const open = report.database.outcomes.find(
+      (o) => o.ruleId === 'tenant-tables-policies-bound-to-tenant' && o.subject === 'table public.notes_open',
+    );
+    expect(open?.detail).toContain('support_reads_everything (SELECT) USING (true) ignores the tenant');
+    // The real tables are all evaluated, by every per-table check, and pass.
+    const customers = report.database.outcomes.filter((o) => o.subject === 'table public.customers');
+    expect(customers.map((o) => [o.ruleId, o.status])).toEqual([
+      ['tenant-tables-rls-forced', 'passed'],
+      ['tenant-tables-policies-bound-to-tenant', 'passed'],
+      ['no-tenant-reads-nothing', 'passed'],
+      ['no-tenant-insert-refused', 'passed'],
+    ]);
+    // The seeded probe row makes the zero-row read meaningful.
+    expect(customers.find((o) => o.ruleId === 'no-tenant-reads-nothing')?.detail).toBe(
+      '0 row(s) visible without a tenant (1 with the probe tenant set)',
+    );
+    expect(report.database.outcomes.filter((o) => o.subject.startsWith('role ')).map((o) => o.status)).toEqual([
+      'passed',
+      'passed',
+    ]);
+  });
+
+  it('reports every database check as a rule of the tenant-isolation guardrail, with the tables in the report files', () => {
+    const rules = report.rules.filter((r) => r.layer === 'database');
+    expect(rules.map((r) => r.ruleId).sort()).toEqual([...DATABASE_RULE_IDS].sort());
+    for (const rule of rules) expect(rule.guardrails, rule.ruleId).toEqual([TENANT]);
+    const forced = rules.find((r) => r.ruleId === 'tenant-tables-rls-forced');
+    expect(forced?.totals).toMatchObject({ failed: 2 });
+    expect(forced?.totals.passed).toBeGreaterThanOrEqual(10);
+    const markdown = renderMarkdown(report);
+    expect(markdown).toMatch(/\| tenant-tables-rls-forced \| table public\.notes_unforced \| failed \| missing FORCE/);
+    expect(markdown).toMatch(/\| tenant-tables-rls-forced \| table public\.customers \| passed \|/);
+    expect(renderJunit(report)).toMatch(
+      /name="database tenant-tables-rls-forced table public\.notes_unforced" time="0"><failure/,
+    );
+  });
+
+  it('can be skipped for fast local runs: tenant isolation is then not evaluated, and says why', async () => {
+    const skipped = await checkApp(quietApp(), { database: false });
+    expect(skipped.database.status).toBe('skipped');
+    expect(skipped.guardrails.find((g) => g.id === TENANT)?.status).toBe('not-evaluated');
+    expect(skipped.rules.filter((r) => r.layer === 'database')).toEqual([]);
+    expect(renderMarkdown(skipped)).toContain('Database checks were skipped in this run (--skip-database)');
+  });
+});
