@@ -63,7 +63,7 @@ export const buildOrganization = (app: App, blueprint: Blueprint): OrganizationS
   }
   routeAfterCustomers(computeStacks, (customer) => customers.get(customer.slug));
   const pooledData = buildPooledData(app, blueprint, compute);
-  pooledData?.addDependency(org, 'its account is governed by the organization stack');
+  pooledData?.addStackDependency(org, 'its account is governed by the organization stack');
   return {
     organization: org,
     sharedCompute: compute,
