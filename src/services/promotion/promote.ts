@@ -232,7 +232,15 @@ export const promoteCustomer = (sides: PromotionSides, options: PromoteOptions) 
       if (!archiveMatches) mismatches.push({ what: 'archive', pooled: pooledArchive, dedicated: dedicatedArchive });
       verified.push({ what: 'archive', ...dedicatedArchive });
       yield* report({ step: 'verify', what: 'archive', count: dedicatedArchive.count, matches: archiveMatches });
-      if (mismatches.length > 0) return yield* new VerificationFailedError({ customerId, mismatches });
+      if (mismatches.length > 0) {
+        // The next run copies the differing tables again from their first row (upserts bring rows back in line).
+        const differing = new Set(mismatches.map((m) => m.what));
+        yield* save({
+          ...progress,
+          cursors: Object.fromEntries(Object.entries(progress.cursors).filter(([table]) => !differing.has(table))),
+        });
+        return yield* new VerificationFailedError({ customerId, mismatches });
+      }
       yield* save({ ...progress, phase: 'verified' });
     }
 

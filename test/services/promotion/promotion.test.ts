@@ -240,3 +240,58 @@ describe('promoting a pooled customer to its own database', () => {
     expect(journal?.phase).toBe('done');
   });
 });
+
+describe('verification before the switch', () => {
+  const S = '00000000-0000-4000-b000-00000000000d';
+  let target: TestDatabase;
+
+  beforeAll(async () => {
+    target = await openServerDatabase({ maxConnections: 2 });
+    await Effect.runPromise(seedCustomer(sides.pool, S, 'tampered'));
+    await runtime.runPromise(seedRoutes([{ id: S, tier: 'pooled' }]));
+  });
+  afterAll(() => target?.close());
+
+  it('a copy that differs from the pool stops the promotion before the switch, and the re-run repairs it', async () => {
+    const targetSql = await serviceOf(target);
+    const sidesForS = {
+      ...sides,
+      dedicated: targetSql,
+      dedicatedArchive: localArchiveSide(mkdtempSync(join(tmpdir(), 's-'))),
+    };
+    const poolBefore = await snapshotOf(pool);
+    let tampered = false;
+    const first = await runtime.runPromiseExit(
+      promoteCustomer(sidesForS, {
+        customerId: S,
+        batchSize: 2,
+        // Once every table is copied, someone changes a row in the new database.
+        onProgress: (event) =>
+          event.step === 'verify' && !tampered
+            ? Effect.asVoid(
+                targetSql.withCustomer(
+                  S,
+                  Effect.sync(() => {
+                    tampered = true;
+                  }).pipe(
+                    Effect.andThen(
+                      targetSql.sql`UPDATE communications SET subject = 'altered' WHERE external_id = 'tampered-m1'`,
+                    ),
+                  ),
+                ),
+              )
+            : Effect.void,
+      }),
+    );
+    expect(String(first)).toMatch(/VerificationFailedError/);
+    expect(String(first)).toMatch(/communications/);
+    expect((await routeOf(S))?.relocation).toBeDefined();
+    expect(await snapshotOf(pool)).toEqual(poolBefore);
+
+    const second = await runtime.runPromiseExit(promoteCustomer(sidesForS, { customerId: S, batchSize: 2 }));
+    if (!Exit.isSuccess(second)) throw new Error(String(second));
+    expect(second.value.outcome).toBe('promoted');
+    expect(await snapshotOf(target)).toEqual(only(poolBefore, (c) => c === S));
+    expect(await routeOf(S)).toEqual({ customerId: S, tier: 'dedicated' });
+  });
+});
