@@ -8,6 +8,7 @@ import {
   roleArn,
   usesTransitGateway,
 } from '../config/index.js';
+import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { availabilityZonesFor } from './availability-zones.js';
@@ -18,6 +19,7 @@ import { IsolatedVpc } from './isolated-vpc.js';
 import { LockedBucket } from './locked-bucket.js';
 import { MigrationHook } from './migration-hook.js';
 import type { MigrationBundle } from './migration-sources.js';
+import { PublishedLocations } from './published-locations.js';
 import { SharedComputeAttachment } from './shared-compute-attachment.js';
 import { SharedComputePeering } from './shared-compute-peering.js';
 import { TenantDatabase } from './tenant-database.js';
@@ -47,6 +49,8 @@ export class CustomerStack extends Stack {
   readonly migrations: MigrationHook;
   readonly trail: CustomerTrail;
   readonly dataAccess: CrossAccountAccess;
+  /** Where the archive and database are, for the workloads' customer directory (`/panops/customer/...`). */
+  readonly locations: PublishedLocations;
 
   constructor(scope: Construct, id: string, props: CustomerStackProps) {
     // The account holds the customer's only copy of its data: deleting the stack takes a deliberate step.
@@ -157,6 +161,17 @@ export class CustomerStack extends Stack {
       archiveBucket: this.archive.bucket,
       key: this.key,
       databaseConnectArn: this.database.iamConnectArn(CUSTOMER_DATABASE.iamAppUser),
+    });
+
+    this.locations = new PublishedLocations(this, 'Locations', {
+      root: DIRECTORY_PARAMETERS.customerRoot,
+      archiveBucket: this.archive.bucket,
+      archiveKey: this.key.key,
+      databaseEndpoint: this.database.cluster.clusterEndpoint.hostname,
+      databasePort: CUSTOMER_DATABASE.port,
+      databaseName: CUSTOMER_DATABASE.name,
+      databaseUser: CUSTOMER_DATABASE.iamAppUser,
+      reader: this.dataAccess.role,
     });
 
     const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
