@@ -20,8 +20,13 @@
  *
  * Run: `npx projen bench:search`. Writes bench/out/hybrid-search.json.
  */
+
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { Effect, Layer, ManagedRuntime } from 'effect';
-import { openPgliteDatabase } from '../src/services/db/pglite.js';
+import { migrate } from '../src/services/db/migrate.js';
+import { pgliteClientLayer } from '../src/services/db/pglite.js';
 import { TenantSql } from '../src/services/db/tenant-sql.js';
 import { Embeddings } from '../src/services/inference/embeddings.js';
 import { defaultInferenceSettings, InferenceSettingsRef } from '../src/services/inference/settings.js';
@@ -35,7 +40,7 @@ const CHECKPOINTS = [...new Set([10_000, 30_000, 100_000, TARGET])].filter((n) =
 const DIMENSIONS = 384;
 const TOPICS = 200;
 const BATCH = 1_000;
-const QUERIES = 40;
+const QUERIES = 20;
 const CUSTOMER = { id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', whisperModel: 'large-v3' as const };
 const MODEL = defaultInferenceSettings.embeddingModel;
 
@@ -72,9 +77,17 @@ const percentile = (samples: number[], p: number) => {
 
 const main = async () => {
   const started = Date.now();
-  const db = await openPgliteDatabase({ embeddingDimensions: DIMENSIONS });
+  // Like openPgliteDatabase, but the session stays a superuser under `SET ROLE panops_app`, so the
+  // bench can step out (RESET ROLE) to drop and build the HNSW index; queries run as the application role.
+  const pglite = await PGlite.create({ extensions: { vector, pg_trgm } });
+  await Effect.runPromise(
+    migrate({ embeddingDimensions: DIMENSIONS }).pipe(Effect.provide(pgliteClientLayer(pglite)), Effect.scoped),
+  );
+  await pglite.exec('DROP INDEX chunks_embedding_hnsw; SET ROLE panops_app');
   console.log(`PGlite open and migrated in ${Date.now() - started} ms`);
-  const tenant = TenantSql.layer({ statementTimeout: '10 minutes' }).pipe(Layer.provideMerge(db.layer));
+  const tenant = TenantSql.layer({ statementTimeout: '10 minutes' }).pipe(
+    Layer.provideMerge(pgliteClientLayer(pglite)),
+  );
   const exact = ManagedRuntime.make(
     HybridSearch.layer({ ...defaultHybridSearchOptions, exactSearchMaxChunks: Number.MAX_SAFE_INTEGER }).pipe(
       Layer.provide(embeddingsLayer),
@@ -97,12 +110,8 @@ const main = async () => {
       }) as Effect.Effect<A, unknown, TenantSql>,
     );
 
-  /** Schema work as the table owner (the application role owns nothing), then back to the application role. */
-  const asOwner = (statements: string) =>
-    db.pglite.exec(
-      `RESET SESSION AUTHORIZATION; SET ROLE panops_owner; ${statements}; RESET ROLE; SET SESSION AUTHORIZATION "${db.appRole}"`,
-    );
-  await asOwner('DROP INDEX chunks_embedding_hnsw');
+  /** Schema work as the bootstrap superuser (the application role owns nothing), then back to the application role. */
+  const asOwner = (statements: string) => pglite.exec(`RESET ROLE; ${statements}; SET ROLE panops_app`);
   const buildIndex = async (size: number) => {
     const t0 = performance.now();
     await asOwner(
@@ -175,6 +184,13 @@ const main = async () => {
   };
 
   const measure = async (size: number) => {
+    // The queries below run as the application role under forced RLS: without a tenant, nothing is visible.
+    const guard = await pglite.query<{ role: string; visible: number }>(
+      'SELECT current_user AS role, (SELECT count(*)::int FROM chunks) AS visible',
+    );
+    if (guard.rows[0]?.role !== 'panops_app' || guard.rows[0]?.visible !== 0) {
+      throw new Error(`bench is not running under RLS as panops_app: ${JSON.stringify(guard.rows[0])}`);
+    }
     const queries = Array.from({ length: QUERIES }, (_, i) => {
       const topic = (i * 37) % TOPICS;
       return { vector: near(topic, 0.9), text: sentence(topic, 3) };
@@ -262,7 +278,7 @@ const main = async () => {
   console.log(`wrote ${path}`);
   await hnsw.dispose();
   await exact.dispose();
-  await db.close();
+  await pglite.close();
 };
 
 await main();

@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { NodeRuntime, NodeServices } from '@effect/platform-node';
-import { Console, Effect, Option } from 'effect';
+import { Console, Effect, type Layer, Option } from 'effect';
 import { Argument, Command, Flag } from 'effect/cli';
 import { type Customer, loadBlueprint } from '../config/index.js';
 import { runJob } from '../services/pipeline/runner.js';
+import {
+  askCommand,
+  type CommandInput,
+  hasEndpoint,
+  indexPendingThen,
+  type LocalEndpoints,
+  localEndpointsFromEnv,
+  reembedCommand,
+  searchCommand,
+} from '../services/search/commands.js';
+import { searchServicesLayer } from '../services/search/local-layer.js';
 import { ensureCustomerRow, type LocalPipeline, openLocalPipeline } from './local-pipeline.js';
 import { searchCommunications } from './search.js';
 
@@ -30,6 +42,42 @@ const databaseFlag = Flag.String('database-url').pipe(
   Flag.withDescription('A migrated PostgreSQL server (application role) instead of PGlite'),
   Flag.optional,
 );
+
+const llmUrlFlag = Flag.String('llm-url').pipe(
+  Flag.withDescription(
+    'OpenAI-compatible server (vLLM, llama.cpp, Ollama /v1) for embeddings and answers; default PANOPS_VLLM_URL',
+  ),
+  Flag.optional,
+);
+const embeddingsUrlFlag = Flag.String('embeddings-url').pipe(
+  Flag.withDescription('A separate OpenAI-compatible embeddings server; default PANOPS_EMBEDDINGS_URL, else --llm-url'),
+  Flag.optional,
+);
+
+/** Endpoints from the flags, else the environment. */
+const endpointsFrom = (llmUrl: Option.Option<string>, embeddingsUrl: Option.Option<string>): LocalEndpoints => {
+  const env = localEndpointsFromEnv();
+  return {
+    ...env,
+    url: Option.getOrUndefined(llmUrl) ?? env.url,
+    embeddingsUrl: Option.getOrUndefined(embeddingsUrl) ?? env.embeddingsUrl,
+  };
+};
+
+const NO_ENDPOINT_NOTE =
+  'note: no OpenAI-compatible endpoint configured (--llm-url or PANOPS_VLLM_URL): text search only';
+
+/** Runs one of the search/ask/reembed commands on the local runtime, with the search services added. */
+const runSearchServices = (
+  pipeline: LocalPipeline,
+  customer: Customer,
+  effect: Effect.Effect<string, unknown, Layer.Success<ReturnType<typeof searchServicesLayer>>>,
+) =>
+  Effect.promise(() =>
+    pipeline.runtime.runPromise(
+      ensureCustomerRow(customer).pipe(Effect.andThen(effect), Effect.provide(searchServicesLayer())),
+    ),
+  );
 
 const findCustomer = (blueprintDir: string, wanted: string): Effect.Effect<Customer, Error> =>
   Effect.try({
@@ -118,11 +166,23 @@ const search = Command.make(
     home: homeFlag,
     blueprint: blueprintFlag,
     databaseUrl: databaseFlag,
+    llmUrl: llmUrlFlag,
+    embeddingsUrl: embeddingsUrlFlag,
   },
-  Effect.fn(function* ({ customer: wanted, query, limit, home, blueprint, databaseUrl }) {
+  Effect.fn(function* ({ customer: wanted, query, limit, home, blueprint, databaseUrl, llmUrl, embeddingsUrl }) {
     const customer = yield* findCustomer(blueprint, wanted);
+    const endpoints = endpointsFrom(llmUrl, embeddingsUrl);
     yield* withPipeline(home, databaseUrl, (pipeline) =>
       Effect.gen(function* () {
+        if (hasEndpoint(endpoints)) {
+          // Hybrid search over chunks (vector + terms), after indexing what was ingested since the last run.
+          const input: CommandInput = { customer, actor: `cli:${userInfo().username}`, text: query, limit, endpoints };
+          yield* Console.log(
+            yield* runSearchServices(pipeline, customer, indexPendingThen(input, searchCommand(input))),
+          );
+          return;
+        }
+        yield* Console.log(NO_ENDPOINT_NOTE);
         const hits = yield* Effect.promise(() =>
           pipeline.runtime.runPromise(
             ensureCustomerRow(customer).pipe(Effect.andThen(searchCommunications(customer.id, query, limit))),
@@ -139,9 +199,73 @@ const search = Command.make(
   }),
 ).pipe(Command.withDescription("Full-text search over a customer's ingested communications (under RLS, audited)"));
 
+const ask = Command.make(
+  'ask',
+  {
+    customer: customerFlag,
+    question: Argument.String('question').pipe(Argument.withDescription('A question about the archive')),
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+    llmUrl: llmUrlFlag,
+    embeddingsUrl: embeddingsUrlFlag,
+  },
+  Effect.fn(function* ({ customer: wanted, question, home, blueprint, databaseUrl, llmUrl, embeddingsUrl }) {
+    const customer = yield* findCustomer(blueprint, wanted);
+    const endpoints = endpointsFrom(llmUrl, embeddingsUrl);
+    yield* withPipeline(home, databaseUrl, (pipeline) =>
+      Effect.gen(function* () {
+        if (!hasEndpoint(endpoints) || !endpoints.url) {
+          // No model to answer with: say so, and show what text search finds instead.
+          yield* Console.log(`${NO_ENDPOINT_NOTE}; no answer generated, text search results instead:`);
+          const hits = yield* Effect.promise(() =>
+            pipeline.runtime.runPromise(
+              ensureCustomerRow(customer).pipe(Effect.andThen(searchCommunications(customer.id, question, 10))),
+            ),
+          );
+          if (hits.length === 0) yield* Console.log(`No communications of ${customer.slug} match "${question}".`);
+          for (const hit of hits) {
+            yield* Console.log(
+              `${hit.sentAt.toISOString().slice(0, 16)}  ${hit.platform.padEnd(6)} ${hit.sender ?? '-'}  ${hit.subject ?? '(no subject)'}\n    ${hit.snippet.replace(/\s+/g, ' ')}`,
+            );
+          }
+          return;
+        }
+        const input: CommandInput = { customer, actor: `cli:${userInfo().username}`, text: question, endpoints };
+        yield* Console.log(yield* runSearchServices(pipeline, customer, indexPendingThen(input, askCommand(input))));
+      }),
+    );
+  }),
+).pipe(
+  Command.withDescription('Answer a question from the archive with citations (needs --llm-url or PANOPS_VLLM_URL)'),
+);
+
+const reembed = Command.make(
+  'reembed',
+  {
+    customer: customerFlag,
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+    llmUrl: llmUrlFlag,
+    embeddingsUrl: embeddingsUrlFlag,
+  },
+  Effect.fn(function* ({ customer: wanted, home, blueprint, databaseUrl, llmUrl, embeddingsUrl }) {
+    const customer = yield* findCustomer(blueprint, wanted);
+    const endpoints = endpointsFrom(llmUrl, embeddingsUrl);
+    if (!hasEndpoint(endpoints)) return yield* Effect.fail(new Error('reembed needs --llm-url or --embeddings-url'));
+    yield* withPipeline(home, databaseUrl, (pipeline) =>
+      Effect.gen(function* () {
+        const input = { customer, actor: `cli:${userInfo().username}`, endpoints };
+        yield* Console.log(yield* runSearchServices(pipeline, customer, reembedCommand(input)));
+      }),
+    );
+  }),
+).pipe(Command.withDescription('Re-embed every chunk not embedded with the configured model (after a model change)'));
+
 export const panops = Command.make('panops').pipe(
   Command.withDescription('PanOps on a laptop: the connector pipeline with embedded PGlite and files on disk'),
-  Command.withSubcommands([ingest, search]),
+  Command.withSubcommands([ingest, search, ask, reembed]),
 );
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {

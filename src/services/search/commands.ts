@@ -1,5 +1,5 @@
 import { Effect } from 'effect';
-import type { CustomerRef } from '../inference/indexer.js';
+import { type CustomerRef, Indexer } from '../inference/indexer.js';
 import { normalizeBaseUrl } from '../inference/openai-http.js';
 import { defaultInferenceSettings, type InferenceSettings, InferenceSettingsRef } from '../inference/settings.js';
 import { type Answer, AnswerService, clock } from './answer.js';
@@ -131,3 +131,28 @@ export const askCommand = (input: CommandInput) =>
     });
     return formatAnswer(answer).join('\n');
   }).pipe(Effect.provideService(InferenceSettingsRef, localInferenceSettings(input.endpoints)));
+
+/**
+ * `search`/`ask` as the local CLI runs them once an endpoint is configured:
+ * index (chunk + embed) whatever was ingested since the last run, then search
+ * or answer. `reembed` re-embeds every chunk not embedded with the configured
+ * model (after a model change).
+ */
+export const indexPendingThen = <A, E, R>(input: CommandInput, command: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const indexer = yield* Indexer;
+    yield* indexer
+      .indexPending(input.customer)
+      .pipe(Effect.provideService(InferenceSettingsRef, localInferenceSettings(input.endpoints)));
+    return yield* command;
+  });
+
+export const reembedCommand = (input: Omit<CommandInput, 'text'>) =>
+  Effect.gen(function* () {
+    const indexer = yield* Indexer;
+    const result = yield* indexer.reembed(input.customer);
+    return `re-embedded ${result.chunks} chunks with ${result.model}`;
+  }).pipe(Effect.provideService(InferenceSettingsRef, localInferenceSettings(input.endpoints)));
+
+/** True when a URL for the models was given (flag or environment). */
+export const hasEndpoint = (e: LocalEndpoints) => configured(e).embeddings !== undefined;

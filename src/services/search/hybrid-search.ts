@@ -106,25 +106,29 @@ const hasFilters = (f: SearchFilters | undefined) =>
   !!f && ((f.platforms?.length ?? 0) > 0 || !!f.from || !!f.to || (f.participants?.length ?? 0) > 0);
 
 /**
- * Filter conditions on `communications m` (joined to the chunk `c`), as one
- * fragment. Arrays are passed as JSON text so that an absent filter is a NULL
- * parameter, not an untyped empty array.
+ * Filter conditions on the chunk's communication, as one fragment (`TRUE`
+ * without filters, so an unfiltered search pays nothing per row). Lists are
+ * passed as JSON text and unpacked in SQL.
  */
 const filterClause = (sql: SqlClient.SqlClient, f: SearchFilters | undefined) => {
-  const platforms = f?.platforms?.length ? JSON.stringify(f.platforms) : null;
-  const people = f?.participants?.length ? JSON.stringify(f.participants.map((p) => p.toLowerCase())) : null;
+  if (!hasFilters(f)) return sql.literal('TRUE');
+  const conditions = [];
+  if (f?.platforms?.length) {
+    conditions.push(sql`m.platform IN (SELECT jsonb_array_elements_text(${JSON.stringify(f.platforms)}::jsonb))`);
+  }
+  if (f?.from) conditions.push(sql`m.sent_at >= ${f.from}::timestamptz`);
+  if (f?.to) conditions.push(sql`m.sent_at < ${f.to}::timestamptz`);
+  if (f?.participants?.length) {
+    const people = JSON.stringify(f.participants.map((p) => p.toLowerCase()));
+    conditions.push(sql`(lower(m.sender) IN (SELECT jsonb_array_elements_text(${people}::jsonb))
+      OR EXISTS (
+        SELECT 1 FROM participants p
+        WHERE p.customer_id = m.customer_id AND p.communication_id = m.id
+          AND lower(p.address) IN (SELECT jsonb_array_elements_text(${people}::jsonb))))`);
+  }
   return sql`EXISTS (
     SELECT 1 FROM communications m
-    WHERE m.customer_id = c.customer_id AND m.id = c.communication_id
-      AND (${platforms}::jsonb IS NULL OR m.platform IN (SELECT jsonb_array_elements_text(${platforms}::jsonb)))
-      AND (${f?.from ?? null}::timestamptz IS NULL OR m.sent_at >= ${f?.from ?? null}::timestamptz)
-      AND (${f?.to ?? null}::timestamptz IS NULL OR m.sent_at < ${f?.to ?? null}::timestamptz)
-      AND (${people}::jsonb IS NULL
-        OR lower(m.sender) IN (SELECT jsonb_array_elements_text(${people}::jsonb))
-        OR EXISTS (
-          SELECT 1 FROM participants p
-          WHERE p.customer_id = m.customer_id AND p.communication_id = m.id
-            AND lower(p.address) IN (SELECT jsonb_array_elements_text(${people}::jsonb)))))`;
+    WHERE m.customer_id = c.customer_id AND m.id = c.communication_id AND ${sql.and(conditions)})`;
 };
 
 /** Term candidates from the `chunk_terms` B-tree, scored by the rarity of the matched terms (BM25's idf). */
