@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type App, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -24,6 +25,7 @@ const DEFECTS = {
   'aurora-1-day-backups': 'aurora-backups-7-days',
   'aurora-without-deletion-protection': 'aurora-deletion-protection',
   'unversioned-bucket': 's3-versioning',
+  'admin-wildcard-policy': 'least-privilege-iam',
 } as const;
 type Defect = keyof typeof DEFECTS;
 
@@ -72,8 +74,15 @@ const customerAccount = (app: App, name: string, defect?: Defect): Stack => {
     deletionProtection: defect !== 'aurora-without-deletion-protection',
     iamAuthentication: true,
   });
+  if (defect === 'admin-wildcard-policy') {
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    new iam.ManagedPolicy(stack, 'OperatorAdmin', {
+      roles: [operator],
+      statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })],
+    });
+  }
   if (defect !== 'no-trail') {
-    new cloudtrail.Trail(stack, 'Trail', {
+    const trail = new cloudtrail.Trail(stack, 'Trail', {
       bucket: new s3.Bucket(stack, 'TrailBucket', {
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: key,
@@ -88,6 +97,11 @@ const customerAccount = (app: App, name: string, defect?: Defect): Stack => {
         encryptionKey: key,
         retention: logs.RetentionDays.ONE_YEAR,
       }),
+    });
+    // The reference must pass least-privilege-iam too, so that the admin-policy defect alone fails it.
+    Validations.of(trail.node.findChild('LogsRole')).acknowledge({
+      id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: "test fixture: CDK's trail construct writes its log-delivery role policy inline",
     });
   }
   return stack;
@@ -149,6 +163,13 @@ describe('negative proof: each deliberate defect fails the compliance run on exa
     expect(rulesFailing('Defect-no-trail')).toContain('panops_customer_account_trail_present');
     expect(rulesFailing('Defect-trail-without-validation')).toContain('cloud_trail_log_file_validation_enabled_check');
     expect(rulesFailing('Defect-aws-managed-key')).toContain('panops_customer_data_uses_customer_key');
+    // Least privilege: the Control Tower control (CT.IAM.PR.2) and the packs.
+    expect(added('Defect-admin-wildcard-policy')).toEqual(
+      expect.arrayContaining([
+        'iam_managed_policy_no_statements_with_admin_access_check',
+        'NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess',
+      ]),
+    );
   });
 });
 

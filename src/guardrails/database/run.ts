@@ -65,7 +65,7 @@ const pgliteVersion = (): string => {
 /** Evidence of a run that was told to leave the database out. */
 export const skippedDatabaseEvidence = (options: DatabaseCheckOptions = {}): DatabaseEvidence => ({
   status: 'skipped',
-  migrationsDir: repoRelative(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR),
+  migrationsDir: `${repoRelative(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR)}/`,
   applied: [],
   verified: [],
   skipped: [],
