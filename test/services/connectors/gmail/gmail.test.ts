@@ -50,6 +50,8 @@ const setup = async (token = gmail.token) => {
 };
 
 let n = 100;
+/** Messages the connector must archive: all but drafts. */
+const archivable = () => [...gmail.messages.values()].filter((m) => !m.labelIds.includes('DRAFT')).length;
 const addMessages = (count: number) => Array.from({ length: count }, () => gmail.add(message(++n)));
 
 describe('Gmail connector against a local Gmail API', () => {
@@ -59,7 +61,7 @@ describe('Gmail connector against a local Gmail API', () => {
     gmail.requests.length = 0;
     const first = await s.run();
     expect(Exit.isSuccess(first)).toBe(true);
-    expect(await countAs(db, s.customerId, 'communications')).toBe(gmail.messages.size);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(archivable());
     expect(gmail.requests.some((r) => r.startsWith('/gmail/v1/users/me/profile'))).toBe(true);
     expect(gmail.requests.filter((r) => r.includes('format=raw')).length).toBe(gmail.messages.size);
     const afterFull = await s.cursor();
@@ -98,6 +100,18 @@ describe('Gmail connector against a local Gmail API', () => {
     const raw = Buffer.from(gmail.messages.get(id)?.raw ?? '', 'base64url');
     expect(rows[0]?.raw_sha256).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(rows[0]?.body_text).toContain('Ünïcödé body');
+  });
+
+  it('archives sent and received mail but not drafts', async () => {
+    const s = await setup();
+    expect(Exit.isSuccess(await s.run())).toBe(true);
+    const before = await countAs(db, s.customerId, 'communications');
+    gmail.add(message(++n), ['SENT']);
+    gmail.add(message(++n), ['DRAFT']);
+    const exit = await s.run();
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
+    expect(exit.value.scopes[0]?.stored).toBe(1);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(before + 1);
   });
 
   it('an expired historyId (404) falls back to a full resync without duplicating what was stored', async () => {
@@ -145,7 +159,7 @@ describe('Gmail connector against a local Gmail API', () => {
     expect(Exit.isSuccess(exit)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
     expect(gmail.inject.every((i) => i.times === 0)).toBe(true);
-    expect(await countAs(db, s.customerId, 'communications')).toBe(gmail.messages.size);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(archivable());
   });
 
   it('a revoked token (401) marks the connector for re-authorization and stores nothing', async () => {
