@@ -75,7 +75,8 @@ describe('Indexer', () => {
     expect(rows.every((r) => r.content.length <= 120 && r.embedding_model === OLD_MODEL)).toBe(true);
     const stored = JSON.parse(rows[0]?.embedding ?? '[]') as number[];
     const expected = bagOfWordsEmbedding(rows[0]?.content ?? '', DIMENSIONS);
-    stored.forEach((v, i) => expect(v).toBeCloseTo(expected[i] ?? Number.NaN, 5));
+    for (const [i, v] of stored.entries()) expect(v).toBeCloseTo(expected[i] ?? Number.NaN, 5);
+    expect(stored).toHaveLength(DIMENSIONS);
 
     const again = await run(Indexer.use((i) => i.indexPending(CUSTOMER)));
     expect(again).toEqual({ sources: 0, chunks: 0 });
