@@ -13,7 +13,14 @@ import { REQUIRE_REVIEWED_CONTROLS_CONTEXT } from './organization-stack.js';
  * against the stacks' dependency graph.
  */
 export interface DeployStep {
-  readonly id: 'organization' | 'vend' | 'organization-recorded' | 'shared-compute' | 'customers' | 'peering-routes';
+  readonly id:
+    | 'organization'
+    | 'vend'
+    | 'organization-recorded'
+    | 'shared-compute'
+    | 'pooled-data'
+    | 'customers'
+    | 'peering-routes';
   /** `organization` steps run on the blueprint as it is; `workloads` steps on the blueprint re-read after vending. */
   readonly phase: 'organization' | 'workloads';
   readonly title: string;
@@ -105,6 +112,14 @@ export const deployPlan = (
       title: 'Shared compute: workload roles, peering accepter, queues and the connector schedules of every customer',
       command: cdk(ids(computeStacks)),
       stacks: ids(computeStacks),
+    },
+    {
+      id: 'pooled-data',
+      phase: 'workloads',
+      title:
+        'Pooled data: the shared Aurora cluster and archive bucket of the pooled customers, peered to shared compute; its migration hook applies sql/ migrations',
+      command: cdk(stacks.pooledData ? [stacks.pooledData.stackName] : []),
+      stacks: stacks.pooledData ? [stacks.pooledData.stackName] : [],
     },
     {
       id: 'customers',

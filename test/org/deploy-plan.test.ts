@@ -17,12 +17,13 @@ beforeAll(() => {
 });
 
 describe('npx projen deploy', () => {
-  it('brings a new customer up in the documented order: organization, vend, organization again, shared compute, customer stacks, peering routes', () => {
+  it('brings a new customer up in the documented order: organization, vend, organization again, shared compute, pooled data, customer stacks, peering routes', () => {
     expect(steps.map((s) => s.id)).toEqual([
       'organization',
       'vend',
       'organization-recorded',
       'shared-compute',
+      'pooled-data',
       'customers',
       'peering-routes',
     ]);
@@ -30,6 +31,7 @@ describe('npx projen deploy', () => {
       'organization',
       'organization',
       'organization',
+      'workloads',
       'workloads',
       'workloads',
       'workloads',
@@ -47,6 +49,7 @@ describe('npx projen deploy', () => {
       ...stacks.sharedComputeStacks.schedules,
       ...stacks.sharedComputeStacks.peeringRoutes,
       ...stacks.customers.values(),
+      ...(stacks.pooledData ? [stacks.pooledData] : []),
     ];
     for (const stack of all) {
       const at = stepOf.get(stack.stackName);
