@@ -10,6 +10,7 @@ import {
   roleArn,
   TAG_KEYS,
 } from '../config/index.js';
+import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
 import { REACHES_CUSTOMER_DATA, type Workload } from '../shared-compute/constructs/workload-roles.js';
 import { acknowledgeFindings } from '../tenant/acknowledge.js';
 import { availabilityZonesFor } from '../tenant/availability-zones.js';
@@ -19,6 +20,7 @@ import { IsolatedVpc } from '../tenant/isolated-vpc.js';
 import { LockedBucket } from '../tenant/locked-bucket.js';
 import { MigrationHook } from '../tenant/migration-hook.js';
 import type { MigrationBundle } from '../tenant/migration-sources.js';
+import { PublishedLocations } from '../tenant/published-locations.js';
 import { SharedComputePeering } from '../tenant/shared-compute-peering.js';
 import { TenantDatabase } from '../tenant/tenant-database.js';
 import { tagRole } from '../tenant/tenant-tags.js';
@@ -74,6 +76,8 @@ export class PooledDataStack extends Stack {
   readonly migrations: MigrationHook;
   readonly trail: CustomerTrail;
   readonly dataAccess: PooledDataAccess;
+  /** Where the pooled cluster and archive are, for the workloads' customer directory (`/panops/pooled/...`). */
+  readonly locations: PublishedLocations;
 
   constructor(scope: Construct, id: string, props: PooledDataStackProps) {
     // The cluster holds every pooled customer's only copy: deleting the stack takes a deliberate step.
@@ -171,6 +175,17 @@ export class PooledDataStack extends Stack {
             Role.fromRoleArn(this, `Workload-${name}`, roleArn(sharedCompute.accountId, name), { mutable: true }),
           )
         : [],
+    });
+    this.locations = new PublishedLocations(this, 'Locations', {
+      root: DIRECTORY_PARAMETERS.pooledRoot,
+      archiveBucket: this.archive.bucket,
+      archiveKey: this.key.key,
+      databaseEndpoint: this.database.cluster.clusterEndpoint.hostname,
+      databasePort: CUSTOMER_DATABASE.port,
+      databaseName: CUSTOMER_DATABASE.name,
+      databaseUser: CUSTOMER_DATABASE.iamAppUser,
+      reader: this.dataAccess.role,
+      readerPolicy: this.dataAccess.policy,
     });
     this.acknowledgeScopedWildcards();
     tagRole(this, 'pooled-data');

@@ -22,6 +22,12 @@ export interface PublishedLocationsProps {
   readonly databaseUser: string;
   /** The data-access role that reads these parameters (with exactly these ARNs). */
   readonly reader: IRole;
+  /**
+   * The reader's existing permissions policy, to add the read statement to
+   * instead of attaching a policy of its own (keeps a role's permissions in
+   * one document). @default a managed policy of its own, attached to `reader`
+   */
+  readonly readerPolicy?: ManagedPolicy;
 }
 
 const DESCRIPTIONS: Readonly<Record<LocationLeaf, string>> = {
@@ -72,25 +78,26 @@ export class PublishedLocations extends Construct {
         }),
       ]),
     ) as Record<LocationLeaf, StringParameter>;
-    this.readPolicy = new ManagedPolicy(this, 'ReadLocations', {
-      roles: [props.reader],
-      description: 'PanOps workloads: read where this account keeps the archive and the database',
-      statements: [
-        new PolicyStatement({
-          sid: 'ReadPublishedLocations',
-          actions: ['ssm:GetParameters', 'ssm:GetParameter'],
-          // Literal names rather than the parameters' Refs: the policy reads the same in the template and the report.
-          resources: (Object.keys(LOCATION_LEAVES) as LocationLeaf[]).map((leaf) =>
-            Stack.of(this).formatArn({
-              service: 'ssm',
-              resource: 'parameter',
-              resourceName: names[leaf].replace(/^\//, ''),
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ),
+    const read = new PolicyStatement({
+      sid: 'ReadPublishedLocations',
+      actions: ['ssm:GetParameters', 'ssm:GetParameter'],
+      // Literal names rather than the parameters' Refs: the policy reads the same in the template and the report.
+      resources: (Object.keys(LOCATION_LEAVES) as LocationLeaf[]).map((leaf) =>
+        Stack.of(this).formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: names[leaf].replace(/^\//, ''),
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         }),
-      ],
+      ),
     });
+    this.readPolicy =
+      props.readerPolicy ??
+      new ManagedPolicy(this, 'ReadLocations', {
+        roles: [props.reader],
+        description: 'PanOps workloads: read where this account keeps the archive and the database',
+      });
+    this.readPolicy.addStatements(read);
     tagRole(this, 'published-locations');
   }
 }
