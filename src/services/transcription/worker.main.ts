@@ -1,0 +1,76 @@
+import { NodeRuntime } from '@effect/platform-node';
+import { Effect, Layer } from 'effect';
+import { FetchHttpClient } from 'effect/http';
+import { loadBlueprint } from '../../config/load.js';
+import { s3ArchiveStoreLayer } from '../archive/s3.js';
+import { postgresDatabaseLayer } from '../db/postgres.js';
+import { TenantSql } from '../db/tenant-sql.js';
+import { Embeddings } from '../inference/embeddings.js';
+import { Indexer } from '../inference/indexer.js';
+import { inferenceSettingsFromEnv } from '../inference/settings.js';
+import { readAwsEnvironment } from '../pipeline/aws-environment.js';
+import { sqsJobQueueLayer } from '../queue/job-queue.js';
+import { runTranscriptionConsumer } from './consumer.js';
+import { routedTranscriptionWorker } from './routed.js';
+import { Whisper } from './whisper.js';
+import { TranscriptionWorker } from './worker.js';
+
+/**
+ * The Whisper worker on the GPU spot instances: long-polls the transcription
+ * queue, transcribes, stores segments in the customer's database, then chunks
+ * and embeds them through vLLM. Endpoints and models: `PANOPS_WHISPER_URL`,
+ * `PANOPS_VLLM_URL`, `PANOPS_EMBEDDINGS_URL` (defaults: the shared compute
+ * fleets). Customers and their Whisper models come from the blueprint
+ * (`PANOPS_BLUEPRINT_DIR`, default `blueprint`); databases and buckets from the
+ * same environment as the connector worker. On SIGTERM (Spot reclaim) the job
+ * in hand is interrupted before its delete and comes back; stored pieces are
+ * not sent to the GPU again.
+ */
+// The connector worker's reader also wants the connector queue and cursor table, which this worker never uses.
+const env = readAwsEnvironment({
+  PANOPS_CONNECTOR_JOBS_QUEUE_URL: 'unused',
+  PANOPS_CURSOR_TABLE_NAME: 'unused',
+  ...process.env,
+});
+const customers = loadBlueprint(process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint').customers;
+const visibilitySeconds = 30 * 60;
+
+const clients = Layer.mergeAll(Whisper.layer, Embeddings.layer).pipe(Layer.provide(FetchHttpClient.layer));
+const archive = s3ArchiveStoreLayer({ targetFor: (customerId) => env.archiveTargets[customerId] });
+
+const workerFor = (databaseUrl: string) => {
+  const tenant = TenantSql.layer().pipe(Layer.provide(postgresDatabaseLayer({ url: databaseUrl })));
+  return TranscriptionWorker.layer({ customers, heartbeat: `${visibilitySeconds / 3} seconds` }).pipe(
+    Layer.provide(Indexer.layer().pipe(Layer.provide(clients))),
+    Layer.provide(clients),
+    Layer.provide(Layer.mergeAll(tenant, archive)),
+    // Each database's runtime carries the endpoint settings its services read at call time.
+    Layer.provideMerge(inferenceSettingsFromEnv),
+  );
+};
+
+const worker = Layer.effect(
+  TranscriptionWorker,
+  routedTranscriptionWorker((customerId) => {
+    const url = env.customerDatabases[customerId] ?? env.databaseUrl;
+    return url ? { key: new URL(url).host + new URL(url).pathname, layer: workerFor(url) } : undefined;
+  }),
+);
+
+runTranscriptionConsumer.pipe(
+  Effect.provide(
+    Layer.mergeAll(
+      worker,
+      sqsJobQueueLayer({
+        queueUrl: env.transcriptionJobsQueueUrl,
+        visibilityTimeoutSeconds: visibilitySeconds,
+        ...(process.env.PANOPS_TRANSCRIPTION_JOBS_DLQ_URL
+          ? { deadLetterQueueUrl: process.env.PANOPS_TRANSCRIPTION_JOBS_DLQ_URL }
+          : {}),
+        // One recording at a time: one GPU per instance.
+        maxMessages: 1,
+      }),
+    ),
+  ),
+  NodeRuntime.runMain,
+);
