@@ -138,10 +138,13 @@ export interface DatabaseEvidence {
   readonly engine?: string;
   /** Repository-relative folder of the migrations. */
   readonly migrationsDir: string;
-  /** Files applied in this run. */
-  readonly applied: readonly string[];
-  /** Files loaded from a template made from exactly these files (checksums verified). */
-  readonly verified: readonly string[];
+  /**
+   * Files the checked schema was built from, in order: applied in this run,
+   * or by an earlier run to a cached template keyed by exactly these files
+   * (checksums verified on open). Not said which, so the report stays
+   * byte-identical whatever the cache holds.
+   */
+  readonly migrations: readonly string[];
   /** Files not applied because the engine lacks an extension they need. */
   readonly skipped: readonly string[];
   /** The role the application connects as. */

@@ -13,7 +13,8 @@ import {
   tenantTables,
 } from './catalog-checks.js';
 import { probeNoTenantInserts, probeNoTenantReads, seedProbeTenant } from './probes.js';
-import type { SqlSession } from './session.js';
+import type { DatabaseRuleId } from './rules.js';
+import { postgresFailure, type SqlSession } from './session.js';
 
 /** Where the compliance run's database checks get their schema. */
 export interface DatabaseCheckOptions {
@@ -31,6 +32,7 @@ export interface DatabaseCheckOptions {
 /** The template folder the test harness uses too, so a warm cache serves both. */
 export const DEFAULT_PGLITE_TEMPLATE_CACHE = join(tmpdir(), 'panops-pglite-templates');
 const DEFAULT_MIGRATIONS_DIR = join(REPO_ROOT, 'sql');
+const ROLES_FILE = 'sql/0000_roles.sql';
 
 const repoRelative = (path: string): string => relative(REPO_ROOT, path).split(sep).join('/');
 
@@ -66,12 +68,27 @@ const pgliteVersion = (): string => {
 export const skippedDatabaseEvidence = (options: DatabaseCheckOptions = {}): DatabaseEvidence => ({
   status: 'skipped',
   migrationsDir: `${repoRelative(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR)}/`,
-  applied: [],
-  verified: [],
+  migrations: [],
   skipped: [],
   appRole: 'panops_app',
   outcomes: [],
 });
+
+/** Runs one check; a query that fails outright (a role or table missing) is a failed outcome of that check, not a crash. */
+const guarded = async (
+  ruleId: DatabaseRuleId,
+  subject: string,
+  file: string,
+  run: () => Promise<DatabaseCheckOutcome[]>,
+): Promise<DatabaseCheckOutcome[]> => {
+  try {
+    return await run();
+  } catch (error) {
+    return [
+      { ruleId, subject, status: 'failed', detail: `the check could not run: ${postgresFailure(error).message}`, file },
+    ];
+  }
+};
 
 /** Every catalog check and behavioural probe, on a session that is the application role. */
 export const checkTenantIsolation = async (
@@ -80,11 +97,18 @@ export const checkTenantIsolation = async (
   fileOf: FileOfTable,
 ): Promise<DatabaseCheckOutcome[]> => {
   const tables = await tenantTables(db);
+  const role = `role ${appRole}`;
   const outcomes: DatabaseCheckOutcome[] = [
     ...checkRlsForced(tables, fileOf),
-    ...(await checkTenantPolicies(db, tables, appRole, fileOf)),
-    await checkAppRolePrivileges(db, appRole),
-    await checkAppRoleOwnsNothing(db, tables, appRole),
+    ...(await guarded('tenant-tables-policies-bound-to-tenant', 'policies', fileOf('customers'), () =>
+      checkTenantPolicies(db, tables, appRole, fileOf),
+    )),
+    ...(await guarded('app-role-not-privileged', role, ROLES_FILE, async () => [
+      await checkAppRolePrivileges(db, appRole),
+    ])),
+    ...(await guarded('app-role-owns-nothing', role, ROLES_FILE, async () => [
+      await checkAppRoleOwnsNothing(db, tables, appRole),
+    ])),
   ];
   const seedProblem = await seedProbeTenant(db, tables);
   outcomes.push(...(await probeNoTenantReads(db, tables, fileOf)));
@@ -144,8 +168,7 @@ export const runDatabaseChecks = async (options: DatabaseCheckOptions = {}): Pro
     return {
       ...base,
       engine: `PGlite ${pgliteVersion()} (PostgreSQL ${version}), in memory`,
-      applied,
-      verified: alreadyApplied,
+      migrations: [...applied, ...alreadyApplied].sort(),
       skipped: skipped.map((s) => `${s.name} (needs ${s.missingExtensions.join(', ')})`),
       appRole: db.appRole,
       outcomes: [
@@ -153,7 +176,7 @@ export const runDatabaseChecks = async (options: DatabaseCheckOptions = {}): Pro
           ruleId: 'migrations-apply',
           subject: 'migrations',
           status: 'passed',
-          detail: `${sources.length} file(s): ${applied.length} applied in this run, ${alreadyApplied.length} from a template of the same files (checksums verified), ${skipped.length} skipped`,
+          detail: `${applied.length + alreadyApplied.length} of ${sources.length} file(s) applied${skipped.length ? `, ${skipped.length} skipped (extension missing)` : ''}`,
           file: repoRelative(dir),
         },
         ...(await checkTenantIsolation(session, db.appRole, fileOfTable(dir, sources))),

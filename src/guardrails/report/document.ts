@@ -84,7 +84,7 @@ const databaseEvidence = (report: ComplianceReport, g: GuardrailResult): Block[]
   return [
     {
       kind: 'paragraph',
-      text: `Database evidence: the migrations in ${db.migrationsDir} on ${db.engine ?? 'PGlite'} (${db.applied.length} applied in this run, ${db.verified.length} from a template of the same files, ${db.skipped.length} skipped${db.skipped.length ? `: ${db.skipped.join(', ')}` : ''}); checks and probes run as the application role ${db.appRole}.`,
+      text: `Database evidence: the migrations in ${db.migrationsDir} on ${db.engine ?? 'PGlite'} (${db.migrations.join(', ') || 'none applied'}${db.skipped.length ? `; skipped: ${db.skipped.join(', ')}` : ''}); checks and probes run as the application role ${db.appRole}.`,
     },
     {
       kind: 'table',
