@@ -59,11 +59,64 @@ interface PolicyRow {
 
 const COMMAND: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', '*': 'ALL' };
 
-/** An expression compares `customer_id` with the transaction's tenant (the helper or the setting itself). */
+/** Removes parentheses that wrap the whole expression. */
+const unwrap = (expression: string): string => {
+  let e = expression.trim();
+  while (e.startsWith('(') && e.endsWith(')')) {
+    let depth = 0;
+    let wrapsAll = true;
+    for (let i = 0; i < e.length - 1; i++) {
+      if (e[i] === '(') depth++;
+      else if (e[i] === ')') depth--;
+      if (depth === 0) {
+        wrapsAll = false;
+        break;
+      }
+    }
+    if (!wrapsAll) break;
+    e = e.slice(1, -1).trim();
+  }
+  return e;
+};
+
+/** The expression's top-level AND terms (quotes and nested parentheses respected). */
+const conjuncts = (expression: string): string[] => {
+  const e = unwrap(expression);
+  const terms: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < e.length; i++) {
+    const c = e[i];
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth--;
+    else if (!quoted && depth === 0 && e.startsWith(' AND ', i)) {
+      terms.push(unwrap(e.slice(start, i)));
+      start = i + 5;
+    }
+  }
+  terms.push(unwrap(e.slice(start)));
+  return terms;
+};
+
+/** The tenant of the transaction, as the helper or the setting read directly (no branching around it). */
+const isTenant = (term: string): boolean =>
+  term === TENANT_FUNCTION ||
+  (term.includes(`current_setting('${TENANT_SETTING}'`) && !/\b(OR|CASE|COALESCE)\b/i.test(term));
+
+/**
+ * The expression holds only for rows of the transaction's tenant: one of its
+ * top-level AND terms is `customer_id = <tenant>`. Whatever the other terms
+ * say, they can only narrow it; an OR around the equality could widen it and
+ * does not count.
+ */
 export const boundToTenant = (expression: string | null): boolean =>
   expression !== null &&
-  /\bcustomer_id\b/.test(expression) &&
-  (expression.includes(TENANT_FUNCTION) || expression.includes(`'${TENANT_SETTING}'`));
+  conjuncts(expression).some((term) => {
+    const equality = /^customer_id = (.+)$/.exec(term) ?? /^(.+) = customer_id$/.exec(term);
+    return equality !== null && isTenant(unwrap(equality[1] as string));
+  });
 
 /**
  * Reads and writes limited to the tenant: a permissive SELECT/ALL policy
