@@ -9,11 +9,11 @@ import type { Endpoint, RetryPolicy } from './openai-http.js';
  * default, `InferenceSettings.fromEnv` reads `PANOPS_*` variables).
  */
 export interface InferenceSettings {
-  /** Whisper fleet (g4dn/g5 spot behind an internal load balancer). @default http://whisper.panops.internal:8000/v1 */
+  /** Whisper server beside the worker on each GPU spot instance (shared compute's `PANOPS_WHISPER_BASE_URL`). @default http://127.0.0.1:8000/v1 */
   readonly whisper: Endpoint;
-  /** vLLM chat model on g5. @default http://vllm.panops.internal:8000/v1 */
+  /** vLLM on g5 behind the internal load balancer (shared compute's `PANOPS_VLLM_BASE_URL`). @default http://vllm.panops.internal/v1 */
   readonly chat: Endpoint;
-  /** vLLM embedding model (a second vLLM process started with `--task embed`). @default http://vllm.panops.internal:8001/v1 */
+  /** vLLM serving the embedding model (`--task embed`); `PANOPS_EMBEDDINGS_URL`, else the chat URL. @default the chat URL */
   readonly embeddings: Endpoint;
   /** Server-side model name for each blueprint Whisper model. @default large-v3 → openai/whisper-large-v3, medium → openai/whisper-medium */
   readonly whisperModels: Readonly<Record<WhisperModel, string>>;
@@ -21,7 +21,7 @@ export interface InferenceSettings {
   readonly embeddingModel: string;
   /** Must equal the `vector(N)` column of `chunks`. @default 384 */
   readonly embeddingDimensions: number;
-  /** @default meta-llama/Llama-3.1-8B-Instruct (fits one A10G of a g5.xlarge) */
+  /** The shared compute stack's vLLM model (DEFAULT_VLLM_MODEL there). @default Qwen/Qwen2.5-7B-Instruct */
   readonly chatModel: string;
   /** Inputs per embeddings request (vLLM accepts more; smaller batches keep latency even). @default 64 */
   readonly embeddingBatchSize: number;
@@ -44,13 +44,13 @@ export interface CustomerInferenceOverrides {
 }
 
 export const defaultInferenceSettings: InferenceSettings = {
-  whisper: { baseUrl: 'http://whisper.panops.internal:8000/v1' },
-  chat: { baseUrl: 'http://vllm.panops.internal:8000/v1' },
-  embeddings: { baseUrl: 'http://vllm.panops.internal:8001/v1' },
+  whisper: { baseUrl: 'http://127.0.0.1:8000/v1' },
+  chat: { baseUrl: 'http://vllm.panops.internal/v1' },
+  embeddings: { baseUrl: 'http://vllm.panops.internal/v1' },
   whisperModels: { 'large-v3': 'openai/whisper-large-v3', medium: 'openai/whisper-medium' },
   embeddingModel: 'BAAI/bge-small-en-v1.5',
   embeddingDimensions: 384,
-  chatModel: 'meta-llama/Llama-3.1-8B-Instruct',
+  chatModel: 'Qwen/Qwen2.5-7B-Instruct',
   embeddingBatchSize: 64,
   timeoutsMs: { whisper: 300_000, embeddings: 60_000, chat: 120_000 },
   whisperRetry: { baseDelayMs: 2_000, maxDelayMs: 30_000, maxElapsedMs: 15 * 60_000 },
@@ -90,18 +90,23 @@ export const inferenceFor = (
 };
 
 const optional = (name: string) => Config.option(Config.String(name));
+/** The first of two variables that is set. */
+const either = (first: string, second: string) =>
+  Config.map(Config.all([optional(first), optional(second)]), ([a, b]) => Option.orElse(a, () => b));
 
 /**
- * Reads `PANOPS_WHISPER_URL`, `PANOPS_VLLM_URL` (chat), `PANOPS_EMBEDDINGS_URL`
- * (defaults to the chat URL when that is set), `PANOPS_INFERENCE_API_KEY`,
- * `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`; unset ones keep the fleet defaults.
+ * Reads the shared compute stack's contract (`PANOPS_WHISPER_BASE_URL`,
+ * `PANOPS_VLLM_BASE_URL`, see src/shared-compute/runtime-env.ts), or the short
+ * local names `PANOPS_WHISPER_URL` / `PANOPS_VLLM_URL`, plus
+ * `PANOPS_EMBEDDINGS_URL` (defaults to the chat URL), `PANOPS_INFERENCE_API_KEY`,
+ * `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`; unset ones keep the defaults.
  */
 export const inferenceSettingsFromEnv = Layer.effect(
   InferenceSettingsRef,
   Effect.gen(function* () {
     const env = yield* Config.all({
-      whisper: optional('PANOPS_WHISPER_URL'),
-      chat: optional('PANOPS_VLLM_URL'),
+      whisper: either('PANOPS_WHISPER_BASE_URL', 'PANOPS_WHISPER_URL'),
+      chat: either('PANOPS_VLLM_BASE_URL', 'PANOPS_VLLM_URL'),
       embeddings: optional('PANOPS_EMBEDDINGS_URL'),
       apiKey: optional('PANOPS_INFERENCE_API_KEY'),
       chatModel: optional('PANOPS_CHAT_MODEL'),

@@ -26,9 +26,9 @@ export interface LocalEndpoints {
   readonly embeddingDimensions?: number | undefined;
 }
 
-/** Reads `PANOPS_VLLM_URL`, `PANOPS_EMBEDDINGS_URL`, `PANOPS_INFERENCE_API_KEY`, `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`. */
+/** Reads `PANOPS_VLLM_URL` (or the fleet's `PANOPS_VLLM_BASE_URL`), `PANOPS_EMBEDDINGS_URL`, `PANOPS_INFERENCE_API_KEY`, `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`. */
 export const localEndpointsFromEnv = (env: NodeJS.ProcessEnv = process.env): LocalEndpoints => ({
-  url: env.PANOPS_VLLM_URL,
+  url: env.PANOPS_VLLM_URL ?? env.PANOPS_VLLM_BASE_URL,
   embeddingsUrl: env.PANOPS_EMBEDDINGS_URL,
   apiKey: env.PANOPS_INFERENCE_API_KEY,
   chatModel: env.PANOPS_CHAT_MODEL,

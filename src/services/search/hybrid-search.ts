@@ -131,8 +131,13 @@ const filterClause = (sql: SqlClient.SqlClient, f: SearchFilters | undefined) =>
     WHERE m.customer_id = c.customer_id AND m.id = c.communication_id AND ${sql.and(conditions)})`;
 };
 
-/** Term candidates from the `chunk_terms` B-tree, scored by the rarity of the matched terms (BM25's idf). */
-const textCandidates = (sql: SqlClient.SqlClient, request: SearchRequest, total: number, limit: number) =>
+/**
+ * Term candidates from the `chunk_terms` B-tree, scored by the rarity of the
+ * matched terms: each matched term adds ln(1 + M / df), where df is how many
+ * of the tenant's chunks hold it and M the largest df among the query's terms
+ * (an idf that needs no count of the tenant's chunks).
+ */
+const textCandidates = (sql: SqlClient.SqlClient, request: SearchRequest, limit: number) =>
   sql<{ id: string }>`
     WITH terms AS (
       SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', ${request.query}))) AS term
@@ -142,7 +147,7 @@ const textCandidates = (sql: SqlClient.SqlClient, request: SearchRequest, total:
     ), df AS (
       SELECT term, count(*)::float8 AS n FROM postings GROUP BY term
     ), scored AS (
-      SELECT p.customer_id, p.chunk_id, sum(ln(1 + (${total}::float8 - df.n + 0.5) / (df.n + 0.5))) AS score
+      SELECT p.customer_id, p.chunk_id, sum(ln(1 + (SELECT max(n) FROM df) / df.n)) AS score
       FROM postings p JOIN df USING (term)
       GROUP BY p.customer_id, p.chunk_id
     )
@@ -287,13 +292,14 @@ export class HybridSearch extends Context.Service<
           Effect.gen(function* () {
             const limit = Math.max(1, Math.min(request.limit ?? 10, 100));
             const candidates = Math.max(options.candidates, limit);
-            const [counts] = yield* sql<{ total: number; embedded: number }>`
-              SELECT count(*)::int AS total,
-                     (SELECT count(*)::int FROM chunks WHERE embedding IS NOT NULL AND embedding_model = ${query.model}) AS embedded
-              FROM chunks`;
-            const total = counts?.total ?? 0;
+            // Bounded count (stops one past the threshold, through the tenant's embedded-chunks index):
+            // enough to choose the vector strategy without counting a large tenant's rows on every search.
+            const [counts] = yield* sql<{ embedded: number }>`
+              SELECT count(*)::int AS embedded FROM (
+                SELECT 1 FROM chunks WHERE embedding IS NOT NULL AND embedding_model = ${query.model}
+                LIMIT ${options.exactSearchMaxChunks + 1}) AS bounded`;
             const embedded = counts?.embedded ?? 0;
-            const text = yield* textCandidates(sql, request, total, candidates);
+            const text = yield* textCandidates(sql, request, candidates);
             const vector = query.vector
               ? yield* vectorCandidates(request, query.vector, query.model, embedded, candidates)
               : { strategy: 'none' as const, ids: [] as string[] };

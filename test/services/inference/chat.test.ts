@@ -22,7 +22,7 @@ const complete = (request: Partial<ChatRequest> = {}, timeoutMs = 2_000) =>
     Effect.gen(function* () {
       return yield* (yield* Chat).complete({
         endpoint: { baseUrl: server.url },
-        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        model: 'Qwen/Qwen2.5-7B-Instruct',
         messages: [
           {
             role: 'user',

@@ -157,7 +157,7 @@ const parseWav = (bytes: Uint8Array): { samples: Int16Array; sampleRate: number 
 export const startFakeOpenAiServer = async (options: FakeOpenAiOptions = {}): Promise<FakeOpenAiServer> => {
   const whisperModels = options.whisperModels ?? ['openai/whisper-large-v3', 'openai/whisper-medium'];
   const embeddingModels = options.embeddingModels ?? ['BAAI/bge-small-en-v1.5'];
-  const chatModel = options.chatModel ?? 'meta-llama/Llama-3.1-8B-Instruct';
+  const chatModel = options.chatModel ?? 'Qwen/Qwen2.5-7B-Instruct';
   const dimensions = options.dimensions ?? 384;
   const maxFileBytes = options.maxFileBytes ?? 25 * 1024 * 1024;
   const maxBatch = options.maxEmbeddingBatch ?? 128;
