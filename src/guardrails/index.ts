@@ -32,6 +32,9 @@
  * `npx projen compliance` (src/guardrails/cli.ts) runs the same checks with
  * `guard: 'deferred'`: cfn-guard then runs over cdk.out in batches, spread over
  * the cores, and its per-rule pass/skip/fail output feeds the auditors' report.
+ * Beside it, in parallel, the database layer (src/guardrails/database) applies
+ * sql/ to an in-memory PGlite and checks tenant isolation from the catalog and
+ * by probing as the application role (`--skip-database` leaves it out).
  */
 import type { App, Stage } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
