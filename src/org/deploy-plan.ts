@@ -77,6 +77,8 @@ export const deployPlan = (
   const computeStacks = [
     compute.core,
     ...compute.schedules,
+    // The customer directory (where each customer's data is) before any worker needs it.
+    ...compute.directory,
     ...(compute.transitGateway ? [compute.transitGateway] : []),
   ];
   const routeStacks = [...compute.peeringRoutes];

@@ -1,6 +1,8 @@
 import type { Environment, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type Blueprint, type DedicatedCustomer, dedicatedCustomers, usesTransitGateway } from '../config/index.js';
+import { directoryEntries, directoryShards } from './directory-plan.js';
+import { CustomerDirectoryStack } from './directory-stack.js';
 import type { LambdaEntries } from './handler-entries.js';
 import { connectorSchedulePlans } from './schedule-plan.js';
 import { ConnectorSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
@@ -13,6 +15,8 @@ export interface SharedComputeStacks {
   readonly core: SharedComputeStack;
   readonly schedules: readonly ConnectorSchedulesStack[];
   readonly peeringRoutes: readonly PeeringRoutesStack[];
+  /** The customer directory's entries (`/panops/customers/<id>`), in up to 16 shards keyed by a hash of the customer id. */
+  readonly directory: readonly CustomerDirectoryStack[];
   /** The Transit Gateway (transit-gateway network mode only; then there are no peering routes). */
   readonly transitGateway?: TransitGatewayStack;
 }
@@ -82,7 +86,15 @@ export const buildSharedCompute = (
         logKey: core.platformKey.key,
       })
     : undefined;
-  return { core, schedules, peeringRoutes, ...(transitGateway ? { transitGateway } : {}) };
+  const directory = directoryShards(directoryEntries(blueprint)).map(
+    ([key, entries]) =>
+      new CustomerDirectoryStack(scope, `${prefix}-Directory-${key}`, {
+        env: options.env,
+        description: `PanOps customer directory, shard ${key} (${entries.length} customers)`,
+        entries,
+      }),
+  );
+  return { core, schedules, peeringRoutes, directory, ...(transitGateway ? { transitGateway } : {}) };
 };
 
 /** Orders each peering-routes shard after the stacks of its customers (which request the peering). */

@@ -3,7 +3,9 @@ import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type Blueprint, dedicatedCustomers, ROLE_NAMES, usesTransitGateway } from '../config/index.js';
+import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
+import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
+import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from './acknowledge.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
@@ -128,6 +130,29 @@ export class SharedComputeStack extends Stack {
       role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecrets] }),
       );
+    // A pooled-data account of its own: the workloads assume its role with the customer session tag
+    // (in the shared compute account the pooled-data stack grants this itself).
+    const pooledAccount = blueprint.pooledData?.accountId;
+    if (pooledAccount && pooledAccount !== sharedCompute.accountId)
+      for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker])
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'AssumePooledDataAccess',
+            actions: ['sts:AssumeRole', 'sts:TagSession'],
+            resources: [roleArn(pooledAccount, POOLED_DATA.dataAccessRole)],
+            conditions: { StringLike: { [`aws:RequestTag/${POOLED_DATA.sessionTag}`]: UUID_GLOB } },
+          }),
+        );
+    // The customer directory's entries (the directory shard stacks): which account, region and role hold each customer.
+    const directoryEntries = parameterPathArn('aws', region, this.account, DIRECTORY_PARAMETERS.entriesPrefix);
+    for (const role of [roles.connectorWorker, roles.webhookHandler])
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'ReadCustomerDirectory',
+          actions: ['ssm:GetParameter'],
+          resources: [directoryEntries],
+        }),
+      );
 
     this.webhookFunction = new VpcFunction(this, 'WebhookHandler', {
       entry: entries.webhook,
@@ -149,7 +174,7 @@ export class SharedComputeStack extends Stack {
         // Names the webhook entry reads (src/services/webhooks/webhook.lambda.ts).
         CURSOR_TABLE_NAME: this.cursorTable.table.tableName,
         CONNECTOR_JOBS_QUEUE_URL: this.connectorJobs.queue.queueUrl,
-        ARCHIVE_TARGETS: '{}',
+        // Archive buckets are found through the customer directory (SSM), not listed here.
       },
       logKey: key,
     });
@@ -260,6 +285,12 @@ export class SharedComputeStack extends Stack {
         role,
         [iam5(`Resource::arn:aws:secretsmanager:${this.region}:${this.account}:secret:panops/*`)],
         'Connector credentials and webhook secrets are one secret per customer connector (panops/<customerId>/<connectorId>), created as customers connect; read-only, under the panops/ prefix only.',
+      );
+    for (const role of [roles.connectorWorker, roles.webhookHandler])
+      acknowledge(
+        role,
+        [iam5(`Resource::arn:aws:ssm:${this.region}:${this.account}:parameter/panops/customers/*`)],
+        'The customer directory holds one entry per customer (/panops/customers/<customerId>), written by the directory shard stacks as customers are added; ssm:GetParameter only (no write, no path listing), under that prefix only.',
       );
     acknowledge(
       schedulerRole,
