@@ -6,6 +6,7 @@ import { customerStackName } from '../../src/app.js';
 import { dedicatedCustomers, loadBlueprint } from '../../src/config/index.js';
 import type { ComplianceReport } from '../../src/guardrails/compliance/model.js';
 import { checkOrganization } from '../../src/guardrails/compliance/run.js';
+import { renderMarkdown } from '../../src/guardrails/report/markdown.js';
 
 let report: ComplianceReport;
 
@@ -47,6 +48,16 @@ describe('the compliance run over the example organization', () => {
     const subjects = new Set(report.database.outcomes.map((o) => o.subject));
     for (const subject of ['table public.customers', 'table public.communications', 'role panops_app'])
       expect(subjects.has(subject), subject).toBe(true);
+  });
+
+  it('states which isolation each database tier gives and which customers are in it', () => {
+    expect(report.tiers?.map((t) => [t.tier, t.kind, t.customers])).toEqual([
+      ['dedicated', 'physical and logical', ['acme-capital', 'borealis-health']],
+      ['pooled', 'logical', ['cobalt-advisors']],
+    ]);
+    const pooled = report.tiers?.find((t) => t.tier === 'pooled');
+    expect(pooled?.layers.map((l) => l.layer)).toContain('database');
+    expect(renderMarkdown(report)).toContain('### pooled (logical isolation)');
   });
 
   it('every acknowledgement in the code uses a prefixed id and gives a reason', () => {

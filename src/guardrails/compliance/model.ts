@@ -2,7 +2,7 @@ import type { GuardrailSeverity } from '../catalog/model.js';
 import type { SourceLocation } from '../source-location.js';
 
 /** Bumped on any change a consumer of report.json must know about. */
-export const REPORT_SCHEMA_VERSION = '1.1.0';
+export const REPORT_SCHEMA_VERSION = '1.2.0';
 
 /** Where a rule runs: cdk-nag and Guard at synth, database checks on the migrated schema. */
 export type Layer = 'nag' | 'guard' | 'database';
@@ -189,4 +189,20 @@ export interface ComplianceReport {
   readonly acknowledgements: readonly AcknowledgementEntry[];
   /** The database layer: tenant isolation checked on the migrated schema. */
   readonly database: DatabaseEvidence;
+  /** Which isolation each database tier gives, and which customers are in it (organization runs only). */
+  readonly tiers?: readonly TierReport[];
+}
+
+/** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */
+export interface TierReport {
+  readonly tier: 'pooled' | 'dedicated';
+  readonly kind: string;
+  readonly summary: string;
+  readonly layers: ReadonlyArray<{
+    readonly layer: string;
+    readonly control: string;
+    readonly evidence: readonly string[];
+  }>;
+  /** Customer slugs, sorted. */
+  readonly customers: readonly string[];
 }

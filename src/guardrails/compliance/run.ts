@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { buildOrganization } from '../../app.js';
-import { loadBlueprint } from '../../config/index.js';
+import { type Blueprint, loadBlueprint } from '../../config/index.js';
+import { TIER_ISOLATION } from '../../pooled-data/tier-isolation.js';
 import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } from '../acknowledgements.js';
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
@@ -24,6 +25,7 @@ import type {
   RuleResult,
   StackRuleResult,
   StackSummary,
+  TierReport,
 } from './model.js';
 import { addCounts, emptyCounts, resolveRule } from './rule-results.js';
 
@@ -195,5 +197,19 @@ export const checkOrganization = async (options: OrganizationRunOptions = {}): P
   const blueprint = loadBlueprint(options.blueprintDir ?? 'blueprint');
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
-  return checkApp(app, options);
+  const report = await checkApp(app, options);
+  return { ...report, tiers: tierReports(blueprint) };
 };
+
+/** The isolation statement of each tier the organization uses, with its customers. */
+const tierReports = (blueprint: Blueprint): TierReport[] =>
+  TIER_ISOLATION.map((t) => ({
+    tier: t.tier,
+    kind: t.kind,
+    summary: t.summary,
+    layers: t.layers.map((l) => ({ layer: l.layer, control: l.control, evidence: [...l.evidence] })),
+    customers: blueprint.customers
+      .filter((c) => c.tier === t.tier)
+      .map((c) => c.slug)
+      .sort(),
+  })).filter((t) => t.customers.length > 0);

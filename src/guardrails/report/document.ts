@@ -97,6 +97,23 @@ const databaseEvidence = (report: ComplianceReport, g: GuardrailResult): Block[]
 };
 
 /** Builds the auditors' document from the report: summary, accounts, findings, exceptions, every guardrail and rule. */
+/** Which isolation each database tier gives (pooled: logical; dedicated: account + RLS + own key). */
+const tierBlocks = (report: ComplianceReport): Block[] =>
+  report.tiers && report.tiers.length > 0
+    ? [
+        { kind: 'heading', level: 2, text: 'Database tiers: the isolation each customer gets', anchor: 'tiers' },
+        ...report.tiers.flatMap((t): Block[] => [
+          { kind: 'heading', level: 3, text: `${t.tier} (${t.kind} isolation)`, anchor: `tier-${t.tier}` },
+          { kind: 'paragraph', text: `${t.summary} Customers: ${t.customers.join(', ')}.` },
+          {
+            kind: 'table',
+            header: ['layer', 'control', 'evidence'],
+            rows: t.layers.map((l) => [l.layer, l.control, l.evidence.join(', ')]),
+          },
+        ]),
+      ]
+    : [];
+
 export const reportDocument = (report: ComplianceReport): Block[] => {
   const failed = report.findings.filter((f) => f.status === 'failed');
   const acknowledged = report.findings.filter((f) => f.status === 'acknowledged');
@@ -117,6 +134,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
       header: ['guardrail', 'severity', 'status', 'layers', ...COUNT_HEADER],
       rows: report.guardrails.map((g) => [g.id, g.severity, STATUS[g.status], layerCell(g), ...counts(g.totals)]),
     },
+    ...tierBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',
