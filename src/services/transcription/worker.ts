@@ -7,9 +7,10 @@ import { type CustomerRef, type IndexError, Indexer } from '../inference/indexer
 import { InferenceSettingsRef, inferenceFor } from '../inference/settings.js';
 import type { BadPayload, Transient } from '../pipeline/errors.js';
 import { TranscriptionJob } from '../queue/transcription-jobs.js';
-import { defaultSplitLimits, type SplitLimits, splitAudio } from './audio-splitter.js';
+import { defaultSplitLimits, type SplitLimits, sniffAudioFormat, splitAudio } from './audio-splitter.js';
 import { type AudioCorrupt, AudioRejected, type AudioUnsupported } from './errors.js';
 import { findRecording, insertPieceSegments, markRecording, storedPieces } from './segment-store.js';
+import { ffmpegToWav, type TranscoderOptions, transcodeToWav } from './transcoder.js';
 import { Whisper } from './whisper.js';
 
 /** The job names a customer or recording this worker does not know: dead-letter. */
@@ -79,6 +80,8 @@ export interface TranscriptionWorkerOptions {
   /** Customers this worker serves (from the blueprint): the Whisper model comes from here. */
   readonly customers: ReadonlyArray<CustomerRef>;
   readonly splitLimits?: SplitLimits;
+  /** Decodes compressed recordings too large for one request to WAV (then split at pauses); `false`: refuse them. @default ffmpeg */
+  readonly transcoder?: TranscoderOptions | false;
   /** How often to extend the message's visibility while a job runs. @default 5 minutes (visibility is 30) */
   readonly heartbeat?: Duration.Input;
 }
@@ -140,7 +143,13 @@ export class TranscriptionWorker extends Context.Service<
             let durationSeconds = 0;
             if (state.recording.transcription_status !== 'done') {
               const bytes = yield* archive.get(job.customerId, state.recording.object_key || job.archiveKey);
-              yield* splitAudio(job.recordingId, Stream.succeed(bytes), limits).pipe(
+              const format = sniffAudioFormat(bytes.subarray(0, 16));
+              const transcoder = options.transcoder === undefined ? ffmpegToWav : options.transcoder;
+              const source =
+                transcoder && format !== 'wav' && format !== 'unknown' && bytes.length > limits.maxBytes
+                  ? transcodeToWav(job.recordingId, format, bytes, transcoder)
+                  : Stream.succeed(bytes);
+              yield* splitAudio(job.recordingId, source, limits).pipe(
                 Stream.runForEach((piece) =>
                   Effect.gen(function* () {
                     durationSeconds = piece.offsetSeconds + (piece.durationSeconds ?? 0);
