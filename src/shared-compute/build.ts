@@ -105,6 +105,6 @@ export const routeAfterCustomers = (
   for (const shard of stacks.peeringRoutes)
     for (const customer of shard.peeringRoutes.customers) {
       const stack = customerStackOf(customer);
-      if (stack) shard.addDependency(stack, 'its customers request the peering connections it routes to');
+      if (stack) shard.addStackDependency(stack, 'its customers request the peering connections it routes to');
     }
 };
