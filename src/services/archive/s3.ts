@@ -5,6 +5,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Effect, Layer } from 'effect';
 import { BadPayload, Transient } from '../pipeline/errors.js';
 import { ArchiveStore, archiveKeyFor, sha256Hex } from './archive-store.js';
@@ -14,11 +15,27 @@ export interface ArchiveTarget {
   readonly bucket: string;
   /** ARN (or id/alias) of the customer-managed KMS key every object is encrypted with. */
   readonly kmsKeyId: string;
+  /**
+   * Prefix of the customer's objects in the bucket (the pooled archive:
+   * `customers/<id>/`). Keys that the store returns and accepts stay relative
+   * to it, so the rows that record them do not change when a customer moves
+   * to its own bucket. @default '' (the customer's own bucket)
+   */
+  readonly keyPrefix?: string;
+  /** Credentials to reach the bucket with (the customer's data-access role session). @default the client's own */
+  readonly credentials?: AwsCredentialIdentityProvider;
+  /** Region of the bucket. @default the client's */
+  readonly region?: string;
 }
 
 export interface S3ArchiveStoreOptions {
   /** The bucket and key of a customer; undefined for an unknown customer (refused, never defaulted). */
-  readonly targetFor: (customerId: string) => ArchiveTarget | undefined;
+  readonly targetFor?: (customerId: string) => ArchiveTarget | undefined;
+  /**
+   * Resolves a customer's target when it is needed (the customer directory,
+   * `src/services/directory/archive.ts`); used instead of `targetFor` when set.
+   */
+  readonly resolveTarget?: (customerId: string) => Effect.Effect<ArchiveTarget, Transient | BadPayload>;
   /** Client settings (endpoint for s3rver in tests, region in AWS). @default the SDK's defaults */
   readonly client?: S3ClientConfig;
 }
@@ -47,31 +64,66 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
   Layer.effect(
     ArchiveStore,
     Effect.acquireRelease(
-      Effect.sync(() => new S3Client(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
+      // One client per data-access session (or region) besides the default: S3 credentials are per client.
+      Effect.sync(() => ({ client: new S3Client(options.client ?? {}), clients: new Map<unknown, S3Client>() })),
+      ({ client, clients }) =>
+        Effect.sync(() => {
+          client.destroy();
+          for (const scoped of clients.values()) scoped.destroy();
+        }),
     ).pipe(
-      Effect.map((client) => {
+      Effect.map(({ client, clients }) => {
+        const clientFor = (found: ArchiveTarget): S3Client => {
+          const key = found.credentials ?? found.region;
+          if (key === undefined) return client;
+          let scoped = clients.get(key);
+          if (!scoped) {
+            scoped = new S3Client({
+              ...(options.client ?? {}),
+              ...(found.region ? { region: found.region } : {}),
+              ...(found.credentials ? { credentials: found.credentials } : {}),
+            });
+            clients.set(key, scoped);
+          }
+          return scoped;
+        };
         const target = (customerId: string) => {
-          const found = options.targetFor(customerId);
-          return found
-            ? Effect.succeed(found)
-            : Effect.fail(
-                new BadPayload({ subject: 'archive', reason: 'no archive bucket configured', location: customerId }),
-              );
+          const found = options.resolveTarget
+            ? options.resolveTarget(customerId)
+            : Effect.suspend(() => {
+                const configured = options.targetFor?.(customerId);
+                return configured
+                  ? Effect.succeed(configured)
+                  : Effect.fail(
+                      new BadPayload({
+                        subject: 'archive',
+                        reason: 'no archive bucket configured',
+                        location: customerId,
+                      }),
+                    );
+              });
+          return Effect.map(found, (t) => ({
+            ...t,
+            client: clientFor(t),
+            /** The object key in the bucket for a key relative to the customer's prefix. */
+            objectKey: (key: string) => `${t.keyPrefix ?? ''}${key}`,
+          }));
         };
 
         const exists = (customerId: string, key: string) =>
-          Effect.flatMap(target(customerId), ({ bucket }) =>
+          Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
             Effect.tryPromise({
               try: (signal) =>
-                client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }).then(
-                  () => true,
-                  (cause) => {
-                    if (isNotFound(cause)) return false;
-                    throw cause;
-                  },
-                ),
-              catch: transient(`checking s3://${bucket}/${key}`),
+                client
+                  .send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal })
+                  .then(
+                    () => true,
+                    (cause) => {
+                      if (isNotFound(cause)) return false;
+                      throw cause;
+                    },
+                  ),
+              catch: transient(`checking s3://${bucket}/${objectKey(key)}`),
             }),
           );
 
@@ -80,7 +132,7 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
           bytes: Uint8Array,
           contentType: string,
         ) {
-          const { bucket, kmsKeyId } = yield* target(customerId);
+          const { bucket, kmsKeyId, client, objectKey } = yield* target(customerId);
           const sha256 = sha256Hex(bytes);
           const key = archiveKeyFor(sha256);
           if (yield* exists(customerId, key)) return { key, sha256, size: bytes.byteLength, created: false };
@@ -90,7 +142,7 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
                 .send(
                   new PutObjectCommand({
                     Bucket: bucket,
-                    Key: key,
+                    Key: objectKey(key),
                     Body: bytes,
                     ContentType: contentType,
                     IfNoneMatch: '*',
@@ -109,24 +161,28 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
                     throw cause;
                   },
                 ),
-            catch: transient(`writing s3://${bucket}/${key}`),
+            catch: transient(`writing s3://${bucket}/${objectKey(key)}`),
           });
           return { key, sha256, size: bytes.byteLength, created };
         });
 
         const get = Effect.fn('ArchiveStore.get')(function* (customerId: string, key: string) {
-          const { bucket } = yield* target(customerId);
+          const { bucket, client, objectKey } = yield* target(customerId);
           return yield* Effect.tryPromise({
             try: async (signal) => {
-              const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+              const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }), {
                 abortSignal: signal,
               });
               return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
             },
             catch: (cause) =>
               isNotFound(cause)
-                ? new BadPayload({ subject: 'archive', reason: 'no such object', location: `s3://${bucket}/${key}` })
-                : transient(`reading s3://${bucket}/${key}`)(cause),
+                ? new BadPayload({
+                    subject: 'archive',
+                    reason: 'no such object',
+                    location: `s3://${bucket}/${objectKey(key)}`,
+                  })
+                : transient(`reading s3://${bucket}/${objectKey(key)}`)(cause),
           });
         });
 

@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 export interface AssumeRoleRequest {
@@ -39,18 +39,20 @@ export const assumedRoleCredentials = (
   let pending: Promise<AwsCredentialIdentity> | undefined;
 
   const assume = async (): Promise<AwsCredentialIdentity> => {
-    const out = await sts
-      .send(
+    let out: AssumeRoleCommandOutput;
+    try {
+      out = await sts.send(
         new AssumeRoleCommand({
           RoleArn: request.roleArn,
           RoleSessionName: request.sessionName.slice(0, 64),
           DurationSeconds: request.durationSeconds ?? 3600,
           ...(request.tags ? { Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
         }),
-      )
-      .catch((cause: { name?: string; message?: string }) => {
-        throw new AssumeRoleFailed(request.roleArn, cause?.name ?? 'Error', cause?.message ?? String(cause));
-      });
+      );
+    } catch (error) {
+      const cause = error as { name?: string; message?: string } | undefined;
+      throw new AssumeRoleFailed(request.roleArn, cause?.name ?? 'Error', cause?.message ?? String(error));
+    }
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
       throw new AssumeRoleFailed(request.roleArn, 'IncompleteCredentials', 'STS returned no complete credentials');

@@ -1,5 +1,7 @@
 import { Layer, ManagedRuntime } from 'effect';
-import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
+import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
+import type { CustomerDirectory } from '../directory/customer-directory.js';
+import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { sqsConnectorJobSubmitterLayer } from './connector-jobs.js';
 import { handleWebhook } from './handler.js';
 import { queueingWebhookIntakeLayer } from './intake.js';
@@ -59,8 +61,8 @@ export interface WebhookLambdaEnvironment {
   readonly replayTable: string;
   /** The connector-jobs queue. */
   readonly connectorJobsQueueUrl: string;
-  /** JSON `{ "<customer id>": { "bucket": "...", "kmsKeyId": "..." } }`: each customer's archive. */
-  readonly archiveTargets: Readonly<Record<string, ArchiveTarget>>;
+  // Each customer's archive bucket comes from the customer directory (src/services/directory), not from here:
+  // bucket names live in the customer accounts, and 1,000 customers do not fit in 4 KB of environment.
 }
 
 const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -72,16 +74,25 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
 export const readEnvironment = (env: NodeJS.ProcessEnv): WebhookLambdaEnvironment => ({
   replayTable: env.WEBHOOK_REPLAY_TABLE ?? required(env, 'CURSOR_TABLE_NAME'),
   connectorJobsQueueUrl: required(env, 'CONNECTOR_JOBS_QUEUE_URL'),
-  archiveTargets: JSON.parse(required(env, 'ARCHIVE_TARGETS')) as Record<string, ArchiveTarget>,
 });
 
-/** The AWS layers of the webhook Lambda. */
-export const webhookLambdaLayer = (settings: WebhookLambdaEnvironment) =>
+/**
+ * The AWS layers of the webhook Lambda. Each customer's archive is found
+ * through the customer directory and written with that customer's
+ * data-access session. @param directory the AWS directory, or the local
+ * override (`customerDirectoryLayerFor`)
+ */
+export const webhookLambdaLayer = (
+  settings: WebhookLambdaEnvironment,
+  directory: Layer.Layer<CustomerDirectory> = customerDirectoryLayerFor(process.env, {
+    sessionNamePrefix: 'panops-webhook',
+  }),
+) =>
   Layer.mergeAll(
     secretsManagerWebhookSecretsLayer(),
     dynamoReplayGuardLayer({ tableName: settings.replayTable }),
     queueingWebhookIntakeLayer.pipe(
-      Layer.provide(s3ArchiveStoreLayer({ targetFor: (customerId) => settings.archiveTargets[customerId] })),
+      Layer.provide(directoryS3ArchiveStoreLayer().pipe(Layer.provide(directory))),
       Layer.provide(sqsConnectorJobSubmitterLayer({ queueUrl: settings.connectorJobsQueueUrl })),
     ),
   );

@@ -1,5 +1,6 @@
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { hasLocalDirectoryOverride } from '../../../src/services/directory/local.js';
 import { readEnvironment, toWebhookRequest } from '../../../src/services/webhooks/webhook.lambda.js';
 import { CUSTOMER } from './support.js';
 
@@ -23,11 +24,16 @@ describe('webhook Lambda entry', () => {
   });
 
   it('refuses to start without its queue, and takes the replay table from the cursor table when not set apart', () => {
-    expect(() => readEnvironment({ CURSOR_TABLE_NAME: 't', ARCHIVE_TARGETS: '{}' })).toThrow(
-      'CONNECTOR_JOBS_QUEUE_URL',
-    );
-    const env = readEnvironment({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q', ARCHIVE_TARGETS: '{}' });
+    expect(() => readEnvironment({ CURSOR_TABLE_NAME: 't' })).toThrow('CONNECTOR_JOBS_QUEUE_URL');
+    const env = readEnvironment({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' });
     expect(env.replayTable).toBe('t');
+  });
+
+  it('starts with only what the shared compute stack sets: archive buckets come from the customer directory', () => {
+    const env = readEnvironment({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' });
+    expect(env).toEqual({ replayTable: 't', connectorJobsQueueUrl: 'q' });
+    expect(hasLocalDirectoryOverride({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' })).toBe(false);
+    expect(hasLocalDirectoryOverride({ ARCHIVE_TARGETS: '{}' })).toBe(true);
   });
 
   it('bundles as the shared compute stack bundles it, exporting handler', () => {

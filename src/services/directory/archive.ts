@@ -1,0 +1,36 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { Effect, Layer } from 'effect';
+import type { ArchiveStore } from '../archive/archive-store.js';
+import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
+import { CustomerDirectory, type CustomerLocation } from './customer-directory.js';
+import { directoryJobError } from './errors.js';
+
+/** The S3 archive store's target for a located customer: bucket, key, prefix, region and the data-access session. */
+export const archiveTargetOf = (location: CustomerLocation): ArchiveTarget => ({
+  bucket: location.archive.bucket,
+  kmsKeyId: location.archive.kmsKeyArn,
+  keyPrefix: location.archive.keyPrefix,
+  ...(location.accountId === 'local' ? {} : { region: location.region }),
+  ...(location.credentials ? { credentials: location.credentials } : {}),
+});
+
+/**
+ * The S3 archive store with each customer's bucket found through the
+ * customer directory, and reached with that customer's data-access session.
+ * A customer the directory cannot place is a `BadPayload` (dead-lettered
+ * with the reason; for a webhook, a 503 so the provider retries), an outage
+ * `Transient`.
+ */
+export const directoryS3ArchiveStoreLayer = (
+  options: { readonly client?: S3ClientConfig } = {},
+): Layer.Layer<ArchiveStore, never, CustomerDirectory> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const directory = yield* CustomerDirectory;
+      return s3ArchiveStoreLayer({
+        resolveTarget: (customerId) =>
+          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
+        ...(options.client ? { client: options.client } : {}),
+      });
+    }),
+  );
