@@ -12,7 +12,7 @@
  * Results are written after every N, so a run cut short keeps what it measured.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,8 +32,13 @@ const repetitionsFor = (n: number) => Number(option('reps') ?? (n >= 1000 ? 1 : 
 /** The targets of issue 11 on this 2-core machine. */
 const TARGETS = { checked100s: 60, checked1000s: 600, peakMb: 4096 } as const;
 
+/** GNU time reports the CPU time of a command and every descendant it waited for (cfn-guard included). */
+const GNU_TIME = '/usr/bin/time';
+
 interface Run {
   readonly wallMs: number;
+  /** CPU seconds of every process of the run (user + system), when GNU time is there; else the Node process's own. */
+  readonly cpuS: number;
   readonly nodeMaxRssKb: number;
   readonly treePeakKb: number;
   readonly stacks: number;
@@ -45,10 +50,13 @@ interface Run {
 const runOnce = (dir: string, mode: Mode): Promise<Run> =>
   new Promise((resolve, reject) => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-out-'));
+    const timesFile = join(outdir, 'times.txt');
+    const command = ['tsx', 'bench/scenarios/synth-once.ts', dir, outdir, ...(mode === 'checks' ? ['--checks'] : [])];
+    const withTime = existsSync(GNU_TIME);
     const start = performance.now();
     const child = spawn(
-      'tsx',
-      ['bench/scenarios/synth-once.ts', dir, outdir, ...(mode === 'checks' ? ['--checks'] : [])],
+      withTime ? GNU_TIME : 'tsx',
+      withTime ? ['-o', timesFile, '-f', '%U %S', ...command] : command.slice(1),
       {
         env: { ...process.env, CDK_VALIDATION: 'false' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,10 +75,14 @@ const runOnce = (dir: string, mode: Mode): Promise<Run> =>
     child.on('close', (code) => {
       const wallMs = performance.now() - start;
       const treePeakKb = sampler.stop();
+      const [user, system] = withTime
+        ? (readFileSync(timesFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [])
+        : [];
       rmSync(outdir, { recursive: true, force: true });
       if (code !== 0) return reject(new Error(`synth-once (${mode}) exited ${code}:\n${stderr.slice(-4000)}`));
       const line = stdout.trim().split('\n').pop() ?? '{}';
       const parsed = JSON.parse(line) as {
+        cpuS: number;
         maxRssKb: number;
         stacks: number;
         phasesMs: Record<string, number>;
@@ -79,6 +91,7 @@ const runOnce = (dir: string, mode: Mode): Promise<Run> =>
       };
       resolve({
         wallMs,
+        cpuS: user !== undefined && system !== undefined ? user + system : parsed.cpuS,
         nodeMaxRssKb: parsed.maxRssKb,
         // The sampler may miss a short peak of the Node process; its own maxRSS is exact.
         treePeakKb: Math.max(treePeakKb, parsed.maxRssKb),
@@ -93,6 +106,7 @@ const LABEL: Record<Mode, string> = { synth: 'synth', checks: 'synth + every com
 const figures: Figure[] = [];
 const wallByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
 const peakByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
+const cpuByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
 const outcomes: string[] = [];
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -104,15 +118,19 @@ const notes = (): string[] => {
     const points = wallByMode[mode];
     if (points.length < 2) continue;
     lines.push(
-      `${LABEL[mode]}: marginal cost ${fmt(slope(points) * 1000, 0)} ms per customer (least-squares slope of median wall time over N = ${points.map(([n]) => n).join(', ')}); memory ${fmt(slope(peakByMode[mode]), 2)} MB per customer`,
+      `${LABEL[mode]}: marginal cost ${fmt(slope(points) * 1000, 0)} ms wall time and ${fmt(slope(cpuByMode[mode]) * 1000, 0)} ms CPU time per customer (least-squares slopes of the medians over N = ${points.map(([n]) => n).join(', ')}); peak memory ${fmt(slope(peakByMode[mode]), 2)} MB per customer`,
     );
-    const at = (n: number) => points.find(([x]) => x === n)?.[1];
-    const [t10, t100, t1000] = [at(10), at(100), at(1000)];
-    if (t10 !== undefined && t100 !== undefined && t1000 !== undefined) {
+    for (const [what, series] of [
+      ['wall time', points],
+      ['CPU time', cpuByMode[mode]],
+    ] as const) {
+      const at = (n: number) => series.find(([x]) => x === n)?.[1];
+      const [t10, t100, t1000] = [at(10), at(100), at(1000)];
+      if (t10 === undefined || t100 === undefined || t1000 === undefined) continue;
       const low = (t100 - t10) / 90;
       const high = (t1000 - t100) / 900;
       lines.push(
-        `${LABEL[mode]}: linearity — cost per added customer ${fmt(low * 1000, 0)} ms between N=10 and 100, ${fmt(high * 1000, 0)} ms between N=100 and 1,000 (ratio ${fmt(high / low, 2)}; a quadratic step would make it about 10)`,
+        `${LABEL[mode]}: linearity (${what}) — ${fmt(low * 1000, 0)} ms per added customer from N=10 to 100, ${fmt(high * 1000, 0)} ms from N=100 to 1,000: ratio ${fmt(high / low, 2)} (1 is linear; a step quadratic in customers would make it about 10)`,
       );
     }
   }
@@ -166,8 +184,15 @@ for (const n of SIZES) {
       runs.map((r) => r.treePeakKb / 1024),
       conditions,
     );
+    const cpu = figure(
+      `${LABEL[mode]} CPU time (all processes), N=${n}`,
+      's',
+      runs.map((r) => r.cpuS),
+      conditions,
+    );
     figures.push(
       wall,
+      cpu,
       figure(
         `${LABEL[mode]} peak RSS of Node, N=${n}`,
         'MB',
@@ -177,7 +202,7 @@ for (const n of SIZES) {
       tree,
     );
     if (mode === 'checks')
-      for (const phase of ['synth+nag', 'cfn-guard'])
+      for (const phase of ['load+build', 'synth+nag', 'cfn-guard', 'database', 'report'])
         figures.push(
           figure(
             `${LABEL[mode]}: ${phase} phase, N=${n}`,
@@ -188,6 +213,7 @@ for (const n of SIZES) {
         );
     wallByMode[mode].push([n, wall.median]);
     peakByMode[mode].push([n, tree.median]);
+    cpuByMode[mode].push([n, cpu.median]);
     const failed = runs.filter((r) => r.outcome && r.outcome !== 'pass');
     if (failed.length > 0)
       outcomes.push(

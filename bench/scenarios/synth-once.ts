@@ -40,23 +40,39 @@ const synthAlone = () => {
   };
 };
 
+/** CPU seconds of this process so far (user + system): far less sensitive than wall time to other load on the machine. */
+const cpuS = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+const heapMb = () => Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+
 const synthAndCheck = async () => {
   const phasesMs: Record<string, number> = {};
+  /** RSS when each phase ended: where the memory goes. */
+  const rssAfterMb: Record<string, number> = {};
+  const heapAfterMb: Record<string, number> = {};
+  const cpuAtS: Record<string, number> = { start: cpuS() };
   const t0 = performance.now();
   const report = await checkOrganization({
     blueprintDir: dir,
     outdir,
     onPhase: (phase, ms) => {
       phasesMs[phase] = ms;
+      rssAfterMb[phase] = rssMb();
+      heapAfterMb[phase] = heapMb();
+      cpuAtS[phase] = cpuS();
     },
   });
   const reportDir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   const t1 = performance.now();
   writeReport(report, reportDir);
   phasesMs.report = performance.now() - t1;
-  // What is left of the run's time: loading the blueprint and building the constructs.
-  phasesMs['load+build'] =
-    t1 - t0 - (phasesMs['synth+nag'] ?? 0) - (phasesMs['cfn-guard'] ?? 0) - (phasesMs.evaluate ?? 0);
+  rssAfterMb.report = rssMb();
+  // cfn-guard and the database checks run side by side; what is left is loading the blueprint and building the constructs.
+  const parallel = Math.max(phasesMs['cfn-guard'] ?? 0, phasesMs.database ?? 0);
+  phasesMs['load+build'] = t1 - t0 - (phasesMs['synth+nag'] ?? 0) - parallel - (phasesMs.evaluate ?? 0);
   rmSync(reportDir, { recursive: true, force: true });
   const s = report.summary;
   return {
@@ -66,8 +82,11 @@ const synthAndCheck = async () => {
     outcome: s.outcome,
     failedFindings: s.failedFindings,
     phasesMs,
+    rssAfterMb,
+    heapAfterMb,
+    cpuAtS,
   };
 };
 
 const result = checks ? await synthAndCheck() : synthAlone();
-console.log(JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }));
+console.log(JSON.stringify({ ...result, cpuS: cpuS(), maxRssKb: process.resourceUsage().maxRSS }));
