@@ -1,11 +1,17 @@
-import { Layer } from 'effect';
+import type { PgClient } from '@effect/sql-pg';
+import { Effect, Layer } from 'effect';
 import { FetchHttpClient } from 'effect/http';
-import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
+import type { SqlClient } from 'effect/sql';
+import type { ArchiveTarget } from '../archive/s3.js';
 import { makeGmailConnector } from '../connectors/gmail/gmail.js';
 import { makeM365Connector } from '../connectors/m365/m365.js';
 import { dynamoCursorStoreLayer } from '../cursor/dynamodb.js';
-import { postgresDatabaseLayer } from '../db/postgres.js';
 import { TenantSql } from '../db/tenant-sql.js';
+import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
+import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
+import { directoryDatabaseLayer } from '../directory/database.js';
+import { customerDirectoryLayerFor } from '../directory/environment.js';
+import { directoryJobError } from '../directory/errors.js';
 import { JobRunner, type RunJobServices } from '../queue/job-runner.js';
 import { sqsTranscriptionJobsLayer } from '../queue/transcription-jobs.js';
 import { Connectors } from './connector.js';
@@ -16,8 +22,10 @@ import { sqlIngestLayer } from './ingest-sql.js';
 /**
  * What the AWS entry points (the poll Lambda, the Fargate worker) read from
  * their environment. Queue and table names are the shared compute stack's
- * contract (`src/shared-compute/runtime-env.ts`); the data locations of each
- * customer come as JSON, the same shape the webhook Lambda reads.
+ * contract (`src/shared-compute/runtime-env.ts`). Where each customer's data
+ * lives comes from the customer directory (`src/services/directory`); the
+ * JSON variables below are only its local override, for running the entry
+ * points outside AWS (the shared compute stack sets none of them).
  */
 export interface AwsPipelineEnvironment {
   readonly connectorJobsQueueUrl: string;
@@ -61,9 +69,6 @@ export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironme
     customerDatabases: jsonObject<string>(env, 'PANOPS_CUSTOMER_DATABASES'),
     archiveTargets: jsonObject<ArchiveTarget>(env, 'ARCHIVE_TARGETS'),
   };
-  if (!settings.databaseUrl && Object.keys(settings.customerDatabases).length === 0) {
-    throw new Error('connector worker: set DATABASE_URL or PANOPS_CUSTOMER_DATABASES');
-  }
   return settings;
 };
 
@@ -72,13 +77,14 @@ export const awsConnectors = Connectors.layer([makeGmailConnector(), makeM365Con
   Layer.provide(Layer.merge(FetchHttpClient.layer, secretsManagerCredentialsLayer())),
 );
 
-/** Everything `runJob` needs for the customers of one database. */
+/** Everything `runJob` needs for the customers of one database, with each customer's archive found through the directory. */
 export const awsPipelineLayer = (
   settings: AwsPipelineEnvironment,
-  databaseUrl: string,
+  database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown>,
+  directory: CustomerDirectory['Service'],
 ): Layer.Layer<RunJobServices, unknown> => {
-  const tenant = TenantSql.layer().pipe(Layer.provide(postgresDatabaseLayer({ url: databaseUrl })));
-  const archive = s3ArchiveStoreLayer({ targetFor: (customerId) => settings.archiveTargets[customerId] });
+  const tenant = TenantSql.layer().pipe(Layer.provide(database));
+  const archive = directoryS3ArchiveStoreLayer().pipe(Layer.provide(Layer.succeed(CustomerDirectory, directory)));
   const ingest = sqlIngestLayer().pipe(
     Layer.provide(
       Layer.mergeAll(tenant, archive, sqsTranscriptionJobsLayer({ queueUrl: settings.transcriptionJobsQueueUrl })),
@@ -92,9 +98,30 @@ export const awsPipelineLayer = (
   );
 };
 
-/** Routes each job to its customer's database (one pool per database, built on first use). */
-export const awsJobRunnerLayer = (settings: AwsPipelineEnvironment): Layer.Layer<JobRunner> =>
-  JobRunner.routed((customerId) => {
-    const url = settings.customerDatabases[customerId] ?? settings.databaseUrl;
-    return url ? { key: new URL(url).host + new URL(url).pathname, layer: awsPipelineLayer(settings, url) } : undefined;
-  });
+/**
+ * Routes each job to its customer's database, found through the customer
+ * directory (one pool per database, built on first use; the pooled
+ * customers share one). A customer the directory cannot place is dead-lettered
+ * with the reason; a directory outage is retried.
+ * @param directory the AWS directory, or the local override (`customerDirectoryLayerFor`)
+ */
+export const awsJobRunnerLayer = (
+  settings: AwsPipelineEnvironment,
+  directory: Layer.Layer<CustomerDirectory> = customerDirectoryLayerFor(process.env, {
+    sessionNamePrefix: 'panops-connector',
+  }),
+): Layer.Layer<JobRunner> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const located = yield* CustomerDirectory;
+      return JobRunner.resolvedBy((customerId) =>
+        located.locate(customerId).pipe(
+          Effect.mapError(directoryJobError),
+          Effect.map((location) => ({
+            key: databasePoolKey(location),
+            layer: awsPipelineLayer(settings, directoryDatabaseLayer(location), located),
+          })),
+        ),
+      );
+    }),
+  ).pipe(Layer.provide(directory));

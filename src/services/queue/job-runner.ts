@@ -28,10 +28,27 @@ export class JobRunner extends Context.Service<
    * for it; customers sharing a database share one runtime and one pool. A
    * customer with no route is a bad job (dead-lettered with the reason).
    */
-  static readonly routed = <E>(
-    routeFor: (
-      customerId: string,
-    ) => { readonly key: string; readonly layer: Layer.Layer<RunJobServices, E> } | undefined,
+  static readonly routed = <E>(routeFor: (customerId: string) => JobRoute<E> | undefined): Layer.Layer<JobRunner> =>
+    JobRunner.resolvedBy((customerId) => {
+      const route = routeFor(customerId);
+      return route
+        ? Effect.succeed(route)
+        : Effect.fail(
+            new BadPayload({
+              subject: 'job',
+              reason: 'no database configured for this customer',
+              location: customerId,
+            }),
+          );
+    });
+
+  /**
+   * Like `routed`, with a route found by an effect (the customer directory):
+   * its failure is the job's (a `BadPayload` dead-letters the job with the
+   * reason, a `Transient` is retried).
+   */
+  static readonly resolvedBy = <E>(
+    resolve: (customerId: string) => Effect.Effect<JobRoute<E>, JobError>,
   ): Layer.Layer<JobRunner> =>
     Layer.effect(
       JobRunner,
@@ -42,17 +59,7 @@ export class JobRunner extends Context.Service<
         Effect.map((runtimes) =>
           JobRunner.of({
             run: (job) =>
-              Effect.suspend(() => {
-                const route = routeFor(job.customerId);
-                if (!route) {
-                  return Effect.fail(
-                    new BadPayload({
-                      subject: 'job',
-                      reason: 'no database configured for this customer',
-                      location: job.customerId,
-                    }),
-                  );
-                }
+              Effect.flatMap(resolve(job.customerId), (route) => {
                 let runtime = runtimes.get(route.key);
                 if (!runtime) {
                   runtime = ManagedRuntime.make(route.layer);
@@ -64,7 +71,15 @@ export class JobRunner extends Context.Service<
                     try: () => r.context(),
                     catch: (cause) =>
                       new Transient({ source: 'database', detail: `opening ${route.key}: ${String(cause)}` }),
-                  }),
+                  }).pipe(
+                    // A runtime that failed to build is dropped, so the next job tries again (a token or network blip).
+                    Effect.tapError(() =>
+                      Effect.promise(() => {
+                        if (runtimes.get(route.key) === r) runtimes.delete(route.key);
+                        return r.dispose();
+                      }),
+                    ),
+                  ),
                   (context) => runJob(job).pipe(Effect.provideContext(context)),
                 );
               }),
@@ -72,4 +87,10 @@ export class JobRunner extends Context.Service<
         ),
       ),
     );
+}
+
+/** Where a customer's jobs run: the database (`key`, shared by the customers of one database) and its layers. */
+export interface JobRoute<E> {
+  readonly key: string;
+  readonly layer: Layer.Layer<RunJobServices, E>;
 }

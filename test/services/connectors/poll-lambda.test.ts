@@ -78,7 +78,7 @@ describe('AWS worker environment', () => {
     PANOPS_CURSOR_TABLE_NAME: 'panops-connector-cursors',
   };
 
-  it('reads the shared compute contract and the per-customer data locations', () => {
+  it('reads the shared compute contract and, for local runs, the directory override’s data locations', () => {
     const settings = readAwsEnvironment({
       ...base,
       PANOPS_CUSTOMER_DATABASES: JSON.stringify({
@@ -93,11 +93,12 @@ describe('AWS worker environment', () => {
     expect(settings.customerDatabases[scheduled.customerId]).toContain('acme-db');
   });
 
-  it('refuses to start without a queue or a database, naming what is missing', () => {
+  it('refuses to start without its queue, naming it; databases come from the customer directory, not the environment', () => {
     expect(() => readAwsEnvironment({ ...base, PANOPS_CONNECTOR_JOBS_QUEUE_URL: '' })).toThrow(
       /PANOPS_CONNECTOR_JOBS_QUEUE_URL/,
     );
-    expect(() => readAwsEnvironment(base)).toThrow(/DATABASE_URL or PANOPS_CUSTOMER_DATABASES/);
+    // What the shared compute stack sets is enough (src/services/directory resolves each customer).
+    expect(readAwsEnvironment(base).customerDatabases).toEqual({});
     expect(() => readAwsEnvironment({ ...base, DATABASE_URL: 'postgres://x', ARCHIVE_TARGETS: '{nope' })).toThrow(
       /ARCHIVE_TARGETS/,
     );
