@@ -11,12 +11,14 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
+const dynaliteLayer = (): Layer.Layer<CursorStore> =>
+  dynamoCursorStoreLayer({
+    tableName: 'cursors',
+    client: { endpoint: dynamo.endpoint, region: 'us-east-1', credentials: emulatorCredentials },
+  });
+
 const layers: Record<string, () => Layer.Layer<CursorStore>> = {
-  'DynamoDB (dynalite)': () =>
-    dynamoCursorStoreLayer({
-      tableName: 'cursors',
-      client: { endpoint: dynamo.endpoint, region: 'us-east-1', credentials: emulatorCredentials },
-    }),
+  'DynamoDB (dynalite)': dynaliteLayer,
   'the local store': () => localCursorStoreLayer(),
 };
 
@@ -93,7 +95,7 @@ describe('DynamoDB cursor item', () => {
   it('carries a TTL in the future so stale cursors expire', async () => {
     const { DynamoDBClient, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
     const key = freshKey();
-    await run(layers['DynamoDB (dynalite)']!(), (store) => store.advance(key, 0, 'x'));
+    await run(dynaliteLayer(), (store) => store.advance(key, 0, 'x'));
     const client = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: 'us-east-1',

@@ -80,10 +80,12 @@ export const startGraphServer = async (
         ...(next ? { '@odata.nextLink': next } : {}),
       });
     };
-    let m: RegExpMatchArray | null;
     if (path === '/mailFolders') return folderList(undefined);
-    if ((m = path.match(/^\/mailFolders\/([^/]+)\/childFolders$/))) return folderList(m[1]);
-    if ((m = path.match(/^\/mailFolders\/([^/]+)\/messages\/delta$/))) {
+    const children = path.match(/^\/mailFolders\/([^/]+)\/childFolders$/);
+    if (children) return folderList(children[1]);
+    const delta = path.match(/^\/mailFolders\/([^/]+)\/messages\/delta$/);
+    if (delta) {
+      const m = delta;
       const folderId = decodeURIComponent(m[1] ?? '');
       const pageSize = Number(/odata\.maxpagesize=(\d+)/.exec(String(req.headers.prefer ?? ''))?.[1] ?? 10);
       const deltaToken = url.searchParams.get('$deltatoken');
@@ -122,7 +124,9 @@ export const startGraphServer = async (
       json(res, 200, body, { 'preference-applied': `odata.maxpagesize=${pageSize}` });
       return;
     }
-    if ((m = path.match(/^\/messages\/([^/]+)\/\$value$/))) {
+    const raw = path.match(/^\/messages\/([^/]+)\/\$value$/);
+    if (raw) {
+      const m = raw;
       const message = mime.get(decodeURIComponent(m[1] ?? ''));
       if (!message) {
         json(res, 404, graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
