@@ -145,7 +145,7 @@ export class SharedComputeStack extends Stack {
         );
     // The customer directory's entries (the directory shard stacks): which account, region and role hold each customer.
     const directoryEntries = parameterPathArn('aws', region, this.account, DIRECTORY_PARAMETERS.entriesPrefix);
-    for (const role of [roles.connectorWorker, roles.webhookHandler])
+    for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker])
       role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'ReadCustomerDirectory',
@@ -286,7 +286,7 @@ export class SharedComputeStack extends Stack {
         [iam5(`Resource::arn:aws:secretsmanager:${this.region}:${this.account}:secret:panops/*`)],
         'Connector credentials and webhook secrets are one secret per customer connector (panops/<customerId>/<connectorId>), created as customers connect; read-only, under the panops/ prefix only.',
       );
-    for (const role of [roles.connectorWorker, roles.webhookHandler])
+    for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker])
       acknowledge(
         role,
         [iam5(`Resource::arn:aws:ssm:${this.region}:${this.account}:parameter/panops/customers/*`)],

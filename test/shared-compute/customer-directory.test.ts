@@ -129,15 +129,16 @@ describe('the shared compute account’s customer directory', () => {
     expect(fine.directory.parameters).toHaveLength(DIRECTORY_SHARDING.entriesPerStack);
   });
 
-  it('lets the webhook and connector roles read the entries (GetParameter under /panops/customers/ only), and sets no ARCHIVE_TARGETS', () => {
+  it('lets the webhook, connector and transcription roles read the entries (GetParameter under /panops/customers/ only), and sets no ARCHIVE_TARGETS', () => {
     const policies = propertiesOf(example.core, 'AWS::IAM::Policy');
     const readers = policies.filter((p) =>
       p.PolicyDocument.Statement.some((s: CfnProperties) => JSON.stringify(s.Action).includes('ssm:')),
     );
     const roleNames = readers.flatMap((p) => p.Roles.map((r: { Ref: string }) => r.Ref)).sort();
-    expect(roleNames).toHaveLength(2);
+    expect(roleNames).toHaveLength(3);
     expect(roleNames.join(' ')).toMatch(/connectorWorker/);
     expect(roleNames.join(' ')).toMatch(/webhookHandler/);
+    expect(roleNames.join(' ')).toMatch(/transcriptionWorker/);
     for (const p of readers) {
       const statement = p.PolicyDocument.Statement.find((s: CfnProperties) =>
         JSON.stringify(s.Action).includes('ssm:'),

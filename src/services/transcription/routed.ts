@@ -14,21 +14,43 @@ export const routedTranscriptionWorker = <E>(
     customerId: string,
   ) => { readonly key: string; readonly layer: Layer.Layer<TranscriptionWorker, E> } | undefined,
 ) =>
+  resolvedTranscriptionWorker<E>((customerId) => {
+    const route = routeFor(customerId);
+    return route
+      ? Effect.succeed(route)
+      : Effect.fail({ retry: false, reason: `no database configured for customer ${customerId}` });
+  });
+
+/** Why a customer could not be routed: `retry` leaves the message for another try, otherwise it is dead-lettered. */
+export interface RouteRefusal {
+  readonly retry: boolean;
+  readonly reason: string;
+}
+
+/**
+ * Like `routedTranscriptionWorker`, with a route found by an effect (the
+ * customer directory): a refusal dead-letters the message with its reason,
+ * or leaves it for a retry when the refusal says so (an outage).
+ */
+export const resolvedTranscriptionWorker = <E>(
+  resolve: (
+    customerId: string,
+  ) => Effect.Effect<{ readonly key: string; readonly layer: Layer.Layer<TranscriptionWorker, E> }, RouteRefusal>,
+) =>
   Effect.acquireRelease(
     Effect.sync(() => new Map<string, ManagedRuntime.ManagedRuntime<TranscriptionWorker, E>>()),
     (runtimes) => Effect.promise(() => Promise.all([...runtimes.values()].map((r) => r.dispose()))),
   ).pipe(
     Effect.map((runtimes) => {
-      const workerFor = (customerId: string) => {
-        const route = routeFor(customerId);
-        if (!route) return undefined;
-        let runtime = runtimes.get(route.key);
-        if (!runtime) {
-          runtime = ManagedRuntime.make(route.layer);
-          runtimes.set(route.key, runtime);
-        }
-        return { key: route.key, runtime };
-      };
+      const workerFor = (customerId: string) =>
+        Effect.map(resolve(customerId), (route) => {
+          let runtime = runtimes.get(route.key);
+          if (!runtime) {
+            runtime = ManagedRuntime.make(route.layer);
+            runtimes.set(route.key, runtime);
+          }
+          return { key: route.key, runtime };
+        });
       const handleMessage = (body: string, hooks?: JobHooks): Effect.Effect<Disposition> =>
         Effect.gen(function* () {
           let customerId: unknown;
@@ -37,13 +59,18 @@ export const routedTranscriptionWorker = <E>(
           } catch {
             return { _tag: 'DeadLetter', reason: 'malformed transcription job: body is not JSON' } as Disposition;
           }
-          const target = typeof customerId === 'string' ? workerFor(customerId) : undefined;
-          if (!target) {
+          if (typeof customerId !== 'string')
             return {
               _tag: 'DeadLetter',
               reason: `no database configured for customer ${String(customerId)}`,
             } as Disposition;
-          }
+          const routed = yield* Effect.result(workerFor(customerId));
+          if (routed._tag === 'Failure')
+            return {
+              _tag: routed.failure.retry ? 'Retry' : 'DeadLetter',
+              reason: routed.failure.reason,
+            } as Disposition;
+          const target = routed.success;
           const opened = yield* Effect.tryPromise(() => target.runtime.context()).pipe(Effect.result);
           if (opened._tag === 'Failure') {
             return { _tag: 'Retry', reason: `opening ${target.key}: ${String(opened.failure)}` } as Disposition;

@@ -1,17 +1,21 @@
 import { NodeRuntime } from '@effect/platform-node';
+import type { PgClient } from '@effect/sql-pg';
 import { Effect, Layer } from 'effect';
 import { FetchHttpClient } from 'effect/http';
+import type { SqlClient } from 'effect/sql';
 import { loadBlueprint } from '../../config/load.js';
-import { s3ArchiveStoreLayer } from '../archive/s3.js';
-import { postgresDatabaseLayer } from '../db/postgres.js';
 import { TenantSql } from '../db/tenant-sql.js';
+import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
+import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
+import { directoryDatabaseLayer } from '../directory/database.js';
+import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { Embeddings } from '../inference/embeddings.js';
 import { Indexer } from '../inference/indexer.js';
 import { inferenceSettingsFromEnv } from '../inference/settings.js';
 import { readAwsEnvironment } from '../pipeline/aws-environment.js';
 import { sqsJobQueueLayer } from '../queue/job-queue.js';
 import { runTranscriptionConsumer } from './consumer.js';
-import { routedTranscriptionWorker } from './routed.js';
+import { resolvedTranscriptionWorker } from './routed.js';
 import { Whisper } from './whisper.js';
 import { TranscriptionWorker } from './worker.js';
 
@@ -22,7 +26,7 @@ import { TranscriptionWorker } from './worker.js';
  * `PANOPS_VLLM_URL`, `PANOPS_EMBEDDINGS_URL` (defaults: the shared compute
  * fleets). Customers and their Whisper models come from the blueprint
  * (`PANOPS_BLUEPRINT_DIR`, default `blueprint`); databases and buckets from the
- * same environment as the connector worker. On SIGTERM (Spot reclaim) the job
+ * customer directory, like the connector worker. On SIGTERM (Spot reclaim) the job
  * in hand is interrupted before its delete and comes back; stored pieces are
  * not sent to the GPU again.
  */
@@ -36,10 +40,15 @@ const customers = loadBlueprint(process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint')
 const visibilitySeconds = 30 * 60;
 
 const clients = Layer.mergeAll(Whisper.layer, Embeddings.layer).pipe(Layer.provide(FetchHttpClient.layer));
-const archive = s3ArchiveStoreLayer({ targetFor: (customerId) => env.archiveTargets[customerId] });
+// Each customer's database and archive come from the customer directory (the local override outside AWS).
+const directory = customerDirectoryLayerFor(process.env, { sessionNamePrefix: 'panops-transcription' });
 
-const workerFor = (databaseUrl: string) => {
-  const tenant = TenantSql.layer().pipe(Layer.provide(postgresDatabaseLayer({ url: databaseUrl })));
+const workerFor = (
+  database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown>,
+  located: CustomerDirectory['Service'],
+) => {
+  const tenant = TenantSql.layer().pipe(Layer.provide(database));
+  const archive = directoryS3ArchiveStoreLayer().pipe(Layer.provide(Layer.succeed(CustomerDirectory, located)));
   return TranscriptionWorker.layer({ customers, heartbeat: `${visibilitySeconds / 3} seconds` }).pipe(
     Layer.provide(Indexer.layer().pipe(Layer.provide(clients))),
     Layer.provide(clients),
@@ -51,11 +60,20 @@ const workerFor = (databaseUrl: string) => {
 
 const worker = Layer.effect(
   TranscriptionWorker,
-  routedTranscriptionWorker((customerId) => {
-    const url = env.customerDatabases[customerId] ?? env.databaseUrl;
-    return url ? { key: new URL(url).host + new URL(url).pathname, layer: workerFor(url) } : undefined;
+  Effect.gen(function* () {
+    const located = yield* CustomerDirectory;
+    return yield* resolvedTranscriptionWorker((customerId) =>
+      located.locate(customerId).pipe(
+        // A customer the directory cannot place is dead-lettered with the reason; an outage is retried.
+        Effect.mapError((e) => ({ retry: e._tag === 'DirectoryUnavailable', reason: e.message })),
+        Effect.map((location) => ({
+          key: databasePoolKey(location),
+          layer: workerFor(directoryDatabaseLayer(location), located),
+        })),
+      ),
+    );
   }),
-);
+).pipe(Layer.provide(directory));
 
 runTranscriptionConsumer.pipe(
   Effect.provide(

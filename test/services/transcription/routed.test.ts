@@ -1,6 +1,6 @@
 import { Effect, Layer } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { routedTranscriptionWorker } from '../../../src/services/transcription/routed.js';
+import { resolvedTranscriptionWorker, routedTranscriptionWorker } from '../../../src/services/transcription/routed.js';
 import { type Disposition, TranscriptionWorker } from '../../../src/services/transcription/worker.js';
 
 const A = '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01';
@@ -57,5 +57,33 @@ describe('routedTranscriptionWorker', () => {
     expect(results[3]).toMatchObject({ _tag: 'DeadLetter', reason: expect.stringMatching(/no database configured/) });
     expect(results[4]).toMatchObject({ _tag: 'DeadLetter' });
     expect(results[5]).toMatchObject({ _tag: 'Retry', reason: expect.stringMatching(/^opening down/) });
+  });
+
+  it('with a resolved route (the customer directory), dead-letters a refused customer with the reason and retries an outage', async () => {
+    const builds: string[] = [];
+    const results = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const worker = yield* resolvedTranscriptionWorker((customerId) =>
+            customerId === A
+              ? Effect.succeed({ key: 'aurora-a', layer: databaseWorker('aurora-a', builds) })
+              : customerId === B
+                ? Effect.fail({ retry: true, reason: 'customer directory unavailable (throttled)' })
+                : Effect.fail({ retry: false, reason: `customer ${customerId} has no directory entry` }),
+          );
+          return [
+            yield* worker.handleMessage(JSON.stringify({ customerId: A })),
+            yield* worker.handleMessage(JSON.stringify({ customerId: B })),
+            yield* worker.handleMessage(JSON.stringify({ customerId: BROKEN })),
+          ];
+        }),
+      ),
+    );
+    expect(results).toEqual([
+      { _tag: 'Retry', reason: 'handled by aurora-a' },
+      { _tag: 'Retry', reason: 'customer directory unavailable (throttled)' },
+      { _tag: 'DeadLetter', reason: `customer ${BROKEN} has no directory entry` },
+    ]);
+    expect(builds).toEqual(['aurora-a']);
   });
 });
