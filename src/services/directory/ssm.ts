@@ -172,12 +172,11 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
       const cache = yield* Cache.makeWith(lookup, {
         capacity: options.capacity ?? 2000,
         // Outages are not remembered (the next job asks again); gaps briefly are.
-        timeToLive: (exit) =>
-          Exit.isSuccess(exit)
-            ? ttl
-            : Exit.findErrorOption(exit).pipe((e) =>
-                e._tag === 'Some' && e.value._tag !== 'DirectoryUnavailable' ? missingTtl : Duration.zero,
-              ),
+        timeToLive: (exit) => {
+          if (Exit.isSuccess(exit)) return ttl;
+          const error = Exit.findErrorOption(exit);
+          return error._tag === 'Some' && error.value._tag !== 'DirectoryUnavailable' ? missingTtl : Duration.zero;
+        },
       });
 
       return CustomerDirectory.of({
