@@ -32,6 +32,12 @@ export const DIRECTORY_SHARDING = {
  */
 export const directoryEntries = (blueprint: Blueprint): DirectoryEntry[] => {
   const region = blueprint.organization.homeRegion;
+  const pooledAccount = blueprint.pooledData
+    ? (blueprint.pooledData.accountId ?? blueprint.sharedCompute.accountId)
+    : undefined;
+  const pooledLocation = pooledAccount
+    ? { accountId: pooledAccount, region, dataAccessRoleArn: roleArn(pooledAccount, POOLED_DATA.dataAccessRole) }
+    : undefined;
   const dedicated = dedicatedCustomers(blueprint).flatMap((c): DirectoryEntry[] =>
     c.accountId
       ? [
@@ -43,13 +49,12 @@ export const directoryEntries = (blueprint: Blueprint): DirectoryEntry[] => {
             accountId: c.accountId,
             region,
             dataAccessRoleArn: roleArn(c.accountId, ROLE_NAMES.customerDataAccess),
+            // A promotion keeps the rows in the pool until its route switches: the workers must find them there.
+            ...(pooledLocation ? { pooled: pooledLocation } : {}),
           },
         ]
       : [],
   );
-  const pooledAccount = blueprint.pooledData
-    ? (blueprint.pooledData.accountId ?? blueprint.sharedCompute.accountId)
-    : undefined;
   const pooled = pooledAccount
     ? pooledCustomers(blueprint).map(
         (c): DirectoryEntry => ({

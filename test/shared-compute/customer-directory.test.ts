@@ -74,6 +74,8 @@ describe('the shared compute account’s customer directory', () => {
       if (entry.tier === 'dedicated') {
         expect(entry.accountId).toBe(customer?.accountId);
         expect(entry.dataAccessRoleArn).toBe(`arn:aws:iam::${entry.accountId}:role/${ROLE_NAMES.customerDataAccess}`);
+        // Where its rows are while a promotion has not switched its route yet.
+        expect(entry.pooled?.dataAccessRoleArn).toMatch(/:role\/panops-pooled-data-access$/);
       } else {
         expect(entry.accountId).toBe(blueprint.pooledData?.accountId ?? blueprint.sharedCompute.accountId);
         expect(entry.dataAccessRoleArn).toBe(`arn:aws:iam::${entry.accountId}:role/panops-pooled-data-access`);
@@ -161,7 +163,7 @@ describe('the shared compute account’s customer directory', () => {
     const base = grownBlueprint;
     const withoutPool: Blueprint = { ...base, pooledData: undefined };
     const entries = directoryEntries(withoutPool);
-    expect(entries.every((e) => e.tier === 'dedicated')).toBe(true);
+    expect(entries.every((e) => e.tier === 'dedicated' && e.pooled === undefined)).toBe(true);
     expect(entries).toHaveLength(base.customers.length - pooledCustomers(base).length);
   });
 });

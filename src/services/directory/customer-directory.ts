@@ -20,6 +20,20 @@ export const DirectoryEntry = Schema.Struct({
   accountId: Schema.String.check(Schema.isPattern(/^\d{12}$/)),
   region: Schema.String,
   dataAccessRoleArn: Schema.String,
+  /**
+   * Where the pooled tier is, on a dedicated customer's entry when the
+   * organization has a pooled cluster: a customer being promoted keeps its
+   * rows in the pool until the promotion switches its route
+   * (`src/services/db/routing-table.ts`), though its blueprint tier already
+   * says dedicated.
+   */
+  pooled: Schema.optional(
+    Schema.Struct({
+      accountId: Schema.String.check(Schema.isPattern(/^\d{12}$/)),
+      region: Schema.String,
+      dataAccessRoleArn: Schema.String,
+    }),
+  ),
 });
 export type DirectoryEntry = typeof DirectoryEntry.Type;
 
@@ -76,7 +90,13 @@ export interface CustomerLocation {
  */
 export class CustomerDirectory extends Context.Service<
   CustomerDirectory,
-  { readonly locate: (customerId: string) => Effect.Effect<CustomerLocation, DirectoryError> }
+  {
+    /**
+     * Where the customer's data is: on its blueprint tier, or on `tier` when
+     * given (the tier its database route names, during a promotion).
+     */
+    readonly locate: (customerId: string, tier?: CustomerTier) => Effect.Effect<CustomerLocation, DirectoryError>;
+  }
 >()('panops/directory/CustomerDirectory') {}
 
 /** A stable key of the database a location names: customers that share a cluster share one key (and one pool). */

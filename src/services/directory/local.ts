@@ -2,16 +2,27 @@ import { Effect, Layer, Redacted } from 'effect';
 import { CustomerDirectory, type CustomerLocation, type DatabaseLocation } from './customer-directory.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError } from './errors.js';
 
-/** Fixed locations (tests, local runs): an unknown customer is `CustomerNotFound`, never a default. */
+/**
+ * Fixed locations (tests, local runs): an unknown customer is `CustomerNotFound`, never a default.
+ * A customer may have one location per tier (a promotion in progress).
+ */
 export const memoryCustomerDirectoryLayer = (locations: readonly CustomerLocation[]): Layer.Layer<CustomerDirectory> =>
   Layer.succeed(
     CustomerDirectory,
     CustomerDirectory.of({
-      locate: (customerId) => {
+      locate: (customerId, tier) => {
         const id = String(customerId).toLowerCase();
-        const found = locations.find((l) => l.customerId.toLowerCase() === id);
-        return found
-          ? Effect.succeed(found)
+        const found = locations.find((l) => l.customerId.toLowerCase() === id && (!tier || l.tier === tier));
+        if (found) return Effect.succeed(found);
+        return locations.some((l) => l.customerId.toLowerCase() === id)
+          ? Effect.fail(
+              new CustomerLocationMissing({
+                customerId: id,
+                accountId: 'unknown',
+                missing: [`${tier} location`],
+                detail: 'the in-memory directory has no location on that tier',
+              }),
+            )
           : Effect.fail(new CustomerNotFound({ customerId: id, parameter: '(in-memory directory)' }));
       },
     }),

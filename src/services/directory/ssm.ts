@@ -4,7 +4,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Cache, Duration, Effect, Exit, Layer, Schema } from 'effect';
 import { POOLED_DATA, pooledArchivePrefix } from '../../pooled-data/naming.js';
 import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
-import { CustomerDirectory, type CustomerLocation, DirectoryEntry } from './customer-directory.js';
+import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
 import {
   DIRECTORY_PARAMETERS,
@@ -160,12 +160,21 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
         );
       };
 
-      const lookup = (customerId: string): Effect.Effect<CustomerLocation, DirectoryError> =>
-        Effect.gen(function* () {
-          const entry = yield* readEntry(customerId);
+      const lookup = (key: string): Effect.Effect<CustomerLocation, DirectoryError> => {
+        const [customerId = '', tier] = key.split('|') as [string, CustomerTier | ''];
+        return Effect.gen(function* () {
+          const entry = onTier(yield* readEntry(customerId), tier || undefined);
+          if (!entry)
+            return yield* new CustomerLocationMissing({
+              customerId,
+              accountId: 'unknown',
+              missing: [directoryEntryName(customerId)],
+              detail: `the directory entry has no ${tier} location (not promoted, or no pooled cluster)`,
+            });
           const credentials = sessionFor(entry);
           return yield* readLocations(entry, credentials);
-        }).pipe(Effect.withSpan('CustomerDirectory.lookup', { attributes: { customerId } }));
+        }).pipe(Effect.withSpan('CustomerDirectory.lookup', { attributes: { customerId, tier } }));
+      };
 
       const ttl = options.timeToLive ?? '5 minutes';
       const missingTtl = options.missingTimeToLive ?? '30 seconds';
@@ -180,10 +189,17 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
       });
 
       return CustomerDirectory.of({
-        locate: (customerId) => Cache.get(cache, String(customerId).toLowerCase()),
+        locate: (customerId, tier) => Cache.get(cache, `${String(customerId).toLowerCase()}|${tier ?? ''}`),
       });
     }),
   );
+
+/** The entry as seen on `tier`: itself, its pooled location (a dedicated customer still in the pool), or nothing. */
+const onTier = (entry: DirectoryEntry, tier: CustomerTier | undefined): DirectoryEntry | undefined => {
+  if (tier === undefined || tier === entry.tier) return entry;
+  if (tier === 'pooled' && entry.pooled) return { ...entry, ...entry.pooled, tier: 'pooled', pooled: undefined };
+  return undefined;
+};
 
 /** The location from the published values, refusing values this worker cannot use. */
 const toLocation = (

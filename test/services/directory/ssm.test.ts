@@ -268,4 +268,48 @@ describe('the customer directory on SSM and STS', () => {
     expect(error?._tag === 'Some' && error.value._tag).toBe('CustomerLocationMissing');
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
+
+  it('locates a dedicated customer still in the pool (a promotion before its route switches) on the pooled tier when asked', async () => {
+    const withPool = JSON.stringify({
+      ...JSON.parse(entry(DEDICATED, 'dedicated', CUSTOMER_ACCOUNT)),
+      pooled: {
+        accountId: POOLED_ACCOUNT,
+        region: 'eu-west-1',
+        dataAccessRoleArn: roleArn(POOLED_ACCOUNT, POOLED_DATA.dataAccessRole),
+      },
+    });
+    ssm
+      .on(GetParameterCommand, { Name: directoryEntryName(DEDICATED) })
+      .resolves(parameter(directoryEntryName(DEDICATED), withPool));
+    ssm
+      .on(GetParameterCommand, { Name: directoryEntryName(POOLED) })
+      .resolves(parameter(directoryEntryName(POOLED), entry(POOLED, 'pooled', POOLED_ACCOUNT)));
+    ssm.on(GetParametersCommand).resolves(locations('/panops/pooled/'));
+    sts.on(AssumeRoleCommand).resolves(session(6));
+    const [pooledExit, dedicatedExit] = await Effect.runPromise(
+      Effect.gen(function* () {
+        const directory = yield* CustomerDirectory;
+        return [
+          yield* Effect.exit(directory.locate(DEDICATED, 'pooled')),
+          yield* Effect.exit(directory.locate(POOLED, 'dedicated')),
+        ];
+      }).pipe(
+        Effect.provide(ssmCustomerDirectoryLayer({ ssm: { region: 'eu-west-1' }, sts: { region: 'eu-west-1' } })),
+      ),
+    );
+    expect(pooledExit && Exit.isSuccess(pooledExit) && pooledExit.value).toMatchObject({
+      customerId: DEDICATED,
+      tier: 'pooled',
+      accountId: POOLED_ACCOUNT,
+      archive: { keyPrefix: `customers/${DEDICATED}/` },
+    });
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({
+      RoleArn: roleArn(POOLED_ACCOUNT, POOLED_DATA.dataAccessRole),
+      Tags: [{ Key: 'panops:customer-id', Value: DEDICATED }],
+    });
+    // A pooled customer has no dedicated location until it is promoted.
+    const error = dedicatedExit && Exit.isFailure(dedicatedExit) ? Exit.findErrorOption(dedicatedExit) : undefined;
+    expect(error?._tag === 'Some' && error.value._tag).toBe('CustomerLocationMissing');
+    expect(error?._tag === 'Some' && error.value.message).toContain('no dedicated location');
+  });
 });
