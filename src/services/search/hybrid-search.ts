@@ -180,6 +180,33 @@ const detailsOf = (sql: SqlClient.SqlClient, ids: ReadonlyArray<string>) =>
         FROM chunks c JOIN communications m ON m.customer_id = c.customer_id AND m.id = c.communication_id
         WHERE c.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`;
 
+/**
+ * Session settings (transaction-local) for an HNSW search under RLS:
+ * iterative scan, so the tenant filter applied after the index cannot leave
+ * the top-k short; and `enable_sort = off`, because without fresh statistics
+ * (PGlite has no autovacuum; a freshly loaded tenant) the planner prefers the
+ * tenant B-tree plus a sort, i.e. an exact scan, over the HNSW index order.
+ */
+export const useHnsw = (sql: SqlClient.SqlClient, efSearch: number) =>
+  sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+             set_config('hnsw.ef_search', ${String(efSearch)}, true),
+             set_config('enable_sort', 'off', true)`.pipe(Effect.asVoid);
+
+/**
+ * Nearest chunks through the HNSW index (after `useHnsw`). relaxed_order may
+ * return neighbours slightly out of order: the materialized set is re-sorted
+ * by exact distance.
+ */
+export const hnswNearest = (sql: SqlClient.SqlClient, vectorText: string, model: string, limit: number) =>
+  sql<{ id: string }>`
+    WITH nearest AS MATERIALIZED (
+      SELECT c.id, c.embedding <=> ${vectorText}::vector AS distance FROM chunks c
+      WHERE c.embedding_model = ${model}
+      ORDER BY c.embedding <=> ${vectorText}::vector
+      LIMIT ${limit}
+    )
+    SELECT id FROM nearest ORDER BY distance, id`;
+
 /** The audit row: who asked what, with which filters, and exactly which items came back. */
 export const writeAudit = (
   sql: SqlClient.SqlClient,
@@ -271,17 +298,10 @@ export class HybridSearch extends Context.Service<
                 LIMIT ${limit}`;
               return { strategy: 'exact' as const, ids: rows.map((r) => r.id) };
             }
-            yield* sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-                              set_config('hnsw.ef_search', ${String(options.efSearch)}, true)`;
-            // relaxed_order may return neighbours slightly out of order: re-sort the materialized set exactly.
-            const rows = yield* sql<{ id: string }>`
-              WITH nearest AS MATERIALIZED (
-                SELECT c.id, c.embedding <=> ${q}::vector AS distance FROM chunks c
-                WHERE c.embedding_model = ${model}
-                ORDER BY c.embedding <=> ${q}::vector
-                LIMIT ${limit}
-              )
-              SELECT id FROM nearest ORDER BY distance, id`;
+            yield* useHnsw(sql, options.efSearch);
+            const rows = yield* hnswNearest(sql, q, model, limit);
+            // Back to normal planning for the rest of the transaction.
+            yield* sql`SELECT set_config('enable_sort', 'on', true)`;
             return { strategy: 'hnsw' as const, ids: rows.map((r) => r.id) };
           });
 

@@ -11,7 +11,9 @@ import { askCommand, searchCommand } from '../../../src/services/search/commands
 import {
   defaultHybridSearchOptions,
   HybridSearch,
+  hnswNearest,
   type SearchRequest,
+  useHnsw,
 } from '../../../src/services/search/hybrid-search.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../../support/database.js';
 import { seedCommunication, seedCustomer, seedRecording } from '../inference/archive-fixtures.js';
@@ -191,6 +193,23 @@ describe('HybridSearch', () => {
     );
     expect(result.vectorStrategy).toBe('hnsw');
     expect(result.hits[0]?.communicationId).toBe(ids.plantedA);
+  });
+
+  it('really walks the HNSW index on that path (not an exact scan the planner chose instead)', async () => {
+    const plan = await run(
+      Effect.gen(function* () {
+        const t = yield* TenantSql;
+        const probe = `[${Array.from({ length: DIMENSIONS }, (_, i) => (i === 0 ? 1 : 0)).join(',')}]`;
+        return yield* t.withCustomer(
+          A.id,
+          Effect.andThen(
+            useHnsw(t.sql, 100),
+            t.sql<Record<string, string>>`EXPLAIN ${hnswNearest(t.sql, probe, settings.embeddingModel, 50)}`,
+          ),
+        );
+      }),
+    );
+    expect(plan.map((row) => Object.values(row)[0]).join('\n')).toMatch(/Index Scan using chunks_embedding_hnsw/);
   });
 
   it('applies platform, date range and participant filters', async () => {
