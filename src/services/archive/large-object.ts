@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Context, Effect, Layer } from 'effect';
-import { BadPayload, Transient } from '../pipeline/errors.js';
-import type { ArchiveTarget } from './s3.js';
+import { type BadPayload, Transient } from '../pipeline/errors.js';
+import { type ArchiveTarget, acquireS3Clients, type S3ArchiveStoreOptions, s3TargetResolver } from './s3.js';
 
 /**
  * Large media (meeting and call recordings, up to several GB) archived as a
@@ -58,7 +58,10 @@ export const hashingPassThrough = () => {
 };
 
 export interface S3LargeObjectArchiveOptions {
-  readonly targetFor: (customerId: string) => ArchiveTarget | undefined;
+  /** The bucket and key of a customer; undefined for an unknown customer (refused, never defaulted). */
+  readonly targetFor?: (customerId: string) => ArchiveTarget | undefined;
+  /** Resolves a customer's target when it is needed (the customer directory); used instead of `targetFor` when set. */
+  readonly resolveTarget?: S3ArchiveStoreOptions['resolveTarget'];
   readonly client?: S3ClientConfig;
   /** Multipart part size. @default 8 MiB (S3's minimum is 5 MiB; 10,000 parts give 80 GB) */
   readonly partSizeBytes?: number;
@@ -72,70 +75,61 @@ const errorText = (cause: unknown) => (cause instanceof Error ? cause.message : 
 export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) =>
   Layer.effect(
     LargeObjectArchive,
-    Effect.acquireRelease(
-      Effect.sync(() => new S3Client(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
-      Effect.map((client) => {
-        const target = (customerId: string) => {
-          const found = options.targetFor(customerId);
-          return found
-            ? Effect.succeed(found)
-            : Effect.fail(
-                new BadPayload({ subject: 'archive', reason: 'no archive bucket configured', location: customerId }),
-              );
-        };
-        const exists = (customerId: string, name: string) =>
-          Effect.flatMap(target(customerId), ({ bucket }) =>
-            Effect.tryPromise({
-              try: (signal) =>
-                client
-                  .send(new HeadObjectCommand({ Bucket: bucket, Key: largeObjectKey(name) }), { abortSignal: signal })
-                  .then(
-                    () => true,
-                    (cause: { $metadata?: { httpStatusCode?: number }; name?: string }) => {
-                      if (cause?.$metadata?.httpStatusCode === 404 || cause?.name === 'NotFound') return false;
-                      throw cause;
-                    },
-                  ),
-              catch: (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
-            }),
-          );
-        const putStream = (customerId: string, name: string, body: Readable, contentType: string) =>
-          Effect.gen(function* () {
-            const { bucket, kmsKeyId } = yield* target(customerId);
-            const key = largeObjectKey(name);
-            const hashing = hashingPassThrough();
-            const upload = new Upload({
-              client,
-              partSize: options.partSizeBytes ?? 8 * 1024 * 1024,
-              queueSize: options.queueSize ?? 2,
-              leavePartsOnError: false,
-              params: {
-                Bucket: bucket,
-                Key: key,
-                Body: hashing.stream,
-                ContentType: contentType,
-                ServerSideEncryption: 'aws:kms',
-                SSEKMSKeyId: kmsKeyId,
-                BucketKeyEnabled: true,
-              },
-            });
-            yield* Effect.tryPromise({
-              // The source is piped while the upload pulls; a failure on either side fails both.
-              try: () => Promise.all([pipeline(body, hashing.stream), upload.done()]),
-              catch: (cause) => {
-                body.destroy();
-                void upload.abort().catch(() => undefined);
-                return new Transient({
-                  source: 'archive',
-                  detail: `streaming ${name} to s3://${bucket}/${key}: ${errorText(cause)}`,
-                });
-              },
-            });
-            return { key, ...hashing.digest() };
+    Effect.map(acquireS3Clients(options.client), (clients) => {
+      const target = s3TargetResolver(options, clients);
+      const exists = (customerId: string, name: string) =>
+        Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
+          Effect.tryPromise({
+            try: (signal) =>
+              client
+                .send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(largeObjectKey(name)) }), {
+                  abortSignal: signal,
+                })
+                .then(
+                  () => true,
+                  (cause: { $metadata?: { httpStatusCode?: number }; name?: string }) => {
+                    if (cause?.$metadata?.httpStatusCode === 404 || cause?.name === 'NotFound') return false;
+                    throw cause;
+                  },
+                ),
+            catch: (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
+          }),
+        );
+      const putStream = (customerId: string, name: string, body: Readable, contentType: string) =>
+        Effect.gen(function* () {
+          const { bucket, kmsKeyId, client, objectKey, bucketKeyEnabled } = yield* target(customerId);
+          // Returned relative to the customer's prefix, like the archive store's keys.
+          const key = largeObjectKey(name);
+          const hashing = hashingPassThrough();
+          const upload = new Upload({
+            client,
+            partSize: options.partSizeBytes ?? 8 * 1024 * 1024,
+            queueSize: options.queueSize ?? 2,
+            leavePartsOnError: false,
+            params: {
+              Bucket: bucket,
+              Key: objectKey(key),
+              Body: hashing.stream,
+              ContentType: contentType,
+              ServerSideEncryption: 'aws:kms',
+              SSEKMSKeyId: kmsKeyId,
+              BucketKeyEnabled: bucketKeyEnabled ?? true,
+            },
           });
-        return LargeObjectArchive.of({ keyFor: largeObjectKey, exists, putStream });
-      }),
-    ),
+          yield* Effect.tryPromise({
+            // The source is piped while the upload pulls; a failure on either side fails both.
+            try: () => Promise.all([pipeline(body, hashing.stream), upload.done()]),
+            catch: (cause) => {
+              body.destroy();
+              void upload.abort().catch(() => undefined);
+              return new Transient({
+                source: 'archive',
+                detail: `streaming ${name} to s3://${bucket}/${objectKey(key)}: ${errorText(cause)}`,
+              });
+            },
+          });
+          return { key, ...hashing.digest() };
+        });
+      return LargeObjectArchive.of({ keyFor: largeObjectKey, exists, putStream });
+    }),
   );

@@ -26,6 +26,12 @@ export interface ArchiveTarget {
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Region of the bucket. @default the client's */
   readonly region?: string;
+  /**
+   * S3 Bucket Keys on each PUT. Off for the pooled archive, whose key policy
+   * binds every object's data key to the object's ARN (the customer's
+   * prefix); a bucket key would carry the bucket's ARN and be refused. @default true
+   */
+  readonly bucketKeyEnabled?: boolean;
 }
 
 export interface S3ArchiveStoreOptions {
@@ -53,6 +59,73 @@ const transient = (detail: string) => (cause: unknown) =>
     ...(statusOf(cause) ? { status: statusOf(cause) as number } : {}),
   });
 
+/** The default S3 client and one per data-access session (or region): S3 credentials are per client. */
+export interface S3Clients {
+  readonly default: S3Client;
+  readonly scoped: Map<unknown, S3Client>;
+  readonly config: S3ClientConfig;
+}
+
+/** The clients of an S3 store, destroyed with its scope. */
+export const acquireS3Clients = (config: S3ClientConfig = {}) =>
+  Effect.acquireRelease(
+    Effect.sync((): S3Clients => ({ default: new S3Client(config), scoped: new Map(), config })),
+    (clients) =>
+      Effect.sync(() => {
+        clients.default.destroy();
+        for (const scoped of clients.scoped.values()) scoped.destroy();
+      }),
+  );
+
+const clientFor = (clients: S3Clients, found: ArchiveTarget): S3Client => {
+  const key = found.credentials ?? found.region;
+  if (key === undefined) return clients.default;
+  let scoped = clients.scoped.get(key);
+  if (!scoped) {
+    scoped = new S3Client({
+      ...clients.config,
+      ...(found.region ? { region: found.region } : {}),
+      ...(found.credentials ? { credentials: found.credentials } : {}),
+    });
+    clients.scoped.set(key, scoped);
+  }
+  return scoped;
+};
+
+/**
+ * A customer's target with the client to reach it and its object keys: from
+ * `resolveTarget` when set, else `targetFor` (an unknown customer is refused,
+ * never defaulted).
+ */
+export const s3TargetResolver =
+  (
+    options: Pick<S3ArchiveStoreOptions, 'targetFor' | 'resolveTarget'>,
+    clients: S3Clients,
+  ): ((
+    customerId: string,
+  ) => Effect.Effect<
+    ArchiveTarget & { readonly client: S3Client; readonly objectKey: (key: string) => string },
+    Transient | BadPayload
+  >) =>
+  (customerId) => {
+    const found = options.resolveTarget
+      ? options.resolveTarget(customerId)
+      : Effect.suspend(() => {
+          const configured = options.targetFor?.(customerId);
+          return configured
+            ? Effect.succeed(configured)
+            : Effect.fail(
+                new BadPayload({ subject: 'archive', reason: 'no archive bucket configured', location: customerId }),
+              );
+        });
+    return Effect.map(found, (t) => ({
+      ...t,
+      client: clientFor(clients, t),
+      /** The object key in the bucket for a key relative to the customer's prefix. */
+      objectKey: (key: string) => `${t.keyPrefix ?? ''}${key}`,
+    }));
+  };
+
 /**
  * The archive on S3. An object is written once: HEAD first (the common case
  * of a redelivered item costs no upload), then a conditional PUT
@@ -63,130 +136,79 @@ const transient = (detail: string) => (cause: unknown) =>
 export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer<ArchiveStore> =>
   Layer.effect(
     ArchiveStore,
-    Effect.acquireRelease(
-      // One client per data-access session (or region) besides the default: S3 credentials are per client.
-      Effect.sync(() => ({ client: new S3Client(options.client ?? {}), clients: new Map<unknown, S3Client>() })),
-      ({ client, clients }) =>
-        Effect.sync(() => {
-          client.destroy();
-          for (const scoped of clients.values()) scoped.destroy();
-        }),
-    ).pipe(
-      Effect.map(({ client, clients }) => {
-        const clientFor = (found: ArchiveTarget): S3Client => {
-          const key = found.credentials ?? found.region;
-          if (key === undefined) return client;
-          let scoped = clients.get(key);
-          if (!scoped) {
-            scoped = new S3Client({
-              ...(options.client ?? {}),
-              ...(found.region ? { region: found.region } : {}),
-              ...(found.credentials ? { credentials: found.credentials } : {}),
-            });
-            clients.set(key, scoped);
-          }
-          return scoped;
-        };
-        const target = (customerId: string) => {
-          const found = options.resolveTarget
-            ? options.resolveTarget(customerId)
-            : Effect.suspend(() => {
-                const configured = options.targetFor?.(customerId);
-                return configured
-                  ? Effect.succeed(configured)
-                  : Effect.fail(
-                      new BadPayload({
-                        subject: 'archive',
-                        reason: 'no archive bucket configured',
-                        location: customerId,
-                      }),
-                    );
-              });
-          return Effect.map(found, (t) => ({
-            ...t,
-            client: clientFor(t),
-            /** The object key in the bucket for a key relative to the customer's prefix. */
-            objectKey: (key: string) => `${t.keyPrefix ?? ''}${key}`,
-          }));
-        };
+    Effect.map(acquireS3Clients(options.client), (clients) => {
+      const target = s3TargetResolver(options, clients);
 
-        const exists = (customerId: string, key: string) =>
-          Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
-            Effect.tryPromise({
-              try: (signal) =>
-                client
-                  .send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal })
-                  .then(
-                    () => true,
-                    (cause) => {
-                      if (isNotFound(cause)) return false;
-                      throw cause;
-                    },
-                  ),
-              catch: transient(`checking s3://${bucket}/${objectKey(key)}`),
-            }),
-          );
-
-        const put = Effect.fn('ArchiveStore.put')(function* (
-          customerId: string,
-          bytes: Uint8Array,
-          contentType: string,
-        ) {
-          const { bucket, kmsKeyId, client, objectKey } = yield* target(customerId);
-          const sha256 = sha256Hex(bytes);
-          const key = archiveKeyFor(sha256);
-          if (yield* exists(customerId, key)) return { key, sha256, size: bytes.byteLength, created: false };
-          const created = yield* Effect.tryPromise({
+      const exists = (customerId: string, key: string) =>
+        Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
+          Effect.tryPromise({
             try: (signal) =>
-              client
-                .send(
-                  new PutObjectCommand({
-                    Bucket: bucket,
-                    Key: objectKey(key),
-                    Body: bytes,
-                    ContentType: contentType,
-                    IfNoneMatch: '*',
-                    ServerSideEncryption: 'aws:kms',
-                    SSEKMSKeyId: kmsKeyId,
-                    BucketKeyEnabled: true,
-                    Metadata: { sha256 },
-                  }),
-                  { abortSignal: signal },
-                )
-                .then(
-                  () => true,
-                  (cause) => {
-                    // 412: another writer stored the same content first; it is the same bytes.
-                    if (statusOf(cause) === 412) return false;
-                    throw cause;
-                  },
-                ),
-            catch: transient(`writing s3://${bucket}/${objectKey(key)}`),
-          });
-          return { key, sha256, size: bytes.byteLength, created };
-        });
+              client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal }).then(
+                () => true,
+                (cause) => {
+                  if (isNotFound(cause)) return false;
+                  throw cause;
+                },
+              ),
+            catch: transient(`checking s3://${bucket}/${objectKey(key)}`),
+          }),
+        );
 
-        const get = Effect.fn('ArchiveStore.get')(function* (customerId: string, key: string) {
-          const { bucket, client, objectKey } = yield* target(customerId);
-          return yield* Effect.tryPromise({
-            try: async (signal) => {
-              const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }), {
-                abortSignal: signal,
-              });
-              return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-            },
-            catch: (cause) =>
-              isNotFound(cause)
-                ? new BadPayload({
-                    subject: 'archive',
-                    reason: 'no such object',
-                    location: `s3://${bucket}/${objectKey(key)}`,
-                  })
-                : transient(`reading s3://${bucket}/${objectKey(key)}`)(cause),
-          });
+      const put = Effect.fn('ArchiveStore.put')(function* (customerId: string, bytes: Uint8Array, contentType: string) {
+        const { bucket, kmsKeyId, client, objectKey, bucketKeyEnabled } = yield* target(customerId);
+        const sha256 = sha256Hex(bytes);
+        const key = archiveKeyFor(sha256);
+        if (yield* exists(customerId, key)) return { key, sha256, size: bytes.byteLength, created: false };
+        const created = yield* Effect.tryPromise({
+          try: (signal) =>
+            client
+              .send(
+                new PutObjectCommand({
+                  Bucket: bucket,
+                  Key: objectKey(key),
+                  Body: bytes,
+                  ContentType: contentType,
+                  IfNoneMatch: '*',
+                  ServerSideEncryption: 'aws:kms',
+                  SSEKMSKeyId: kmsKeyId,
+                  BucketKeyEnabled: bucketKeyEnabled ?? true,
+                  Metadata: { sha256 },
+                }),
+                { abortSignal: signal },
+              )
+              .then(
+                () => true,
+                (cause) => {
+                  // 412: another writer stored the same content first; it is the same bytes.
+                  if (statusOf(cause) === 412) return false;
+                  throw cause;
+                },
+              ),
+          catch: transient(`writing s3://${bucket}/${objectKey(key)}`),
         });
+        return { key, sha256, size: bytes.byteLength, created };
+      });
 
-        return ArchiveStore.of({ put, get, exists });
-      }),
-    ),
+      const get = Effect.fn('ArchiveStore.get')(function* (customerId: string, key: string) {
+        const { bucket, client, objectKey } = yield* target(customerId);
+        return yield* Effect.tryPromise({
+          try: async (signal) => {
+            const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }), {
+              abortSignal: signal,
+            });
+            return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+          },
+          catch: (cause) =>
+            isNotFound(cause)
+              ? new BadPayload({
+                  subject: 'archive',
+                  reason: 'no such object',
+                  location: `s3://${bucket}/${objectKey(key)}`,
+                })
+              : transient(`reading s3://${bucket}/${objectKey(key)}`)(cause),
+        });
+      });
+
+      return ArchiveStore.of({ put, get, exists });
+    }),
   );

@@ -1,6 +1,11 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { Effect, Layer } from 'effect';
 import type { ArchiveStore } from '../archive/archive-store.js';
+import {
+  type LargeObjectArchive,
+  type S3LargeObjectArchiveOptions,
+  s3LargeObjectArchiveLayer,
+} from '../archive/large-object.js';
 import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
 import { CustomerDirectory, type CustomerLocation } from './customer-directory.js';
 import { directoryJobError } from './errors.js';
@@ -10,6 +15,7 @@ export const archiveTargetOf = (location: CustomerLocation): ArchiveTarget => ({
   bucket: location.archive.bucket,
   kmsKeyId: location.archive.kmsKeyArn,
   keyPrefix: location.archive.keyPrefix,
+  bucketKeyEnabled: location.archive.bucketKeyEnabled,
   ...(location.accountId === 'local' ? {} : { region: location.region }),
   ...(location.credentials ? { credentials: location.credentials } : {}),
 });
@@ -31,6 +37,21 @@ export const directoryS3ArchiveStoreLayer = (
         resolveTarget: (customerId) =>
           directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
         ...(options.client ? { client: options.client } : {}),
+      });
+    }),
+  );
+
+/** The streaming (multipart) archive of recordings, with each customer's target found through the customer directory. */
+export const directoryS3LargeObjectArchiveLayer = (
+  options: Omit<S3LargeObjectArchiveOptions, 'targetFor' | 'resolveTarget'> = {},
+): Layer.Layer<LargeObjectArchive, never, CustomerDirectory> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const directory = yield* CustomerDirectory;
+      return s3LargeObjectArchiveLayer({
+        ...options,
+        resolveTarget: (customerId) =>
+          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
       });
     }),
   );

@@ -44,6 +44,8 @@ export interface ArchiveLocation {
   readonly kmsKeyArn: string;
   /** Prefix of the customer's objects: empty in its own bucket, `customers/<id>/` in the pooled one. */
   readonly keyPrefix: string;
+  /** S3 Bucket Keys on writes: off in the pooled bucket, whose key policy binds each data key to the object's prefix. */
+  readonly bucketKeyEnabled: boolean;
 }
 
 /** How the workloads' login role authenticates to the database. */

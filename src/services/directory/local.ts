@@ -44,7 +44,7 @@ export const databaseLocationFromUrl = (url: string): DatabaseLocation => {
 
 /** The environment variables of the local override (the names the entry points read before the directory). */
 export const LOCAL_DIRECTORY_ENV = {
-  /** `{ "<customer id>": { "bucket": "...", "kmsKeyId": "...", "keyPrefix"?: "..." } }`. */
+  /** `{ "<customer id>": { "bucket": "...", "kmsKeyId": "...", "keyPrefix"?: "...", "bucketKeyEnabled"?: false } }`. */
   archiveTargets: 'ARCHIVE_TARGETS',
   /** `{ "<customer id>": "postgres://..." }`: a customer's own database. */
   customerDatabases: 'PANOPS_CUSTOMER_DATABASES',
@@ -73,7 +73,7 @@ const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string): Readonly<Record<st
  * is refused with what is missing (the deployed directory always has both).
  */
 export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<CustomerDirectory> => {
-  const archives = jsonObject<{ bucket: string; kmsKeyId: string; keyPrefix?: string }>(
+  const archives = jsonObject<{ bucket: string; kmsKeyId: string; keyPrefix?: string; bucketKeyEnabled?: boolean }>(
     env,
     LOCAL_DIRECTORY_ENV.archiveTargets,
   );
@@ -112,7 +112,12 @@ export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<C
             accountId: 'local',
             region: env.AWS_REGION ?? 'local',
             dataAccessRoleArn: '(local: the process’s own credentials)',
-            archive: { bucket: archive.bucket, kmsKeyArn: archive.kmsKeyId, keyPrefix: archive.keyPrefix ?? '' },
+            archive: {
+              bucket: archive.bucket,
+              kmsKeyArn: archive.kmsKeyId,
+              keyPrefix: archive.keyPrefix ?? '',
+              bucketKeyEnabled: archive.bucketKeyEnabled ?? !archive.keyPrefix,
+            },
             database: databaseLocationFromUrl(databaseUrl),
           } satisfies CustomerLocation);
         }),

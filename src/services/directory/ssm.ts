@@ -239,6 +239,7 @@ const toLocation = (
       bucket: value('archiveBucket'),
       kmsKeyArn: value('archiveKeyArn'),
       keyPrefix: entry.tier === 'pooled' ? pooledArchivePrefix(entry.customerId) : '',
+      bucketKeyEnabled: entry.tier !== 'pooled',
     },
     database: {
       host: value('databaseEndpoint'),

@@ -109,7 +109,12 @@ const location = (overrides: Partial<CustomerLocation['database']> = {}): Custom
   accountId: '200000000001',
   region: 'us-east-1',
   dataAccessRoleArn: 'arn:aws:iam::200000000001:role/panops-customer-data-access',
-  archive: { bucket: 'acme-archive', kmsKeyArn: 'arn:aws:kms:us-east-1:200000000001:key/k', keyPrefix: '' },
+  archive: {
+    bucket: 'acme-archive',
+    kmsKeyArn: 'arn:aws:kms:us-east-1:200000000001:key/k',
+    keyPrefix: '',
+    bucketKeyEnabled: true,
+  },
   database: {
     host: 'panops-acme.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com',
     port: 5432,

@@ -1,12 +1,17 @@
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, GetParametersCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Layer, ManagedRuntime } from 'effect';
+import { Effect, Layer, ManagedRuntime } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
-import { directoryS3ArchiveStoreLayer } from '../../../src/services/directory/archive.js';
+import { LargeObjectArchive, largeObjectKey } from '../../../src/services/archive/large-object.js';
+import {
+  directoryS3ArchiveStoreLayer,
+  directoryS3LargeObjectArchiveLayer,
+} from '../../../src/services/directory/archive.js';
 import { directoryEntryName, locationParameterNames } from '../../../src/services/directory/parameter-names.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
 import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
@@ -161,6 +166,12 @@ const read = (bucket: string, key: string) =>
     .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
     .then((out) => out.Body?.transformToString());
 
+/** Whether the PUT of an object asked for an S3 Bucket Key. */
+const bucketKeyOf = (key: string) =>
+  s3.requests
+    .filter((r) => r.method === 'PUT' && r.url.includes(key))
+    .map((r) => r.headers['x-amz-server-side-encryption-bucket-key-enabled']);
+
 /** The access key of the request that wrote an object (SigV4 names it in Authorization). */
 const writerOf = (key: string) =>
   s3.requests
@@ -175,6 +186,7 @@ describe('webhook Lambda with the customer directory', () => {
     const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)));
     expect(await read('acme-archive', key)).toBe(request.body);
     expect(writerOf(key)).toEqual(['ASIAACMESESSION']);
+    expect(bucketKeyOf(key)).toEqual(['true']);
     expect(jobs.at(-1)).toMatchObject({ customerId: DEDICATED, params: { rawArchiveKey: key } });
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toBe(
       'arn:aws:iam::200000000001:role/panops-customer-data-access',
@@ -187,6 +199,8 @@ describe('webhook Lambda with the customer directory', () => {
     const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)));
     expect(await read('pooled-archive', `customers/${POOLED}/${key}`)).toBe(request.body);
     expect(writerOf(`customers/${POOLED}/${key}`)).toEqual(['ASIAPOOLEDSESSION']);
+    // No bucket key: the pooled key policy binds each object's data key to the customer's prefix.
+    expect(bucketKeyOf(`customers/${POOLED}/${key}`)).toEqual(['false']);
     // The job records the key relative to the customer's prefix, as for a dedicated customer.
     expect(jobs.at(-1)).toMatchObject({ customerId: POOLED, params: { rawArchiveKey: key } });
     const pooledAssume = sts.commandCalls(AssumeRoleCommand).find((c) => c.args[0].input.RoleArn?.includes('pooled'));
@@ -200,5 +214,32 @@ describe('webhook Lambda with the customer directory', () => {
     expect(response.status).toBe(503);
     expect(s3.requests.filter((r) => r.method === 'PUT').length).toBe(puts);
     expect(jobs.length).toBe(queued);
+  });
+
+  it('streams a pooled customer’s recording (multipart) under its prefix with its session, through the same directory', async () => {
+    const recordings = ManagedRuntime.make(
+      directoryS3LargeObjectArchiveLayer({
+        client: { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: emulatorCredentials },
+      }).pipe(Layer.provide(ssmCustomerDirectoryLayer())),
+    );
+    const audio = Buffer.alloc(64 * 1024, 7);
+    const stored = await recordings.runPromise(
+      Effect.gen(function* () {
+        const archive = yield* LargeObjectArchive;
+        return yield* archive.putStream(POOLED, 'zoom/meeting-1.m4a', Readable.from([audio]), 'audio/mp4');
+      }),
+    );
+    await recordings.dispose();
+    expect(stored.key).toBe(largeObjectKey('zoom/meeting-1.m4a'));
+    const body = await new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: emulatorCredentials,
+    })
+      .send(new GetObjectCommand({ Bucket: 'pooled-archive', Key: `customers/${POOLED}/${stored.key}` }))
+      .then((out) => out.Body?.transformToByteArray());
+    expect(Buffer.from(body ?? []).equals(audio)).toBe(true);
+    expect(writerOf(`customers/${POOLED}/${stored.key}`)).toContain('ASIAPOOLEDSESSION');
   });
 });
