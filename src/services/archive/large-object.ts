@@ -5,7 +5,13 @@ import { HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Context, Effect, Layer } from 'effect';
 import { type BadPayload, Transient } from '../pipeline/errors.js';
-import { type ArchiveTarget, acquireS3Clients, type S3ArchiveStoreOptions, s3TargetResolver } from './s3.js';
+import {
+  type ArchiveTarget,
+  absentBehindPrefix,
+  acquireS3Clients,
+  type S3ArchiveStoreOptions,
+  s3TargetResolver,
+} from './s3.js';
 
 /**
  * Large media (meeting and call recordings, up to several GB) archived as a
@@ -78,7 +84,7 @@ export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) 
     Effect.map(acquireS3Clients(options.client), (clients) => {
       const target = s3TargetResolver(options, clients);
       const exists = (customerId: string, name: string) =>
-        Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
+        Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
           Effect.tryPromise({
             try: (signal) =>
               client
@@ -89,6 +95,7 @@ export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) 
                   () => true,
                   (cause: { $metadata?: { httpStatusCode?: number }; name?: string }) => {
                     if (cause?.$metadata?.httpStatusCode === 404 || cause?.name === 'NotFound') return false;
+                    if (absentBehindPrefix(keyPrefix, cause)) return false;
                     throw cause;
                   },
                 ),

@@ -52,6 +52,16 @@ const statusOf = (cause: unknown): number | undefined =>
 const isNotFound = (cause: unknown): boolean =>
   statusOf(cause) === 404 || ['NotFound', 'NoSuchKey'].includes((cause as { name?: string } | undefined)?.name ?? '');
 
+/**
+ * A session scoped to one prefix (the pooled archive) may list only under
+ * that prefix, and S3 answers a HEAD of a missing key with 403 to a caller
+ * that cannot list the bucket. Treated as absent there: the write that
+ * follows is conditional (`If-None-Match: *`) and fails loudly if the
+ * session really is refused.
+ */
+export const absentBehindPrefix = (keyPrefix: string | undefined, cause: unknown): boolean =>
+  Boolean(keyPrefix) && statusOf(cause) === 403;
+
 const transient = (detail: string) => (cause: unknown) =>
   new Transient({
     source: 'archive',
@@ -140,13 +150,13 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
       const target = s3TargetResolver(options, clients);
 
       const exists = (customerId: string, key: string) =>
-        Effect.flatMap(target(customerId), ({ bucket, client, objectKey }) =>
+        Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
           Effect.tryPromise({
             try: (signal) =>
               client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal }).then(
                 () => true,
                 (cause) => {
-                  if (isNotFound(cause)) return false;
+                  if (isNotFound(cause) || absentBehindPrefix(keyPrefix, cause)) return false;
                   throw cause;
                 },
               ),

@@ -207,6 +207,19 @@ describe('webhook Lambda with the customer directory', () => {
     expect(pooledAssume?.args[0].input.Tags).toEqual([{ Key: 'panops:customer-id', Value: POOLED }]);
   });
 
+  it('writes a pooled object although S3 answers its HEAD with 403 (a prefix-scoped session cannot list the bucket); a dedicated 403 stays an error', async () => {
+    s3.failNext = { method: 'HEAD', status: 403, count: 1 };
+    const pooled = slack(POOLED, 'Ev0POOLED403');
+    expect((await pooled.send()).status).toBe(200);
+    const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(pooled.body)));
+    expect(await read('pooled-archive', `customers/${POOLED}/${key}`)).toBe(pooled.body);
+
+    s3.failNext = { method: 'HEAD', status: 403, count: 1 };
+    const dedicated = slack(DEDICATED, 'Ev0DEDICATED403');
+    expect((await dedicated.send()).status).toBe(503);
+    s3.failNext = undefined;
+  });
+
   it('answers 503 (the provider retries) and stores nothing for a customer without a directory entry', async () => {
     const puts = s3.requests.filter((r) => r.method === 'PUT').length;
     const queued = jobs.length;
