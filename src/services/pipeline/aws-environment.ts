@@ -1,21 +1,27 @@
 import type { PgClient } from '@effect/sql-pg';
 import { Effect, Layer } from 'effect';
-import { FetchHttpClient } from 'effect/http';
+import { FetchHttpClient, type HttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
+import type { LargeObjectArchive } from '../archive/large-object.js';
 import type { ArchiveTarget } from '../archive/s3.js';
 import { makeGmailConnector } from '../connectors/gmail/gmail.js';
 import { makeM365Connector } from '../connectors/m365/m365.js';
+import { makeSlackConnector } from '../connectors/slack/connector.js';
+import { makeTeamsConnector } from '../connectors/teams/connector.js';
+import { makeTwilioConnector } from '../connectors/twilio/connector.js';
+import { makeZoomConnector } from '../connectors/zoom/connector.js';
 import { dynamoCursorStoreLayer } from '../cursor/dynamodb.js';
 import { TenantSql } from '../db/tenant-sql.js';
-import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
+import { directoryS3ArchiveStoreLayer, directoryS3LargeObjectArchiveLayer } from '../directory/archive.js';
 import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
 import { directoryDatabaseLayer } from '../directory/database.js';
 import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { directoryJobError } from '../directory/errors.js';
 import { JobRunner, type RunJobServices } from '../queue/job-runner.js';
-import { sqsTranscriptionJobsLayer } from '../queue/transcription-jobs.js';
+import { sqsTranscriptionJobsLayer, type TranscriptionJobs } from '../queue/transcription-jobs.js';
 import { Connectors } from './connector.js';
 import { sqlConnectorStatusLayer } from './connector-status-sql.js';
+import type { ConnectorCredentials } from './credentials.js';
 import { secretsManagerCredentialsLayer } from './credentials.js';
 import { sqlIngestLayer } from './ingest-sql.js';
 
@@ -72,10 +78,32 @@ export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironme
   return settings;
 };
 
-/** The connectors the AWS workers run (the messaging connectors add theirs here). */
-export const awsConnectors = Connectors.layer([makeGmailConnector(), makeM365Connector()]).pipe(
-  Layer.provide(Layer.merge(FetchHttpClient.layer, secretsManagerCredentialsLayer())),
-);
+/**
+ * Every platform the AWS workers run: the email connectors, and the messaging
+ * connectors, whose recordings stream to the customer's archive (found
+ * through the directory) and are queued for transcription.
+ */
+export const awsConnectors = (
+  settings: AwsPipelineEnvironment,
+  directory: CustomerDirectory['Service'],
+): Layer.Layer<Connectors, never, never> =>
+  Connectors.layer<HttpClient.HttpClient | ConnectorCredentials | LargeObjectArchive | TranscriptionJobs>([
+    makeGmailConnector(),
+    makeM365Connector(),
+    makeSlackConnector(),
+    makeTeamsConnector(),
+    makeZoomConnector(),
+    makeTwilioConnector(),
+  ]).pipe(
+    Layer.provide(
+      Layer.mergeAll(
+        FetchHttpClient.layer,
+        secretsManagerCredentialsLayer(),
+        directoryS3LargeObjectArchiveLayer().pipe(Layer.provide(Layer.succeed(CustomerDirectory, directory))),
+        sqsTranscriptionJobsLayer({ queueUrl: settings.transcriptionJobsQueueUrl }),
+      ),
+    ),
+  );
 
 /** Everything `runJob` needs for the customers of one database, with each customer's archive found through the directory. */
 export const awsPipelineLayer = (
@@ -91,7 +119,7 @@ export const awsPipelineLayer = (
     ),
   );
   return Layer.mergeAll(
-    awsConnectors,
+    awsConnectors(settings, directory),
     ingest,
     dynamoCursorStoreLayer({ tableName: settings.cursorTableName }),
     sqlConnectorStatusLayer.pipe(Layer.provide(tenant)),
