@@ -51,8 +51,6 @@ export {
   postgresDatabaseLayer,
   postgresDatabaseLayerFromEnv,
 } from './postgres.js';
-export { type RunMigrationsInput, runMigrations } from './run-migrations.js';
-export { CurrentCustomerId, makeTenantSql, TenantSql, type TenantSqlOptions } from './tenant-sql.js';
 export {
   type DatabaseConnection,
   databaseKeyOf,
@@ -69,4 +67,6 @@ export {
   seedRoutes,
   TenantRoutes,
 } from './routing-table.js';
+export { type RunMigrationsInput, runMigrations } from './run-migrations.js';
+export { CurrentCustomerId, makeTenantSql, TenantSql, type TenantSqlOptions } from './tenant-sql.js';
 export { searchChunksByText, type TextSearchHit } from './text-search.js';
