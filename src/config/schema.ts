@@ -201,7 +201,12 @@ export const OrganizationFile = Schema.Struct({
     /** Container images of the workers and GPU services (tags of the ECR repositories the stack creates). */
     images: Schema.optional(
       Schema.Struct({
-        /** Tag deployed from the connector-worker, transcription-worker and whisper-server repositories. */
+        /**
+         * Tag deployed from the connector-worker, transcription-worker and
+         * whisper-server repositories. The transcription-worker image must
+         * include ffmpeg (compressed recordings are decoded with it); the
+         * Whisper instances check at boot and refuse an image without it.
+         */
         tag: Schema.optional(
           Schema.String.check(Schema.isPattern(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag' })),
         ),

@@ -19,6 +19,12 @@ export const RUNTIME_ENV = {
   whisperBaseUrl: 'PANOPS_WHISPER_BASE_URL',
   /** vLLM base URL behind the internal load balancer (OpenAI-compatible `/v1/...`). */
   vllmBaseUrl: 'PANOPS_VLLM_BASE_URL',
+  /** Chat model the vLLM chat service serves (the name sent in `/v1/chat/completions`). */
+  chatModel: 'PANOPS_CHAT_MODEL',
+  /** Base URL of the vLLM embeddings service behind its own internal load balancer (OpenAI-compatible `/v1/embeddings`). */
+  embeddingsUrl: 'PANOPS_EMBEDDINGS_URL',
+  /** Embedding model the embeddings service serves (its dimension must equal the `vector(N)` column of `chunks`). */
+  embeddingModel: 'PANOPS_EMBEDDING_MODEL',
   /** AWS region of the shared compute account. */
   region: 'AWS_REGION',
 } as const;

@@ -14,7 +14,7 @@ import { ConnectorWorkerService } from './constructs/connector-worker-service.js
 import { CursorTable } from './constructs/cursor-table.js';
 import { DeadLetterQueue, JobQueue } from './constructs/job-queue.js';
 import { PlatformKey } from './constructs/platform-key.js';
-import { VllmService } from './constructs/vllm-service.js';
+import { DEFAULT_EMBEDDING_MODEL, EMBEDDINGS_INSTANCE_TYPE, VllmService } from './constructs/vllm-service.js';
 import { VpcFunction } from './constructs/vpc-function.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { WhisperFleet } from './constructs/whisper-fleet.js';
@@ -40,9 +40,10 @@ export interface SharedComputeStackProps extends StackProps {
 /**
  * The shared compute account's core: VPC with NAT, job queues, cursor table,
  * workload roles, webhook API and poller Lambda, Fargate connector workers,
- * the Whisper and vLLM GPU fleets. Its size does not depend on the number of
- * customers (except one managed policy per 80 customer accounts); what grows
- * with customers (schedules, peering routes) lives in shard stacks.
+ * the Whisper GPU fleet, and two vLLM services (chat and embeddings, each
+ * behind its own internal load balancer). Its size does not depend on the
+ * number of customers (except one managed policy per 80 customer accounts);
+ * what grows with customers (schedules, peering routes) lives in shard stacks.
  */
 export class SharedComputeStack extends Stack {
   readonly network: ComputeVpc;
@@ -59,7 +60,10 @@ export class SharedComputeStack extends Stack {
   readonly webhookApi: WebhookApi;
   readonly connectorWorkers: ConnectorWorkerService;
   readonly whisper: WhisperFleet;
+  /** vLLM serving the chat model (`/v1/chat/completions`). */
   readonly vllm: VllmService;
+  /** vLLM serving the embedding model (`/v1/embeddings`), beside the chat service with its own load balancer. */
+  readonly embeddings: VllmService;
   /** What the connector schedule shards deliver to. */
   readonly scheduleTargets: ScheduleTargets;
 
@@ -115,6 +119,20 @@ export class SharedComputeStack extends Stack {
       alarmTopic: this.alerts.topic,
       logKey: key,
     });
+    // Its own group and load balancer: chat load never delays indexing or search,
+    // and the small embedding model needs only the smallest g5.
+    this.embeddings = new VllmService(this, 'VllmEmbeddings', {
+      vpc,
+      clientSecurityGroup: this.workloadSecurityGroup,
+      role: roles.inferenceService,
+      ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
+      instanceType: EMBEDDINGS_INSTANCE_TYPE,
+      model: DEFAULT_EMBEDDING_MODEL,
+      task: 'embed',
+      purpose: 'embeddings',
+      alarmTopic: this.alerts.topic,
+      logKey: key,
+    });
     const sharedEnv = {
       [RUNTIME_ENV.connectorJobsQueueUrl]: this.connectorJobs.queue.queueUrl,
       [RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]: this.connectorJobs.deadLetterQueue.queueUrl,
@@ -122,6 +140,9 @@ export class SharedComputeStack extends Stack {
       [RUNTIME_ENV.cursorTableName]: this.cursorTable.table.tableName,
       [RUNTIME_ENV.customerDataRoleName]: ROLE_NAMES.customerDataAccess,
       [RUNTIME_ENV.vllmBaseUrl]: this.vllm.baseUrl,
+      [RUNTIME_ENV.chatModel]: this.vllm.model,
+      [RUNTIME_ENV.embeddingsUrl]: this.embeddings.baseUrl,
+      [RUNTIME_ENV.embeddingModel]: this.embeddings.model,
     };
 
     // Connector credentials and webhook secrets: `panops/<customerId>/<connectorId>` in Secrets Manager.
@@ -268,6 +289,7 @@ export class SharedComputeStack extends Stack {
     new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
     new CfnOutput(this, 'VllmBaseUrl', { value: this.vllm.baseUrl });
+    new CfnOutput(this, 'EmbeddingsUrl', { value: this.embeddings.baseUrl });
   }
 
   /** Findings accepted for the stack as a whole, or for roles built from resource grants; each with its reason. */

@@ -20,9 +20,29 @@ import { awslogsOptions, GpuLaunchTemplate } from './gpu-launch-template.js';
 
 /** Where vLLM listens on each instance, and where the load balancer listens. */
 export const VLLM_PORTS = { instance: 8000, loadBalancer: 80 } as const;
-/** Default vLLM image (public registry) and model (Apache-2.0, fits one A10G in bf16). */
+export type VllmPorts = { readonly instance: number; readonly loadBalancer: number };
+/** Default vLLM image (public registry) and chat model (Apache-2.0, fits one A10G in bf16). */
 export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.10.1';
 export const DEFAULT_VLLM_MODEL = 'Qwen/Qwen2.5-7B-Instruct';
+/**
+ * The embedding model the services index and search with (MIT, 33M
+ * parameters), and its dimension: the `vector(384)` column of `chunks`.
+ */
+export const DEFAULT_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
+export const EMBEDDING_DIMENSIONS = 384;
+/** The smallest g5 (one A10G, 24 GiB): the embedding model takes well under 1 GiB of it. */
+export const EMBEDDINGS_INSTANCE_TYPE = 'g5.xlarge';
+
+/** What a vLLM server does with its model: generate text (chat completions) or embed it (`/v1/embeddings`). */
+export type VllmTask = 'generate' | 'embed';
+/**
+ * Server flags per task. Since vLLM 0.10.1 `--runner pooling --convert embed`
+ * replaces the deprecated `--task embed`; generation is vLLM's default.
+ */
+export const VLLM_TASK_ARGS: Readonly<Record<VllmTask, readonly string[]>> = {
+  generate: [],
+  embed: ['--runner', 'pooling', '--convert', 'embed'],
+};
 
 export interface VllmServiceProps {
   readonly vpc: IVpc;
@@ -36,6 +56,14 @@ export interface VllmServiceProps {
   readonly image?: string;
   /** @default DEFAULT_VLLM_MODEL */
   readonly model?: string;
+  /** @default 'generate' (chat completions) */
+  readonly task?: VllmTask;
+  /** More server flags after the model and task flags (for example `--max-model-len 8192`). @default none */
+  readonly extraArgs?: readonly string[];
+  /** What the service is for, named in its security groups' descriptions (`vLLM <purpose> load balancer`). @default none (the chat service keeps its original descriptions) */
+  readonly purpose?: string;
+  /** @default VLLM_PORTS (8000 on the instances, 80 on the load balancer) */
+  readonly ports?: VllmPorts;
   readonly alarmTopic: ITopic;
   readonly logKey: IKey;
   /** @default 1 (answers and embeddings are interactive: no cold start) */
@@ -52,50 +80,59 @@ export interface VllmServiceProps {
 export class VllmService extends Construct {
   readonly autoScalingGroup: AutoScalingGroup;
   readonly loadBalancer: NetworkLoadBalancer;
+  /** The model the server loads (and the name clients send). */
+  readonly model: string;
+  readonly task: VllmTask;
+  readonly ports: VllmPorts;
 
   constructor(scope: Construct, id: string, props: VllmServiceProps) {
     super(scope, id);
     if (!/^g5\.\w+$/.test(props.instanceType))
       throw new RangeError(`VllmService: instanceType must be a g5 type (the seed), got ${props.instanceType}`);
+    this.model = props.model ?? DEFAULT_VLLM_MODEL;
+    this.task = props.task ?? 'generate';
+    this.ports = props.ports ?? VLLM_PORTS;
+    const ports = this.ports;
+    const named = props.purpose ? `vLLM ${props.purpose}` : 'vLLM';
     const lbSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
-      description: 'vLLM load balancer: workers only',
+      description: `${named} load balancer: workers only`,
       allowAllOutbound: false,
       // Rules as separate resources: the two groups name each other.
       disableInlineRules: true,
     });
     lbSecurityGroup.addIngressRule(
       Peer.securityGroupId(props.clientSecurityGroup.securityGroupId),
-      Port.tcp(VLLM_PORTS.loadBalancer),
+      Port.tcp(ports.loadBalancer),
       'OpenAI-compatible API from the workers',
     );
     const instanceSecurityGroup = new SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: props.vpc,
-      description: 'vLLM instances: the load balancer only',
+      description: `${named} instances: the load balancer only`,
       allowAllOutbound: true,
       disableInlineRules: true,
     });
     instanceSecurityGroup.addIngressRule(
       Peer.securityGroupId(lbSecurityGroup.securityGroupId),
-      Port.tcp(VLLM_PORTS.instance),
+      Port.tcp(ports.instance),
       'vLLM from its load balancer (traffic and health checks)',
     );
     lbSecurityGroup.addEgressRule(
       Peer.securityGroupId(instanceSecurityGroup.securityGroupId),
-      Port.tcp(VLLM_PORTS.instance),
+      Port.tcp(ports.instance),
       'to the vLLM instances',
     );
 
     const logs = encryptedLogGroup(this, 'Logs', props.logKey);
     logs.grantWrite(props.role);
     const image = props.image ?? DEFAULT_VLLM_IMAGE;
-    const model = props.model ?? DEFAULT_VLLM_MODEL;
+    const serverArgs = ['--model', this.model, ...VLLM_TASK_ARGS[this.task], ...(props.extraArgs ?? [])].join(' ');
     const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
       role: props.role,
       securityGroup: instanceSecurityGroup,
       instanceType: new InstanceType(props.instanceType),
       bootCommands: [
-        `docker run -d --restart always --gpus all --ipc=host --name vllm -p ${VLLM_PORTS.instance}:8000 ${awslogsOptions(this, logs.logGroupName, 'vllm')} ${image} --model ${model}`,
+        `docker run -d --restart always --gpus all --ipc=host --name vllm -p ${ports.instance}:8000 ${awslogsOptions(this, logs.logGroupName, 'vllm')} ${image} ${serverArgs}`,
       ],
     });
     this.autoScalingGroup = new AutoScalingGroup(this, 'Group', {
@@ -120,9 +157,9 @@ export class VllmService extends Construct {
       crossZoneEnabled: true,
       deletionProtection: true,
     });
-    const listener = this.loadBalancer.addListener('Api', { port: VLLM_PORTS.loadBalancer, protocol: Protocol.TCP });
+    const listener = this.loadBalancer.addListener('Api', { port: ports.loadBalancer, protocol: Protocol.TCP });
     listener.addTargets('Instances', {
-      port: VLLM_PORTS.instance,
+      port: ports.instance,
       protocol: Protocol.TCP,
       targets: [this.autoScalingGroup],
       healthCheck: { protocol: Protocol.HTTP, path: '/health', interval: Duration.seconds(30) },

@@ -32,7 +32,11 @@ export interface WhisperFleetProps {
   readonly instanceTypes: readonly (typeof WHISPER_INSTANCE_TYPES)[number][];
   /** OpenAI-compatible Whisper server image repository (`/v1/audio/transcriptions`). */
   readonly whisperServerRepository: IRepository;
-  /** The transcription worker (services) image repository. */
+  /**
+   * The transcription worker (services) image repository. The image must ship
+   * `ffmpeg` on its PATH: compressed recordings over the request limit are
+   * decoded with it before splitting. The boot refuses an image without it.
+   */
   readonly workerRepository: IRepository;
   readonly imageTag: string;
   readonly alarmTopic: ITopic;
@@ -46,6 +50,18 @@ export interface WhisperFleetProps {
   /** @default 8 */
   readonly maxInstances?: number;
 }
+
+/** What the boot prints when the worker image has no ffmpeg (and then starts no worker). */
+export const MISSING_FFMPEG_MESSAGE =
+  'PanOps: the transcription-worker image has no ffmpeg (needed to decode compressed recordings); rebuild it with ffmpeg. Not starting the worker.';
+
+/**
+ * Boot command that stops the boot, before any worker starts, when the worker
+ * image lacks ffmpeg: a misbuilt image fails at once and visibly instead of
+ * dead-lettering every large compressed recording.
+ */
+export const ffmpegCheckCommand = (workerImage: string): string =>
+  `docker run --rm --entrypoint ffmpeg ${workerImage} -version > /dev/null || { echo '${MISSING_FFMPEG_MESSAGE}' >&2; exit 1; }`;
 
 /**
  * The Whisper GPU fleet: an Auto Scaling group of spot GPU instances (mixed
@@ -71,13 +87,15 @@ export class WhisperFleet extends Construct {
     const envFlags = Object.entries(env)
       .map(([name, value]) => `-e ${name}=${value}`)
       .join(' ');
+    const workerImage = props.workerRepository.repositoryUriForTag(props.imageTag);
     const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
       role: props.role,
       securityGroup: props.securityGroup,
       bootCommands: [
         ...ecrLoginCommands(this),
+        ffmpegCheckCommand(workerImage),
         `docker run -d --restart always --gpus all --name whisper -p 127.0.0.1:${WHISPER_PORT}:8000 ${awslogsOptions(this, logs.logGroupName, 'whisper')} ${props.whisperServerRepository.repositoryUriForTag(props.imageTag)}`,
-        `docker run -d --restart always --network host --name transcription-worker ${envFlags} ${awslogsOptions(this, logs.logGroupName, 'worker')} ${props.workerRepository.repositoryUriForTag(props.imageTag)}`,
+        `docker run -d --restart always --network host --name transcription-worker ${envFlags} ${awslogsOptions(this, logs.logGroupName, 'worker')} ${workerImage}`,
       ],
     });
     this.autoScalingGroup = new AutoScalingGroup(this, 'Group', {
