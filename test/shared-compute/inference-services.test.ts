@@ -1,0 +1,308 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MIGRATION_PARAMETERS } from '../../src/services/db/index.js';
+import { defaultInferenceSettings } from '../../src/services/inference/settings.js';
+import {
+  DEFAULT_EMBEDDING_MODEL,
+  DEFAULT_VLLM_MODEL,
+  EMBEDDING_DIMENSIONS,
+  VllmService,
+} from '../../src/shared-compute/constructs/vllm-service.js';
+import { MISSING_FFMPEG_MESSAGE } from '../../src/shared-compute/constructs/whisper-fleet.js';
+import { RUNTIME_ENV } from '../../src/shared-compute/runtime-env.js';
+import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
+
+/**
+ * The two vLLM services of the shared compute core (chat and embeddings): what
+ * each serves, that only the workers reach them, and that every worker's
+ * environment points at the right one. One synth for the file; the wiring
+ * assertions are also run on mutated copies of the template, which they reject.
+ */
+
+type TemplateJson = { Resources: Record<string, { Type: string; Properties: CfnProperties }> };
+
+const refOf = (value: unknown): string | undefined =>
+  (value as { Ref?: string })?.Ref ?? (value as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];
+const ofType = (json: TemplateJson, type: string) =>
+  Object.entries(json.Resources).filter(([, r]) => r.Type === type) as [string, { Properties: CfnProperties }][];
+
+/** The boot script of a launch template, as its literal parts and references (Fn::Base64 of Fn::Join). */
+const userDataParts = (launchTemplate: CfnProperties): unknown[] => {
+  const userData = launchTemplate.LaunchTemplateData?.UserData?.['Fn::Base64'];
+  if (typeof userData === 'string') return [userData];
+  return (userData?.['Fn::Join']?.[1] as unknown[] | undefined) ?? [];
+};
+const userDataText = (launchTemplate: CfnProperties): string =>
+  userDataParts(launchTemplate)
+    .map((p) => (typeof p === 'string' ? p : `<${refOf(p)}>`))
+    .join('');
+
+interface VllmDeployment {
+  readonly loadBalancerId: string;
+  readonly loadBalancer: CfnProperties;
+  readonly bootScript: string;
+}
+
+/** Each network load balancer with the boot script of the instances behind it (listener → target group → group → template). */
+const vllmDeployments = (json: TemplateJson): VllmDeployment[] =>
+  ofType(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([loadBalancerId, { Properties: loadBalancer }]) => {
+    const targetGroups = ofType(json, 'AWS::ElasticLoadBalancingV2::Listener')
+      .filter(([, l]) => refOf(l.Properties.LoadBalancerArn) === loadBalancerId)
+      .flatMap(([, l]) => l.Properties.DefaultActions.map((a: CfnProperties) => refOf(a.TargetGroupArn)));
+    const groups = ofType(json, 'AWS::AutoScaling::AutoScalingGroup').filter(([, g]) =>
+      (g.Properties.TargetGroupARNs ?? []).some((t: unknown) => targetGroups.includes(refOf(t))),
+    );
+    const templateIds = groups.map(([, g]) => refOf(g.Properties.LaunchTemplate?.LaunchTemplateId));
+    const bootScript = templateIds.map((id) => userDataText(json.Resources[id as string]?.Properties ?? {})).join('\n');
+    return { loadBalancerId, loadBalancer, bootScript };
+  });
+
+/** The one deployment whose instances run vLLM with this model. */
+const deploymentServing = (json: TemplateJson, model: string): VllmDeployment => {
+  const matches = vllmDeployments(json).filter((d) => d.bootScript.includes(`--model ${model}`));
+  if (matches.length !== 1) throw new Error(`expected one load balancer in front of ${model}, found ${matches.length}`);
+  return matches[0] as VllmDeployment;
+};
+
+/** `http://<load balancer DNS name>/v1` as CloudFormation writes it: the load balancer's id, or undefined for any other shape. */
+const loadBalancerOfUrl = (value: unknown): string | undefined => {
+  const parts = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join']?.[1];
+  if (parts?.length !== 3 || parts[0] !== 'http://' || parts[2] !== '/v1') return undefined;
+  const getAtt = (parts[1] as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  return getAtt?.[1] === 'DNSName' ? getAtt[0] : undefined;
+};
+
+/**
+ * Where each worker's `name` variable points: worker → load balancer id
+ * (undefined when the value is not `http://<its DNS name>/v1`). Workers: the
+ * Lambda functions and Fargate containers given the runtime contract, and the
+ * GPU instances that start containers with `-e` settings (the Whisper fleet).
+ */
+const workerUrlTargets = (json: TemplateJson, name: string): Record<string, string | undefined> => {
+  const targets: Record<string, string | undefined> = {};
+  for (const [id, { Properties: fn }] of ofType(json, 'AWS::Lambda::Function')) {
+    const variables = fn.Environment?.Variables ?? {};
+    if (RUNTIME_ENV.connectorJobsQueueUrl in variables) targets[id] = loadBalancerOfUrl(variables[name]);
+  }
+  for (const [id, { Properties: task }] of ofType(json, 'AWS::ECS::TaskDefinition'))
+    for (const container of task.ContainerDefinitions ?? []) {
+      const variables: CfnProperties[] = container.Environment ?? [];
+      if (!variables.some((v) => v.Name === RUNTIME_ENV.connectorJobsQueueUrl)) continue;
+      targets[`${id}/${container.Name}`] = loadBalancerOfUrl(variables.find((v) => v.Name === name)?.Value);
+    }
+  for (const [id, { Properties: template }] of ofType(json, 'AWS::EC2::LaunchTemplate')) {
+    const parts = userDataParts(template);
+    if (!userDataText(template).includes(`-e ${RUNTIME_ENV.connectorJobsQueueUrl}=`)) continue;
+    const at = parts.findIndex((p) => typeof p === 'string' && p.endsWith(`-e ${name}=http://`));
+    const after = parts[at + 2];
+    const getAtt = (parts[at + 1] as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    targets[id] =
+      at >= 0 && getAtt?.[1] === 'DNSName' && typeof after === 'string' && /^\/v1( |$)/.test(after)
+        ? getAtt[0]
+        : undefined;
+  }
+  return targets;
+};
+
+/** Every worker (at least the poller, the Fargate worker and the Whisper fleet) points `name` at this load balancer. */
+const expectWorkersPointAt = (json: TemplateJson, name: string, loadBalancerId: string): void => {
+  const targets = workerUrlTargets(json, name);
+  expect(Object.keys(targets).length, 'Lambda functions, Fargate worker and Whisper instances').toBeGreaterThanOrEqual(
+    4,
+  );
+  for (const [worker, target] of Object.entries(targets)) expect(target, `${name} of ${worker}`).toBe(loadBalancerId);
+};
+
+let json: TemplateJson;
+let chat: VllmDeployment;
+let embeddings: VllmDeployment;
+beforeAll(() => {
+  json = synthSharedCompute(exampleBlueprint()).core.toJSON() as TemplateJson;
+  chat = deploymentServing(json, DEFAULT_VLLM_MODEL);
+  embeddings = deploymentServing(json, DEFAULT_EMBEDDING_MODEL);
+});
+
+describe('the two vLLM services', () => {
+  it('are two vLLM deployments, each behind its own load balancer', () => {
+    const deployments = vllmDeployments(json);
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) expect(d.bootScript).toContain('vllm/vllm-openai:');
+    expect(chat.loadBalancerId).not.toBe(embeddings.loadBalancerId);
+  });
+
+  it('serve the embedding model with the embed task, and the chat model for generation', () => {
+    expect(embeddings.bootScript).toMatch(
+      new RegExp(`--model ${DEFAULT_EMBEDDING_MODEL.replace('.', '\\.')} --runner pooling --convert embed( |"|$)`),
+    );
+    expect(chat.bootScript).toContain(`--model ${DEFAULT_VLLM_MODEL}`);
+    expect(chat.bootScript).not.toContain('--runner pooling');
+  });
+
+  it('serve the models the services call, with the dimension of the chunks’ vector column', () => {
+    expect(DEFAULT_EMBEDDING_MODEL).toBe(defaultInferenceSettings.embeddingModel);
+    expect(DEFAULT_VLLM_MODEL).toBe(defaultInferenceSettings.chatModel);
+    expect(EMBEDDING_DIMENSIONS).toBe(defaultInferenceSettings.embeddingDimensions);
+    expect(EMBEDDING_DIMENSIONS).toBe(DEFAULT_MIGRATION_PARAMETERS.embeddingDimensions);
+  });
+
+  it('run on g5 instances', () => {
+    for (const [, { Properties: template }] of ofType(json, 'AWS::EC2::LaunchTemplate'))
+      if (userDataText(template).includes('vllm/vllm-openai:'))
+        expect(template.LaunchTemplateData.InstanceType).toMatch(/^g5\./);
+  });
+});
+
+describe('reaching the vLLM services', () => {
+  const privateSubnets = () =>
+    ofType(json, 'AWS::EC2::Subnet')
+      .filter(([, s]) => s.Properties.MapPublicIpOnLaunch === false)
+      .map(([id]) => id);
+
+  it('puts both behind internal network load balancers in private subnets only', () => {
+    for (const { loadBalancer } of [chat, embeddings]) {
+      expect(loadBalancer.Type).toBe('network');
+      expect(loadBalancer.Scheme).toBe('internal');
+      for (const subnet of loadBalancer.Subnets) expect(privateSubnets()).toContain(refOf(subnet));
+    }
+  });
+
+  it('lets only the workers’ security group reach each load balancer, on its listener port, never an address range', () => {
+    for (const { loadBalancer, loadBalancerId } of [chat, embeddings]) {
+      const groups = (loadBalancer.SecurityGroups as unknown[]).map(refOf);
+      expect(groups).toHaveLength(1);
+      const ingress = propertiesOf(Template.fromJSON(json), 'AWS::EC2::SecurityGroupIngress').filter(
+        (r) => refOf(r.GroupId) === groups[0],
+      );
+      const ports = ofType(json, 'AWS::ElasticLoadBalancingV2::Listener')
+        .filter(([, l]) => refOf(l.Properties.LoadBalancerArn) === loadBalancerId)
+        .map(([, l]) => l.Properties.Port);
+      expect(ingress).toHaveLength(1);
+      expect(ingress[0]?.CidrIp).toBeUndefined();
+      expect(ingress[0]?.CidrIpv6).toBeUndefined();
+      expect(refOf(ingress[0]?.SourceSecurityGroupId)).toMatch(/^WorkloadSecurityGroup/);
+      expect([ingress[0]?.FromPort, ingress[0]?.ToPort]).toEqual([ports[0], ports[0]]);
+    }
+  });
+
+  it('lets each service’s instances be reached from their own load balancer only', () => {
+    for (const { loadBalancer } of [chat, embeddings]) {
+      const lbGroup = refOf(loadBalancer.SecurityGroups[0]);
+      const egress = propertiesOf(Template.fromJSON(json), 'AWS::EC2::SecurityGroupEgress').filter(
+        (r) => refOf(r.GroupId) === lbGroup,
+      );
+      expect(egress).toHaveLength(1);
+      const instanceGroup = refOf(egress[0]?.DestinationSecurityGroupId);
+      const ingress = propertiesOf(Template.fromJSON(json), 'AWS::EC2::SecurityGroupIngress').filter(
+        (r) => refOf(r.GroupId) === instanceGroup,
+      );
+      expect(ingress.map((r) => refOf(r.SourceSecurityGroupId))).toEqual([lbGroup]);
+    }
+  });
+});
+
+describe('the workers’ inference settings', () => {
+  it('point PANOPS_EMBEDDINGS_URL at the embeddings load balancer in every worker', () => {
+    expectWorkersPointAt(json, RUNTIME_ENV.embeddingsUrl, embeddings.loadBalancerId);
+  });
+
+  it('point PANOPS_VLLM_BASE_URL at the chat load balancer in every worker', () => {
+    expectWorkersPointAt(json, RUNTIME_ENV.vllmBaseUrl, chat.loadBalancerId);
+  });
+
+  it('name the models the services serve', () => {
+    const whisperScript = ofType(json, 'AWS::EC2::LaunchTemplate')
+      .map(([, t]) => userDataText(t.Properties))
+      .find((s) => s.includes('--name transcription-worker'));
+    expect(whisperScript).toContain(`-e ${RUNTIME_ENV.embeddingModel}=${DEFAULT_EMBEDDING_MODEL} `);
+    expect(whisperScript).toContain(`-e ${RUNTIME_ENV.chatModel}=${DEFAULT_VLLM_MODEL} `);
+  });
+
+  it('are refused when a worker points the embeddings URL elsewhere', () => {
+    const mutated = (change: (copy: TemplateJson) => void) => {
+      const copy = structuredClone(json);
+      change(copy);
+      return copy;
+    };
+    const poller = ofType(json, 'AWS::Lambda::Function').find(([, f]) =>
+      String(f.Properties.Description).startsWith('PanOps short delta polls'),
+    )?.[0] as string;
+    const atChat = mutated((copy) => {
+      const variables = copy.Resources[poller]?.Properties.Environment.Variables;
+      variables[RUNTIME_ENV.embeddingsUrl] = variables[RUNTIME_ENV.vllmBaseUrl];
+    });
+    // The Whisper fleet's boot script: the embeddings load balancer swapped for the chat one.
+    const whisperAtChat = mutated((copy) => {
+      for (const [, { Properties: t }] of ofType(copy, 'AWS::EC2::LaunchTemplate')) {
+        const parts = userDataParts(t);
+        const at = parts.findIndex(
+          (p) => typeof p === 'string' && p.endsWith(`-e ${RUNTIME_ENV.embeddingsUrl}=http://`),
+        );
+        if (at >= 0) parts[at + 1] = { 'Fn::GetAtt': [chat.loadBalancerId, 'DNSName'] };
+      }
+    });
+    const withoutPath = mutated((copy) => {
+      for (const [, { Properties: task }] of ofType(copy, 'AWS::ECS::TaskDefinition'))
+        for (const container of task.ContainerDefinitions)
+          for (const variable of container.Environment ?? [])
+            if (variable.Name === RUNTIME_ENV.embeddingsUrl) variable.Value['Fn::Join'][1].pop();
+    });
+    for (const copy of [atChat, whisperAtChat, withoutPath])
+      expect(() => expectWorkersPointAt(copy, RUNTIME_ENV.embeddingsUrl, embeddings.loadBalancerId)).toThrow();
+  });
+});
+
+describe('the Whisper fleet’s worker image', () => {
+  it('is checked for ffmpeg at boot before the worker starts', () => {
+    const script = ofType(json, 'AWS::EC2::LaunchTemplate')
+      .map(([, t]) => userDataText(t.Properties))
+      .find((s) => s.includes('--name transcription-worker')) as string;
+    const lines = script.split('\n');
+    const checkLine = lines.findIndex((l) => l.includes('--entrypoint ffmpeg'));
+    const workerLine = lines.findIndex((l) => l.includes('--name transcription-worker'));
+    const workerImage = lines[workerLine]?.split(' ').at(-1);
+    expect(workerImage).toMatch(/transcriptionworkerRepository/);
+    expect(lines[checkLine]).toContain(`--entrypoint ffmpeg ${workerImage} -version`);
+    expect(lines[checkLine]).toContain(`|| { echo '${MISSING_FFMPEG_MESSAGE}' >&2; exit 1; }`);
+    expect(checkLine).toBeGreaterThan(0);
+    expect(checkLine).toBeLessThan(workerLine);
+  });
+});
+
+describe('VllmService settings', () => {
+  const env = { account: '100000000010', region: 'us-east-1' };
+  const serviceStack = (props: { instanceType?: string; ports?: { instance: number; loadBalancer: number } }) => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Vllm', { env });
+    const vpc = new Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
+    new VllmService(stack, 'Service', {
+      vpc,
+      clientSecurityGroup: new SecurityGroup(stack, 'Clients', { vpc }),
+      role: new Role(stack, 'Role', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') }),
+      instanceType: props.instanceType ?? 'g5.xlarge',
+      task: 'embed',
+      model: 'intfloat/e5-small-v2',
+      extraArgs: ['--max-model-len', '512'],
+      alarmTopic: new Topic(stack, 'Topic'),
+      logKey: new Key(stack, 'Key'),
+      ...(props.ports ? { ports: props.ports } : {}),
+    });
+    return Template.fromStack(stack);
+  };
+
+  it('listens on the ports it is given and passes the model, task and extra flags to the server', () => {
+    const template = serviceStack({ ports: { instance: 8100, loadBalancer: 8080 } });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8080 });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8100 });
+    const script = propertiesOf(template, 'AWS::EC2::LaunchTemplate').map(userDataText).join('');
+    expect(script).toContain('-p 8100:8000');
+    expect(script).toContain('--model intfloat/e5-small-v2 --runner pooling --convert embed --max-model-len 512');
+  });
+
+  it('refuses an instance type outside the g5 family', () => {
+    expect(() => serviceStack({ instanceType: 'p4d.24xlarge' })).toThrow(/g5/);
+  });
+});
