@@ -55,6 +55,8 @@ export class SharedComputeStack extends Stack {
   readonly workloads: WorkloadRoles;
   readonly peeringAccepter?: PeeringAccepterRole;
   readonly workloadSecurityGroup: SecurityGroup;
+  /** Workers that embed or ask (poller, Fargate workers, Whisper fleet): the only members the vLLM load balancers admit. */
+  readonly inferenceClientSecurityGroup: SecurityGroup;
   readonly webhookFunction: VpcFunction;
   readonly pollFunction: VpcFunction;
   readonly webhookApi: WebhookApi;
@@ -110,9 +112,17 @@ export class SharedComputeStack extends Stack {
       description: 'PanOps workloads: outbound to platform APIs (NAT), AWS and customer VPCs; no inbound',
       allowAllOutbound: true,
     });
+    // Not the webhook handler: the internet-facing entry point archives and enqueues, it never calls a model.
+    this.inferenceClientSecurityGroup = new SecurityGroup(this, 'InferenceClientSecurityGroup', {
+      vpc,
+      description: 'PanOps inference clients: workers that embed or ask; admitted by the vLLM load balancers only',
+      allowAllOutbound: false,
+      disableInlineRules: true,
+    });
+    const inferenceClients = [this.inferenceClientSecurityGroup];
     this.vllm = new VllmService(this, 'Vllm', {
       vpc,
-      clientSecurityGroup: this.workloadSecurityGroup,
+      clientSecurityGroup: this.inferenceClientSecurityGroup,
       role: roles.inferenceService,
       instanceType: sharedCompute.gpu.vllmInstanceType,
       ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
@@ -123,7 +133,7 @@ export class SharedComputeStack extends Stack {
     // and the small embedding model needs only the smallest g5.
     this.embeddings = new VllmService(this, 'VllmEmbeddings', {
       vpc,
-      clientSecurityGroup: this.workloadSecurityGroup,
+      clientSecurityGroup: this.inferenceClientSecurityGroup,
       role: roles.inferenceService,
       ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
       instanceType: EMBEDDINGS_INSTANCE_TYPE,
@@ -139,6 +149,10 @@ export class SharedComputeStack extends Stack {
       [RUNTIME_ENV.transcriptionJobsQueueUrl]: this.transcriptionJobs.queue.queueUrl,
       [RUNTIME_ENV.cursorTableName]: this.cursorTable.table.tableName,
       [RUNTIME_ENV.customerDataRoleName]: ROLE_NAMES.customerDataAccess,
+    };
+    // Only for the inference clients: where the two vLLM services answer and which models they serve.
+    const workerEnv = {
+      ...sharedEnv,
       [RUNTIME_ENV.vllmBaseUrl]: this.vllm.baseUrl,
       [RUNTIME_ENV.chatModel]: this.vllm.model,
       [RUNTIME_ENV.embeddingsUrl]: this.embeddings.baseUrl,
@@ -211,6 +225,7 @@ export class SharedComputeStack extends Stack {
       securityGroup: this.workloadSecurityGroup,
       memorySize: LAMBDA_SETTINGS.connectorPoll.memorySize,
       timeout: LAMBDA_SETTINGS.connectorPoll.timeout,
+      additionalSecurityGroups: inferenceClients,
       reservedConcurrentExecutions: LAMBDA_SETTINGS.connectorPoll.reservedConcurrency,
       deadLetterQueue: new DeadLetterQueue(this, 'PollDeadLetters', {
         queueName: 'panops-connector-poll-dlq',
@@ -218,7 +233,7 @@ export class SharedComputeStack extends Stack {
         alarmTopic: this.alerts.topic,
         deadLettersOf: 'the connector poller',
       }).queue,
-      environment: sharedEnv,
+      environment: workerEnv,
       logKey: key,
     });
     this.connectorJobs.queue.grantSendMessages(roles.connectorWorker);
@@ -237,11 +252,12 @@ export class SharedComputeStack extends Stack {
     this.connectorWorkers = new ConnectorWorkerService(this, 'ConnectorWorkers', {
       vpc,
       securityGroup: this.workloadSecurityGroup,
+      additionalSecurityGroups: inferenceClients,
       queue: this.connectorJobs.queue,
       taskRole: roles.connectorWorker,
       repository: repository('connector-worker'),
       imageTag,
-      environment: sharedEnv,
+      environment: workerEnv,
       logKey: key,
       cpu: 1024,
       memoryLimitMiB: 2048,
@@ -250,6 +266,7 @@ export class SharedComputeStack extends Stack {
     this.whisper = new WhisperFleet(this, 'Whisper', {
       vpc,
       securityGroup: this.workloadSecurityGroup,
+      additionalSecurityGroups: inferenceClients,
       queue: this.transcriptionJobs.queue,
       role: roles.transcriptionWorker,
       instanceTypes: sharedCompute.gpu.whisperInstanceTypes,
@@ -259,7 +276,7 @@ export class SharedComputeStack extends Stack {
       alarmTopic: this.alerts.topic,
       logKey: key,
       defaultModel: 'large-v3',
-      environment: sharedEnv,
+      environment: workerEnv,
     });
 
     // EventBridge Scheduler delivers connector jobs (schedules live in the shard stacks).

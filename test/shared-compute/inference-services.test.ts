@@ -77,45 +77,85 @@ const loadBalancerOfUrl = (value: unknown): string | undefined => {
   return getAtt?.[1] === 'DNSName' ? getAtt[0] : undefined;
 };
 
+/** A workload of the stack: its security groups, and its `name` setting (`present`; the load balancer of its URL). */
+interface Workload {
+  readonly id: string;
+  readonly groups: readonly (string | undefined)[];
+  readonly setting: (name: string) => { readonly present: boolean; readonly loadBalancer: string | undefined };
+}
+
 /**
- * Where each worker's `name` variable points: worker → load balancer id
- * (undefined when the value is not `http://<its DNS name>/v1`). Workers: the
- * Lambda functions and Fargate containers given the runtime contract, and the
- * GPU instances that start containers with `-e` settings (the Whisper fleet).
+ * Every workload in the VPC: Lambda functions, Fargate services (their task's
+ * containers) and launch templates (the `-e` settings of the containers they
+ * start). A URL's load balancer is undefined unless the value is exactly
+ * `http://<its DNS name>/v1`.
  */
-const workerUrlTargets = (json: TemplateJson, name: string): Record<string, string | undefined> => {
-  const targets: Record<string, string | undefined> = {};
+const workloads = (json: TemplateJson): Workload[] => {
+  const found: Workload[] = [];
   for (const [id, { Properties: fn }] of ofType(json, 'AWS::Lambda::Function')) {
+    if (!fn.VpcConfig) continue;
     const variables = fn.Environment?.Variables ?? {};
-    if (RUNTIME_ENV.connectorJobsQueueUrl in variables) targets[id] = loadBalancerOfUrl(variables[name]);
+    found.push({
+      id,
+      groups: fn.VpcConfig.SecurityGroupIds.map(refOf),
+      setting: (name) => ({ present: name in variables, loadBalancer: loadBalancerOfUrl(variables[name]) }),
+    });
   }
-  for (const [id, { Properties: task }] of ofType(json, 'AWS::ECS::TaskDefinition'))
-    for (const container of task.ContainerDefinitions ?? []) {
-      const variables: CfnProperties[] = container.Environment ?? [];
-      if (!variables.some((v) => v.Name === RUNTIME_ENV.connectorJobsQueueUrl)) continue;
-      targets[`${id}/${container.Name}`] = loadBalancerOfUrl(variables.find((v) => v.Name === name)?.Value);
-    }
+  for (const [id, { Properties: service }] of ofType(json, 'AWS::ECS::Service')) {
+    const task = json.Resources[refOf(service.TaskDefinition) as string]?.Properties;
+    const variables: CfnProperties[] = (task?.ContainerDefinitions ?? []).flatMap(
+      (c: CfnProperties) => c.Environment ?? [],
+    );
+    found.push({
+      id,
+      groups: service.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups.map(refOf),
+      setting: (name) => {
+        const values = variables.filter((v) => v.Name === name).map((v) => loadBalancerOfUrl(v.Value));
+        return { present: values.length > 0, loadBalancer: values.length === 1 ? values[0] : undefined };
+      },
+    });
+  }
   for (const [id, { Properties: template }] of ofType(json, 'AWS::EC2::LaunchTemplate')) {
     const parts = userDataParts(template);
-    if (!userDataText(template).includes(`-e ${RUNTIME_ENV.connectorJobsQueueUrl}=`)) continue;
-    const at = parts.findIndex((p) => typeof p === 'string' && p.endsWith(`-e ${name}=http://`));
-    const after = parts[at + 2];
-    const getAtt = (parts[at + 1] as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
-    targets[id] =
-      at >= 0 && getAtt?.[1] === 'DNSName' && typeof after === 'string' && /^\/v1( |$)/.test(after)
-        ? getAtt[0]
-        : undefined;
+    found.push({
+      id,
+      groups: (template.LaunchTemplateData.NetworkInterfaces?.[0]?.Groups ?? []).map(refOf),
+      setting: (name) => {
+        const at = parts.findIndex((p) => typeof p === 'string' && p.endsWith(`-e ${name}=http://`));
+        const getAtt = (parts[at + 1] as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+        const after = parts[at + 2];
+        return {
+          present: userDataText(template).includes(`-e ${name}=`),
+          loadBalancer:
+            at >= 0 && getAtt?.[1] === 'DNSName' && typeof after === 'string' && /^\/v1( |$)/.test(after)
+              ? getAtt[0]
+              : undefined,
+        };
+      },
+    });
   }
-  return targets;
+  return found;
 };
 
-/** Every worker (at least the poller, the Fargate worker and the Whisper fleet) points `name` at this load balancer. */
+/** The group the vLLM load balancers admit (the only source of their ingress rules). */
+const inferenceClientGroup = (json: TemplateJson): string | undefined =>
+  ofType(json, 'AWS::EC2::SecurityGroup').find(([, g]) =>
+    String(g.Properties.GroupDescription).startsWith('PanOps inference clients'),
+  )?.[0];
+
+/**
+ * Every member of the inference clients' group (at least the poller, the
+ * Fargate workers and the Whisper fleet) sets `name` to this load balancer's
+ * URL, and no other workload sets it at all.
+ */
 const expectWorkersPointAt = (json: TemplateJson, name: string, loadBalancerId: string): void => {
-  const targets = workerUrlTargets(json, name);
-  expect(Object.keys(targets).length, 'Lambda functions, Fargate worker and Whisper instances').toBeGreaterThanOrEqual(
-    4,
-  );
-  for (const [worker, target] of Object.entries(targets)) expect(target, `${name} of ${worker}`).toBe(loadBalancerId);
+  const group = inferenceClientGroup(json);
+  const members = workloads(json).filter((w) => w.groups.includes(group));
+  expect(members.length, 'poller, Fargate workers and Whisper fleet').toBeGreaterThanOrEqual(3);
+  for (const member of members)
+    expect(member.setting(name).loadBalancer, `${name} of ${member.id}`).toBe(loadBalancerId);
+  for (const other of workloads(json).filter((w) => !w.groups.includes(group)))
+    expect(other.setting(name).present, `${name} set on ${other.id}, outside the inference clients`).toBe(false);
 };
 
 let json: TemplateJson;
@@ -171,7 +211,7 @@ describe('reaching the vLLM services', () => {
     }
   });
 
-  it('lets only the workers’ security group reach each load balancer, on its listener port, never an address range', () => {
+  it('lets only the inference clients’ security group reach each load balancer, on its listener port, never an address range', () => {
     for (const { loadBalancer, loadBalancerId } of [chat, embeddings]) {
       const groups = (loadBalancer.SecurityGroups as unknown[]).map(refOf);
       expect(groups).toHaveLength(1);
@@ -184,9 +224,24 @@ describe('reaching the vLLM services', () => {
       expect(ingress).toHaveLength(1);
       expect(ingress[0]?.CidrIp).toBeUndefined();
       expect(ingress[0]?.CidrIpv6).toBeUndefined();
-      expect(refOf(ingress[0]?.SourceSecurityGroupId)).toMatch(/^WorkloadSecurityGroup/);
+      expect(refOf(ingress[0]?.SourceSecurityGroupId)).toBe(inferenceClientGroup(json));
       expect([ingress[0]?.FromPort, ingress[0]?.ToPort]).toEqual([ports[0], ports[0]]);
     }
+  });
+
+  it('admits exactly the poller, the Fargate workers and the Whisper fleet to the inference clients’ group, never the webhook handler', () => {
+    const group = inferenceClientGroup(json);
+    const members = workloads(json)
+      .filter((w) => w.groups.includes(group))
+      .map((w) => w.id);
+    expect(members).toHaveLength(3);
+    expect(members).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ConnectorPoller/),
+        expect.stringMatching(/^ConnectorWorkers/),
+        expect.stringMatching(/^WhisperLaunchTemplate/),
+      ]),
+    );
   });
 
   it('lets each service’s instances be reached from their own load balancer only', () => {
@@ -222,7 +277,7 @@ describe('the workers’ inference settings', () => {
     expect(whisperScript).toContain(`-e ${RUNTIME_ENV.chatModel}=${DEFAULT_VLLM_MODEL} `);
   });
 
-  it('are refused when a worker points the embeddings URL elsewhere', () => {
+  it('are refused when a worker points the embeddings URL elsewhere, or a workload outside the clients gets it', () => {
     const mutated = (change: (copy: TemplateJson) => void) => {
       const copy = structuredClone(json);
       change(copy);
@@ -251,7 +306,14 @@ describe('the workers’ inference settings', () => {
           for (const variable of container.Environment ?? [])
             if (variable.Name === RUNTIME_ENV.embeddingsUrl) variable.Value['Fn::Join'][1].pop();
     });
-    for (const copy of [atChat, whisperAtChat, withoutPath])
+    const webhookWithUrl = mutated((copy) => {
+      const webhook = ofType(copy, 'AWS::Lambda::Function').find(([, f]) =>
+        String(f.Properties.Description).startsWith('PanOps webhooks'),
+      )?.[1].Properties as CfnProperties;
+      webhook.Environment.Variables[RUNTIME_ENV.embeddingsUrl] =
+        copy.Resources[poller]?.Properties.Environment.Variables[RUNTIME_ENV.embeddingsUrl];
+    });
+    for (const copy of [atChat, whisperAtChat, withoutPath, webhookWithUrl])
       expect(() => expectWorkersPointAt(copy, RUNTIME_ENV.embeddingsUrl, embeddings.loadBalancerId)).toThrow();
   });
 });

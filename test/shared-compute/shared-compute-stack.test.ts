@@ -265,14 +265,14 @@ describe('vLLM inference service', () => {
     core.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Type: 'network', Scheme: 'internal' });
   });
 
-  it('admits only the workers’ security group, never an address range', () => {
+  it('admits only the inference clients’ security group (workers that embed or ask), never an address range', () => {
     const lbGroup = logicalIdOf(core, 'AWS::EC2::SecurityGroup', (p) => p.GroupDescription?.startsWith('vLLM load'));
     const ingress = propertiesOf(core, 'AWS::EC2::SecurityGroupIngress').filter(
       (r) => r.GroupId?.['Fn::GetAtt']?.[0] === lbGroup,
     );
     expect(ingress).toHaveLength(1);
     expect(ingress[0]?.CidrIp).toBeUndefined();
-    expect(ingress[0]?.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/^WorkloadSecurityGroup/);
+    expect(ingress[0]?.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/^InferenceClientSecurityGroup/);
   });
 });
 

@@ -34,6 +34,8 @@ export const FARGATE_CAPACITY = { spotWeight: 3, onDemandWeight: 1, onDemandBase
 export interface ConnectorWorkerServiceProps {
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
+  /** More groups the workload joins (the inference clients' group for workers that call vLLM). @default none */
+  readonly additionalSecurityGroups?: readonly ISecurityGroup[];
   /** The connector-jobs queue: the service consumes it and scales on its depth. */
   readonly queue: IQueue;
   /** The connector workload role (the task role). */
@@ -114,7 +116,7 @@ export class ConnectorWorkerService extends Construct {
       maxHealthyPercent: 200,
       assignPublicIp: false,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [props.securityGroup],
+      securityGroups: [props.securityGroup, ...(props.additionalSecurityGroups ?? [])],
       circuitBreaker: { rollback: true },
       capacityProviderStrategies: [
         { capacityProvider: 'FARGATE_SPOT', weight: FARGATE_CAPACITY.spotWeight },

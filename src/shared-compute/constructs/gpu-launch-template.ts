@@ -25,6 +25,8 @@ export interface GpuLaunchTemplateProps {
   /** Instance role (an instance profile is created for it). */
   readonly role: Role;
   readonly securityGroup: ISecurityGroup;
+  /** More groups the workload joins (the inference clients' group for workers that call vLLM). @default none */
+  readonly additionalSecurityGroups?: readonly ISecurityGroup[];
   /** Shell commands run at boot (after `set -euo pipefail`). */
   readonly bootCommands: readonly string[];
   /** Root volume size; models and images live there. @default 100 GiB */
@@ -68,6 +70,7 @@ export class GpuLaunchTemplate extends Construct {
         },
       ],
     });
+    for (const group of props.additionalSecurityGroups ?? []) this.launchTemplate.addSecurityGroup(group);
   }
 }
 

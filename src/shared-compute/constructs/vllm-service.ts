@@ -46,7 +46,11 @@ export const VLLM_TASK_ARGS: Readonly<Record<VllmTask, readonly string[]>> = {
 
 export interface VllmServiceProps {
   readonly vpc: IVpc;
-  /** The only security group whose members may call the service (the workers'). */
+  /**
+   * The only security group whose members may call the service (the workers
+   * that embed or ask). It gets an egress rule to the load balancer, unless it
+   * already allows all outbound traffic.
+   */
   readonly clientSecurityGroup: ISecurityGroup;
   /** The inference workload role (instance role). */
   readonly role: Role;
@@ -116,6 +120,11 @@ export class VllmService extends Construct {
       Peer.securityGroupId(lbSecurityGroup.securityGroupId),
       Port.tcp(ports.instance),
       'vLLM from its load balancer (traffic and health checks)',
+    );
+    props.clientSecurityGroup.addEgressRule(
+      Peer.securityGroupId(lbSecurityGroup.securityGroupId),
+      Port.tcp(ports.loadBalancer),
+      `to the ${named} load balancer`,
     );
     lbSecurityGroup.addEgressRule(
       Peer.securityGroupId(instanceSecurityGroup.securityGroupId),

@@ -23,6 +23,8 @@ export interface VpcFunctionProps {
   readonly role: Role;
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
+  /** More groups the workload joins (the inference clients' group for workers that call vLLM). @default none */
+  readonly additionalSecurityGroups?: readonly ISecurityGroup[];
   /** Memory in MB, within 512–1024 (the seed). */
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -68,7 +70,7 @@ export class VpcFunction extends Construct {
       timeout: props.timeout,
       vpc: props.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [props.securityGroup],
+      securityGroups: [props.securityGroup, ...(props.additionalSecurityGroups ?? [])],
       allowPublicSubnet: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueueEnabled: true,

@@ -24,6 +24,8 @@ export const WHISPER_PORT = 8000;
 export interface WhisperFleetProps {
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
+  /** More groups the workload joins (the inference clients' group for workers that call vLLM). @default none */
+  readonly additionalSecurityGroups?: readonly ISecurityGroup[];
   /** The transcription-jobs queue: the fleet consumes it and scales on it. */
   readonly queue: IQueue;
   /** The transcription workload role (instance role). */
@@ -91,6 +93,7 @@ export class WhisperFleet extends Construct {
     const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
       role: props.role,
       securityGroup: props.securityGroup,
+      ...(props.additionalSecurityGroups ? { additionalSecurityGroups: props.additionalSecurityGroups } : {}),
       bootCommands: [
         ...ecrLoginCommands(this),
         ffmpegCheckCommand(workerImage),
