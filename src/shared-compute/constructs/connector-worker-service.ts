@@ -106,7 +106,7 @@ export class ConnectorWorkerService extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS2',
       reason:
-        'The environment holds only resource names (queue URLs, table name, role name), no secrets; connector credentials come from Secrets Manager at run time.',
+        'The environment holds only resource names (queue URLs, table name, role name, internal vLLM URLs and model names), no secrets; connector credentials come from Secrets Manager at run time.',
     });
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
