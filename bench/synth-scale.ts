@@ -130,7 +130,7 @@ const notes = (): string[] => {
       const low = (t100 - t10) / 90;
       const high = (t1000 - t100) / 900;
       lines.push(
-        `${LABEL[mode]}: linearity (${what}) — ${fmt(low * 1000, 0)} ms per added customer from N=10 to 100, ${fmt(high * 1000, 0)} ms from N=100 to 1,000: ratio ${fmt(high / low, 2)} (1 is linear; a step quadratic in customers would make it about 10)`,
+        `${LABEL[mode]}: linearity (${what}) — ${fmt(low * 1000, 0)} ms per added customer from N=10 to 100, ${fmt(high * 1000, 0)} ms from N=100 to 1,000: ratio ${fmt(high / low, 2)} (1 is linear; a step quadratic in customers would make it about 10)${what === 'wall time' ? '; wall time at small N also holds seconds of process start and waiting that CPU time leaves out, so the CPU-time ratio is the measure' : ''}`,
       );
     }
   }
