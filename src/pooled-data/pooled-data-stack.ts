@@ -17,7 +17,8 @@ import { availabilityZonesFor } from '../tenant/availability-zones.js';
 import { CustomerKey } from '../tenant/customer-key.js';
 import { CustomerTrail } from '../tenant/customer-trail.js';
 import { IsolatedVpc } from '../tenant/isolated-vpc.js';
-import { LockedBucket } from '../tenant/locked-bucket.js';
+import type { LockedBucket } from '../tenant/locked-bucket.js';
+import { LogDestinationBucket } from '../tenant/log-destination-bucket.js';
 import { MigrationHook } from '../tenant/migration-hook.js';
 import type { MigrationBundle } from '../tenant/migration-sources.js';
 import { PublishedLocations } from '../tenant/published-locations.js';
@@ -95,21 +96,12 @@ export class PooledDataStack extends Stack {
         'PanOps-managed key of the pooled tier: pooled cluster, its secret and logs, the pooled archive (per-customer encryption context) and trail',
     });
 
-    this.logBucket = new LockedBucket(this, 'LogBucket', {
+    this.logBucket = new LogDestinationBucket(this, 'LogBucket', {
       encryptionKey: this.key.key,
-      retentionDays,
-      serverAccessLogs: 'is-log-destination',
+      retentionDays: retentionDays,
+      servedBuckets: 'the pooled tier’s',
+      readsRecordedBy: 'the pooled data trail',
     });
-    tagRole(this.logBucket, 'log-bucket');
-    acknowledgeFindings(
-      this.logBucket.bucket,
-      [
-        'AwsSolutions::AwsSolutions-S1',
-        'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
-        'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
-      ],
-      'This is the server access log destination of the pooled tier’s other buckets; logging it into itself would log its own log writes without end. Reads of it are recorded by the pooled data trail.',
-    );
 
     this.network = new IsolatedVpc(this, 'Network', {
       cidr: pooledData.vpcCidr,

@@ -16,14 +16,15 @@ import { CrossAccountAccess } from './cross-account-access.js';
 import { CustomerKey } from './customer-key.js';
 import { CustomerTrail } from './customer-trail.js';
 import { IsolatedVpc } from './isolated-vpc.js';
-import { LockedBucket } from './locked-bucket.js';
+import type { LockedBucket } from './locked-bucket.js';
+import { LogDestinationBucket } from './log-destination-bucket.js';
 import { MigrationHook } from './migration-hook.js';
 import type { MigrationBundle } from './migration-sources.js';
 import { PublishedLocations } from './published-locations.js';
 import { SharedComputeAttachment } from './shared-compute-attachment.js';
 import { SharedComputePeering } from './shared-compute-peering.js';
 import { TenantDatabase } from './tenant-database.js';
-import { tagCustomerScope, tagRole } from './tenant-tags.js';
+import { tagCustomerScope } from './tenant-tags.js';
 
 export interface CustomerStackProps extends StackProps {
   readonly blueprint: Blueprint;
@@ -61,21 +62,12 @@ export class CustomerStack extends Stack {
 
     this.key = new CustomerKey(this, 'CustomerKey', { alias: `panops/${customer.slug}` });
 
-    this.logBucket = new LockedBucket(this, 'LogBucket', {
+    this.logBucket = new LogDestinationBucket(this, 'LogBucket', {
       encryptionKey: this.key.key,
       retentionDays: customer.retentionDays,
-      serverAccessLogs: 'is-log-destination',
+      servedBuckets: 'the account’s',
+      readsRecordedBy: 'the customer trail',
     });
-    tagRole(this.logBucket, 'log-bucket');
-    acknowledgeFindings(
-      this.logBucket.bucket,
-      [
-        'AwsSolutions::AwsSolutions-S1',
-        'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
-        'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
-      ],
-      'This is the server access log destination of the account’s other buckets; logging it into itself would log its own log writes without end. Reads of it are recorded by the customer trail.',
-    );
 
     this.network = new IsolatedVpc(this, 'Network', {
       cidr: customer.vpcCidr,
