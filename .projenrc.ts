@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
           'vitest.config.ts',
           '!**/cdk.out',
           '!**/compliance-report',
+          // Markdown is prose and generated reports (bench/results.md), not code.
+          '!**/*.md',
         ],
       },
     },
