@@ -17,6 +17,8 @@ export const AWS_LIMITS = {
   scpsPerTarget: 5,
   /** Accounts per OU enrolled in Control Tower. */
   accountsPerControlTowerOu: 1_000,
+  /** Rules per AWS Cost Category. */
+  costCategoryRules: 500,
   /**
    * Control Tower runs at most 10 operations at once (enabling a control on one
    * OU is one operation); more are throttled. Control chains and account

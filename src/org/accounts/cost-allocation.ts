@@ -3,7 +3,7 @@ import { CfnCostCategory } from 'aws-cdk-lib/aws-ce';
 import type { CfnAccount } from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import type { Blueprint } from '../../config/index.js';
-import { dedicatedCustomers, pooledCustomers, TAG_KEYS } from '../../config/index.js';
+import { AWS_LIMITS, dedicatedCustomers, pooledCustomers, TAG_KEYS } from '../../config/index.js';
 
 export const COST_CATEGORY_NAME = 'PanOpsCustomer';
 /** Cost that belongs to no single customer (shared compute, the management and Control Tower accounts). */
@@ -23,8 +23,13 @@ export interface CostAllocationProps {
  * Billing console, which CloudFormation cannot do).
  */
 export class CostAllocation extends Construct {
-  /** The cost category; absent while the organization has no customer (a category needs a rule). */
+  /** The (first) cost category; absent while the organization has no customer (a category needs a rule). */
   readonly category: CfnCostCategory | undefined;
+  /**
+   * Every cost category: a category holds at most 500 rules (one per customer), so
+   * larger organizations get `PanOpsCustomer`, `PanOpsCustomer-2`, ... in slug order.
+   */
+  readonly categories: readonly CfnCostCategory[];
 
   constructor(scope: Construct, id: string, props: CostAllocationProps) {
     super(scope, id);
@@ -40,15 +45,20 @@ export class CostAllocation extends Construct {
         Rule: { Tags: { Key: TAG_KEYS.customerSlug, Values: [customer.slug], MatchOptions: ['EQUALS'] } },
       })),
     ];
-    if (rules.length === 0) {
-      this.category = undefined;
-      return;
-    }
-    this.category = new CfnCostCategory(this, 'Category', {
-      name: COST_CATEGORY_NAME,
-      ruleVersion: 'CostCategoryExpression.v1',
-      rules: Stack.of(this).toJsonString(rules),
-      defaultValue: SHARED_COST_VALUE,
-    });
+    const size = AWS_LIMITS.costCategoryRules;
+    const chunks = Array.from({ length: Math.ceil(rules.length / size) }, (_, i) =>
+      rules.slice(i * size, (i + 1) * size),
+    );
+    // The first keeps its original id and name, so an organization that grows past 500 customers only adds categories.
+    this.categories = chunks.map(
+      (chunk, i) =>
+        new CfnCostCategory(this, i === 0 ? 'Category' : `Category${i + 1}`, {
+          name: i === 0 ? COST_CATEGORY_NAME : `${COST_CATEGORY_NAME}-${i + 1}`,
+          ruleVersion: 'CostCategoryExpression.v1',
+          rules: Stack.of(this).toJsonString(chunk),
+          defaultValue: SHARED_COST_VALUE,
+        }),
+    );
+    this.category = this.categories[0];
   }
 }
