@@ -115,7 +115,8 @@ const main = async () => {
     );
 
     // Both sides go through TenantSql (BEGIN, set_config, statement, COMMIT): only the role and RLS differ.
-    const ingestRls = (round: number) =>
+    /** One round of inserts; `marker` keeps the two sides' external ids apart. */
+    const ingestRound = (round: number, marker: 'rls' | 'base') =>
       Effect.forEach(
         Array.from({ length: BATCHES_PER_ROUND }, (_, b) => b),
         (b) =>
@@ -124,21 +125,7 @@ const main = async () => {
             const tenant = tenants[b % TENANTS] as string;
             yield* db.withCustomer(
               tenant,
-              db.sql`INSERT INTO communications ${db.sql.insert(rowsFor(tenant, round, b, 'rls'))}`,
-            );
-          }),
-        { concurrency: WRITERS, discard: true },
-      );
-    const ingestBaseline = (round: number) =>
-      Effect.forEach(
-        Array.from({ length: BATCHES_PER_ROUND }, (_, b) => b),
-        (b) =>
-          Effect.gen(function* () {
-            const db = yield* TenantSql;
-            const tenant = tenants[b % TENANTS] as string;
-            yield* db.withCustomer(
-              tenant,
-              db.sql`INSERT INTO communications ${db.sql.insert(rowsFor(tenant, round, b, 'base'))}`,
+              db.sql`INSERT INTO communications ${db.sql.insert(rowsFor(tenant, round, b, marker))}`,
             );
           }),
         { concurrency: WRITERS, discard: true },
@@ -194,8 +181,8 @@ const main = async () => {
       for (const side of order) {
         await setRls(side === 'rls');
         const start = performance.now();
-        if (side === 'rls') await app.runPromise(ingestRls(round));
-        else await owner.runPromise(ingestBaseline(round));
+        if (side === 'rls') await app.runPromise(ingestRound(round, 'rls'));
+        else await owner.runPromise(ingestRound(round, 'base'));
         const seconds = (performance.now() - start) / 1000;
         ingest[side].push((BATCHES_PER_ROUND * BATCH_SIZE) / seconds);
         const samples = side === 'rls' ? await latencies(app, readRls) : await latencies(owner, readBaseline);
