@@ -5,6 +5,7 @@ import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../common/lambda-code.js';
+import { LAMBDA_VPC_ENI_ACTIONS } from '../common/lambda-vpc.js';
 import { ROLE_NAMES } from '../config/index.js';
 import { acknowledgeFindings } from './acknowledge.js';
 import type { CustomerKey } from './customer-key.js';
@@ -92,14 +93,7 @@ export class MigrationHook extends Construct {
         // describe actions take no resource, so the statement is limited to the region instead.
         new PolicyStatement({
           sid: 'VpcNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
+          actions: [...LAMBDA_VPC_ENI_ACTIONS],
           resources: ['*'],
           conditions: { StringEquals: { 'aws:RequestedRegion': region } },
         }),

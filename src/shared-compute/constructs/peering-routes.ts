@@ -4,6 +4,7 @@ import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import type { DedicatedCustomer } from '../../config/index.js';
 import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
@@ -53,14 +54,7 @@ export class PeeringRoutes extends Construct {
           statements: [
             new PolicyStatement({
               // Describe calls support no resource-level permissions.
-              actions: [
-                'ec2:DescribeVpcPeeringConnections',
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
+              actions: ['ec2:DescribeVpcPeeringConnections', ...LAMBDA_VPC_ENI_ACTIONS],
               resources: ['*'],
             }),
             new PolicyStatement({

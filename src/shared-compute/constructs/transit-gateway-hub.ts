@@ -14,6 +14,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import { TAG_KEYS } from '../../config/index.js';
 import { acknowledge } from '../acknowledge.js';
 import { chunk } from '../sharding.js';
@@ -175,13 +176,7 @@ export class TransitGatewayHub extends Construct {
             }),
             new PolicyStatement({
               // Network-interface actions support no resource-level permissions.
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
+              actions: [...LAMBDA_VPC_ENI_ACTIONS],
               resources: ['*'],
             }),
             new PolicyStatement({

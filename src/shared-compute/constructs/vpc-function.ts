@@ -9,6 +9,7 @@ import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../../common/lambda-code.js';
+import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
@@ -84,14 +85,7 @@ export class VpcFunction extends Construct {
       props.role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'LambdaVpcNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
+          actions: [...LAMBDA_VPC_ENI_ACTIONS],
           resources: ['*'],
         }),
       );
