@@ -114,6 +114,16 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     'node-mbox@^2.0.0',
     '@aws-sdk/lib-dynamodb@^3.1169.0',
     '@effect/platform-node@4.1.0',
+    // Control Catalog has no JavaScript client in this registry: its ListControls is signed with
+    // the SDK's own SigV4 signer (src/org/control-tower/control-catalog-api.ts).
+    '@smithy/signature-v4@5.7.5',
+    '@aws-crypto/sha256-js@5.2.0',
+    '@aws-sdk/credential-providers@^3.1175.0',
+    // Preflight (src/org/preflight): read-only checks of the organization before a deploy.
+    '@aws-sdk/client-cloudformation@^3.1175.0',
+    '@aws-sdk/client-service-quotas@^3.1138.0',
+    '@aws-sdk/client-iam@^3.1175.0',
+    '@aws-sdk/client-ram@^3.1048.0',
   ],
   devDeps: [
     `node@${NODE_MAJOR}`,
