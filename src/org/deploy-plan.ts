@@ -2,7 +2,6 @@ import type { Stack } from 'aws-cdk-lib';
 import type { OrganizationStacks } from '../app.js';
 import type { Blueprint } from '../config/index.js';
 import { dedicatedCustomers } from '../config/index.js';
-import { REQUIRE_REVIEWED_CONTROLS_CONTEXT } from './organization-stack.js';
 
 /**
  * The order in which `npx projen deploy` brings the organization up, and with
@@ -33,8 +32,6 @@ export interface DeployStep {
 export interface DeployPlanOptions {
   /** The organization root id (ListRoots), passed to the org stack's `OrganizationRootId` parameter. */
   readonly rootId: string;
-  /** Deploy even though some controls have no reviewed identifier (they are then not enabled). @default false */
-  readonly allowPendingControls?: boolean;
   /** Extra arguments for every `cdk deploy` (e.g. `--require-approval never` in CI). @default none */
   readonly cdkArgs?: readonly string[];
 }
@@ -61,11 +58,7 @@ export const deployPlan = (
     ...extra,
     ...(options.cdkArgs ?? []),
   ];
-  const orgArgs = [
-    '--parameters',
-    `${org}:OrganizationRootId=${options.rootId}`,
-    ...(options.allowPendingControls ? [] : ['--context', `${REQUIRE_REVIEWED_CONTROLS_CONTEXT}=true`]),
-  ];
+  const orgArgs = ['--parameters', `${org}:OrganizationRootId=${options.rootId}`];
   const withAccount = new Set(
     dedicatedCustomers(blueprint)
       .filter((c) => c.accountId)

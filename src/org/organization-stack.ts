@@ -16,9 +16,6 @@ import { loadScpDocuments } from './scp/scp-documents.js';
 import { DEFAULT_SCP_LIMITS, type ScpLimits, scpLimitViolations } from './scp/scp-limits.js';
 import { ServiceControlPolicies } from './scp/service-control-policies.js';
 
-/** Context key: when `true`, synth fails while any Control Tower control is pending review (the deploy task sets it). */
-export const REQUIRE_REVIEWED_CONTROLS_CONTEXT = 'panops:requireReviewedControls';
-
 export interface OrganizationStackProps extends StackProps {
   readonly blueprint: Blueprint;
   /** SCPs to attach. @default the documents in `policies/scp/` */
@@ -29,11 +26,6 @@ export interface OrganizationStackProps extends StackProps {
   readonly scpLimits?: Partial<ScpLimits>;
   /** Accounts per Customers OU before another shard is added. @default AWS_LIMITS.accountsPerControlTowerOu */
   readonly accountsPerOu?: number;
-  /**
-   * Fail synth while a control has no reviewed identifier.
-   * @default the `panops:requireReviewedControls` context value, else false
-   */
-  readonly requireReviewedControls?: boolean;
 }
 
 /**
@@ -66,14 +58,11 @@ export class OrganizationStack extends Stack {
       layout: this.layout,
       units: this.units,
     });
-    const requireReviewed =
-      props.requireReviewedControls ?? String(this.node.tryGetContext(REQUIRE_REVIEWED_CONTROLS_CONTEXT)) === 'true';
     this.controlTower = new ControlTowerGovernance(this, 'ControlTower', {
       blueprint,
       layout: this.layout,
       units: this.units,
       catalog: props.controlCatalog ?? loadControlCatalog(),
-      requireReviewedControls: requireReviewed,
     });
     this.customerAccounts = new CustomerAccounts(this, 'CustomerAccounts', { blueprint, units: this.units });
     // New accounts are created only once their OU is registered, so Control Tower enrolls them.
@@ -91,10 +80,6 @@ export class OrganizationStack extends Stack {
     for (const baseline of this.controlTower.baselines.values())
       this.bootstrap.stackSet.addResourceDependency(baseline);
     new CostAllocation(this, 'CostAllocation', { blueprint, pendingAccounts: this.customerAccounts.bySlug });
-
-    this.templateOptions.metadata = {
-      'PanOps::PendingControls': this.controlTower.pending.map((p) => `${p.id} on ${p.ou}`),
-    };
     Tags.of(this).add('panops:stack', 'organization');
   }
 }

@@ -21,7 +21,7 @@ const reviewed = (id: string, ous: string[]) => ({
   guardRule: guardRuleFor(id),
   ous,
   controlIdentifier: `arn:aws:controlcatalog:::control/test${id.toLowerCase().replace(/[^a-z0-9]/g, '')}`,
-  reviewedBy: 'test fixture',
+  source: 'test fixture',
 });
 
 const catalog = parseControlCatalog(
@@ -55,7 +55,7 @@ beforeAll(() => {
 });
 
 describe('enabled controls', () => {
-  it('enables each reviewed control on every OU of its role: each Customers shard and Infrastructure', () => {
+  it('enables each control on every OU of its role: each Customers shard and Infrastructure', () => {
     const enabled = ofType('AWS::ControlTower::EnabledControl').map(([, r]) => {
       const target = (r.Properties.TargetIdentifier as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
       expect(target[1]).toBe('Arn');
@@ -73,6 +73,8 @@ describe('enabled controls', () => {
         'CT.SQS.PR.1 on Infrastructure',
         'CT.KMS.PR.1 on Customers-1',
         'CT.KMS.PR.1 on Customers-2',
+        'CT.RDS.PR.3 on Customers-1',
+        'CT.RDS.PR.3 on Customers-2',
       ].sort(),
     );
   });
@@ -81,14 +83,23 @@ describe('enabled controls', () => {
     const identifiers = new Set(
       ofType('AWS::ControlTower::EnabledControl').map(([, r]) => r.Properties.ControlIdentifier),
     );
-    expect(identifiers).toEqual(
+    const recorded = new Set([...identifiers].filter((i) => typeof i === 'string'));
+    expect(recorded).toEqual(
       new Set(catalog.controls.filter((c) => c.controlIdentifier).map((c) => c.controlIdentifier)),
     );
   });
 
-  it('does not enable a control that is pending review', () => {
-    const rds = JSON.stringify(ofType('AWS::ControlTower::EnabledControl')).includes('CT.RDS.PR.3');
-    expect(rds).toBe(false);
+  it('enables a control with no recorded identifier with the one the Control Catalog lookup resolves at deploy', () => {
+    const rds = ofType('AWS::ControlTower::EnabledControl').filter(
+      ([, r]) => (r.Properties.Tags as { Value: string }[])[0]?.Value === 'CT.RDS.PR.3',
+    );
+    expect(rds).toHaveLength(2);
+    const [lookupId] = ofType('Custom::PanOpsControlIdentifiers').map(([id]) => id);
+    for (const [, r] of rds)
+      expect(r.Properties.ControlIdentifier).toEqual({ 'Fn::GetAtt': [lookupId, 'CT.RDS.PR.3'] });
+    // Only the unrecorded alias is looked up.
+    const [, lookup] = ofType('Custom::PanOpsControlIdentifiers')[0] as [string, Resource];
+    expect(lookup.Properties.Aliases).toEqual(['CT.RDS.PR.3']);
   });
 
   it('chains controls so that at most five Control Tower operations run at once, after every OU is registered', () => {
@@ -135,9 +146,9 @@ describe('the reviewed control list (policies/control-tower/controls.json)', () 
     for (const control of real.controls) expect(files, control.id).toContain(`${control.guardRule}.guard`);
   });
 
-  it('invents no identifier: each is null (pending) or a control ARN with a named reviewer', () => {
+  it('invents no identifier: each is null (resolved at deploy from the Control Catalog) or a control ARN with its source', () => {
     for (const control of real.controls)
-      if (control.controlIdentifier !== null) expect(control.reviewedBy, control.id).toBeTruthy();
+      if (control.controlIdentifier !== null) expect(control.source, control.id).toBeTruthy();
   });
 
   it('refuses a guard rule that implements another control, naming both', () => {
@@ -149,7 +160,7 @@ describe('the reviewed control list (policies/control-tower/controls.json)', () 
     ).toThrow(/ct-s3-pr-2: the bundled rule implements CT\.S3\.PR\.2, not CT\.S3\.PR\.1/);
   });
 
-  it('refuses an identifier that is not a control ARN, or one nobody reviewed', () => {
+  it('refuses an identifier that is not a control ARN, one without a source, and one given to two controls', () => {
     const attempt = (entry: Record<string, unknown>) => () =>
       parseControlCatalog(
         { controls: [{ id: 'CT.S3.PR.1', guardRule: 'ct-s3-pr-1', ous: ['Customers'], ...entry }] },
@@ -157,8 +168,20 @@ describe('the reviewed control list (policies/control-tower/controls.json)', () 
       );
     expect(attempt({ controlIdentifier: 'CT.S3.PR.1' })).toThrow(ControlCatalogInvalid);
     expect(attempt({ controlIdentifier: 'CT.S3.PR.1' })).toThrow(/must be arn:aws:controlcatalog/);
-    expect(attempt({ controlIdentifier: 'arn:aws:controlcatalog:::control/abcdefghijk' })).toThrow(/reviewedBy/);
-    expect(attempt({})).toThrow(/or null while pending review/);
+    expect(attempt({ controlIdentifier: 'arn:aws:controlcatalog:::control/abcdefghijk' })).toThrow(/source/);
+    expect(attempt({})).toThrow(/or null to resolve it at deploy/);
+    const arn = 'arn:aws:controlcatalog:::control/abcdefghijk';
+    expect(() =>
+      parseControlCatalog(
+        {
+          controls: [
+            { id: 'CT.S3.PR.1', guardRule: 'ct-s3-pr-1', ous: ['Customers'], controlIdentifier: arn, source: 'x' },
+            { id: 'CT.S3.PR.2', guardRule: 'ct-s3-pr-2', ous: ['Customers'], controlIdentifier: arn, source: 'x' },
+          ],
+        },
+        'bad.json',
+      ),
+    ).toThrow(/CT\.S3\.PR\.2.*also the identifier of CT\.S3\.PR\.1/);
   });
 
   it('refuses an OU role the organization does not have, and a control listed twice', () => {

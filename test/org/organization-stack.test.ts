@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_NAMES, TAG_KEYS } from '../../src/config/index.js';
+import { loadControlCatalog } from '../../src/org/control-tower/control-catalog.js';
 import { OrganizationStack } from '../../src/org/organization-stack.js';
 import { exampleBlueprint } from './fixtures.js';
 
@@ -264,10 +265,12 @@ describe('Control Tower', () => {
 
   it('creates the Control Tower service roles before the landing zone, each trusted by its service only', () => {
     const roles: Record<string, { id: string; principal: string }> = Object.fromEntries(
-      ofType('AWS::IAM::Role').map(([id, r]) => [
-        r.Properties.RoleName as string,
-        { id, principal: r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service as string },
-      ]),
+      ofType('AWS::IAM::Role')
+        .filter(([, r]) => r.Properties.RoleName)
+        .map(([id, r]) => [
+          r.Properties.RoleName as string,
+          { id, principal: r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service as string },
+        ]),
     );
     expect(Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, r.principal]))).toEqual({
       AWSControlTowerAdmin: 'controltower.amazonaws.com',
@@ -293,26 +296,30 @@ describe('Control Tower', () => {
     expect(shard[1].DependsOn).toContain(customers);
   });
 
-  it('records every control still pending review in the template, by OU, instead of inventing an identifier', () => {
-    const pending = template.Metadata?.['PanOps::PendingControls'] as string[];
-    expect(pending).toContain('CT.S3.PR.1 on Customers-1');
-    expect(pending).toContain('CT.SQS.PR.1 on Infrastructure');
-    expect(pending).not.toContain('CT.SQS.PR.1 on Customers-1');
-    expect(ofType('AWS::ControlTower::EnabledControl')).toEqual([]);
+  it('enables every control of controls.json on every OU of its role, each identifier resolved at deploy by alias', () => {
+    const catalog = loadControlCatalog();
+    const enabled = ofType('AWS::ControlTower::EnabledControl');
+    const lookups = new Map(ofType('Custom::PanOpsControlIdentifiers'));
+    // The example organization has one OU per role (one Customers shard).
+    expect(enabled).toHaveLength(catalog.controls.reduce((n, c) => n + c.ous.length, 0));
+    for (const [, control] of enabled) {
+      const alias = (control.Properties.Tags as { Key: string; Value: string }[])[0]?.Value as string;
+      const [lookupId, attribute] = control.Properties.ControlIdentifier['Fn::GetAtt'];
+      expect(attribute).toBe(alias);
+      expect(lookups.get(lookupId)?.Properties.Aliases).toContain(alias);
+    }
+    // Each control is looked up once, in answers small enough for CloudFormation's 4 KB.
+    const aliases = [...lookups.values()].flatMap((r) => r.Properties.Aliases as string[]);
+    expect(aliases.sort()).toEqual(catalog.controls.map((c) => c.id).sort());
+    for (const lookup of lookups.values()) expect(lookup.Properties.Aliases.length).toBeLessThanOrEqual(20);
   });
 
-  it('refuses to synthesize for a deploy while a control is pending review, naming the controls', () => {
-    const app = new App({
-      builtinCloudFormationValidation: false,
-      context: { 'panops:requireReviewedControls': 'true' },
-    });
-    expect(
-      () =>
-        new OrganizationStack(app, 'Strict', {
-          env: { account: blueprint.organization.managementAccountId, region: 'us-east-1' },
-          blueprint,
-        }),
-    ).toThrow(/Refusing to deploy with pending controls.*CT\.S3\.PR\.1/s);
+  it('records every resolved identifier as a stack output', () => {
+    const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    for (const control of loadControlCatalog().controls)
+      expect(outputs[`ControlIdentifier${control.id.replaceAll('.', '')}`]?.Value, control.id).toMatchObject({
+        'Fn::GetAtt': [expect.any(String), control.id],
+      });
   });
 });
 

@@ -40,7 +40,8 @@ const layersOf = (
       guardRule: control?.guardRule ?? '(not in controls.json)',
       title: file?.title ?? '',
       ous: control?.ous ?? [],
-      enabledAtDeploy: typeof control?.controlIdentifier === 'string' && control.controlIdentifier !== '',
+      // Every control of controls.json is enabled: its identifier recorded there or resolved at deploy.
+      enabledAtDeploy: control !== undefined,
     };
   }),
   nag: guardrail.layers.nag,

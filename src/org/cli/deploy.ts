@@ -1,5 +1,5 @@
 /**
- * `npx projen deploy [--dry-run] [--allow-pending-controls] [-- <cdk deploy args>]`:
+ * `npx projen deploy [--dry-run] [-- <cdk deploy args>]`:
  * deploys the organization in the order of src/org/deploy-plan.ts. The
  * organization steps run on the blueprint as it is; the workload steps on the
  * blueprint re-read after vending (new account ids recorded).
@@ -20,13 +20,12 @@ const args = process.argv.slice(2);
 const separator = args.indexOf('--');
 const cdkArgs = separator >= 0 ? args.slice(separator + 1) : [];
 const dryRun = args.includes('--dry-run');
-const allowPendingControls = args.includes('--allow-pending-controls');
 
 const planFor = (rootId: string) => {
   const blueprint = loadBlueprint(blueprintDir());
   // Constructing the stacks (no synth) gives their names and dependencies.
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-plan-')) });
-  return deployPlan(buildOrganization(app, blueprint), blueprint, { rootId, allowPendingControls, cdkArgs });
+  return deployPlan(buildOrganization(app, blueprint), blueprint, { rootId, cdkArgs });
 };
 
 const runStep = (step: DeployStep, index: number): number => {

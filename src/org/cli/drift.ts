@@ -3,9 +3,12 @@
  * account credentials) with the blueprint. Exit 0: no drift; 1: drift; 2: the
  * comparison could not run.
  */
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Effect, Layer } from 'effect';
 import { loadBlueprint } from '../../config/index.js';
-import { loadControlCatalog } from '../control-tower/control-catalog.js';
+import { isResolvedAtDeploy, loadControlCatalog } from '../control-tower/control-catalog.js';
+import { controlCatalogClient } from '../control-tower/control-catalog-api.js';
+import { resolveControlAliases } from '../control-tower/identifier-lookup/resolve.js';
 import { planOrganization } from '../layout.js';
 import { ControlTower } from '../operations/control-tower.js';
 import { detectDrift, formatDriftReport } from '../operations/drift.js';
@@ -15,11 +18,20 @@ import { blueprintDir, runCli } from './run-main.js';
 
 const json = process.argv.includes('--json');
 const blueprint = loadBlueprint(blueprintDir());
-const program = detectDrift({
-  layout: planOrganization(blueprint),
-  documents: loadScpDocuments(blueprint),
-  catalog: loadControlCatalog(),
-}).pipe(
+const catalog = loadControlCatalog();
+// The identifiers the deploy resolved are resolved the same way here (Control Catalog, by alias).
+const resolved = resolveControlAliases(
+  controlCatalogClient({ region: blueprint.organization.homeRegion, credentials: fromNodeProviderChain() }),
+  catalog.controls.filter(isResolvedAtDeploy).map((c) => c.id),
+);
+const program = Effect.flatMap(resolved, (resolvedIdentifiers) =>
+  detectDrift({
+    layout: planOrganization(blueprint),
+    documents: loadScpDocuments(blueprint),
+    catalog,
+    resolvedIdentifiers,
+  }),
+).pipe(
   Effect.map((report) => {
     console.log(
       json ? JSON.stringify({ drifted: report.drifts.length > 0, ...report }, null, 2) : formatDriftReport(report),

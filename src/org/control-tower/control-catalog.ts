@@ -19,10 +19,13 @@ export interface ControlEntry {
   readonly guardRule: string;
   /** OU roles the control is enabled on. */
   readonly ous: readonly ControlOuRole[];
-  /** The ARN EnableControl takes; `null` while pending review (never guessed). */
+  /**
+   * The ARN EnableControl takes, when it is recorded here from a source; `null`:
+   * resolved at deploy time from the Control Catalog by its alias (`id`), never guessed.
+   */
   readonly controlIdentifier: string | null;
-  /** Who checked the identifier against the Control Catalog, and when. */
-  readonly reviewedBy?: string;
+  /** Where a recorded identifier comes from (the published table and the date it was read). */
+  readonly source?: string;
 }
 
 export interface ControlCatalog {
@@ -42,7 +45,7 @@ export class ControlCatalogInvalid extends Schema.TaggedError<ControlCatalogInva
 }
 
 /** Global (Control Catalog) or Regional (Control Tower) control ARN. */
-const CONTROL_IDENTIFIER =
+export const CONTROL_IDENTIFIER =
   /^arn:aws:controlcatalog:::control\/[a-z0-9]{10,40}$|^arn:aws:controltower:[a-z]{2}(-gov)?-[a-z]+-\d::control\/[A-Za-z0-9_-]{4,64}$/;
 
 /** The bundled rule name for a control id: `CT.S3.PR.1` → `ct-s3-pr-1`. */
@@ -70,7 +73,8 @@ export const bundledControlRules = (): ReadonlyMap<string, string> => {
 /**
  * Validates a parsed controls.json: each guard rule is bundled and its metadata
  * names the same control id, OU roles are known, identifiers are control ARNs
- * or `null` (pending), and no control is listed twice.
+ * with a source or `null` (resolved at deploy), and no control or identifier
+ * is listed twice.
  */
 export const parseControlCatalog = (data: unknown, file: string): ControlCatalog => {
   const problems: string[] = [];
@@ -78,6 +82,7 @@ export const parseControlCatalog = (data: unknown, file: string): ControlCatalog
   if (!Array.isArray(list)) throw new ControlCatalogInvalid({ file, problems: ['controls: must be a list'] });
   const bundled = bundledControlRules();
   const seen = new Set<string>();
+  const identifiers = new Map<string, string>();
   const controls: ControlEntry[] = [];
   for (const [index, raw] of list.entries()) {
     const entry = raw as Partial<ControlEntry>;
@@ -102,13 +107,22 @@ export const parseControlCatalog = (data: unknown, file: string): ControlCatalog
         if (!CONTROL_OU_ROLES.includes(ou as ControlOuRole))
           problems.push(`${where}.ous: ${JSON.stringify(ou)} is not one of ${CONTROL_OU_ROLES.join(', ')}`);
     if (entry.controlIdentifier === undefined)
-      problems.push(`${where}.controlIdentifier: must be the control ARN, or null while pending review`);
+      problems.push(
+        `${where}.controlIdentifier: must be the control ARN (with its source), or null to resolve it at deploy from the Control Catalog`,
+      );
     else if (entry.controlIdentifier !== null && !CONTROL_IDENTIFIER.test(entry.controlIdentifier))
       problems.push(
         `${where}.controlIdentifier = ${JSON.stringify(entry.controlIdentifier)}: must be arn:aws:controlcatalog:::control/<id> or arn:aws:controltower:<region>::control/<ID>`,
       );
-    else if (entry.controlIdentifier !== null && !entry.reviewedBy)
-      problems.push(`${where}.reviewedBy: an identifier needs the name of who reviewed it (and when)`);
+    else if (entry.controlIdentifier !== null && !entry.source)
+      problems.push(
+        `${where}.source: a recorded identifier needs its source (the published table and the date it was read)`,
+      );
+    else if (entry.controlIdentifier !== null) {
+      const other = identifiers.get(entry.controlIdentifier);
+      if (other) problems.push(`${where}.controlIdentifier: also the identifier of ${other}`);
+      identifiers.set(entry.controlIdentifier, entry.id ?? where);
+    }
     if (problems.length === before) controls.push(entry as ControlEntry);
   }
   if (problems.length > 0) throw new ControlCatalogInvalid({ file, problems });
@@ -119,10 +133,9 @@ export const parseControlCatalog = (data: unknown, file: string): ControlCatalog
 export const loadControlCatalog = (file: string = CONTROLS_FILE): ControlCatalog =>
   parseControlCatalog(JSON.parse(readFileSync(file, 'utf8')), file);
 
-export const isPending = (control: ControlEntry): boolean => control.controlIdentifier === null;
+/** The control is resolved at deploy time from the Control Catalog (no identifier recorded here). */
+export const isResolvedAtDeploy = (control: ControlEntry): boolean => control.controlIdentifier === null;
 
-/** Controls enabled on an OU role, split into those with a reviewed identifier and those pending. */
-export const controlsFor = (catalog: ControlCatalog, role: ControlOuRole) => {
-  const on = catalog.controls.filter((c) => c.ous.includes(role));
-  return { enabled: on.filter((c) => !isPending(c)), pending: on.filter(isPending) };
-};
+/** Controls enabled on an OU role: every control of the catalog that lists it. */
+export const controlsFor = (catalog: ControlCatalog, role: ControlOuRole): readonly ControlEntry[] =>
+  catalog.controls.filter((c) => c.ous.includes(role));

@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { CfnEnabledBaseline, CfnEnabledControl, CfnLandingZone } from 'aws-cdk-lib/aws-controltower';
 import { Construct } from 'constructs';
 import type { Blueprint } from '../../config/index.js';
@@ -6,7 +6,8 @@ import { AWS_LIMITS } from '../../config/index.js';
 import type { OrganizationLayout } from '../layout.js';
 import type { OrganizationalUnits } from '../organizational-units.js';
 import type { ControlCatalog, ControlEntry } from './control-catalog.js';
-import { controlsFor } from './control-catalog.js';
+import { controlsFor, isResolvedAtDeploy } from './control-catalog.js';
+import { ControlIdentifierLookup } from './control-identifier-lookup.js';
 import { ControlTowerRoles } from './control-tower-roles.js';
 import { chainInLanes } from './dependency-lanes.js';
 
@@ -34,14 +35,6 @@ export interface ControlTowerGovernanceProps {
    * not throttled. @default AWS_LIMITS.controlTowerConcurrentOperations / 2
    */
   readonly concurrentOperations?: number;
-  /** Fail synth when a control in the catalog has no reviewed identifier. @default false */
-  readonly requireReviewedControls?: boolean;
-}
-
-/** A control that could not be enabled at deploy because its identifier is still pending review. */
-export interface PendingControl {
-  readonly id: string;
-  readonly ou: string;
 }
 
 /**
@@ -55,9 +48,10 @@ export class ControlTowerGovernance extends Construct {
   readonly landingZone: CfnLandingZone;
   /** OU key → its enabled baseline. */
   readonly baselines: ReadonlyMap<string, CfnEnabledBaseline>;
+  /** One per (control × OU), in the order they are chained. */
   readonly controls: readonly CfnEnabledControl[];
-  /** Controls verified at synth but not enabled at deploy until their identifier is reviewed. */
-  readonly pending: readonly PendingControl[];
+  /** Resolves the identifiers the catalog does not record, at deploy; absent when it records them all. */
+  readonly identifierLookup: ControlIdentifierLookup | undefined;
 
   constructor(scope: Construct, id: string, props: ControlTowerGovernanceProps) {
     super(scope, id);
@@ -104,31 +98,39 @@ export class ControlTowerGovernance extends Construct {
     chainInLanes(baselineChain, 1, [this.landingZone]);
     this.baselines = baselines;
 
+    // Identifiers the catalog does not record are looked up by alias in the Control Catalog at deploy.
+    const toResolve = props.catalog.controls.filter(isResolvedAtDeploy).map((control) => control.id);
+    this.identifierLookup =
+      toResolve.length > 0 ? new ControlIdentifierLookup(this, 'IdentifierLookup', { aliases: toResolve }) : undefined;
+    for (const alias of toResolve)
+      new CfnOutput(this, `ControlIdentifier-${alias}`, {
+        key: `ControlIdentifier${alias.replaceAll('.', '')}`,
+        description: `Control Tower control ${alias}: the identifier resolved from the Control Catalog at deploy`,
+        value: this.identifierFor(props.catalog.controls.find((c) => c.id === alias) as ControlEntry),
+      });
+
     const controls: CfnEnabledControl[] = [];
-    const pending: PendingControl[] = [];
     for (const ou of props.units.planned) {
       if (!ou.controlRole) continue;
-      const { enabled, pending: waiting } = controlsFor(props.catalog, ou.controlRole);
-      pending.push(...waiting.map((control) => ({ id: control.id, ou: ou.name })));
-      for (const control of enabled) controls.push(this.enableControl(control, ou.key, props.units));
+      for (const control of controlsFor(props.catalog, ou.controlRole))
+        controls.push(this.enableControl(control, ou.key, props.units));
     }
     const lanes = props.concurrentOperations ?? Math.floor(AWS_LIMITS.controlTowerConcurrentOperations / 2);
     // Every control waits for every baseline: a registration in progress counts against the same limit.
     chainInLanes(controls, lanes, baselineChain);
     this.controls = controls;
-    this.pending = pending;
+  }
 
-    if (pending.length > 0) {
-      const ids = [...new Set(pending.map((p) => p.id))];
-      const message = `${ids.length} Control Tower control(s) have no reviewed controlIdentifier in ${props.catalog.file} and are not enabled at deploy (they are still verified at synth by their Guard rules): ${ids.join(', ')}. Fill them in from \`aws controlcatalog list-controls\`; see the file's $controlIdentifier note.`;
-      if (props.requireReviewedControls) throw new Error(`Refusing to deploy with pending controls. ${message}`);
-      Annotations.of(this).addInfo(message);
-    }
+  /** The identifier EnableControl gets: the recorded one, or the one the lookup resolves at deploy. */
+  private identifierFor(control: ControlEntry): string {
+    if (control.controlIdentifier !== null) return control.controlIdentifier;
+    if (!this.identifierLookup) throw new Error(`no identifier lookup for ${control.id}`);
+    return this.identifierLookup.identifierFor(control.id);
   }
 
   private enableControl(control: ControlEntry, ouKey: string, units: OrganizationalUnits): CfnEnabledControl {
     return new CfnEnabledControl(this, `Control-${ouKey}-${control.id}`, {
-      controlIdentifier: control.controlIdentifier as string,
+      controlIdentifier: this.identifierFor(control),
       targetIdentifier: units.ou(ouKey).attrArn,
       tags: [{ key: 'panops:control-id', value: control.id }],
     });

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Effect } from 'effect';
-import type { ControlCatalog } from '../control-tower/control-catalog.js';
+import type { ControlCatalog, ControlEntry } from '../control-tower/control-catalog.js';
 import { controlsFor } from '../control-tower/control-catalog.js';
 import type { OrganizationLayout } from '../layout.js';
 import type { ScpDocument } from '../scp/scp-documents.js';
@@ -31,14 +31,16 @@ export interface Drift {
 
 export interface DriftReport {
   readonly drifts: readonly Drift[];
-  /** Controls the blueprint wants but cannot check yet: their identifier is pending review. */
-  readonly pendingControls: readonly string[];
+  /** Controls the blueprint wants but this run could not check: no identifier recorded or resolved. */
+  readonly unresolvedControls: readonly string[];
 }
 
 export interface DriftInput {
   readonly layout: OrganizationLayout;
   readonly documents: readonly ScpDocument[];
   readonly catalog: ControlCatalog;
+  /** Identifiers resolved from the Control Catalog for the controls the catalog file does not record (alias → ARN). */
+  readonly resolvedIdentifiers?: ReadonlyMap<string, string>;
 }
 
 const POLICY_PREFIX = 'panops-';
@@ -133,20 +135,23 @@ export const detectDrift = (input: DriftInput): Effect.Effect<DriftReport, AwsEr
         });
 
     // Controls enabled on each OU that has a control role.
-    const pendingControls: string[] = [];
+    const unresolvedControls: string[] = [];
+    const identifierOf = (control: ControlEntry) =>
+      control.controlIdentifier ?? input.resolvedIdentifiers?.get(control.id);
     for (const ou of input.layout.ous) {
       if (!ou.controlRole) continue;
-      const { enabled, pending } = controlsFor(input.catalog, ou.controlRole);
-      pendingControls.push(...pending.map((c) => `${c.id} on ${ou.name}`));
+      const wanted = controlsFor(input.catalog, ou.controlRole);
+      unresolvedControls.push(...wanted.filter((c) => !identifierOf(c)).map((c) => `${c.id} on ${ou.name}`));
+      const enabled = wanted.filter((c) => identifierOf(c));
       const live = ous.get(ou.key);
       if (!live || enabled.length === 0) continue;
       const liveControls = new Set(yield* controlTower.listEnabledControls(live.arn));
       for (const control of enabled)
-        if (!liveControls.has(control.controlIdentifier as string))
+        if (!liveControls.has(identifierOf(control) as string))
           drifts.push({
             kind: 'control-not-enabled',
             subject: `${control.id} on OU ${ou.name}`,
-            expected: `enabled (${control.controlIdentifier})`,
+            expected: `enabled (${identifierOf(control)})`,
             actual: 'not enabled',
           });
     }
@@ -191,7 +196,7 @@ export const detectDrift = (input: DriftInput): Effect.Effect<DriftReport, AwsEr
           actual: `in ${parentName(live.parentId)}`,
         });
     }
-    return { drifts, pendingControls };
+    return { drifts, unresolvedControls };
   });
 
 /** The report for people: one line per drift, or a line saying there is none. */
@@ -203,9 +208,9 @@ export const formatDriftReport = (report: DriftReport): string => {
           `${report.drifts.length} drift${report.drifts.length === 1 ? '' : 's'} from the blueprint:`,
           ...report.drifts.map((d) => `  - [${d.kind}] ${d.subject}: expected ${d.expected}, found ${d.actual}`),
         ];
-  if (report.pendingControls.length > 0)
+  if (report.unresolvedControls.length > 0)
     lines.push(
-      `${report.pendingControls.length} control assignment(s) not checked: identifier pending review in policies/control-tower/controls.json.`,
+      `${report.unresolvedControls.length} control assignment(s) not checked: their identifier is neither recorded in policies/control-tower/controls.json nor resolved from the Control Catalog.`,
     );
   return lines.join('\n');
 };

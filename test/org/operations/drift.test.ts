@@ -19,7 +19,7 @@ const catalog = parseControlCatalog(
         guardRule: guardRuleFor('CT.S3.PR.1'),
         ous: ['Customers', 'Infrastructure'],
         controlIdentifier: 'arn:aws:controlcatalog:::control/testctsprone',
-        reviewedBy: 'test fixture',
+        source: 'test fixture',
       },
       { id: 'CT.SQS.PR.1', guardRule: 'ct-sqs-pr-1', ous: ['Infrastructure'], controlIdentifier: null },
     ],
@@ -40,7 +40,7 @@ describe('drift', () => {
   it('finds none when the organization matches the blueprint, reading every page of every list', async () => {
     const report = await run(matching());
     expect(report.drifts).toEqual([]);
-    expect(report.pendingControls).toEqual(['CT.SQS.PR.1 on Infrastructure']);
+    expect(report.unresolvedControls).toEqual(['CT.SQS.PR.1 on Infrastructure']);
     // Seven PanOps SCPs and FullAWSAccess at two a page: four pages.
     expect(org.calls.get('ListPolicies')).toBe(4);
     expect(formatDriftReport(report)).toMatch(/^No drift/);

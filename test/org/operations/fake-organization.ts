@@ -321,7 +321,7 @@ export class FakeOrganization {
       if (ou.controlRole)
         org.enabledControls.set(org.ouArn(ids.get(ou.key) as string), [
           'arn:aws:controltower:us-east-1::control/AWS-GR_RESTRICT_ROOT_USER',
-          ...controlsFor(catalog, ou.controlRole).enabled.map((c) => c.controlIdentifier as string),
+          ...controlsFor(catalog, ou.controlRole).flatMap((c) => (c.controlIdentifier ? [c.controlIdentifier] : [])),
         ]);
     }
     for (const account of layout.accounts)
