@@ -15,7 +15,7 @@ export interface EnabledControl {
   readonly guardRule: string;
   /** OU names the control is enabled on. */
   readonly ous: readonly string[];
-  /** The reviewed control ARN; null or missing while pending review (verified at synth, not enabled at deploy). */
+  /** The recorded control ARN; null or missing: resolved at deploy from the Control Catalog by its alias. */
   readonly controlIdentifier?: string | null;
 }
 

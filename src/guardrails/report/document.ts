@@ -40,7 +40,7 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] 
     ...g.layers.controlTower.map(
       (c) =>
         `Control Tower ${c.id} (${c.title}) on OUs ${c.ous.join(', ') || '(none)'}: ${
-          c.enabledAtDeploy ? 'enforced at deploy by Control Tower' : 'PENDING REVIEW (not enabled at deploy yet)'
+          c.enabledAtDeploy ? 'enforced at deploy by Control Tower' : 'NOT ENABLED AT DEPLOY (not in controls.json)'
         }, verified at synth by bundled Guard rule ${c.guardRule}`,
     ),
     ...g.layers.nag.map((n) => `cdk-nag (synth): ${n}`),
