@@ -23,8 +23,13 @@ export type ProviderOutcome =
   | { readonly _tag: 'Respond'; readonly response: WebhookResponse }
   | {
       readonly _tag: 'Deliver';
-      /** The provider's ids of what this request delivers; each is claimed once (replay guard). */
-      readonly messageIds: readonly string[];
+      /**
+       * The provider's ids of what this request delivers; each is claimed once (replay guard).
+       * `undefined` for an item that carries nothing telling its versions apart (a Graph chat
+       * message notification has no etag): it is always delivered, since dropping it could lose
+       * a distinct edit, and what it triggers downstream is idempotent.
+       */
+      readonly messageIds: ReadonlyArray<string | undefined>;
       /** The provider account the signed payload names, checked against the connector's. */
       readonly accountId: string | undefined;
       readonly event: WebhookEvent;

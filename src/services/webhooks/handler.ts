@@ -63,6 +63,12 @@ const restrictTo = (event: WebhookEvent, fresh: ReadonlySet<number>): WebhookEve
     ? { ...event, notifications: event.notifications.filter((_, i) => fresh.has(i)) }
     : event;
 
+/** The answer to a provider's retry of a delivery already stored: the provider's success status, nothing stored. */
+const alreadyStoredResponse = (route: WebhookRoute): WebhookResponse =>
+  route.provider === 'slack' || route.provider === 'zoom'
+    ? jsonResponse(200, { status: 'already-stored' })
+    : successResponse(route);
+
 const successResponse = (route: WebhookRoute): WebhookResponse => {
   switch (route.provider) {
     case 'twilio':
@@ -109,16 +115,26 @@ export const handleWebhook = (request: WebhookRequest) =>
       );
 
     const guard = yield* ReplayGuard;
-    const keys = outcome.messageIds.map((id) => replayKey(route.customerId, route.provider, id));
     const claimed: string[] = [];
     const fresh = new Set<number>();
-    for (const [i, key] of keys.entries())
+    for (const [i, id] of outcome.messageIds.entries()) {
+      if (id === undefined) {
+        fresh.add(i);
+        continue;
+      }
+      const key = replayKey(route.customerId, route.provider, id);
       if (yield* guard.claim(key)) {
         claimed.push(key);
         fresh.add(i);
       }
-    if (claimed.length === 0)
-      return yield* rejected(route.provider, 'replayed', `already received: ${outcome.messageIds.join(', ')}`);
+    }
+    if (fresh.size === 0) {
+      // A provider's retry of what is already stored (its first answer was lost or late): acknowledge it, store
+      // nothing. Slack, Graph, Zoom and Twilio retry every non-2xx answer, so a 4xx here would only make them
+      // retry for hours (Graph for up to 4 h) a delivery we hold.
+      yield* Effect.logInfo(`already stored: ${route.provider} ${outcome.messageIds.join(', ')}`);
+      return alreadyStoredResponse(route);
+    }
 
     const intake = yield* WebhookIntake;
     yield* intake

@@ -46,14 +46,14 @@ const slackHeaders = (body: string, ts = nowSeconds(), secret = SLACK_SECRET) =>
 const parse = (body: string) => JSON.parse(body) as { error: string; detail: string };
 
 describe('webhook handler: Slack', () => {
-  it('stores a signed event once and refuses its replay with 409', async () => {
+  it('stores a signed event once and answers Slack’s retry of it 200 without storing it again', async () => {
     const { intake, send } = makeHandler(secrets);
     const body = slackEvent();
     const first = await send({ path: slackPath, body, headers: slackHeaders(body) });
     expect(first.status).toBe(200);
     const replay = await send({ path: slackPath, body, headers: slackHeaders(body) });
-    expect(replay.status).toBe(409);
-    expect(parse(replay.body)).toMatchObject({ error: 'replayed' });
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.body)).toMatchObject({ status: 'already-stored' });
     expect(intake.stored).toHaveLength(1);
     expect(intake.stored[0]?.route.customerId).toBe(CUSTOMER);
   });
@@ -192,7 +192,7 @@ describe('webhook handler: Zoom', () => {
   it('stores recording.completed once per meeting instance', async () => {
     const { intake, send } = makeHandler(secrets);
     expect((await send({ path, body: completed, headers: signed(completed) })).status).toBe(200);
-    expect((await send({ path, body: completed, headers: signed(completed) })).status).toBe(409);
+    expect((await send({ path, body: completed, headers: signed(completed) })).status).toBe(200);
     expect(intake.stored.map((d) => d.event._tag)).toEqual(['ZoomRecordingCompleted']);
   });
 });
@@ -226,7 +226,7 @@ describe('webhook handler: Twilio', () => {
     const { intake, send } = makeHandler(secrets);
     const first = await send({ path, ...signedForm(sms) });
     expect(first).toMatchObject({ status: 200, headers: { 'content-type': 'text/xml' } });
-    expect((await send({ path, ...signedForm(sms) })).status).toBe(409);
+    expect((await send({ path, ...signedForm(sms) })).status).toBe(200);
     expect(intake.stored).toHaveLength(1);
   });
 
@@ -283,14 +283,48 @@ describe('webhook handler: Microsoft Graph (Teams)', () => {
 
   it('accepts notifications with our clientState (202), and delivers only the new ones of a partly replayed batch', async () => {
     const { intake, send } = makeHandler(secrets);
-    const first = JSON.stringify({ value: [notification('1')] });
+    const tagged = (id: string, etag: string) => ({
+      ...notification(id),
+      resourceData: { ...notification(id).resourceData, '@odata.etag': etag },
+    });
+    const first = JSON.stringify({ value: [tagged('1', 'W/"1"')] });
     expect((await send({ path, body: first, headers: { 'content-type': 'application/json' } })).status).toBe(202);
-    const mixed = JSON.stringify({ value: [notification('1'), notification('2')] });
+    const mixed = JSON.stringify({ value: [tagged('1', 'W/"1"'), tagged('2', 'W/"1"')] });
     expect((await send({ path, body: mixed, headers: { 'content-type': 'application/json' } })).status).toBe(202);
+    expect((await send({ path, body: first, headers: { 'content-type': 'application/json' } })).status).toBe(202);
     const resources = intake.stored.map((d) =>
       d.event._tag === 'TeamsNotifications' ? d.event.notifications.map((n) => n.resource) : [],
     );
     expect(resources).toEqual([[notification('1').resource], [notification('2').resource]]);
+  });
+
+  it('accepts two edits of one chat message (no etag: identical notifications), so neither edit is lost', async () => {
+    const { intake, send } = makeHandler(secrets);
+    // Graph's chatMessage notification without resource data: id, @odata.type and @odata.id only.
+    const edit = JSON.stringify({ value: [{ ...notification('1616990032035'), changeType: 'updated' }] });
+    const headers = { 'content-type': 'application/json' };
+    expect((await send({ path, body: edit, headers })).status).toBe(202);
+    expect((await send({ path, body: edit, headers })).status).toBe(202);
+    expect(intake.stored).toHaveLength(2);
+  });
+
+  it('tells rich notifications of two versions apart by their encrypted content, and stores a retry once', async () => {
+    const { intake, send } = makeHandler(secrets);
+    const rich = (data: string) =>
+      JSON.stringify({
+        value: [
+          {
+            ...notification('1616990032035'),
+            changeType: 'updated',
+            encryptedContent: { data, dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' },
+          },
+        ],
+      });
+    const headers = { 'content-type': 'application/json' };
+    expect((await send({ path, body: rich('v1'), headers })).status).toBe(202);
+    expect((await send({ path, body: rich('v2'), headers })).status).toBe(202);
+    expect((await send({ path, body: rich('v2'), headers })).status).toBe(202);
+    expect(intake.stored).toHaveLength(2);
   });
 
   it('refuses a notification with a guessed clientState', async () => {

@@ -1,15 +1,41 @@
+import { createHash } from 'node:crypto';
 import { Effect } from 'effect';
 import type { WebhookCredentialsFor } from '../credentials.js';
 import type { ProviderOutcome } from '../delivery.js';
 import type { WebhookRejected } from '../errors.js';
 import { textResponse, type WebhookRequest } from '../request.js';
-import { graphValidationToken, verifyGraphNotifications } from '../signatures/graph.js';
+import { type GraphNotification, graphValidationToken, verifyGraphNotifications } from '../signatures/graph.js';
+
+/**
+ * What tells one version of the notified resource from another: the etag when
+ * Graph sends one, else the encrypted resource of a rich notification. A basic
+ * chat message notification has neither (Graph's chatMessage notifications carry
+ * only id, @odata.type and @odata.id), so two edits of one message produce
+ * identical notifications: those get no replay key and are always delivered;
+ * the fetch they trigger stores each message version once (keyed on its
+ * lastModifiedDateTime), so a Graph retry costs one GET and stores nothing twice.
+ */
+const versionOf = (n: GraphNotification): string | undefined => {
+  const etag = n.resourceData?.['@odata.etag'];
+  if (etag) return `etag:${etag}`;
+  if (n.encryptedContent)
+    return `content:${createHash('sha256').update(JSON.stringify(n.encryptedContent)).digest('hex')}`;
+  return undefined;
+};
+
+/** The replay key of one notification, or undefined when nothing distinguishes its versions. */
+export const teamsNotificationKey = (n: GraphNotification): string | undefined => {
+  if (n.lifecycleEvent)
+    return [n.subscriptionId, n.lifecycleEvent, n.resource ?? '', n.subscriptionExpirationDateTime ?? ''].join('|');
+  const version = versionOf(n);
+  return version ? [n.subscriptionId, n.changeType ?? '', n.resource ?? '', version].join('|') : undefined;
+};
 
 /**
  * Microsoft Graph (Teams chat and channel messages): the subscription
  * validation echo, then notifications authenticated by clientState and tenant.
- * A notification's identity is its subscription, change and resource (and the
- * etag when Graph sends one): a redelivery of the same change is a replay.
+ * A notification's identity is its subscription, change, resource and version
+ * (`teamsNotificationKey`): a redelivery of the same version is answered and not stored again.
  */
 export const authenticateTeams = (
   request: WebhookRequest,
@@ -24,14 +50,7 @@ export const authenticateTeams = (
   }).pipe(
     Effect.map((notifications) => ({
       _tag: 'Deliver' as const,
-      messageIds: notifications.map((n) =>
-        [
-          n.subscriptionId,
-          n.lifecycleEvent ?? n.changeType ?? '',
-          n.resource ?? '',
-          n.resourceData?.['@odata.etag'] ?? '',
-        ].join('|'),
-      ),
+      messageIds: notifications.map(teamsNotificationKey),
       accountId: notifications[0]?.tenantId,
       event: { _tag: 'TeamsNotifications' as const, notifications },
     })),

@@ -20,6 +20,8 @@ export const GraphNotification = Schema.Struct({
       '@odata.etag': Schema.optionalKey(Schema.String),
     }),
   ),
+  /** Rich notifications (`includeResourceData`): the changed resource, encrypted; differs for every version. */
+  encryptedContent: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
 });
 export type GraphNotification = typeof GraphNotification.Type;
 
