@@ -124,6 +124,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-service-quotas@^3.1138.0',
     '@aws-sdk/client-iam@^3.1175.0',
     '@aws-sdk/client-ram@^3.1048.0',
+    // Record fidelity: the exact bytes of each item of a provider's JSON page (offsets from the parse tree).
+    'jsonc-parser@3.3.1',
   ],
   devDeps: [
     `node@${NODE_MAJOR}`,

@@ -65,6 +65,12 @@ export interface RawItem {
   /** `message/rfc822` for email, `application/json` for API documents. */
   readonly contentType: string;
   readonly communication: Communication;
+  /**
+   * The document the item was delivered in, when it came inside a larger one
+   * (an API page, a webhook body): archived as received beside the item, and
+   * named on its row (`metadata.envelope`). Items of one page share it.
+   */
+  readonly envelope?: { readonly bytes: Uint8Array; readonly contentType: string };
 }
 
 /** An item the connector could not normalize: reported with its location and skipped, never retried. */

@@ -28,6 +28,7 @@ const distinctParticipants = (participants: readonly Participant[]) => {
 
 interface Archived {
   readonly raw: ArchivedObject;
+  readonly envelope: ArchivedObject | undefined;
   readonly attachments: readonly ArchivedObject[];
   readonly recordings: readonly {
     readonly object: ArchivedObject;
@@ -67,6 +68,9 @@ export const sqlIngestLayer = (
       const archiveItem = (customerId: string, item: RawItem): Effect.Effect<Archived, Transient | BadPayload> =>
         Effect.gen(function* () {
           const raw = yield* archive.put(customerId, item.raw, item.contentType);
+          const envelope = item.envelope
+            ? yield* archive.put(customerId, item.envelope.bytes, item.envelope.contentType)
+            : undefined;
           const attachments = yield* Effect.forEach(item.communication.attachments, (a) =>
             archive.put(customerId, a.content, a.contentType),
           );
@@ -77,7 +81,7 @@ export const sqlIngestLayer = (
               ...(r.durationSeconds === undefined ? {} : { durationSeconds: r.durationSeconds }),
             })),
           );
-          return { raw, attachments, recordings };
+          return { raw, envelope, attachments, recordings };
         });
 
       const insertItem = (context: IngestContext, connectorRowId: string, c: Communication, archived: Archived) =>
@@ -98,7 +102,11 @@ export const sqlIngestLayer = (
               body_text: clean(c.bodyText),
               raw_object_key: archived.raw.key,
               raw_sha256: archived.raw.sha256,
-              metadata: JSON.stringify(c.metadata).replaceAll('\\u0000', ''),
+              metadata: JSON.stringify(
+                archived.envelope
+                  ? { ...c.metadata, envelope: { key: archived.envelope.key, sha256: archived.envelope.sha256 } }
+                  : c.metadata,
+              ).replaceAll('\\u0000', ''),
             })}
             ON CONFLICT (customer_id, platform, external_id) DO NOTHING
             RETURNING id`;

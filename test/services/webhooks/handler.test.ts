@@ -285,7 +285,7 @@ describe('webhook handler: Microsoft Graph (Teams)', () => {
     const { intake, send } = makeHandler(secrets);
     const tagged = (id: string, etag: string) => ({
       ...notification(id),
-      resourceData: { ...notification(id).resourceData, '@odata.etag': etag },
+      resourceData: { id, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.etag': etag },
     });
     const first = JSON.stringify({ value: [tagged('1', 'W/"1"')] });
     expect((await send({ path, body: first, headers: { 'content-type': 'application/json' } })).status).toBe(202);

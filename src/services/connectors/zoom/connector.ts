@@ -3,10 +3,10 @@ import { LargeObjectArchive } from '../../archive/large-object.js';
 import type { Communication, RawItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload } from '../../pipeline/errors.js';
+import { BadPayload, Transient } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
-import { listRecordings } from './client.js';
+import { getMeetingRecordings, listRecordings } from './client.js';
 import { downloadStream } from './download.js';
 import { ZoomMeetingRecording, type ZoomRecordingFile } from './events.js';
 
@@ -30,6 +30,45 @@ const decodePollCursor = Schema.decodeUnknownOption(Schema.fromJsonString(PollCu
 const decodeMeeting = Schema.decodeUnknownOption(ZoomMeetingRecording);
 
 /**
+ * The verified `recording.completed` a webhook job carries: `params.event` as
+ * the webhook Lambda queues it (`{ event, rawArchiveKey }`, the event's
+ * payload being the body as Zoom sent it), or `params.meeting` from an
+ * in-process caller.
+ */
+const WebhookJobEvent = Schema.Struct({
+  _tag: Schema.Literal('ZoomRecordingCompleted'),
+  payload: Schema.Struct({
+    download_token: Schema.optionalKey(Schema.String),
+    payload: Schema.Struct({ object: Schema.Unknown }),
+  }),
+});
+const decodeWebhookJobEvent = Schema.decodeUnknownOption(WebhookJobEvent);
+
+interface NotifiedMeeting {
+  readonly meeting: ZoomMeetingRecording;
+  /** The meeting object as Zoom sent it (every field, the ones our schema ignores included). */
+  readonly raw: unknown;
+  readonly downloadToken: string | undefined;
+}
+
+export const notifiedMeeting = (job: ConnectorJob): Option.Option<NotifiedMeeting> => {
+  const event = decodeWebhookJobEvent(job.params?.event);
+  const raw = Option.isSome(event) ? event.value.payload.payload.object : job.params?.meeting;
+  const token = Option.isSome(event)
+    ? event.value.payload.download_token
+    : typeof job.params?.downloadToken === 'string'
+      ? job.params.downloadToken
+      : undefined;
+  return Option.map(decodeMeeting(raw), (meeting) => ({ meeting, raw, downloadToken: token }));
+};
+
+/** Every file of a meeting: the recordings and, when Zoom made them, each participant's own audio. */
+const filesOf = (meeting: ZoomMeetingRecording): readonly ZoomRecordingFile[] => [
+  ...meeting.recording_files,
+  ...(meeting.participant_audio_files ?? []),
+];
+
+/**
  * Zoom cloud recordings. A `recording.completed` webhook becomes a `webhook`
  * job that downloads the meeting's files with the event's download token
  * (valid 24 h; after that the connector's OAuth token) and streams each into
@@ -48,6 +87,27 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
     const oauthToken = (job: ConnectorJob) =>
       credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'zoom' });
 
+    /**
+     * A file's download URL: from the event, else from `GET /meetings/{uuid}/recordings`.
+     * A completed file Zoom gives no URL for is never skipped in silence: the job
+     * fails (retried, then dead-lettered with the file named).
+     */
+    const downloadUrlOf = (job: ConnectorJob, meeting: ZoomMeetingRecording, file: ZoomRecordingFile) =>
+      file.download_url !== undefined
+        ? Effect.succeed(file.download_url)
+        : Effect.gen(function* () {
+            const fresh = yield* getMeetingRecordings(baseUrl, yield* oauthToken(job), meeting.uuid);
+            const url = filesOf(fresh.meeting).find(
+              (f) => f.id !== undefined && f.id === file.id && f.download_url !== undefined,
+            )?.download_url;
+            if (url === undefined)
+              return yield* new Transient({
+                source: 'zoom',
+                detail: `recording file ${file.id ?? file.file_type} of meeting ${meeting.uuid} has no download_url yet`,
+              });
+            return url;
+          });
+
     /** Downloads one file unless archived already; the download token first, the OAuth token if it expired. */
     const archiveFile = (
       job: ConnectorJob,
@@ -59,8 +119,8 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
         const name = `zoom/${meeting.uuid}/${file.id ?? file.recording_type ?? file.file_type}.${(file.file_extension ?? file.file_type).toLowerCase()}`;
         const key = archive.keyFor(name);
         if (yield* archive.exists(job.customerId, name)) return { file, key, sha256: undefined, size: file.file_size };
-        const viaToken = (token: string) =>
-          downloadStream('zoom', file.download_url, { authorization: `Bearer ${token}` });
+        const url = yield* downloadUrlOf(job, meeting, file);
+        const viaToken = (token: string) => downloadStream('zoom', url, { authorization: `Bearer ${token}` });
         const download = yield* downloadToken
           ? viaToken(downloadToken).pipe(
               Effect.catchTag('AuthExpired', () => Effect.flatMap(oauthToken(job), viaToken)),
@@ -70,9 +130,14 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
         return { file, key: stored.key, sha256: stored.sha256, size: stored.size };
       });
 
-    const meetingItem = (job: ConnectorJob, meeting: ZoomMeetingRecording, downloadToken?: string) =>
+    const meetingItem = (
+      job: ConnectorJob,
+      meeting: ZoomMeetingRecording,
+      received: { readonly raw: Uint8Array; readonly envelope?: Uint8Array },
+      downloadToken?: string,
+    ) =>
       Effect.gen(function* () {
-        const files = meeting.recording_files.filter(archivable);
+        const files = filesOf(meeting).filter(archivable);
         const archived = yield* Effect.forEach(files, (f) => archiveFile(job, meeting, f, downloadToken));
         const communication: Communication = {
           channel: 'meeting',
@@ -89,18 +154,20 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
             meetingId: meeting.id,
             hostId: meeting.host_id,
             ...(meeting.duration !== undefined ? { durationMinutes: meeting.duration } : {}),
+            ...(typeof job.params?.rawArchiveKey === 'string' ? { webhookArchiveKey: job.params.rawArchiveKey } : {}),
             // Media is archived by stream, not carried here: the row points at it.
             recordingFiles: archived.map((a) => ({
               fileId: a.file.id,
               fileType: a.file.file_type,
               recordingType: a.file.recording_type,
+              ...(meeting.participant_audio_files?.includes(a.file) ? { participantAudio: true } : {}),
               archiveKey: a.key,
               ...(a.sha256 ? { sha256: a.sha256 } : {}),
               ...(a.size !== undefined ? { size: a.size } : {}),
             })),
           },
         };
-        const media = transcribable(files);
+        const media = transcribable(meeting.recording_files.filter(archivable));
         const mediaArchived = archived.find((a) => a.file === media);
         // Only a fresh download is queued: a file already archived was queued when it was stored.
         if (mediaArchived?.sha256)
@@ -114,21 +181,22 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
           });
         return {
           sourceId: meeting.uuid,
-          raw: new TextEncoder().encode(JSON.stringify(meeting)),
+          raw: received.raw,
           contentType: 'application/json',
           communication,
+          ...(received.envelope ? { envelope: { bytes: received.envelope, contentType: 'application/json' } } : {}),
         } satisfies RawItem;
       });
 
     const scopes = (job: ConnectorJob) => {
       if (job.kind === 'webhook') {
-        const meeting = decodeMeeting(job.params?.meeting);
-        return Option.isSome(meeting)
-          ? Effect.succeed([`meeting:${meeting.value.uuid}`])
+        const notified = notifiedMeeting(job);
+        return Option.isSome(notified)
+          ? Effect.succeed([`meeting:${notified.value.meeting.uuid}`])
           : Effect.fail(
               new BadPayload({
                 subject: 'job',
-                reason: 'a Zoom webhook job needs params.meeting',
+                reason: 'a Zoom webhook job needs a recording.completed event (params.event) or params.meeting',
                 location: job.jobId,
               }),
             );
@@ -144,9 +212,16 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
     const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
       Effect.gen(function* () {
         if (job.kind === 'webhook') {
-          const meeting = Option.getOrThrow(decodeMeeting(job.params?.meeting));
-          const token = typeof job.params?.downloadToken === 'string' ? job.params.downloadToken : undefined;
-          const item = yield* meetingItem(job, meeting, token);
+          const notified = notifiedMeeting(job);
+          if (Option.isNone(notified))
+            return yield* new BadPayload({ subject: 'job', reason: 'no Zoom meeting in the job', location: job.jobId });
+          const { meeting, raw, downloadToken } = notified.value;
+          const item = yield* meetingItem(
+            job,
+            meeting,
+            { raw: new TextEncoder().encode(JSON.stringify(raw)) },
+            downloadToken,
+          );
           return { items: [item], skipped: [], nextCursor: 'downloaded', done: true } satisfies Page;
         }
         const userId = scope.slice('user:'.length);
@@ -157,7 +232,7 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
           () => ({ from: day(now - lookbackDays * 86_400_000), to: day(now) }),
         );
         const token = yield* oauthToken(job);
-        const page = yield* listRecordings({
+        const { page, received, meetings } = yield* listRecordings({
           baseUrl,
           token,
           userId,
@@ -165,7 +240,9 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
           to: window.to,
           nextPageToken: window.next,
         });
-        const items = yield* Effect.forEach(page.meetings, (m) => meetingItem(job, m));
+        const items = yield* Effect.forEach(page.meetings, (m, i) =>
+          meetingItem(job, m, { raw: meetings[i]?.bytes ?? new Uint8Array(), envelope: received.bytes }),
+        );
         const next = page.next_page_token || undefined;
         return {
           items,

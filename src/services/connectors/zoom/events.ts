@@ -9,7 +9,8 @@ export const ZoomRecordingFile = Schema.Struct({
   file_type: Schema.String,
   file_extension: Schema.optionalKey(Schema.String),
   file_size: Schema.optionalKey(Schema.Number),
-  download_url: Schema.String,
+  /** Absent in some deliveries (Zoom's docs mark it optional); the connector then asks the recordings API for it. */
+  download_url: Schema.optionalKey(Schema.String),
   status: Schema.optionalKey(Schema.String),
   recording_type: Schema.optionalKey(Schema.String),
 });
@@ -28,6 +29,8 @@ export const ZoomMeetingRecording = Schema.Struct({
   total_size: Schema.optionalKey(Schema.Number),
   recording_count: Schema.optionalKey(Schema.Number),
   recording_files: Schema.Array(ZoomRecordingFile),
+  /** Per-participant audio (when "record a separate audio file of each participant" is on): archived like the rest. */
+  participant_audio_files: Schema.optionalKey(Schema.Array(ZoomRecordingFile)),
 });
 export type ZoomMeetingRecording = typeof ZoomMeetingRecording.Type;
 

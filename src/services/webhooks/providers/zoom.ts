@@ -32,7 +32,9 @@ export const authenticateZoom = (
       return { _tag: 'Respond', response: jsonResponse(200, answer) } as const;
     }
     if (payload.event === 'recording.completed' && 'object' in payload.payload) {
-      const completed = payload as Extract<typeof payload, { event: 'recording.completed' }>;
+      // The event travels as Zoom sent it (the schema only checked it): fields it does not name, such as
+      // participant_audio_files, reach the connector.
+      const completed = JSON.parse(request.body) as Extract<typeof payload, { event: 'recording.completed' }>;
       return {
         _tag: 'Deliver',
         messageIds: [`recording.completed:${completed.payload.object.uuid}`],
