@@ -76,6 +76,9 @@ export const startFakeZoom = async (oauthToken: string, downloadToken: string) =
     }
     return json(404, { code: 3301, message: 'This recording does not exist.' });
   });
+  // A loaded machine can leave more than Node's default 5 s between two requests on one kept-alive
+  // connection; the client would then reuse a socket the server is closing ("fetch failed").
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -85,6 +88,10 @@ export const startFakeZoom = async (oauthToken: string, downloadToken: string) =
     files,
     requests,
     faults,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 };
