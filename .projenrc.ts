@@ -139,6 +139,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@effect/vitest@4.0.5',
     'dynalite@^4.0.0',
     's3rver@^3.7.1',
+    // Tests read the worker images' Dockerfiles with a maintained parser (no container engine runs here).
+    'dockerfile-ast@^0.7.1',
   ],
   gitignoreOptions: {},
 });
@@ -164,6 +166,8 @@ project.gitignore.exclude(
   '/bench/out/',
   '/.local/',
   '*.tsbuildinfo',
+  // The worker images' bundles, written by synth into each build context.
+  '/images/*/dist/',
 );
 
 // Type-check: the CDK app has no compile step, so tsc --noEmit is the compiler here.
@@ -283,6 +287,18 @@ project.addTask('vend', {
 });
 
 // Promotion of a pooled customer to its own account's database (src/services/promotion/cli.ts).
+project.addTask('models:upload', {
+  description:
+    'Upload model weights into the shared compute model bucket with their SHA256SUMS (-- --model <id> --from <folder> [--bucket <name>])',
+  receiveArgs: true,
+  exec: 'tsx src/cli/models.ts upload',
+});
+
+project.addTask('images:context', {
+  description: 'Write the worker images\' build contexts (images/*/dist) as synth does, for docker build',
+  exec: 'tsx src/cli/images.ts',
+});
+
 project.addTask('promote', {
   description:
     'Move one pooled customer to its dedicated database: --customer <slug> [--dry-run] [--batch-size N]; resumable, idempotent',

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Code } from 'aws-cdk-lib/aws-lambda';
-import { buildSync } from 'esbuild';
+import { bundleNodeEntry } from './node-bundle.js';
 
 /** Where bundles are written; ignored by git, rebuilt on demand. */
 const BUNDLE_ROOT = resolve('.bundles');
@@ -29,28 +27,9 @@ export const bundledLambdaCode = (entry: string, options: BundleOptions = {}): C
   const cached = bundles.get(key);
   // A Code object belongs to one stack; the bundle behind it is shared (CDK stages one copy per hash).
   if (cached) return Code.fromAsset(cached.dir, { assetHash: cached.hash });
-  const entryPath = resolve(entry);
-  const name = relative(process.cwd(), entryPath).replace(/[^a-zA-Z0-9]+/g, '-');
+  const name = relative(process.cwd(), resolve(entry)).replace(/[^a-zA-Z0-9]+/g, '-');
   const outfile = join(BUNDLE_ROOT, name, 'index.mjs');
-  mkdirSync(dirname(outfile), { recursive: true });
-  const result = buildSync({
-    entryPoints: [entryPath],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    write: false,
-    external: [...(options.external ?? [])],
-    // ESM bundles that contain CommonJS dependencies need a `require` in scope.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  const output = result.outputFiles[0];
-  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
-  writeFileSync(outfile, output.contents);
-  const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex');
+  const { hash } = bundleNodeEntry(entry, outfile, options);
   bundles.set(key, { dir: dirname(outfile), hash });
   return Code.fromAsset(dirname(outfile), { assetHash: hash });
 };

@@ -1,6 +1,7 @@
 import { NodeRuntime } from '@effect/platform-node';
 import { Effect, Layer } from 'effect';
 import { awsJobRunnerLayer, readAwsEnvironment } from '../pipeline/aws-environment.js';
+import { isSelfCheck, passSelfCheck } from '../runtime/self-check.js';
 import { runWorker } from './consumer.js';
 import { sqsJobQueueLayer } from './job-queue.js';
 
@@ -12,6 +13,18 @@ import { sqsJobQueueLayer } from './job-queue.js';
  * idempotently — nothing is acknowledged that was not stored.
  */
 const settings = readAwsEnvironment(process.env);
+const concurrency = Number(process.env.PANOPS_WORKER_CONCURRENCY ?? 4);
+if (!Number.isInteger(concurrency) || concurrency < 1)
+  throw new Error(
+    `connector worker: PANOPS_WORKER_CONCURRENCY must be a positive integer, got ${process.env.PANOPS_WORKER_CONCURRENCY}`,
+  );
+if (isSelfCheck())
+  passSelfCheck('connector-worker', {
+    connectorJobsQueueUrl: settings.connectorJobsQueueUrl,
+    transcriptionJobsQueueUrl: settings.transcriptionJobsQueueUrl,
+    cursorTableName: settings.cursorTableName,
+    concurrency,
+  });
 const layer = Layer.mergeAll(
   awsJobRunnerLayer(settings),
   sqsJobQueueLayer({
@@ -22,7 +35,4 @@ const layer = Layer.mergeAll(
   }),
 );
 
-runWorker({ concurrency: Number(process.env.PANOPS_WORKER_CONCURRENCY ?? 4) }).pipe(
-  Effect.provide(layer),
-  NodeRuntime.runMain,
-);
+runWorker({ concurrency }).pipe(Effect.provide(layer), NodeRuntime.runMain);

@@ -14,6 +14,7 @@ import { Indexer } from '../inference/indexer.js';
 import { inferenceSettingsFromEnv } from '../inference/settings.js';
 import { readAwsEnvironment } from '../pipeline/aws-environment.js';
 import { sqsJobQueueLayer } from '../queue/job-queue.js';
+import { isSelfCheck, passSelfCheck } from '../runtime/self-check.js';
 import { runTranscriptionConsumer } from './consumer.js';
 import { resolvedTranscriptionWorker } from './routed.js';
 import { Whisper } from './whisper.js';
@@ -38,6 +39,11 @@ const env = readAwsEnvironment({
 });
 const customers = loadBlueprint(process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint').customers;
 const visibilitySeconds = 30 * 60;
+if (isSelfCheck())
+  passSelfCheck('transcription-worker', {
+    transcriptionJobsQueueUrl: env.transcriptionJobsQueueUrl,
+    customers: customers.length,
+  });
 
 const clients = Layer.mergeAll(Whisper.layer, Embeddings.layer).pipe(Layer.provide(FetchHttpClient.layer));
 // Each customer's database and archive come from the customer directory (the local override outside AWS).
