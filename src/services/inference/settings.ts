@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Option } from 'effect';
+import { Config, Context, Effect, Layer, Option, Schema } from 'effect';
 import type { WhisperModel } from '../../config/schema.js';
 import type { Endpoint, RetryPolicy } from './openai-http.js';
 
@@ -11,6 +11,12 @@ import type { Endpoint, RetryPolicy } from './openai-http.js';
 export interface InferenceSettings {
   /** Whisper server beside the worker on each GPU spot instance (shared compute's `PANOPS_WHISPER_BASE_URL`). @default http://127.0.0.1:8000/v1 */
   readonly whisper: Endpoint;
+  /**
+   * A Whisper server per blueprint model, where the fleet runs one per model
+   * (shared compute's `PANOPS_WHISPER_BASE_URLS`, JSON `{ "<model>": "<url>" }`);
+   * a model without one is sent to `whisper`. @default none
+   */
+  readonly whisperEndpoints: Readonly<Partial<Record<WhisperModel, Endpoint>>>;
   /** vLLM on g5 behind the internal load balancer (shared compute's `PANOPS_VLLM_BASE_URL`). @default http://vllm.panops.internal/v1 */
   readonly chat: Endpoint;
   /** vLLM serving the embedding model (`--task embed`); `PANOPS_EMBEDDINGS_URL`, else the chat URL. @default the chat URL */
@@ -45,6 +51,7 @@ export interface CustomerInferenceOverrides {
 
 export const defaultInferenceSettings: InferenceSettings = {
   whisper: { baseUrl: 'http://127.0.0.1:8000/v1' },
+  whisperEndpoints: {},
   chat: { baseUrl: 'http://vllm.panops.internal/v1' },
   embeddings: { baseUrl: 'http://vllm.panops.internal/v1' },
   whisperModels: { 'large-v3': 'openai/whisper-large-v3', medium: 'openai/whisper-medium' },
@@ -79,7 +86,7 @@ export const inferenceFor = (
 ): CustomerInference => {
   const overrides = settings.customers[customer.id] ?? {};
   return {
-    whisper: overrides.whisper ?? settings.whisper,
+    whisper: overrides.whisper ?? settings.whisperEndpoints[customer.whisperModel] ?? settings.whisper,
     whisperModel: settings.whisperModels[customer.whisperModel],
     embeddings: overrides.embeddings ?? settings.embeddings,
     embeddingModel: settings.embeddingModel,
@@ -94,11 +101,18 @@ const optional = (name: string) => Config.option(Config.String(name));
 const either = (first: string, second: string) =>
   Config.map(Config.all([optional(first), optional(second)]), ([a, b]) => Option.orElse(a, () => b));
 
+const WhisperBaseUrls = Schema.fromJsonString(
+  Schema.Record(Schema.Literals(['large-v3', 'medium']), Schema.String.check(Schema.isMinLength(1))),
+);
+
+/** `PANOPS_WHISPER_BASE_URLS` (JSON, model → base URL); a malformed value fails with a ConfigError naming the variable. */
+const whisperBaseUrls = Config.option(Config.schema(WhisperBaseUrls, 'PANOPS_WHISPER_BASE_URLS'));
+
 /**
  * Reads the shared compute stack's contract (`PANOPS_WHISPER_BASE_URL`,
  * `PANOPS_VLLM_BASE_URL`, see src/shared-compute/runtime-env.ts), or the short
  * local names `PANOPS_WHISPER_URL` / `PANOPS_VLLM_URL`, plus
- * `PANOPS_EMBEDDINGS_URL` (defaults to the chat URL), `PANOPS_INFERENCE_API_KEY`,
+ * `PANOPS_WHISPER_BASE_URLS` (one Whisper server per model), `PANOPS_EMBEDDINGS_URL` (defaults to the chat URL), `PANOPS_INFERENCE_API_KEY`,
  * `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`; unset ones keep the defaults.
  */
 export const inferenceSettingsFromEnv = Layer.effect(
@@ -106,6 +120,7 @@ export const inferenceSettingsFromEnv = Layer.effect(
   Effect.gen(function* () {
     const env = yield* Config.all({
       whisper: either('PANOPS_WHISPER_BASE_URL', 'PANOPS_WHISPER_URL'),
+      whisperByModel: whisperBaseUrls,
       chat: either('PANOPS_VLLM_BASE_URL', 'PANOPS_VLLM_URL'),
       embeddings: optional('PANOPS_EMBEDDINGS_URL'),
       apiKey: optional('PANOPS_INFERENCE_API_KEY'),
@@ -118,6 +133,12 @@ export const inferenceSettingsFromEnv = Layer.effect(
     const settings: InferenceSettings = {
       ...d,
       whisper: { baseUrl: Option.getOrElse(env.whisper, () => d.whisper.baseUrl), apiKey },
+      whisperEndpoints: Object.fromEntries(
+        Object.entries(Option.getOrElse(env.whisperByModel, () => ({}))).map(([model, baseUrl]) => [
+          model,
+          { baseUrl, apiKey },
+        ]),
+      ),
       chat: { baseUrl: chatUrl, apiKey },
       embeddings: {
         baseUrl: Option.getOrElse(env.embeddings, () => (Option.isSome(env.chat) ? chatUrl : d.embeddings.baseUrl)),

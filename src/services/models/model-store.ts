@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Effect, Schema } from 'effect';
+import { MODEL_KEY_PREFIX, MODEL_MANIFEST_FILE } from './layout.js';
 
 /**
  * The model bucket of the shared compute account: every model the GPU fleets
@@ -13,8 +14,7 @@ import { Effect, Schema } from 'effect';
  * model's folder); the boot checks every file against it and refuses to start
  * a server whose weights are missing or differ (`images/boot/verify-model.sh`).
  */
-export const MODEL_KEY_PREFIX = 'models/';
-export const MODEL_MANIFEST_FILE = 'SHA256SUMS';
+export { MODEL_KEY_PREFIX, MODEL_MANIFEST_FILE } from './layout.js';
 
 /** `org/name` as model hubs name models (`openai/whisper-large-v3`, `BAAI/bge-small-en-v1.5`), or a bare name. */
 const MODEL_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;

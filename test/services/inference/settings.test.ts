@@ -57,4 +57,26 @@ describe('inference settings', () => {
     expect(local.chat.baseUrl).toBe('http://localhost:8000/v1');
     expect(local.embeddings.baseUrl).toBe('http://localhost:8001/v1');
   });
+
+  it('sends each customer to the Whisper server of its model when the fleet runs one per model', async () => {
+    const settings = await fromEnv({
+      PANOPS_WHISPER_BASE_URL: 'http://127.0.0.1:8000/v1',
+      PANOPS_WHISPER_BASE_URLS: JSON.stringify({
+        'large-v3': 'http://127.0.0.1:8000/v1',
+        medium: 'http://127.0.0.1:8001/v1',
+      }),
+    });
+    expect(inferenceFor(settings, { id: 'c1', whisperModel: 'medium' }).whisper.baseUrl).toBe(
+      'http://127.0.0.1:8001/v1',
+    );
+    expect(inferenceFor(settings, { id: 'c2', whisperModel: 'large-v3' }).whisper.baseUrl).toBe(
+      'http://127.0.0.1:8000/v1',
+    );
+  });
+
+  it('refuses a malformed PANOPS_WHISPER_BASE_URLS, naming it', async () => {
+    await expect(fromEnv({ PANOPS_WHISPER_BASE_URLS: '{"tiny":"http://x"}' })).rejects.toThrow(
+      /PANOPS_WHISPER_BASE_URLS/,
+    );
+  });
 });
