@@ -198,20 +198,21 @@ export const OrganizationFile = Schema.Struct({
         customerRanges: Schema.optional(Schema.Array(NetworkCidr).check(Schema.isMinLength(1))),
       }),
     ),
-    /** Container images of the workers and GPU services (tags of the ECR repositories the stack creates). */
+    /**
+     * Container images. The workers' images are built from images/* by the
+     * deploy (CDK image assets); only the vLLM server image (chat, embeddings
+     * and Whisper) comes from a public registry, and only by digest.
+     */
     images: Schema.optional(
       Schema.Struct({
-        /**
-         * Tag deployed from the connector-worker, transcription-worker and
-         * whisper-server repositories. The transcription-worker image must
-         * include ffmpeg (compressed recordings are decoded with it); the
-         * Whisper instances check at boot and refuse an image without it.
-         */
-        tag: Schema.optional(
-          Schema.String.check(Schema.isPattern(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag' })),
+        /** The vLLM server image, pinned: `vllm/vllm-openai:<tag>@sha256:<digest>` or `<repo>@sha256:<digest>`. */
+        vllm: Schema.optional(
+          Schema.String.check(
+            Schema.isPattern(/^[\w./:-]+@sha256:[0-9a-f]{64}$/, {
+              message: 'must be pinned by digest (<image>@sha256:<64 hex digits>): a tag can move',
+            }),
+          ),
         ),
-        /** The vLLM server image (public registry), for example `vllm/vllm-openai:v0.10.1`. */
-        vllm: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
       }),
     ),
   }),

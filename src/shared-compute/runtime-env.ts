@@ -17,6 +17,8 @@ export const RUNTIME_ENV = {
   whisperDefaultModel: 'PANOPS_WHISPER_DEFAULT_MODEL',
   /** Whisper server base URL on the transcription instance (OpenAI-compatible `/v1/audio/transcriptions`). */
   whisperBaseUrl: 'PANOPS_WHISPER_BASE_URL',
+  /** One Whisper server per blueprint model on the transcription instance: JSON `{ "large-v3": url, "medium": url }`. */
+  whisperBaseUrls: 'PANOPS_WHISPER_BASE_URLS',
   /** vLLM base URL behind the internal load balancer (OpenAI-compatible `/v1/...`). */
   vllmBaseUrl: 'PANOPS_VLLM_BASE_URL',
   /** Chat model the vLLM chat service serves (the name sent in `/v1/chat/completions`). */

@@ -1,11 +1,14 @@
-import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
-import { Repository, TagMutability } from 'aws-cdk-lib/aws-ecr';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { prepareImageContext } from '../common/image-context.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
 import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
+import { LogDestinationBucket } from '../tenant/log-destination-bucket.js';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from './acknowledge.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
@@ -13,8 +16,14 @@ import type { ScheduleTargets } from './constructs/connector-schedules.js';
 import { ConnectorWorkerService } from './constructs/connector-worker-service.js';
 import { CursorTable } from './constructs/cursor-table.js';
 import { DeadLetterQueue, JobQueue } from './constructs/job-queue.js';
+import { ModelBucket } from './constructs/model-bucket.js';
 import { PlatformKey } from './constructs/platform-key.js';
-import { DEFAULT_EMBEDDING_MODEL, EMBEDDINGS_INSTANCE_TYPE, VllmService } from './constructs/vllm-service.js';
+import {
+  DEFAULT_EMBEDDING_MODEL,
+  DEFAULT_VLLM_IMAGE,
+  EMBEDDINGS_INSTANCE_TYPE,
+  VllmService,
+} from './constructs/vllm-service.js';
 import { VpcFunction } from './constructs/vpc-function.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { WhisperFleet } from './constructs/whisper-fleet.js';
@@ -28,8 +37,8 @@ export const LAMBDA_SETTINGS = {
   connectorPoll: { memorySize: 1024, timeout: Duration.minutes(15), reservedConcurrency: 20 },
 } as const;
 
-/** Image tag deployed when the blueprint names none. */
-export const DEFAULT_IMAGE_TAG = 'latest';
+/** Days the shared compute account keeps the model bucket's access logs. */
+export const ACCESS_LOG_RETENTION_DAYS = 365;
 
 export interface SharedComputeStackProps extends StackProps {
   readonly blueprint: Blueprint;
@@ -49,6 +58,10 @@ export class SharedComputeStack extends Stack {
   readonly network: ComputeVpc;
   readonly platformKey: PlatformKey;
   readonly alerts: AlertTopic;
+  /** Server access logs of the account's buckets (the model bucket). */
+  readonly accessLogs: LogDestinationBucket;
+  /** Model weights the GPU fleets load at boot (`npx projen models:upload`). */
+  readonly models: ModelBucket;
   readonly connectorJobs: JobQueue;
   readonly transcriptionJobs: JobQueue;
   readonly cursorTable: CursorTable;
@@ -75,7 +88,7 @@ export class SharedComputeStack extends Stack {
     const { sharedCompute, organization } = blueprint;
     const entries = props.lambdaEntries ?? LAMBDA_ENTRIES;
     const region = organization.homeRegion;
-    const imageTag = sharedCompute.images?.tag ?? DEFAULT_IMAGE_TAG;
+    const vllmImage = sharedCompute.images?.vllm ?? DEFAULT_VLLM_IMAGE;
     const customerAccounts = dedicatedCustomers(blueprint).flatMap((c) => (c.accountId ? [c.accountId] : []));
 
     this.platformKey = new PlatformKey(this, 'PlatformKey');
@@ -120,12 +133,25 @@ export class SharedComputeStack extends Stack {
       disableInlineRules: true,
     });
     const inferenceClients = [this.inferenceClientSecurityGroup];
+    // Model weights for every GPU server come from this account's bucket, never from a model hub.
+    this.accessLogs = new LogDestinationBucket(this, 'AccessLogs', {
+      encryptionKey: key,
+      retentionDays: ACCESS_LOG_RETENTION_DAYS,
+      servedBuckets: 'the shared compute account’s',
+      readsRecordedBy: 'the organization trail',
+    });
+    this.models = new ModelBucket(this, 'Models', {
+      key,
+      accessLogs: this.accessLogs,
+      alarmTopic: this.alerts.topic,
+    });
     this.vllm = new VllmService(this, 'Vllm', {
       vpc,
       clientSecurityGroup: this.inferenceClientSecurityGroup,
       role: roles.inferenceService,
       instanceType: sharedCompute.gpu.vllmInstanceType,
-      ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
+      image: vllmImage,
+      models: this.models,
       alarmTopic: this.alerts.topic,
       logKey: key,
     });
@@ -135,7 +161,8 @@ export class SharedComputeStack extends Stack {
       vpc,
       clientSecurityGroup: this.inferenceClientSecurityGroup,
       role: roles.inferenceService,
-      ...(sharedCompute.images?.vllm ? { image: sharedCompute.images.vllm } : {}),
+      image: vllmImage,
+      models: this.models,
       instanceType: EMBEDDINGS_INSTANCE_TYPE,
       model: DEFAULT_EMBEDDING_MODEL,
       task: 'embed',
@@ -241,13 +268,11 @@ export class SharedComputeStack extends Stack {
     this.transcriptionJobs.queue.grantSendMessages(roles.connectorWorker);
     this.cursorTable.table.grantReadWriteData(roles.connectorWorker);
 
-    const repository = (name: string) =>
-      new Repository(this, `${name}Repository`, {
-        repositoryName: `panops/${name}`,
-        imageScanOnPush: true,
-        imageTagMutability: TagMutability.MUTABLE,
-        removalPolicy: RemovalPolicy.RETAIN,
-        lifecycleRules: [{ description: 'Keep the 30 newest images', maxImageCount: 30 }],
+    // Built from images/* by `cdk deploy` and pushed to the bootstrap asset repository (tagged by content hash).
+    const workerImage = (name: 'connectorWorker' | 'transcriptionWorker') =>
+      new DockerImageAsset(this, `${name === 'connectorWorker' ? 'ConnectorWorker' : 'TranscriptionWorker'}Image`, {
+        directory: prepareImageContext(name).directory,
+        platform: Platform.LINUX_AMD64,
       });
     this.connectorWorkers = new ConnectorWorkerService(this, 'ConnectorWorkers', {
       vpc,
@@ -255,8 +280,7 @@ export class SharedComputeStack extends Stack {
       additionalSecurityGroups: inferenceClients,
       queue: this.connectorJobs.queue,
       taskRole: roles.connectorWorker,
-      repository: repository('connector-worker'),
-      imageTag,
+      image: ContainerImage.fromDockerImageAsset(workerImage('connectorWorker')),
       environment: workerEnv,
       logKey: key,
       cpu: 1024,
@@ -270,9 +294,9 @@ export class SharedComputeStack extends Stack {
       queue: this.transcriptionJobs.queue,
       role: roles.transcriptionWorker,
       instanceTypes: sharedCompute.gpu.whisperInstanceTypes,
-      whisperServerRepository: repository('whisper-server'),
-      workerRepository: repository('transcription-worker'),
-      imageTag,
+      serverImage: vllmImage,
+      workerImage: workerImage('transcriptionWorker'),
+      models: this.models,
       alarmTopic: this.alerts.topic,
       logKey: key,
       defaultModel: 'large-v3',
@@ -305,6 +329,10 @@ export class SharedComputeStack extends Stack {
 
     new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
+    new CfnOutput(this, 'ModelBucketName', {
+      value: this.models.bucket.bucketName,
+      description: 'npx projen models:upload -- --bucket <this> --model <id> --from <folder>',
+    });
     new CfnOutput(this, 'VllmBaseUrl', { value: this.vllm.baseUrl });
     new CfnOutput(this, 'EmbeddingsUrl', { value: this.embeddings.baseUrl });
   }

@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATION_PARAMETERS } from '../../src/services/db/index.js';
 import { defaultInferenceSettings } from '../../src/services/inference/settings.js';
+import { ModelBucket } from '../../src/shared-compute/constructs/model-bucket.js';
 import {
   DEFAULT_EMBEDDING_MODEL,
   DEFAULT_VLLM_MODEL,
@@ -15,6 +16,7 @@ import {
 } from '../../src/shared-compute/constructs/vllm-service.js';
 import { MISSING_FFMPEG_MESSAGE } from '../../src/shared-compute/constructs/whisper-fleet.js';
 import { RUNTIME_ENV } from '../../src/shared-compute/runtime-env.js';
+import { LogDestinationBucket } from '../../src/tenant/log-destination-bucket.js';
 import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
 
 /**
@@ -39,7 +41,7 @@ const userDataParts = (launchTemplate: CfnProperties): unknown[] => {
 };
 const userDataText = (launchTemplate: CfnProperties): string =>
   userDataParts(launchTemplate)
-    .map((p) => (typeof p === 'string' ? p : `<${refOf(p)}>`))
+    .map((p) => (typeof p === 'string' ? p : ((p as { 'Fn::Sub'?: string })['Fn::Sub'] ?? `<${refOf(p)}>`)))
     .join('');
 
 interface VllmDeployment {
@@ -64,7 +66,7 @@ const vllmDeployments = (json: TemplateJson): VllmDeployment[] =>
 
 /** The one deployment whose instances run vLLM with this model. */
 const deploymentServing = (json: TemplateJson, model: string): VllmDeployment => {
-  const matches = vllmDeployments(json).filter((d) => d.bootScript.includes(`--model ${model}`));
+  const matches = vllmDeployments(json).filter((d) => d.bootScript.includes(`--served-model-name ${model}`));
   if (matches.length !== 1) throw new Error(`expected one load balancer in front of ${model}, found ${matches.length}`);
   return matches[0] as VllmDeployment;
 };
@@ -177,9 +179,13 @@ describe('the two vLLM services', () => {
 
   it('serve the embedding model with the embed task, and the chat model for generation', () => {
     expect(embeddings.bootScript).toMatch(
-      new RegExp(`--model ${DEFAULT_EMBEDDING_MODEL.replace('.', '\\.')} --runner pooling --convert embed( |"|$)`),
+      new RegExp(
+        `--model /models/${DEFAULT_EMBEDDING_MODEL.replace('.', '\\.')} --served-model-name ${DEFAULT_EMBEDDING_MODEL.replace('.', '\\.')} --runner pooling --convert embed( |"|$)`,
+      ),
     );
-    expect(chat.bootScript).toContain(`--model ${DEFAULT_VLLM_MODEL}`);
+    expect(chat.bootScript).toContain(
+      `--model /models/${DEFAULT_VLLM_MODEL} --served-model-name ${DEFAULT_VLLM_MODEL}`,
+    );
     expect(chat.bootScript).not.toContain('--runner pooling');
   });
 
@@ -191,8 +197,9 @@ describe('the two vLLM services', () => {
   });
 
   it('run on g5 instances', () => {
+    // The Whisper fleet also runs vLLM (Whisper servers), on its own g4dn/g5 mix.
     for (const [, { Properties: template }] of ofType(json, 'AWS::EC2::LaunchTemplate'))
-      if (userDataText(template).includes('vllm/vllm-openai:'))
+      if (userDataText(template).includes('vllm/vllm-openai:') && !userDataText(template).includes('--name whisper-'))
         expect(template.LaunchTemplateData.InstanceType).toMatch(/^g5\./);
   });
 });
@@ -327,7 +334,8 @@ describe('the Whisper fleet’s worker image', () => {
     const checkLine = lines.findIndex((l) => l.includes('--entrypoint ffmpeg'));
     const workerLine = lines.findIndex((l) => l.includes('--name transcription-worker'));
     const workerImage = lines[workerLine]?.split(' ').at(-1);
-    expect(workerImage).toMatch(/transcriptionworkerRepository/);
+    // The image asset the deploy builds from images/transcription-worker (bootstrap asset repository).
+    expect(workerImage).toMatch(/container-assets/);
     expect(lines[checkLine]).toContain(`--entrypoint ffmpeg ${workerImage} -version`);
     expect(lines[checkLine]).toContain(`|| { echo '${MISSING_FFMPEG_MESSAGE}' >&2; exit 1; }`);
     expect(checkLine).toBeGreaterThan(0);
@@ -340,6 +348,18 @@ describe('VllmService settings', () => {
   const serviceStack = (props: { instanceType?: string; ports?: { instance: number; loadBalancer: number } }) => {
     const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Vllm', { env });
     const vpc = new Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'], natGateways: 1 });
+    const key = new Key(stack, 'Key');
+    const topic = new Topic(stack, 'Topic');
+    const models = new ModelBucket(stack, 'Models', {
+      key,
+      accessLogs: new LogDestinationBucket(stack, 'Logs', {
+        encryptionKey: key,
+        retentionDays: 30,
+        servedBuckets: 'the test’s',
+        readsRecordedBy: 'no trail',
+      }),
+      alarmTopic: topic,
+    });
     new VllmService(stack, 'Service', {
       vpc,
       clientSecurityGroup: new SecurityGroup(stack, 'Clients', { vpc }),
@@ -348,8 +368,9 @@ describe('VllmService settings', () => {
       task: 'embed',
       model: 'intfloat/e5-small-v2',
       extraArgs: ['--max-model-len', '512'],
-      alarmTopic: new Topic(stack, 'Topic'),
-      logKey: new Key(stack, 'Key'),
+      models,
+      alarmTopic: topic,
+      logKey: key,
       ...(props.ports ? { ports: props.ports } : {}),
     });
     return Template.fromStack(stack);
@@ -361,7 +382,9 @@ describe('VllmService settings', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8100 });
     const script = propertiesOf(template, 'AWS::EC2::LaunchTemplate').map(userDataText).join('');
     expect(script).toContain('-p 8100:8000');
-    expect(script).toContain('--model intfloat/e5-small-v2 --runner pooling --convert embed --max-model-len 512');
+    expect(script).toContain(
+      '--model /models/intfloat/e5-small-v2 --served-model-name intfloat/e5-small-v2 --runner pooling --convert embed --max-model-len 512',
+    );
   });
 
   it('refuses an instance type outside the g5 family', () => {

@@ -2,7 +2,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
 import { type CfnLaunchTemplate, InstanceType, MachineImage, SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { Repository } from 'aws-cdk-lib/aws-ecr';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -12,9 +12,11 @@ import { ComputeVpc } from '../../src/shared-compute/constructs/compute-vpc.js';
 import { ConnectorWorkerService } from '../../src/shared-compute/constructs/connector-worker-service.js';
 import { GpuLaunchTemplate } from '../../src/shared-compute/constructs/gpu-launch-template.js';
 import { JobQueue } from '../../src/shared-compute/constructs/job-queue.js';
+import { ModelBucket } from '../../src/shared-compute/constructs/model-bucket.js';
 import { QueueDepthScaling } from '../../src/shared-compute/constructs/queue-depth-scaling.js';
 import { VllmService } from '../../src/shared-compute/constructs/vllm-service.js';
 import { VpcFunction } from '../../src/shared-compute/constructs/vpc-function.js';
+import { LogDestinationBucket } from '../../src/tenant/log-destination-bucket.js';
 import { expectHardenedLaunchTemplates, expectJobQueue, expectScaleToZeroAfterEmptyMinutes } from './requirements.js';
 
 /**
@@ -144,8 +146,7 @@ describe('settings outside the seed’s ranges are refused', () => {
           securityGroup: new SecurityGroup(stack, 'Sg', { vpc }),
           queue: new Queue(stack, 'Queue'),
           taskRole: new Role(stack, 'Role', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') }),
-          repository: new Repository(stack, 'Repo'),
-          imageTag: 'v1',
+          image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
           environment: {},
           logKey: key,
           cpu,
@@ -165,6 +166,16 @@ describe('settings outside the seed’s ranges are refused', () => {
           clientSecurityGroup: new SecurityGroup(stack, 'Sg', { vpc }),
           role: new Role(stack, 'Role', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') }),
           instanceType: 'p4d.24xlarge',
+          models: new ModelBucket(stack, 'Models', {
+            key,
+            accessLogs: new LogDestinationBucket(stack, 'Logs', {
+              encryptionKey: key,
+              retentionDays: 30,
+              servedBuckets: 'the test’s',
+              readsRecordedBy: 'no trail',
+            }),
+            alarmTopic: topic,
+          }),
           alarmTopic: topic,
           logKey: key,
         }),

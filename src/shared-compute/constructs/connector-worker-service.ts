@@ -1,10 +1,9 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { ScalableTarget, ServiceNamespace } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import {
   Cluster,
-  ContainerImage,
+  type ContainerImage,
   ContainerInsights,
   CpuArchitecture,
   FargateService,
@@ -40,8 +39,8 @@ export interface ConnectorWorkerServiceProps {
   readonly queue: IQueue;
   /** The connector workload role (the task role). */
   readonly taskRole: Role;
-  readonly repository: IRepository;
-  readonly imageTag: string;
+  /** The worker image (`images/connector-worker`, a CDK image asset built and pushed by the deploy). */
+  readonly image: ContainerImage;
   readonly environment: Record<string, string>;
   readonly logKey: IKey;
   /** CPU units: 512, 1024 or 2048. @default 1024 */
@@ -87,7 +86,7 @@ export class ConnectorWorkerService extends Construct {
       },
     });
     this.taskDefinition.addContainer('worker', {
-      image: ContainerImage.fromEcrRepository(props.repository, props.imageTag),
+      image: props.image,
       essential: true,
       environment: props.environment,
       logging: LogDrivers.awsLogs({
@@ -101,7 +100,7 @@ export class ConnectorWorkerService extends Construct {
       acknowledge(
         this.taskDefinition.executionRole,
         [iam5('Resource::*')],
-        'ecr:GetAuthorizationToken (pulling the worker image) supports no resource-level permissions; the pull itself is scoped to the repository.',
+        'ecr:GetAuthorizationToken (pulling the worker image) supports no resource-level permissions; the pull itself is scoped to the image asset repository.',
       );
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS2',

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IGrantable, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { MODEL_KEY_PREFIX, MODEL_MANIFEST_FILE } from '../../services/models/layout.js';
+import type { LockedBucket } from '../../tenant/locked-bucket.js';
+import { acknowledge, iam5, KMS_GRANT_REASON } from '../acknowledge.js';
 
 /** Where the boot writes the weight check and the models on each GPU instance. */
 export const BOOT_VERIFY_SCRIPT = '/opt/panops/verify-model.sh';
@@ -16,8 +18,8 @@ export const VERIFY_MODEL_SCRIPT_SOURCE = 'images/boot/verify-model.sh';
 export interface ModelBucketProps {
   /** The shared compute platform key (SSE-KMS with a bucket key). */
   readonly key: IKey;
-  /** Where access logs go (server access logging). */
-  readonly accessLogs: IBucket;
+  /** Where server access logs go (a log destination bucket of the same account). */
+  readonly accessLogs: LockedBucket;
   /** Where a boot that refuses a model says so. */
   readonly alarmTopic: ITopic;
 }
@@ -44,17 +46,65 @@ export class ModelBucket extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      serverAccessLogsBucket: props.accessLogs,
-      serverAccessLogsPrefix: 'model-bucket/',
+      minimumTLSVersion: 1.2,
+      // Current weights stay until replaced; a replaced upload's old versions go after 30 days.
+      lifecycleRules: [
+        {
+          id: 'replaced-weights',
+          enabled: true,
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
       // Weights are re-uploadable, but a stack deletion must never take a fleet's models with it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // On the CloudFormation resource, as LockedBucket does: the L2 would grant log delivery with an
+    // ACL, which bucket-owner-enforced ownership forbids.
+    const prefix = 'model-bucket/';
+    (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
+      destinationBucketName: props.accessLogs.bucket.bucketName,
+      logFilePrefix: prefix,
+    };
+    props.accessLogs.allowServerAccessLogsFrom(this.bucket.bucketArn, prefix);
+    acknowledge(
+      this.bucket,
+      ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled'],
+      'The bucket holds copies of published model weights that `npx projen models:upload` can put again; versioning keeps replaced uploads, and no customer data is stored here.',
+    );
   }
 
-  /** Read the models (and decrypt them with the platform key); the boot also reports refusals on the alarm topic. */
-  grantBoot(grantee: IGrantable): void {
-    this.bucket.grantRead(grantee, `${MODEL_KEY_PREFIX}*`);
+  /**
+   * What a GPU instance's boot needs: list and read `models/` (decrypting
+   * through S3 only), and report a refusal on the alarm topic.
+   */
+  grantBoot(grantee: IGrantable & IConstruct): void {
+    const principal: IPrincipal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${MODEL_KEY_PREFIX}*`] } },
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${MODEL_KEY_PREFIX}*`)],
+      }),
+    );
+    this.bucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     this.alarmTopic.grantPublish(grantee);
+    acknowledge(
+      grantee,
+      [
+        iam5(
+          `Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/${MODEL_KEY_PREFIX}*`,
+        ),
+      ],
+      'The GPU instances read every model under models/ of the model bucket (one folder per model, names known only as models are uploaded); read-only, that prefix only.',
+    );
+    acknowledge(grantee, [iam5('Action::kms:GenerateDataKey*')], KMS_GRANT_REASON);
   }
 
   /** Boot commands that write the weight check onto the instance (once per boot, before any model is fetched). */

@@ -14,21 +14,31 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { SERVED_MODELS } from '../../services/models/layout.js';
 import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { awslogsOptions, GpuLaunchTemplate } from './gpu-launch-template.js';
+import { localModelMountOptions, type ModelBucket } from './model-bucket.js';
 
 /** Where vLLM listens on each instance, and where the load balancer listens. */
 export const VLLM_PORTS = { instance: 8000, loadBalancer: 80 } as const;
 export type VllmPorts = { readonly instance: number; readonly loadBalancer: number };
-/** Default vLLM image (public registry) and chat model (Apache-2.0, fits one A10G in bf16). */
-export const DEFAULT_VLLM_IMAGE = 'vllm/vllm-openai:v0.10.1';
-export const DEFAULT_VLLM_MODEL = 'Qwen/Qwen2.5-7B-Instruct';
+/**
+ * The vLLM server image (chat, embeddings and Whisper), pinned by digest so
+ * that every instance runs the same bytes whatever the tag later points to:
+ * `vllm/vllm-openai:v0.28.0` as published on 2026-08-26. Refresh with
+ * `docker buildx imagetools inspect vllm/vllm-openai:<tag>`; the blueprint's
+ * `sharedCompute.images.vllm` may override it, also by digest only.
+ */
+export const DEFAULT_VLLM_IMAGE =
+  'vllm/vllm-openai:v0.28.0@sha256:61fc8a896b0a4fbbbdc063bc4b0dbc25ce98e02b5050c24aeb7830ac02039b14';
+/** The default chat model (Apache-2.0, fits one A10G in bf16). */
+export const DEFAULT_VLLM_MODEL = SERVED_MODELS.chat;
 /**
  * The embedding model the services index and search with (MIT, 33M
  * parameters), and its dimension: the `vector(384)` column of `chunks`.
  */
-export const DEFAULT_EMBEDDING_MODEL = 'BAAI/bge-small-en-v1.5';
+export const DEFAULT_EMBEDDING_MODEL = SERVED_MODELS.embeddings;
 export const EMBEDDING_DIMENSIONS = 384;
 /** The smallest g5 (one A10G, 24 GiB): the embedding model takes well under 1 GiB of it. */
 export const EMBEDDINGS_INSTANCE_TYPE = 'g5.xlarge';
@@ -60,6 +70,8 @@ export interface VllmServiceProps {
   readonly image?: string;
   /** @default DEFAULT_VLLM_MODEL */
   readonly model?: string;
+  /** Where the model's weights come from (checked against their SHA256SUMS at boot; no model hub is reached). */
+  readonly models: ModelBucket;
   /** @default 'generate' (chat completions) */
   readonly task?: VllmTask;
   /** More server flags after the model and task flags (for example `--max-model-len 8192`). @default none */
@@ -135,13 +147,23 @@ export class VllmService extends Construct {
     const logs = encryptedLogGroup(this, 'Logs', props.logKey);
     logs.grantWrite(props.role);
     const image = props.image ?? DEFAULT_VLLM_IMAGE;
-    const serverArgs = ['--model', this.model, ...VLLM_TASK_ARGS[this.task], ...(props.extraArgs ?? [])].join(' ');
+    const serverArgs = [
+      '--model',
+      `/models/${this.model}`,
+      '--served-model-name',
+      this.model,
+      ...VLLM_TASK_ARGS[this.task],
+      ...(props.extraArgs ?? []),
+    ].join(' ');
+    props.models.grantBoot(props.role);
     const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
       role: props.role,
       securityGroup: instanceSecurityGroup,
       instanceType: new InstanceType(props.instanceType),
       bootCommands: [
-        `docker run -d --restart always --gpus all --ipc=host --name vllm -p ${ports.instance}:8000 ${awslogsOptions(this, logs.logGroupName, 'vllm')} ${image} ${serverArgs}`,
+        ...props.models.installVerifierCommands(),
+        ...props.models.fetchModelCommands(this.model),
+        `docker run -d --restart always --gpus all --ipc=host --name vllm -p ${ports.instance}:8000 ${awslogsOptions(this, logs.logGroupName, 'vllm')} ${localModelMountOptions(this.model)} ${image} ${serverArgs}`,
       ],
     });
     this.autoScalingGroup = new AutoScalingGroup(this, 'Group', {
@@ -150,7 +172,7 @@ export class VllmService extends Construct {
       launchTemplate: template.launchTemplate,
       minCapacity: props.minInstances ?? 1,
       maxCapacity: props.maxInstances ?? 2,
-      // Model download and load take minutes; the load balancer's health check decides after that.
+      // Model sync from S3 and load take minutes; the load balancer's health check decides after that.
       healthChecks: HealthChecks.withAdditionalChecks({
         gracePeriod: Duration.minutes(15),
         additionalTypes: [AdditionalHealthCheckType.ELB],

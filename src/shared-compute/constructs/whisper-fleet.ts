@@ -1,25 +1,40 @@
 import { Duration } from 'aws-cdk-lib';
 import { AutoScalingGroup, HealthChecks, ScalingEvents, SpotAllocationStrategy } from 'aws-cdk-lib/aws-autoscaling';
 import { InstanceType, type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import type { IRepository } from 'aws-cdk-lib/aws-ecr';
+import type { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { WhisperModel } from '../../config/index.js';
+import { SERVED_MODELS } from '../../services/models/layout.js';
 import { acknowledge, iam5 } from '../acknowledge.js';
 import { RUNTIME_ENV } from '../runtime-env.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { awslogsOptions, ecrLoginCommands, GpuLaunchTemplate } from './gpu-launch-template.js';
+import { localModelMountOptions, type ModelBucket } from './model-bucket.js';
 import { EMPTY_MINUTES_BEFORE_SCALE_IN, QueueDepthScaling } from './queue-depth-scaling.js';
 
 /** The seed: Whisper runs on g4dn.xlarge or g5.xlarge spot instances. */
 export const WHISPER_INSTANCE_TYPES = ['g4dn.xlarge', 'g5.xlarge'] as const;
 /** The seed: `large-v3` unless a customer's file says `medium`. */
 export const DEFAULT_WHISPER_MODEL: WhisperModel = 'large-v3';
-/** Port of the Whisper server on each instance (loopback only). */
+/** Port of the default model's Whisper server on each instance (loopback only). */
 export const WHISPER_PORT = 8000;
+
+/**
+ * The Whisper servers on each instance, one per blueprint model (a vLLM
+ * server serves one model): the model's weights from the model bucket, its
+ * loopback port, and its share of the GPU's memory (both fit one 16 GiB T4:
+ * large-v3 is ~3 GiB of fp16 weights, medium ~1.5 GiB).
+ */
+export const WHISPER_SERVERS: Readonly<
+  Record<WhisperModel, { readonly modelId: string; readonly port: number; readonly gpuMemoryUtilization: number }>
+> = {
+  'large-v3': { modelId: SERVED_MODELS.whisperLargeV3, port: WHISPER_PORT, gpuMemoryUtilization: 0.5 },
+  medium: { modelId: SERVED_MODELS.whisperMedium, port: 8001, gpuMemoryUtilization: 0.35 },
+};
 
 export interface WhisperFleetProps {
   readonly vpc: IVpc;
@@ -32,15 +47,20 @@ export interface WhisperFleetProps {
   readonly role: Role;
   /** g4dn.xlarge and/or g5.xlarge (the blueprint's `gpu.whisperInstanceTypes`). */
   readonly instanceTypes: readonly (typeof WHISPER_INSTANCE_TYPES)[number][];
-  /** OpenAI-compatible Whisper server image repository (`/v1/audio/transcriptions`). */
-  readonly whisperServerRepository: IRepository;
   /**
-   * The transcription worker (services) image repository. The image must ship
-   * `ffmpeg` on its PATH: compressed recordings over the request limit are
-   * decoded with it before splitting. The boot refuses an image without it.
+   * The Whisper server image, pinned by digest: vLLM's OpenAI-compatible server
+   * (`/v1/audio/transcriptions`), given each model's verified weights.
    */
-  readonly workerRepository: IRepository;
-  readonly imageTag: string;
+  readonly serverImage: string;
+  /**
+   * The transcription worker image (`images/transcription-worker`, built by
+   * the deploy). It must ship `ffmpeg` on its PATH: compressed recordings over
+   * the request limit are decoded with it before splitting. The boot refuses an
+   * image without it.
+   */
+  readonly workerImage: DockerImageAsset;
+  /** Where the Whisper weights come from (checked against their SHA256SUMS at boot). */
+  readonly models: ModelBucket;
   readonly alarmTopic: ITopic;
   readonly logKey: IKey;
   /** Model used when a job names none; jobs carry the customer's model. @default 'large-v3' */
@@ -80,16 +100,25 @@ export class WhisperFleet extends Construct {
     if (props.instanceTypes.length === 0) throw new RangeError('WhisperFleet: instanceTypes must not be empty');
     const defaultModel = props.defaultModel ?? DEFAULT_WHISPER_MODEL;
     const logs = encryptedLogGroup(this, 'Logs', props.logKey);
+    const servers = Object.entries(WHISPER_SERVERS) as [WhisperModel, (typeof WHISPER_SERVERS)[WhisperModel]][];
     const env: Record<string, string> = {
       ...props.environment,
       [RUNTIME_ENV.transcriptionJobsQueueUrl]: props.queue.queueUrl,
-      [RUNTIME_ENV.whisperBaseUrl]: `http://127.0.0.1:${WHISPER_PORT}/v1`,
+      [RUNTIME_ENV.whisperBaseUrl]: `http://127.0.0.1:${WHISPER_SERVERS[defaultModel].port}/v1`,
+      [RUNTIME_ENV.whisperBaseUrls]: JSON.stringify(
+        Object.fromEntries(servers.map(([model, server]) => [model, `http://127.0.0.1:${server.port}/v1`])),
+      ),
       [RUNTIME_ENV.whisperDefaultModel]: defaultModel,
     };
+    // JSON (the Whisper URLs) is single-quoted so that it reaches the container as one argument.
     const envFlags = Object.entries(env)
-      .map(([name, value]) => `-e ${name}=${value}`)
+      .map(([name, value]) => (value.startsWith('{') ? `-e '${name}=${value}'` : `-e ${name}=${value}`))
       .join(' ');
-    const workerImage = props.workerRepository.repositoryUriForTag(props.imageTag);
+    const workerImage = props.workerImage.imageUri;
+    const whisperServers = servers.flatMap(([model, server]) => [
+      ...props.models.fetchModelCommands(server.modelId),
+      `docker run -d --restart always --gpus all --ipc=host --name whisper-${model} -p 127.0.0.1:${server.port}:8000 ${awslogsOptions(this, logs.logGroupName, `whisper-${model}`)} ${localModelMountOptions(server.modelId)} ${props.serverImage} --model /models/${server.modelId} --served-model-name ${server.modelId} --gpu-memory-utilization ${server.gpuMemoryUtilization}`,
+    ]);
     const template = new GpuLaunchTemplate(this, 'LaunchTemplate', {
       role: props.role,
       securityGroup: props.securityGroup,
@@ -97,7 +126,8 @@ export class WhisperFleet extends Construct {
       bootCommands: [
         ...ecrLoginCommands(this),
         ffmpegCheckCommand(workerImage),
-        `docker run -d --restart always --gpus all --name whisper -p 127.0.0.1:${WHISPER_PORT}:8000 ${awslogsOptions(this, logs.logGroupName, 'whisper')} ${props.whisperServerRepository.repositoryUriForTag(props.imageTag)}`,
+        ...props.models.installVerifierCommands(),
+        ...whisperServers,
         `docker run -d --restart always --network host --name transcription-worker ${envFlags} ${awslogsOptions(this, logs.logGroupName, 'worker')} ${workerImage}`,
       ],
     });
@@ -129,10 +159,10 @@ export class WhisperFleet extends Construct {
     acknowledge(
       props.role,
       [iam5('Resource::*')],
-      'ecr:GetAuthorizationToken (pulling the images) supports no resource-level permissions; pulls are scoped to the two repositories.',
+      'ecr:GetAuthorizationToken (pulling the worker image) supports no resource-level permissions; the pull is scoped to the image asset repository.',
     );
-    props.whisperServerRepository.grantPull(props.role);
-    props.workerRepository.grantPull(props.role);
+    props.workerImage.repository.grantPull(props.role);
+    props.models.grantBoot(props.role);
     logs.grantWrite(props.role);
     this.scaling = new QueueDepthScaling(this, 'QueueScaling', {
       queue: props.queue,
