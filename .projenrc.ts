@@ -244,6 +244,49 @@ complianceWorkflow?.addJobs({
   },
 });
 
+// CI: both worker images built with Docker on pull requests (no engine runs on the project's
+// own machines): the build contexts as synth writes them, then each image's entry point started
+// inside the built image with --self-check, and ffmpeg checked in the transcription worker.
+const imagesWorkflow = project.github?.addWorkflow('images');
+imagesWorkflow?.on({ pullRequest: {}, workflowDispatch: {} });
+const selfCheckEnv = [
+  'PANOPS_CONNECTOR_JOBS_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/100000000010/panops-connector-jobs',
+  'PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/100000000010/panops-transcription-jobs',
+  'PANOPS_CURSOR_TABLE_NAME=panops-connector-cursors',
+]
+  .map((v) => `-e ${v}`)
+  .join(' ');
+imagesWorkflow?.addJobs({
+  images: {
+    name: 'Worker images (docker build)',
+    runsOn: ['ubuntu-latest'],
+    permissions: { contents: JobPermission.READ },
+    steps: [
+      { name: 'Checkout', uses: 'actions/checkout@v4' },
+      { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': NODE_MAJOR } },
+      { name: 'Install dependencies', run: 'npm ci' },
+      { name: 'Build contexts', run: 'npx projen images:context' },
+      {
+        name: 'Build the connector worker',
+        run: 'docker build --platform linux/amd64 -t panops/connector-worker:ci images/connector-worker',
+      },
+      {
+        name: 'Build the transcription worker',
+        run: 'docker build --platform linux/amd64 -t panops/transcription-worker:ci images/transcription-worker',
+      },
+      {
+        name: 'Self-check inside the images',
+        run: [
+          `docker run --rm ${selfCheckEnv} panops/connector-worker:ci --self-check`,
+          `docker run --rm ${selfCheckEnv} panops/transcription-worker:ci --self-check`,
+          'docker run --rm --entrypoint ffmpeg panops/transcription-worker:ci -version',
+          'test "$(docker run --rm --entrypoint id panops/connector-worker:ci -u)" != 0',
+        ].join('\n'),
+      },
+    ],
+  },
+});
+
 // The product on a laptop (src/cli): the connector pipeline on PGlite and files in .local/.
 project.addTask('panops', {
   description:
