@@ -338,7 +338,7 @@ project.addTask('models:upload', {
 });
 
 project.addTask('images:context', {
-  description: 'Write the worker images\' build contexts (images/*/dist) as synth does, for docker build',
+  description: "Write the worker images' build contexts (images/*/dist) as synth does, for docker build",
   exec: 'tsx src/cli/images.ts',
 });
 
