@@ -28,6 +28,7 @@ import { VpcFunction } from './constructs/vpc-function.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { WhisperFleet } from './constructs/whisper-fleet.js';
 import { PeeringAccepterRole, WorkloadRoles } from './constructs/workload-roles.js';
+import { GPU_FLEET_SIZES } from './gpu-capacity.js';
 import { LAMBDA_ENTRIES, type LambdaEntries } from './handler-entries.js';
 import { RUNTIME_ENV } from './runtime-env.js';
 
@@ -152,6 +153,8 @@ export class SharedComputeStack extends Stack {
       instanceType: sharedCompute.gpu.vllmInstanceType,
       image: vllmImage,
       models: this.models,
+      minInstances: GPU_FLEET_SIZES.vllmChat.min,
+      maxInstances: GPU_FLEET_SIZES.vllmChat.max,
       alarmTopic: this.alerts.topic,
       logKey: key,
     });
@@ -163,6 +166,8 @@ export class SharedComputeStack extends Stack {
       role: roles.inferenceService,
       image: vllmImage,
       models: this.models,
+      minInstances: GPU_FLEET_SIZES.vllmEmbeddings.min,
+      maxInstances: GPU_FLEET_SIZES.vllmEmbeddings.max,
       instanceType: EMBEDDINGS_INSTANCE_TYPE,
       model: DEFAULT_EMBEDDING_MODEL,
       task: 'embed',
@@ -297,6 +302,7 @@ export class SharedComputeStack extends Stack {
       serverImage: vllmImage,
       workerImage: workerImage('transcriptionWorker'),
       models: this.models,
+      maxInstances: GPU_FLEET_SIZES.whisper.max,
       alarmTopic: this.alerts.topic,
       logKey: key,
       defaultModel: 'large-v3',

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BlueprintInvalid, loadBlueprint } from '../../src/config/index.js';
 import { SERVED_MODELS } from '../../src/services/models/layout.js';
 import { DEFAULT_VLLM_IMAGE } from '../../src/shared-compute/constructs/vllm-service.js';
+import { GPU_QUOTAS, gpuQuotaDemand, vcpusOf } from '../../src/shared-compute/gpu-capacity.js';
 import { organization, writeBlueprint } from '../config/fixtures.js';
 import { type CfnProperties, exampleBlueprint, synthSharedCompute } from './fixtures.js';
 
@@ -140,5 +141,30 @@ describe('the blueprint’s vLLM image', () => {
       'sharedCompute.images.vllm',
       expect.stringContaining('must be pinned by digest'),
     ]);
+  });
+});
+
+describe('GPU capacity for preflight', () => {
+  it('asks of each quota what the synthesized fleets can launch at their maximum size', () => {
+    const demand = gpuQuotaDemand(exampleBlueprint());
+    const groups = Object.values(resources).filter((r) => r.Type === 'AWS::AutoScaling::AutoScalingGroup');
+    // From the template: max size × vCPUs of the largest type each group may launch.
+    const templates = Object.fromEntries(
+      Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::LaunchTemplate'),
+    ) as Resources;
+    const fromTemplate = { spot: 0, onDemand: 0 };
+    for (const group of groups) {
+      const mixed = group.Properties.MixedInstancesPolicy;
+      const types: string[] = mixed
+        ? mixed.LaunchTemplate.Overrides.map((o: CfnProperties) => o.InstanceType)
+        : [templates[group.Properties.LaunchTemplate.LaunchTemplateId.Ref]?.Properties.LaunchTemplateData.InstanceType];
+      const vcpus = Number(group.Properties.MaxSize) * Math.max(...types.map(vcpusOf));
+      if (mixed?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity === 0) fromTemplate.spot += vcpus;
+      else fromTemplate.onDemand += vcpus;
+    }
+    expect(demand.find((d) => d.quotaCode === GPU_QUOTAS.spot.code)?.vcpus).toBe(fromTemplate.spot);
+    expect(demand.find((d) => d.quotaCode === GPU_QUOTAS.onDemand.code)?.vcpus).toBe(fromTemplate.onDemand);
+    expect(fromTemplate.spot).toBe(32); // 8 Whisper instances of 4 vCPUs
+    expect(fromTemplate.onDemand).toBe(16); // 2 chat + 2 embeddings g5.xlarge
   });
 });
