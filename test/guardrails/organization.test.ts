@@ -50,6 +50,32 @@ describe('the compliance run over the example organization', () => {
       expect(subjects.has(subject), subject).toBe(true);
   });
 
+  it('has a framework view: every framework, each control with its guardrails and their outcome, gaps stated', () => {
+    expect(report.frameworks.map((f) => f.id)).toEqual([
+      'sec-17a-4',
+      'finra-4511',
+      'soc2-tsc',
+      'nist-800-53-r5',
+      'iso-27001-2022',
+    ]);
+    const nist = report.frameworks.find((f) => f.id === 'nist-800-53-r5');
+    const au9 = nist?.controls.find((c) => c.control === 'AU-9');
+    expect(au9?.guardrails.map((g) => [g.guardrail, g.status])).toEqual([['cloudtrail-tamper-evident', 'pass']]);
+    expect(au9?.guardrails[0]?.totals.evaluated).toBeGreaterThan(0);
+    const undertaking = report.frameworks
+      .find((f) => f.id === 'sec-17a-4')
+      ?.controls.find((c) => c.control === '17a-4(f)(3)(iii)');
+    expect(undertaking?.guardrails).toEqual([]);
+    expect(undertaking?.gap?.coverage).toBe('none');
+    for (const g of report.guardrails) expect(new Set(g.frameworks.map((r) => r.framework)).size, g.id).toBe(5);
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Frameworks: control → guardrails → evidence');
+    expect(md).toMatch(
+      /\| AU-9 \| Protection of Audit Information \| \[cloudtrail-tamper-evident\]\(#guardrail-cloudtrail-tamper-evident\) \| direct \|/,
+    );
+    expect(md).toMatch(/\| 17a-4\(f\)\(3\)\(iii\) \| [^|]+ \| NOT COVERED \| gap \|/);
+  });
+
   it('states which isolation each database tier gives and which customers are in it', () => {
     expect(report.tiers?.map((t) => [t.tier, t.kind, t.customers])).toEqual([
       ['dedicated', 'physical and logical', ['acme-capital', 'borealis-health']],

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { frameworksOf } from '../catalog/framework-mappings.js';
 import type { Guardrail } from '../catalog/model.js';
 import type { EnabledControl, GuardRuleFile } from '../guard/rule-files.js';
 import { SCP_DIR } from '../paths.js';
+import { frameworkView } from './framework-view.js';
 import { BASELINE_GUARDRAIL_ID } from './guardrail-index.js';
 import type {
   AcknowledgementEntry,
@@ -92,6 +94,7 @@ export const assembleReport = (input: AssembleInput): ComplianceReport => {
       layers: layersOf(guardrail, input.controls, input.guardRules),
       ...(guardrail.preventiveGap ? { preventiveGap: guardrail.preventiveGap } : {}),
       totals,
+      frameworks: frameworksOf(guardrail.id),
     };
   });
   const findings = [...input.findings].sort(
@@ -122,5 +125,6 @@ export const assembleReport = (input: AssembleInput): ComplianceReport => {
     findings,
     acknowledgements: [...input.acknowledgements].sort(byKey((a) => `${a.at}|${a.id}`)),
     database: input.database,
+    frameworks: frameworkView(guardrails),
   };
 };

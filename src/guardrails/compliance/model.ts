@@ -1,8 +1,10 @@
+import type { FrameworkRef } from '../catalog/frameworks.js';
 import type { GuardrailSeverity } from '../catalog/model.js';
 import type { SourceLocation } from '../source-location.js';
+import type { FrameworkView } from './framework-view.js';
 
 /** Bumped on any change a consumer of report.json must know about. */
-export const REPORT_SCHEMA_VERSION = '1.2.0';
+export const REPORT_SCHEMA_VERSION = '1.3.0';
 
 /** Where a rule runs: cdk-nag and Guard at synth, database checks on the migrated schema. */
 export type Layer = 'nag' | 'guard' | 'database';
@@ -115,6 +117,8 @@ export interface GuardrailResult {
   readonly layers: LayerSummary;
   readonly preventiveGap?: string;
   readonly totals: Counts;
+  /** Its references in SEC 17a-4, FINRA 4511, SOC 2, NIST 800-53 and ISO 27001 (catalog/framework-mappings.ts). */
+  readonly frameworks: readonly FrameworkRef[];
 }
 
 /** One database check on one subject (a table or a role). */
@@ -191,6 +195,8 @@ export interface ComplianceReport {
   readonly database: DatabaseEvidence;
   /** Which isolation each database tier gives, and which customers are in it (organization runs only). */
   readonly tiers?: readonly TierReport[];
+  /** Framework → control → guardrails → evidence, with the requirements no guardrail covers. */
+  readonly frameworks: readonly FrameworkView[];
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

@@ -1,23 +1,42 @@
 import type { ComplianceReport, Counts, GuardrailResult } from '../compliance/model.js';
 import { formatLocation } from '../source-location.js';
+import { frameworkBlocks, guardrailFrameworkItems } from './sections/frameworks.js';
+
+/** A table cell: text, or text linking to an anchor of the report (`#guardrail-no-public-s3`). */
+export type Cell = string | { readonly text: string; readonly href: string };
+
+/** One bar of an outcome chart: a guardrail or an account, and its counts. */
+export interface ChartBar {
+  readonly label: string;
+  readonly href?: string;
+  readonly passed: number;
+  readonly failed: number;
+  readonly acknowledged: number;
+  readonly notApplicable: number;
+}
 
 /** A report as renderer-neutral blocks: markdown.ts and html.ts print the same content. */
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string; readonly anchor?: string }
   | { readonly kind: 'paragraph'; readonly text: string }
-  | { readonly kind: 'list'; readonly items: readonly string[] }
-  | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] };
+  | { readonly kind: 'list'; readonly items: readonly Cell[] }
+  | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly Cell[])[] }
+  /** Outcome per bar as a small stacked chart (inline SVG in HTML; left out of markdown, whose tables hold the numbers). */
+  | { readonly kind: 'chart'; readonly title: string; readonly bars: readonly ChartBar[] };
 
-const STATUS = { pass: 'PASS', fail: 'FAIL', 'not-evaluated': 'NOT EVALUATED' } as const;
+/** The text of a cell, whatever its kind. */
+export const cellText = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
 
-const counts = (c: Counts): string[] => [
+export const STATUS = { pass: 'PASS', fail: 'FAIL', 'not-evaluated': 'NOT EVALUATED' } as const;
+
+export const counts = (c: Counts): string[] => [
   String(c.evaluated),
   String(c.passed),
   String(c.notApplicable),
   String(c.failed),
   String(c.acknowledged),
 ];
-const COUNT_HEADER = ['evaluated', 'passed', 'not applicable', 'failed', 'acknowledged'];
+export const COUNT_HEADER = ['evaluated', 'passed', 'not applicable', 'failed', 'acknowledged'];
 
 const layerCell = (g: GuardrailResult): string =>
   [
@@ -56,6 +75,8 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] 
     { kind: 'paragraph', text: `${g.title}. Severity ${g.severity}; applies to ${g.appliesTo}.` },
     { kind: 'paragraph', text: `Seed: ${g.seedWords.map((w) => `“${w}”`).join('; ')}` },
     { kind: 'list', items: layers },
+    { kind: 'paragraph', text: 'Frameworks:' },
+    { kind: 'list', items: guardrailFrameworkItems(g) },
     {
       kind: 'table',
       header: ['layer', 'rule', 'source', ...COUNT_HEADER],
@@ -135,6 +156,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
       rows: report.guardrails.map((g) => [g.id, g.severity, STATUS[g.status], layerCell(g), ...counts(g.totals)]),
     },
     ...tierBlocks(report),
+    ...frameworkBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',

@@ -1,5 +1,6 @@
 import type { ComplianceReport } from '../compliance/model.js';
-import { type Block, reportDocument } from './document.js';
+import { type Block, type Cell, reportDocument } from './document.js';
+import { renderChartSvg } from './svg-chart.js';
 
 const escapeHtml = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -14,9 +15,12 @@ const STATUS_CLASS: Record<string, string> = {
   'not applicable': 'na',
 };
 
-const td = (text: string): string => {
-  const css = STATUS_CLASS[text];
-  return css ? `<td class="${css}">${escapeHtml(text)}</td>` : `<td>${escapeHtml(text)}</td>`;
+const inline = (cell: Cell): string =>
+  typeof cell === 'string' ? escapeHtml(cell) : `<a href="${escapeHtml(cell.href)}">${escapeHtml(cell.text)}</a>`;
+
+const td = (cell: Cell): string => {
+  const css = typeof cell === 'string' ? STATUS_CLASS[cell] : undefined;
+  return css ? `<td class="${css}">${inline(cell)}</td>` : `<td>${inline(cell)}</td>`;
 };
 
 const render = (block: Block): string => {
@@ -31,7 +35,7 @@ const render = (block: Block): string => {
     case 'paragraph':
       return `<p>${escapeHtml(block.text)}</p>`;
     case 'list':
-      return `<ul>${block.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
+      return `<ul>${block.items.map((i) => `<li>${inline(i)}</li>`).join('')}</ul>`;
     case 'table':
       return [
         '<table>',
@@ -40,6 +44,8 @@ const render = (block: Block): string => {
         ...block.rows.map((row) => `<tr>${row.map(td).join('')}</tr>`),
         '</tbody></table>',
       ].join('\n');
+    case 'chart':
+      return renderChartSvg(block.title, block.bars);
   }
 };
 
@@ -54,7 +60,7 @@ export const renderHtml = (report: ComplianceReport): string =>
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>PanOps compliance report</title>',
     `<style>${STYLE}</style></head><body>`,
-    '<nav><a href="#guardrails">Guardrails</a><a href="#accounts">Accounts</a><a href="#failed">Unacknowledged</a><a href="#exceptions">Exceptions</a><a href="#detail">Detail</a><a href="#acknowledgements">Acknowledgements</a><a href="#rules">Rules</a></nav>',
+    '<nav><a href="#guardrails">Guardrails</a><a href="#frameworks">Frameworks</a><a href="#accounts">Accounts</a><a href="#failed">Unacknowledged</a><a href="#exceptions">Exceptions</a><a href="#detail">Detail</a><a href="#acknowledgements">Acknowledgements</a><a href="#rules">Rules</a></nav>',
     ...reportDocument(report).map(render),
     '</body></html>',
     '',

@@ -1,25 +1,32 @@
 import type { ComplianceReport } from '../compliance/model.js';
-import { type Block, reportDocument } from './document.js';
+import { type Block, type Cell, reportDocument } from './document.js';
 
-const cell = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const escapeCell = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const cell = (c: Cell): string => (typeof c === 'string' ? escapeCell(c) : `[${escapeCell(c.text)}](${c.href})`);
 
-const render = (block: Block): string => {
+const render = (block: Block): string | undefined => {
   switch (block.kind) {
     case 'heading':
-      return `${'#'.repeat(block.level)} ${block.text}`;
+      // An explicit anchor, so links between sections work whatever the heading's text.
+      return `${block.anchor ? `<a id="${block.anchor}"></a>\n\n` : ''}${'#'.repeat(block.level)} ${block.text}`;
     case 'paragraph':
       return block.text;
     case 'list':
-      return block.items.map((i) => `- ${i}`).join('\n');
+      return block.items.map((i) => `- ${typeof i === 'string' ? i : cell(i)}`).join('\n');
     case 'table':
       return [
         `| ${block.header.map(cell).join(' | ')} |`,
         `|${block.header.map(() => '---').join('|')}|`,
         ...block.rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
       ].join('\n');
+    case 'chart':
+      return undefined;
   }
 };
 
 /** report.md: the auditors' report as GitHub-flavoured markdown. */
 export const renderMarkdown = (report: ComplianceReport): string =>
-  `${reportDocument(report).map(render).join('\n\n')}\n`;
+  `${reportDocument(report)
+    .map(render)
+    .filter((text) => text !== undefined)
+    .join('\n\n')}\n`;
