@@ -126,6 +126,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-ram@^3.1048.0',
     // Record fidelity: the exact bytes of each item of a provider's JSON page (offsets from the parse tree).
     'jsonc-parser@3.3.1',
+    // Compliance evidence (src/guardrails/evidence, src/guardrails/live): manifest signing, and what the live organization shows.
+    '@aws-sdk/client-kms',
+    '@aws-sdk/client-cloudtrail',
+    '@aws-sdk/client-config-service',
   ],
   devDeps: [
     `node@${NODE_MAJOR}`,
@@ -141,6 +145,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     's3rver@^3.7.1',
     // Tests read the worker images' Dockerfiles with a maintained parser (no container engine runs here).
     'dockerfile-ast@^0.7.1',
+    // The HTML report is checked in Debian's chromium (no browser download: playwright-core only drives it).
+    'playwright-core',
   ],
   gitignoreOptions: {},
 });
@@ -212,6 +218,15 @@ project.addTask('compliance', {
     'Synthesize the example organization, run every guardrail check, write compliance-report/ (no AWS account needed)',
   exec: 'tsx src/guardrails/cli.ts',
   env: { CDK_OUTDIR: 'cdk.out' },
+  receiveArgs: true,
+});
+
+// Checks a report folder: every file against SHA256SUMS and, when signed, the manifest's KMS signature.
+project.addTask('compliance:verify', {
+  description:
+    'Verify a compliance report folder (default compliance-report/): SHA256SUMS, and the KMS signature when present (`-- <dir> [--public-key <pem>] [--expect-key <arn>] [--require-signature]`)',
+  exec: 'tsx src/guardrails/verify-cli.ts',
+  receiveArgs: true,
 });
 
 // CI: the compliance report on every pull request and push; the report is kept even when

@@ -12,13 +12,31 @@
  * fast local runs (the guardrail then shows as not evaluated);
  * `--fresh-database` or COMPLIANCE_FRESH_DATABASE=1 ignores the migrated-template
  * cache and applies every migration to a new database (what a cold CI run does).
+ *
+ * Evidence: compliance-report/SHA256SUMS lists every report file's SHA-256;
+ * `--sign-with-kms <key-arn>` signs it with an asymmetric KMS key
+ * (SHA256SUMS.sig.json; credentials with kms:Sign, kms:DescribeKey and
+ * kms:GetPublicKey on the key). `npx projen compliance:verify` checks a folder.
  */
+import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
 import { checkOrganization } from './compliance/run.js';
+import { SignatureError, signManifest } from './evidence/signing.js';
 import { summaryLines, writeReport } from './report/write.js';
 
 const reportDir = process.env.COMPLIANCE_REPORT_DIR ?? 'compliance-report';
 const flag = (name: string, env: string): boolean => process.argv.includes(name) || process.env[env] === '1';
+/** The value after `--name`, or `--name=value`. */
+const option = (name: string): string | undefined => {
+  const index = process.argv.indexOf(name);
+  if (index >= 0) return process.argv[index + 1];
+  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+};
+const signingKey = option('--sign-with-kms');
+if (process.argv.includes('--sign-with-kms') && (!signingKey || signingKey.startsWith('--'))) {
+  console.error('--sign-with-kms needs a KMS key ARN (an asymmetric SIGN_VERIFY key)');
+  process.exit(2);
+}
 const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
   ? false
   : flag('--fresh-database', 'COMPLIANCE_FRESH_DATABASE')
@@ -36,10 +54,16 @@ try {
   });
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
+  if (signingKey) {
+    const signature = await signManifest(reportDir, signingKey, new KMSClient({}));
+    console.log(
+      `Signed ${reportDir}/SHA256SUMS with ${signature.keyArn} (${signature.signingAlgorithm}): ${reportDir}/SHA256SUMS.sig.json`,
+    );
+  }
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s: blueprint and stacks, then ${phases.join(', ')})`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
-  if (error instanceof BlueprintInvalid) {
+  if (error instanceof BlueprintInvalid || error instanceof SignatureError) {
     console.error(error.message);
     process.exitCode = 1;
   } else throw error;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,9 @@ import { customerStackName } from '../../src/app.js';
 import { dedicatedCustomers, loadBlueprint } from '../../src/config/index.js';
 import type { ComplianceReport } from '../../src/guardrails/compliance/model.js';
 import { checkOrganization } from '../../src/guardrails/compliance/run.js';
+import { blueprintSha256 } from '../../src/guardrails/evidence/provenance.js';
 import { renderMarkdown } from '../../src/guardrails/report/markdown.js';
+import { writeReport } from '../../src/guardrails/report/write.js';
 
 let report: ComplianceReport;
 
@@ -74,6 +77,23 @@ describe('the compliance run over the example organization', () => {
       /\| AU-9 \| Protection of Audit Information \| \[cloudtrail-tamper-evident\]\(#guardrail-cloudtrail-tamper-evident\) \| direct \|/,
     );
     expect(md).toMatch(/\| 17a-4\(f\)\(3\)\(iii\) \| [^|]+ \| NOT COVERED \| gap \|/);
+  });
+
+  it('carries its provenance, and the written folder verifies with sha256sum -c', () => {
+    expect(report.provenance?.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(report.provenance?.blueprintSha256).toBe(blueprintSha256('blueprint'));
+    expect(Object.keys(report.provenance?.tools ?? {})).toEqual(
+      expect.arrayContaining(['node', 'aws-cdk-lib', 'cdk-nag', '@cdklabs/cdk-validator-cfnguard', 'cfn-guard']),
+    );
+    expect(report.provenance?.tools['cfn-guard']).toMatch(/^\d+\.\d+\.\d+$/);
+    const dir = mkdtempSync(join(tmpdir(), 'org-report-'));
+    writeReport(report, dir);
+    const check = spawnSync('sha256sum', ['-c', '--strict', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout.trim().split('\n')).toHaveLength(5);
+    expect(renderMarkdown(report)).toContain(
+      `| blueprint (blueprint) SHA-256 | ${report.provenance?.blueprintSha256} |`,
+    );
   });
 
   it('states which isolation each database tier gives and which customers are in it', () => {

@@ -1,5 +1,6 @@
 import type { FrameworkRef } from '../catalog/frameworks.js';
 import type { GuardrailSeverity } from '../catalog/model.js';
+import type { Provenance } from '../evidence/provenance.js';
 import type { SourceLocation } from '../source-location.js';
 import type { FrameworkView } from './framework-view.js';
 
@@ -197,6 +198,8 @@ export interface ComplianceReport {
   readonly tiers?: readonly TierReport[];
   /** Framework → control → guardrails → evidence, with the requirements no guardrail covers. */
   readonly frameworks: readonly FrameworkView[];
+  /** The commit, tool versions and blueprint hash the report was produced from (organization runs). */
+  readonly provenance?: Provenance;
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

@@ -9,6 +9,7 @@ import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } fr
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
 import { type DatabaseCheckOptions, runDatabaseChecks, skippedDatabaseEvidence } from '../database/run.js';
+import { readProvenance } from '../evidence/provenance.js';
 import { runGuardBatched } from '../guard/batch-runner.js';
 import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
@@ -194,11 +195,12 @@ export interface OrganizationRunOptions extends CheckOptions {
 
 /** Synthesizes the whole organization from the blueprint (no AWS credentials) and checks it. */
 export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
-  const blueprint = loadBlueprint(options.blueprintDir ?? 'blueprint');
+  const blueprintDir = options.blueprintDir ?? 'blueprint';
+  const blueprint = loadBlueprint(blueprintDir);
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
   const report = await checkApp(app, options);
-  return { ...report, tiers: tierReports(blueprint) };
+  return { ...report, tiers: tierReports(blueprint), provenance: readProvenance(blueprintDir) };
 };
 
 /** The isolation statement of each tier the organization uses, with its customers. */

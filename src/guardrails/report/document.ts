@@ -1,6 +1,7 @@
 import type { ComplianceReport, Counts, GuardrailResult } from '../compliance/model.js';
 import { formatLocation } from '../source-location.js';
 import { frameworkBlocks, guardrailFrameworkItems } from './sections/frameworks.js';
+import { provenanceBlocks } from './sections/provenance.js';
 
 /** A table cell: text, or text linking to an anchor of the report (`#guardrail-no-public-s3`). */
 export type Cell = string | { readonly text: string; readonly href: string };
@@ -149,6 +150,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
       kind: 'paragraph',
       text: `Schema ${report.schemaVersion}; ${report.generatedAt ? `generated ${report.generatedAt}; ` : ''}cdk-nag ${report.tool.cdkNag}, cdk-validator-cfnguard ${report.tool.cfnGuardValidator}, aws-cdk-lib ${report.tool.cdk}. Counts are resources (templates for template-level Guard rules; tables and roles for database checks); "not applicable" counts stacks where a rule had nothing to check.`,
     },
+    ...provenanceBlocks(report),
     { kind: 'heading', level: 2, text: 'Guardrails', anchor: 'guardrails' },
     {
       kind: 'table',

@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComplianceReport } from '../compliance/model.js';
+import { MANIFEST_FILE, SIGNATURE_FILE, writeManifest } from '../evidence/manifest.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -9,7 +10,11 @@ import { renderSarif } from './sarif.js';
 /** The files of `compliance-report/`. */
 export const REPORT_FILES = ['report.json', 'report.md', 'report.html', 'report.sarif', 'junit.xml'] as const;
 
-/** Writes every report file into `dir`; the same report gives byte-identical files. */
+/**
+ * Writes every report file into `dir`, then `SHA256SUMS` over every file of
+ * the folder (a stale signature is removed: it signed another manifest).
+ * The same report gives byte-identical files and manifest.
+ */
 export const writeReport = (report: ComplianceReport, dir: string): string[] => {
   mkdirSync(dir, { recursive: true });
   const contents: Record<(typeof REPORT_FILES)[number], string> = {
@@ -19,11 +24,14 @@ export const writeReport = (report: ComplianceReport, dir: string): string[] => 
     'report.sarif': renderSarif(report),
     'junit.xml': renderJunit(report),
   };
-  return REPORT_FILES.map((name) => {
+  const written = REPORT_FILES.map((name) => {
     const path = join(dir, name);
     writeFileSync(path, contents[name]);
     return path;
   });
+  rmSync(join(dir, SIGNATURE_FILE), { force: true });
+  writeManifest(dir);
+  return [...written, join(dir, MANIFEST_FILE)];
 };
 
 /** The few lines the CLI prints: outcome, per-guardrail failures, where the report is. */
@@ -39,6 +47,6 @@ export const summaryLines = (report: ComplianceReport, dir: string): string[] =>
     lines.push(`    ${f.ruleId} ${f.constructPath}${f.acknowledgementProblem ? ` — ${f.acknowledgementProblem}` : ''}`);
   }
   if (s.failedFindings > 20) lines.push(`    ... and ${s.failedFindings - 20} more (see ${dir}/report.md)`);
-  lines.push(`Report: ${dir}/{report.md,report.html,report.json,report.sarif,junit.xml}`);
+  lines.push(`Report: ${dir}/{report.md,report.html,report.json,report.sarif,junit.xml}, ${dir}/${MANIFEST_FILE}`);
   return lines;
 };
