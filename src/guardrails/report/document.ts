@@ -1,10 +1,23 @@
-import type { ComplianceReport, Counts, GuardrailResult } from '../compliance/model.js';
+import type { ComplianceReport, Counts, Finding, GuardrailResult } from '../compliance/model.js';
+import { addCounts, emptyCounts } from '../compliance/rule-results.js';
 import { formatLocation } from '../source-location.js';
-import { frameworkBlocks, guardrailFrameworkItems } from './sections/frameworks.js';
+import { frameworkBlocks, guardrailAnchor, guardrailFrameworkItems } from './sections/frameworks.js';
 import { provenanceBlocks } from './sections/provenance.js';
 
-/** A table cell: text, or text linking to an anchor of the report (`#guardrail-no-public-s3`). */
-export type Cell = string | { readonly text: string; readonly href: string };
+export interface Link {
+  readonly text: string;
+  readonly href: string;
+}
+
+/**
+ * A table cell or list item: text; text with a link to an anchor of the
+ * report (`#guardrail-no-public-s3`); or several links. `anchor` makes the
+ * cell itself a link target (a stack's row, a finding's row).
+ */
+export type Cell =
+  | string
+  | { readonly text: string; readonly href?: string; readonly anchor?: string }
+  | { readonly links: readonly Link[]; readonly anchor?: string };
 
 /** One bar of an outcome chart: a guardrail or an account, and its counts. */
 export interface ChartBar {
@@ -23,10 +36,13 @@ export type Block =
   | { readonly kind: 'list'; readonly items: readonly Cell[] }
   | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly Cell[])[] }
   /** Outcome per bar as a small stacked chart (inline SVG in HTML; left out of markdown, whose tables hold the numbers). */
-  | { readonly kind: 'chart'; readonly title: string; readonly bars: readonly ChartBar[] };
+  | { readonly kind: 'chart'; readonly title: string; readonly bars: readonly ChartBar[] }
+  /** A line of navigation links (back to a table, on to the exceptions). */
+  | { readonly kind: 'links'; readonly links: readonly Link[] };
 
 /** The text of a cell, whatever its kind. */
-export const cellText = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
+export const cellText = (cell: Cell): string =>
+  typeof cell === 'string' ? cell : 'links' in cell ? cell.links.map((l) => l.text).join(', ') : cell.text;
 
 export const STATUS = { pass: 'PASS', fail: 'FAIL', 'not-evaluated': 'NOT EVALUATED' } as const;
 
@@ -39,6 +55,88 @@ export const counts = (c: Counts): string[] => [
 ];
 export const COUNT_HEADER = ['evaluated', 'passed', 'not applicable', 'failed', 'acknowledged'];
 
+const stackAnchor = (stack: string): string => `stack-${stack}`;
+const findingAnchor = (index: number): string => `finding-${index}`;
+const guardrailLinks = (ids: readonly string[]): Cell => ({
+  links: ids.map((id) => ({ text: id, href: `#${guardrailAnchor(id)}` })),
+});
+
+/** Outcome per account: the counts of every stack in it (an account may hold several stacks). */
+const accountBars = (report: ComplianceReport): ChartBar[] => {
+  const byAccount = new Map<string, { stacks: string[]; counts: Counts }>();
+  for (const st of report.stacks) {
+    const entry = byAccount.get(st.account) ?? { stacks: [], counts: emptyCounts() };
+    entry.stacks.push(st.stack);
+    addCounts(entry.counts, st.counts);
+    byAccount.set(st.account, entry);
+  }
+  return [...byAccount].map(([account, { stacks, counts: c }]) => ({
+    label: `${account} (${stacks.length === 1 ? stacks[0] : `${stacks.length} stacks`})`,
+    href: `#${stackAnchor(stacks[0] ?? '')}`,
+    passed: c.passed,
+    failed: c.failed,
+    acknowledged: c.acknowledged,
+    notApplicable: c.notApplicable,
+  }));
+};
+
+/**
+ * From a guardrail to what it found: its outcome per stack, and every
+ * resource with a finding or an exception, each linking to its row in the
+ * findings or exceptions table (whose guardrail cell links back here).
+ */
+const guardrailResources = (
+  report: ComplianceReport,
+  g: GuardrailResult,
+  findingIndex: Map<Finding, number>,
+): Block[] => {
+  const perStack = new Map<string, Counts>();
+  for (const rule of report.rules.filter((r) => r.guardrails.includes(g.id)))
+    for (const row of rule.stacks) {
+      const c = perStack.get(row.stack) ?? emptyCounts();
+      addCounts(c, row);
+      perStack.set(row.stack, c);
+    }
+  const findings = report.findings.filter((f) => f.guardrails.includes(g.id));
+  return [
+    {
+      kind: 'links',
+      links: [
+        { text: '↑ all guardrails', href: '#guardrails' },
+        { text: `exceptions (${findings.filter((f) => f.status === 'acknowledged').length})`, href: '#exceptions' },
+        { text: `unacknowledged (${findings.filter((f) => f.status === 'failed').length})`, href: '#failed' },
+      ],
+    },
+    ...(perStack.size === 0
+      ? []
+      : [
+          {
+            kind: 'table' as const,
+            header: ['outcome per stack', ...COUNT_HEADER],
+            rows: [...perStack].map(([stack, c]): Cell[] => [
+              { text: stack, href: `#${stackAnchor(stack)}` },
+              ...counts(c),
+            ]),
+          },
+        ]),
+    ...(findings.length === 0
+      ? []
+      : [
+          {
+            kind: 'table' as const,
+            header: ['resource', 'stack', 'rule', 'status', 'reason or message'],
+            rows: findings.map((f): Cell[] => [
+              { text: f.constructPath, href: `#${findingAnchor(findingIndex.get(f) ?? 0)}` },
+              { text: f.stack, href: `#${stackAnchor(f.stack)}` },
+              f.ruleId,
+              f.status,
+              f.acknowledgement?.reason ?? f.message,
+            ]),
+          },
+        ]),
+  ];
+};
+
 const layerCell = (g: GuardrailResult): string =>
   [
     g.layers.scp.length ? `SCP ${g.layers.scp.length}` : '',
@@ -50,7 +148,7 @@ const layerCell = (g: GuardrailResult): string =>
     .filter(Boolean)
     .join('; ');
 
-const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] => {
+const guardrailDetail = (report: ComplianceReport, g: GuardrailResult, findingIndex: Map<Finding, number>): Block[] => {
   const rules = report.rules.filter((r) => r.guardrails.includes(g.id));
   const layers: string[] = [
     ...g.layers.scp.map(
@@ -89,6 +187,7 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult): Block[] 
       ]),
     },
     ...(g.layers.database.length > 0 ? databaseEvidence(report, g) : []),
+    ...guardrailResources(report, g, findingIndex),
   ];
 };
 
@@ -140,6 +239,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
   const failed = report.findings.filter((f) => f.status === 'failed');
   const acknowledged = report.findings.filter((f) => f.status === 'acknowledged');
   const s = report.summary;
+  const findingIndex = new Map(report.findings.map((f, i) => [f, i]));
   return [
     { kind: 'heading', level: 1, text: 'PanOps compliance report' },
     {
@@ -155,7 +255,25 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     {
       kind: 'table',
       header: ['guardrail', 'severity', 'status', 'layers', ...COUNT_HEADER],
-      rows: report.guardrails.map((g) => [g.id, g.severity, STATUS[g.status], layerCell(g), ...counts(g.totals)]),
+      rows: report.guardrails.map((g): Cell[] => [
+        { text: g.id, href: `#${guardrailAnchor(g.id)}` },
+        g.severity,
+        STATUS[g.status],
+        layerCell(g),
+        ...counts(g.totals),
+      ]),
+    },
+    {
+      kind: 'chart',
+      title: 'Outcome per guardrail',
+      bars: report.guardrails.map((g) => ({
+        label: g.id,
+        href: `#${guardrailAnchor(g.id)}`,
+        passed: g.totals.passed,
+        failed: g.totals.failed,
+        acknowledged: g.totals.acknowledged,
+        notApplicable: g.totals.notApplicable,
+      })),
     },
     ...tierBlocks(report),
     ...frameworkBlocks(report),
@@ -163,8 +281,8 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     {
       kind: 'table',
       header: ['stack', 'kind', 'account', 'region', 'resources', ...COUNT_HEADER],
-      rows: report.stacks.map((st) => [
-        st.stack,
+      rows: report.stacks.map((st): Cell[] => [
+        { text: st.stack, anchor: stackAnchor(st.stack) },
         st.customerId ? `customer ${st.customerId}` : st.kind,
         st.account,
         st.region,
@@ -172,17 +290,18 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
         ...counts(st.counts),
       ]),
     },
+    { kind: 'chart', title: 'Outcome per account', bars: accountBars(report) },
     { kind: 'heading', level: 2, text: `Unacknowledged findings (${failed.length})`, anchor: 'failed' },
     failed.length === 0
       ? { kind: 'paragraph', text: 'None.' }
       : {
           kind: 'table',
           header: ['guardrail', 'severity', 'rule', 'stack', 'resource', 'created at', 'message'],
-          rows: failed.map((f) => [
-            f.guardrails.join(', '),
+          rows: failed.map((f): Cell[] => [
+            { ...(guardrailLinks(f.guardrails) as { links: Link[] }), anchor: findingAnchor(findingIndex.get(f) ?? 0) },
             f.severity,
             f.ruleId,
-            f.stack,
+            { text: f.stack, href: `#${stackAnchor(f.stack)}` },
             f.constructPath,
             formatLocation(f.source),
             [
@@ -205,10 +324,10 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
       : {
           kind: 'table',
           header: ['guardrail', 'rule', 'stack', 'resource', 'reason', 'acknowledged on', 'acknowledged in'],
-          rows: acknowledged.map((f) => [
-            f.guardrails.join(', '),
+          rows: acknowledged.map((f): Cell[] => [
+            { ...(guardrailLinks(f.guardrails) as { links: Link[] }), anchor: findingAnchor(findingIndex.get(f) ?? 0) },
             f.ruleId,
-            f.stack,
+            { text: f.stack, href: `#${stackAnchor(f.stack)}` },
             f.constructPath,
             f.acknowledgement?.reason ?? '',
             f.acknowledgement?.at ?? '',
@@ -216,7 +335,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
           ]),
         },
     { kind: 'heading', level: 2, text: 'Guardrails in detail', anchor: 'detail' },
-    ...report.guardrails.flatMap((g) => guardrailDetail(report, g)),
+    ...report.guardrails.flatMap((g) => guardrailDetail(report, g, findingIndex)),
     {
       kind: 'heading',
       level: 2,

@@ -1,5 +1,5 @@
 import type { ComplianceReport } from '../compliance/model.js';
-import { type Block, type Cell, reportDocument } from './document.js';
+import { type Block, type Cell, type Link, reportDocument } from './document.js';
 import { renderChartSvg } from './svg-chart.js';
 
 const escapeHtml = (text: string): string =>
@@ -15,12 +15,18 @@ const STATUS_CLASS: Record<string, string> = {
   'not applicable': 'na',
 };
 
-const inline = (cell: Cell): string =>
-  typeof cell === 'string' ? escapeHtml(cell) : `<a href="${escapeHtml(cell.href)}">${escapeHtml(cell.text)}</a>`;
+const link = (l: Link): string => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.text)}</a>`;
+
+const inline = (cell: Cell): string => {
+  if (typeof cell === 'string') return escapeHtml(cell);
+  if ('links' in cell) return cell.links.map(link).join(', ');
+  return cell.href ? link({ text: cell.text, href: cell.href }) : escapeHtml(cell.text);
+};
 
 const td = (cell: Cell): string => {
   const css = typeof cell === 'string' ? STATUS_CLASS[cell] : undefined;
-  return css ? `<td class="${css}">${inline(cell)}</td>` : `<td>${inline(cell)}</td>`;
+  const id = typeof cell !== 'string' && cell.anchor ? ` id="${escapeHtml(cell.anchor)}"` : '';
+  return `<td${id}${css ? ` class="${css}"` : ''}>${inline(cell)}</td>`;
 };
 
 const render = (block: Block): string => {
@@ -46,13 +52,22 @@ const render = (block: Block): string => {
       ].join('\n');
     case 'chart':
       return renderChartSvg(block.title, block.bars);
+    case 'links':
+      return `<p class="links">${block.links.map(link).join(' · ')}</p>`;
   }
 };
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24;max-width:110rem}
 table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}.pass{color:#116329;font-weight:600}.fail{color:#cf222e;font-weight:700}.ack{color:#9a6700;font-weight:600}.na{color:#6e7781}
-h2{border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2.5rem}nav a{margin-right:1rem}`;
+h2{border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2.5rem}nav a{margin-right:1rem}
+a{color:#0969da}:target{background:#fff8c5}p.links{font-size:.85rem}figure.chart{margin:1rem 0}figure.chart figcaption{font-size:.85rem;color:#57606a}
+figure.chart svg a text{fill:#0969da}figure.chart text.na{fill:#6e7781}
+nav{position:sticky;top:0;background:#fff;padding:.5rem 0;border-bottom:1px solid #d0d7de}
+@media print{@page{margin:1.5cm}body{margin:0;max-width:none;font-size:9pt}nav,p.links{display:none}a{color:inherit;text-decoration:none}
+h2,h3{break-after:avoid}tr,figure.chart{break-inside:avoid}table{font-size:7.5pt;width:100%}thead{display:table-header-group}
+th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+figure.chart svg{max-width:100%;height:auto;-webkit-print-color-adjust:exact;print-color-adjust:exact}:target{background:none}}`;
 
 /** report.html: self-contained (inline style, no scripts, no external assets). */
 export const renderHtml = (report: ComplianceReport): string =>
@@ -60,7 +75,7 @@ export const renderHtml = (report: ComplianceReport): string =>
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>PanOps compliance report</title>',
     `<style>${STYLE}</style></head><body>`,
-    '<nav><a href="#guardrails">Guardrails</a><a href="#frameworks">Frameworks</a><a href="#accounts">Accounts</a><a href="#failed">Unacknowledged</a><a href="#exceptions">Exceptions</a><a href="#detail">Detail</a><a href="#acknowledgements">Acknowledgements</a><a href="#rules">Rules</a></nav>',
+    '<nav><a href="#guardrails">Guardrails</a><a href="#frameworks">Frameworks</a><a href="#accounts">Accounts</a><a href="#provenance">Provenance</a><a href="#failed">Unacknowledged</a><a href="#exceptions">Exceptions</a><a href="#detail">Detail</a><a href="#acknowledgements">Acknowledgements</a><a href="#rules">Rules</a></nav>',
     ...reportDocument(report).map(render),
     '</body></html>',
     '',

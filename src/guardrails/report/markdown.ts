@@ -2,7 +2,13 @@ import type { ComplianceReport } from '../compliance/model.js';
 import { type Block, type Cell, reportDocument } from './document.js';
 
 const escapeCell = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('\n', ' ');
-const cell = (c: Cell): string => (typeof c === 'string' ? escapeCell(c) : `[${escapeCell(c.text)}](${c.href})`);
+const link = (text: string, href: string): string => `[${escapeCell(text)}](${href})`;
+const cell = (c: Cell): string => {
+  if (typeof c === 'string') return escapeCell(c);
+  const target = c.anchor ? `<a id="${c.anchor}"></a>` : '';
+  if ('links' in c) return target + c.links.map((l) => link(l.text, l.href)).join(', ');
+  return target + (c.href ? link(c.text, c.href) : escapeCell(c.text));
+};
 
 const render = (block: Block): string | undefined => {
   switch (block.kind) {
@@ -21,6 +27,8 @@ const render = (block: Block): string | undefined => {
       ].join('\n');
     case 'chart':
       return undefined;
+    case 'links':
+      return block.links.map((l) => link(l.text, l.href)).join(' · ');
   }
 };
 
