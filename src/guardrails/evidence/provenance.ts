@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { cfnGuardBinary } from '../guard/cfn-guard-binary.js';
 
 /** What produced a report: the source commit, the tools and the exact blueprint. Deterministic for unchanged inputs. */
@@ -24,8 +24,20 @@ export interface Provenance {
 }
 
 const require = createRequire(import.meta.url);
-const packageVersion = (pkg: string): string =>
-  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+/** A package's version from its package.json, found above its entry point (some packages do not export package.json). */
+const packageVersion = (pkg: string): string => {
+  let dir = dirname(require.resolve(pkg));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === pkg && parsed.version) return parsed.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+};
 
 const git = (args: string[]): string | null => {
   try {
