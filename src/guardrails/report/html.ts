@@ -69,14 +69,36 @@ h2,h3{break-after:avoid}tr,figure.chart{break-inside:avoid}table{font-size:7.5pt
 th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 figure.chart svg{max-width:100%;height:auto;-webkit-print-color-adjust:exact;print-color-adjust:exact}:target{background:none}}`;
 
+const NAV: readonly (readonly [string, string])[] = [
+  ['guardrails', 'Guardrails'],
+  ['frameworks', 'Frameworks'],
+  ['accounts', 'Accounts'],
+  ['provenance', 'Provenance'],
+  ['failed', 'Unacknowledged'],
+  ['exceptions', 'Exceptions'],
+  ['detail', 'Detail'],
+  ['acknowledgements', 'Acknowledgements'],
+  ['rules', 'Rules'],
+];
+
+/** The navigation bar: the report's sections that this report has (a section without content has no anchor). */
+const nav = (blocks: readonly Block[]): string => {
+  const anchors = new Set(blocks.flatMap((b) => (b.kind === 'heading' && b.anchor ? [b.anchor] : [])));
+  return `<nav>${NAV.filter(([anchor]) => anchors.has(anchor))
+    .map(([anchor, text]) => `<a href="#${anchor}">${text}</a>`)
+    .join('')}</nav>`;
+};
+
 /** report.html: self-contained (inline style, no scripts, no external assets). */
-export const renderHtml = (report: ComplianceReport): string =>
-  [
+export const renderHtml = (report: ComplianceReport): string => {
+  const blocks = reportDocument(report);
+  return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>PanOps compliance report</title>',
     `<style>${STYLE}</style></head><body>`,
-    '<nav><a href="#guardrails">Guardrails</a><a href="#frameworks">Frameworks</a><a href="#accounts">Accounts</a><a href="#provenance">Provenance</a><a href="#failed">Unacknowledged</a><a href="#exceptions">Exceptions</a><a href="#detail">Detail</a><a href="#acknowledgements">Acknowledgements</a><a href="#rules">Rules</a></nav>',
-    ...reportDocument(report).map(render),
+    nav(blocks),
+    ...blocks.map(render),
     '</body></html>',
     '',
   ].join('\n');
+};
