@@ -31,7 +31,16 @@ export const planDelivery = (
     case 'SlackEvent': {
       const message = decodeSlackMessageEvent(event.payload.event);
       // Other event types we subscribe to (channel renames, member joins) are kept in the raw archive only.
-      return { items: Option.isSome(message) ? slackEventItems(event.payload.team_id, message.value) : [], jobs: [] };
+      return {
+        items: Option.isSome(message)
+          ? slackEventItems(
+              event.payload.team_id,
+              message.value,
+              new TextEncoder().encode(JSON.stringify(event.payload.event)),
+            )
+          : [],
+        jobs: [],
+      };
     }
     case 'TwilioMessage':
       return { items: [twilioMessageItem(event.params, event.all, delivery.receivedAt)], jobs: [] };

@@ -1,5 +1,6 @@
 import { Clock, Effect, Schema } from 'effect';
 import { AuthExpired, BadPayload, RateLimited, Transient } from '../../pipeline/errors.js';
+import { receivedItems, receivedJson } from '../raw-json.js';
 import { SlackMessage } from './events.js';
 
 /**
@@ -95,10 +96,15 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
         });
       if (response.status >= 500)
         return yield* new Transient({ source: 'slack', status: response.status, detail: 'conversations.history' });
-      const body = yield* Effect.tryPromise({
-        try: () => response.json() as Promise<{ ok?: boolean; error?: string }>,
+      const text = yield* Effect.tryPromise({
+        try: () => response.text(),
         catch: () => new Transient({ source: 'slack', status: response.status, detail: 'unreadable response body' }),
       });
+      const received = yield* Effect.try({
+        try: () => receivedJson(text),
+        catch: () => new Transient({ source: 'slack', status: response.status, detail: 'response body is not JSON' }),
+      });
+      const body = received.value as { ok?: boolean; error?: string };
       if (body.ok !== true) {
         const error = body.error ?? `http_${response.status}`;
         if (AUTH_ERRORS.has(error)) return yield* new AuthExpired({ platform: 'slack', detail: error });
@@ -114,9 +120,11 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
           location: request.channel,
         });
       }
-      return yield* decodePage(body).pipe(
+      const page = yield* decodePage(body).pipe(
         Effect.mapError((e) => new BadPayload({ subject: 'response', reason: e.message, location: request.channel })),
       );
+      // The page and each message as Slack sent them (blocks, files, reactions...): what the archive keeps.
+      return { ...page, received, items: receivedItems(received, ['messages']) };
     });
 
   return { history, pageLimit: limit };

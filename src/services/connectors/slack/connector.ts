@@ -74,7 +74,8 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
           new BadPayload({ subject: 'job', reason: 'webhook job without a Slack event', location: job.jobId }),
         );
       const message = decodeSlackMessageEvent(event.value.payload.event);
-      const items = Option.isSome(message) ? slackEventItems(event.value.payload.team_id, message.value) : [];
+      const raw = new TextEncoder().encode(JSON.stringify(event.value.payload.event));
+      const items = Option.isSome(message) ? slackEventItems(event.value.payload.team_id, message.value, raw) : [];
       return Effect.succeed({ items, skipped: [], nextCursor: 'delivered', done: true });
     };
 
@@ -103,12 +104,17 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
           latest,
           cursor: cursor.page,
         });
-        const items = page.messages.map((m) => slackHistoryItem(options.teamId, scope, m));
+        const envelope = { bytes: page.received.bytes, contentType: 'application/json' };
+        const items = page.messages.map((m, i) =>
+          slackHistoryItem(options.teamId, scope, m, page.items[i]?.bytes ?? new Uint8Array(), envelope),
+        );
         const roundNewest = page.messages.reduce<string | undefined>((acc, m) => maxTs(acc, m.ts), cursor.roundNewest);
         const nextPage = page.has_more ? page.response_metadata?.next_cursor : undefined;
         const next: HistoryCursor = nextPage
           ? {
               ...(cursor.oldest ? { oldest: cursor.oldest } : {}),
+              // The round's upper bound stays fixed while it pages: a recomputed `latest` would drift.
+              latest,
               page: nextPage,
               ...(roundNewest ? { roundNewest } : {}),
             }

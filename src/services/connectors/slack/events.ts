@@ -16,6 +16,8 @@ export const SlackMessage = Schema.Struct({
   thread_ts: Schema.optionalKey(Schema.String),
   edited: Schema.optionalKey(Schema.Struct({ user: Schema.optionalKey(Schema.String), ts: Schema.String })),
   files: Schema.optionalKey(Schema.Array(Schema.Unknown)),
+  /** Block Kit content: the only text of a block-only message. */
+  blocks: Schema.optionalKey(Schema.Unknown),
 });
 export type SlackMessage = typeof SlackMessage.Type;
 

@@ -25,8 +25,32 @@ interface VersionInput {
   readonly at: string;
   /** Who edited or deleted, when Slack says. */
   readonly actor?: string | undefined;
-  readonly raw: unknown;
+  /** The bytes as Slack sent them (the history item, or the event). */
+  readonly raw: Uint8Array;
+  readonly envelope?: RawItem['envelope'];
 }
+
+/** Text of Block Kit blocks (rich_text elements, section and context texts), for a message whose `text` is empty. */
+export const blocksText = (blocks: unknown): string => {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Record<string, unknown>;
+    if (typeof n.text === 'string') out.push(n.text);
+    else if (n.type === 'user' && typeof n.user_id === 'string') out.push(`<@${n.user_id}>`);
+    else if (n.type === 'link' && typeof n.url === 'string') out.push(n.url);
+    for (const [key, value] of Object.entries(n)) if (key !== 'text' || typeof value !== 'string') walk(value);
+  };
+  walk(blocks);
+  return out.join('').trim();
+};
+
+const textOf = (message: SlackMessage): string =>
+  message.text && message.text.length > 0 ? message.text : blocksText(message.blocks);
 
 const version = (input: VersionInput): RawItem => {
   const { channel, message, kind, at } = input;
@@ -37,7 +61,7 @@ const version = (input: VersionInput): RawItem => {
     externalId,
     threadId: slackMessageKey(channel, message.thread_ts ?? message.ts),
     sentAt: slackTime(at),
-    bodyText: kind === 'deletion' ? '' : (message.text ?? ''),
+    bodyText: kind === 'deletion' ? '' : textOf(message),
     participants: [
       ...((message.user ?? message.bot_id)
         ? [{ role: 'sender' as const, address: message.user ?? message.bot_id ?? '' }]
@@ -58,7 +82,13 @@ const version = (input: VersionInput): RawItem => {
       ...(message.files ? { files: message.files } : {}),
     },
   };
-  return { sourceId: externalId, raw: encode(input.raw), contentType: 'application/json', communication };
+  return {
+    sourceId: externalId,
+    raw: input.raw,
+    contentType: 'application/json',
+    communication,
+    ...(input.envelope ? { envelope: input.envelope } : {}),
+  };
 };
 
 /**
@@ -66,7 +96,13 @@ const version = (input: VersionInput): RawItem => {
  * event): the original, or, when Slack marks it edited, the edit version —
  * the history only shows the current text, so that is what it can vouch for.
  */
-export const slackHistoryItem = (teamId: string | undefined, channel: string, message: SlackMessage): RawItem =>
+export const slackHistoryItem = (
+  teamId: string | undefined,
+  channel: string,
+  message: SlackMessage,
+  raw: Uint8Array = encode(message),
+  envelope?: RawItem['envelope'],
+): RawItem =>
   message.edited
     ? version({
         teamId,
@@ -75,13 +111,22 @@ export const slackHistoryItem = (teamId: string | undefined, channel: string, me
         kind: 'edit',
         at: message.edited.ts,
         actor: message.edited.user,
-        raw: message,
+        raw,
+        envelope,
       })
-    : version({ teamId, channel, message, kind: 'original', at: message.ts, raw: message });
+    : version({ teamId, channel, message, kind: 'original', at: message.ts, raw, envelope });
 
 /** Subtypes that are not messages of a person (joins, topic changes...) are still kept, as Slack sent them. */
-export const slackEventItems = (teamId: string | undefined, event: SlackMessageEvent): RawItem[] => {
+export const slackEventItems = (
+  teamId: string | undefined,
+  event: SlackMessageEvent,
+  raw: Uint8Array = encode(event),
+): RawItem[] => {
   switch (event.subtype) {
+    // A reply was added to a thread: the event restates the parent (reply counts), it is no new message.
+    // The reply itself arrives as its own `message` event; the raw body stays in the webhook archive.
+    case 'message_replied':
+      return [];
     case 'message_changed': {
       if (!event.message) return [];
       const at = event.message.edited?.ts ?? event.ts;
@@ -93,17 +138,15 @@ export const slackEventItems = (teamId: string | undefined, event: SlackMessageE
           kind: 'edit',
           at,
           actor: event.message.edited?.user,
-          raw: event,
+          raw,
         }),
       ];
     }
     case 'message_deleted': {
       const original = event.previous_message ?? { type: 'message' as const, ts: event.deleted_ts ?? event.ts };
-      return [
-        version({ teamId, channel: event.channel, message: original, kind: 'deletion', at: event.ts, raw: event }),
-      ];
+      return [version({ teamId, channel: event.channel, message: original, kind: 'deletion', at: event.ts, raw })];
     }
     default:
-      return [version({ teamId, channel: event.channel, message: event, kind: 'original', at: event.ts, raw: event })];
+      return [version({ teamId, channel: event.channel, message: event, kind: 'original', at: event.ts, raw })];
   }
 };

@@ -1,5 +1,6 @@
 import { Effect, Schema } from 'effect';
 import { AuthExpired, BadPayload, CursorExpired, RateLimited, Transient } from '../../pipeline/errors.js';
+import { type ReceivedItem, type ReceivedJson, receivedItems, receivedJson } from '../raw-json.js';
 import { retryAfterMs } from '../slack/client.js';
 import { GraphChatMessage } from './messages.js';
 
@@ -38,27 +39,38 @@ export const firstPageUrl = (options: TeamsClientOptions, source: TeamsSource, s
       ? `/users/${encodeURIComponent(source.userId)}/chats/getAllMessages`
       : `/teams/${encodeURIComponent(source.teamId)}/channels/getAllMessages`;
   const params = new URLSearchParams({ model: options.model ?? 'A', $top: String(options.top ?? 50) });
-  if (since) params.set('$filter', `lastModifiedDateTime ge ${since}`);
+  // getAllMessages documents `gt` and `lt` on lastModifiedDateTime (not `ge`): step the watermark back one
+  // second so a message modified in the watermark's own second is fetched again (stored once: same key).
+  if (since) params.set('$filter', `lastModifiedDateTime gt ${new Date(Date.parse(since) - 1000).toISOString()}`);
   return `${base}${path}?${params}`;
 };
 
 const decodeMessage = Schema.decodeUnknownEffect(GraphChatMessage);
 
-/** One message by its resource path (what a change notification names). */
+/** One message by its resource path (what a change notification names), with its bytes as received. */
 export const getMessage = (url: string, token: string) =>
   getJson(url, token).pipe(
-    Effect.flatMap((body) =>
-      decodeMessage(body).pipe(
+    Effect.flatMap((received) =>
+      decodeMessage(received.value).pipe(
+        Effect.map((message) => ({ message, received })),
         Effect.mapError((e) => new BadPayload({ subject: 'response', reason: e.message, location: url })),
       ),
     ),
   );
 
+/** A decoded page with what was received: the page's bytes and each message's bytes, verbatim. */
+export interface GraphReceivedPage {
+  readonly page: GraphMessagesPage;
+  readonly received: ReceivedJson;
+  readonly items: readonly ReceivedItem[];
+}
+
 /** One GET of a Graph page (a first page or an `@odata.nextLink`), failures mapped onto the pipeline's errors. */
 export const getMessagesPage = (url: string, token: string) =>
   getJson(url, token).pipe(
-    Effect.flatMap((body) =>
-      decodePage(body).pipe(
+    Effect.flatMap((received) =>
+      decodePage(received.value).pipe(
+        Effect.map((page): GraphReceivedPage => ({ page, received, items: receivedItems(received, ['value']) })),
         Effect.mapError((e) => new BadPayload({ subject: 'response', reason: e.message, location: url })),
       ),
     ),
@@ -93,8 +105,13 @@ const getJson = (url: string, token: string) =>
     if (status >= 500) return yield* new Transient({ source: 'teams', status, detail: 'getAllMessages' });
     if (status !== 200)
       return yield* new BadPayload({ subject: 'response', reason: `getAllMessages answered ${status}`, location: url });
-    return yield* Effect.tryPromise({
-      try: () => response.json() as Promise<unknown>,
+    const text = yield* Effect.tryPromise({
+      try: () => response.text(),
       catch: () => new Transient({ source: 'teams', status, detail: 'unreadable response body' }),
+    });
+    return yield* Effect.try({
+      try: () => receivedJson(text),
+      catch: () =>
+        new BadPayload({ subject: 'response', reason: 'Graph answered with something not JSON', location: url }),
     });
   });

@@ -90,11 +90,16 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
             connectorId: job.connectorId,
             platform: 'teams',
           });
-          const message = yield* getMessage(
+          const { message, received } = yield* getMessage(
             `${options.baseUrl ?? 'https://graph.microsoft.com/v1.0'}/${scope.slice(9)}`,
             token,
           );
-          return { items: [teamsMessageItem(message)], skipped: [], nextCursor: 'fetched', done: true } satisfies Page;
+          return {
+            items: [teamsMessageItem(message, received.bytes)],
+            skipped: [],
+            nextCursor: 'fetched',
+            done: true,
+          } satisfies Page;
         }
         const source = sourceOf(scope);
         if (!source)
@@ -105,7 +110,10 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
           connectorId: job.connectorId,
           platform: 'teams',
         });
-        const page = yield* getMessagesPage(cursor.next ?? firstPageUrl(options, source, cursor.since), token);
+        const { page, received, items } = yield* getMessagesPage(
+          cursor.next ?? firstPageUrl(options, source, cursor.since),
+          token,
+        );
         const roundMax = page.value.reduce<string | undefined>(
           (acc, m) => later(acc, m.lastModifiedDateTime ?? m.createdDateTime),
           cursor.roundMax,
@@ -115,7 +123,12 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
           ? { ...(cursor.since ? { since: cursor.since } : {}), next, ...(roundMax ? { roundMax } : {}) }
           : { ...(later(cursor.since, roundMax) ? { since: later(cursor.since, roundMax) as string } : {}) };
         return {
-          items: page.value.map(teamsMessageItem),
+          items: page.value.map((m, i) =>
+            teamsMessageItem(m, items[i]?.bytes ?? new Uint8Array(), {
+              bytes: received.bytes,
+              contentType: 'application/json',
+            }),
+          ),
           skipped: [],
           nextCursor: JSON.stringify(nextCursor),
           done: next === undefined,

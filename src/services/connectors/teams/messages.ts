@@ -29,6 +29,20 @@ export const GraphChatMessage = Schema.Struct({
     ),
   ),
   body: Schema.Struct({ contentType: Schema.String, content: Schema.NullOr(Schema.String) }),
+  /** Cards, file references and other attachments; a card-only message's text lives here. */
+  attachments: Schema.optionalKey(
+    Schema.NullOr(
+      Schema.Array(
+        Schema.Struct({
+          id: Schema.optionalKey(Schema.NullOr(Schema.String)),
+          contentType: Schema.optionalKey(Schema.NullOr(Schema.String)),
+          contentUrl: Schema.optionalKey(Schema.NullOr(Schema.String)),
+          content: Schema.optionalKey(Schema.NullOr(Schema.String)),
+          name: Schema.optionalKey(Schema.NullOr(Schema.String)),
+        }),
+      ),
+    ),
+  ),
 });
 export type GraphChatMessage = typeof GraphChatMessage.Type;
 
@@ -36,11 +50,43 @@ export type GraphChatMessage = typeof GraphChatMessage.Type;
 const conversationOf = (m: GraphChatMessage): string =>
   m.chatId ?? (m.channelIdentity ? `${m.channelIdentity.teamId}/${m.channelIdentity.channelId}` : 'unknown');
 
-/** HTML bodies become text for search; the raw document (HTML included) is archived as received. */
+/** The text of an Adaptive Card (its TextBlock, RichTextBlock and FactSet texts, in order). */
+const cardText = (json: string): string => {
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Record<string, unknown>;
+    if ((n.type === 'TextBlock' || n.type === 'TextRun') && typeof n.text === 'string') texts.push(n.text);
+    if (typeof n.title === 'string' && typeof n.value === 'string') texts.push(`${n.title}: ${n.value}`);
+    for (const [key, value] of Object.entries(n)) if (key !== 'text') walk(value);
+  };
+  try {
+    walk(JSON.parse(json));
+  } catch {
+    return '';
+  }
+  return texts.join('\n');
+};
+
+/** HTML bodies become text for search, cards add theirs; the raw document is archived as received. */
 const textOf = (m: GraphChatMessage): string => {
+  const cards = (m.attachments ?? [])
+    .filter((a) => a.contentType?.startsWith('application/vnd.microsoft.card') && a.content)
+    .map((a) => cardText(a.content ?? ''))
+    .filter((t) => t.length > 0);
+  const body = bodyText(m);
+  return [body, ...cards].filter((t) => t.length > 0).join('\n');
+};
+
+const bodyText = (m: GraphChatMessage): string => {
   const content = m.body.content ?? '';
   if (m.body.contentType !== 'html') return content;
   return content
+    .replace(/<attachment[^>]*><\/attachment>/gi, '')
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<[^>]+>/g, '')
     .replace(/&nbsp;/g, ' ')
@@ -58,7 +104,12 @@ const textOf = (m: GraphChatMessage): string => {
  * new version with its own key, so the original row is never overwritten.
  * Changes that are not edits (reactions) map to the key already stored: no-op.
  */
-export const teamsMessageItem = (message: GraphChatMessage): RawItem => {
+export const teamsMessageItem = (
+  message: GraphChatMessage,
+  /** The message's bytes as Graph sent them (every field: mentions, reactions, attachments, @odata.type). */
+  raw: Uint8Array,
+  envelope?: RawItem['envelope'],
+): RawItem => {
   const conversation = conversationOf(message);
   const originalKey = `${conversation}:${message.id}`;
   const kind = message.deletedDateTime ? 'deletion' : message.lastEditedDateTime ? 'edit' : 'original';
@@ -88,8 +139,9 @@ export const teamsMessageItem = (message: GraphChatMessage): RawItem => {
   };
   return {
     sourceId: externalId,
-    raw: new TextEncoder().encode(JSON.stringify(message)),
+    raw,
     contentType: 'application/json',
     communication,
+    ...(envelope ? { envelope } : {}),
   };
 };

@@ -188,3 +188,61 @@ describe('Slack connector against a local Slack Web API', () => {
     expect(slack.requests.length).toBe(before);
   });
 });
+
+describe('Slack record fidelity', () => {
+  it('keeps one `latest` for every page of a round, so messages posted meanwhile neither slip in nor drift the bound', async () => {
+    slack.channels.set(
+      'C-PIN',
+      Array.from({ length: 35 }, (_, i) => message(i)),
+    );
+    const c = makeSlackConnector({
+      baseUrl: slack.baseUrl,
+      minRequestIntervalMs: 0,
+      pageLimit: 15,
+      settleSeconds: 0,
+    }).pipe(Effect.provide(staticCredentialsLayer(TOKEN)), Effect.runSync);
+    const before = slack.requests.length;
+    await reconcile(c, 'C-PIN', Option.none());
+    const latests = slack.requests.slice(before).map((u) => u.searchParams.get('latest'));
+    expect(latests).toHaveLength(3);
+    expect(new Set(latests).size).toBe(1);
+  });
+
+  it('archives each history message as Slack sent it (blocks, files, reactions) and derives a block-only text', async () => {
+    const blocks = [
+      {
+        type: 'rich_text',
+        block_id: 'Vrzs',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              { type: 'user', user_id: 'U2147483697' },
+              { type: 'text', text: ' please book 5m at 101.25' },
+            ],
+          },
+        ],
+      },
+    ];
+    const reactions = [{ name: 'thumbsup', users: ['U0G9QF9C6'], count: 1 }];
+    slack.channels.set('C-BLOCKS', [message(100, { text: '', blocks, reactions })]);
+    const { items } = await reconcile(connector(), 'C-BLOCKS', Option.none());
+    const raw = JSON.parse(new TextDecoder().decode(items[0]?.raw)) as Record<string, unknown>;
+    expect(raw.blocks).toEqual(blocks);
+    expect(raw.reactions).toEqual(reactions);
+    expect(new TextDecoder().decode(items[0]?.envelope?.bytes)).toContain(new TextDecoder().decode(items[0]?.raw));
+    expect(items[0]?.communication.bodyText).toBe('<@U2147483697> please book 5m at 101.25');
+  });
+
+  it('does not turn message_replied into an empty phantom message', () => {
+    const items = slackEventItems('T061EG9R6', {
+      type: 'message',
+      subtype: 'message_replied',
+      channel: 'C4',
+      ts: '1700000200.000300',
+      hidden: true,
+      message: { type: 'message', user: 'U1', text: 'parent', ts: '1700000100.000100', thread_ts: '1700000100.000100' },
+    } as Parameters<typeof slackEventItems>[1]);
+    expect(items).toEqual([]);
+  });
+});

@@ -8,6 +8,8 @@ export interface FakeSlackMessage {
   readonly ts: string;
   readonly thread_ts?: string;
   readonly edited?: { readonly user: string; readonly ts: string };
+  /** Everything else Slack documents on a message (blocks, files, reactions, attachments...). */
+  readonly [field: string]: unknown;
 }
 
 /**

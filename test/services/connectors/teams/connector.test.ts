@@ -70,8 +70,9 @@ describe('Teams connector against a local Graph export API', () => {
     graph.messages.push(chatMessage(30));
     const second = await round(first.cursor);
     const filter = graph.requests.at(-1)?.searchParams.get('$filter');
-    expect(filter).toBe(`lastModifiedDateTime ge ${chatMessage(24).lastModifiedDateTime}`);
-    // The boundary message is refetched (ge) and maps to the key already stored: a no-op for ingest.
+    const stepBack = new Date(Date.parse(chatMessage(24).lastModifiedDateTime) - 1000).toISOString();
+    expect(filter).toBe(`lastModifiedDateTime gt ${stepBack}`);
+    // The boundary message is refetched (the watermark steps back a second) and maps to the key already stored.
     expect(second.items.map((i) => i.communication.externalId)).toEqual([
       first.items[24]?.communication.externalId,
       `${chatMessage(30).chatId}:${chatMessage(30).id}`,
@@ -137,5 +138,69 @@ describe('Teams connector against a local Graph export API', () => {
     expect(scopes).toHaveLength(1);
     const page = await Effect.runPromise(c.fetchPage(notified, scopes[0] as string, Option.none()));
     expect(page.items.map((i) => i.communication.externalId)).toEqual([`${m.chatId}:${m.id}`]);
+  });
+});
+
+describe('Teams record fidelity: the archive keeps what Graph sent', () => {
+  it('archives each message as the exact bytes of the page (mentions, reactions, attachments, @odata.type kept) with the page as its envelope', async () => {
+    const m = chatMessage(60, {
+      '@odata.type': '#microsoft.graph.chatMessage',
+      body: { contentType: 'html', content: '<div><at id="0">Robin Kline</at> can you confirm?</div>' },
+      mentions: [
+        {
+          id: 0,
+          mentionText: 'Robin Kline',
+          mentioned: { user: { id: USER, displayName: 'Robin Kline', userIdentityType: 'aadUser' } },
+        },
+      ],
+      reactions: [
+        {
+          reactionType: 'like',
+          createdDateTime: '2026-11-01T09:01:05.000Z',
+          user: { user: { id: '3bd2f5e7-5f4c-4e0b-a1c0-1a3b5c7d9e00', userIdentityType: 'aadUser' } },
+        },
+      ],
+      eventDetail: null,
+    });
+    graph.messages.push(m);
+    const { items } = await round(Option.none());
+    const item = items.find((i) => i.communication.metadata.messageId === m.id);
+    const raw = JSON.parse(new TextDecoder().decode(item?.raw)) as Record<string, unknown>;
+    expect(raw.mentions).toEqual(m.mentions);
+    expect(raw.reactions).toEqual(m.reactions);
+    expect(raw['@odata.type']).toBe('#microsoft.graph.chatMessage');
+    expect(raw).toHaveProperty('eventDetail', null);
+    // The item's bytes are a verbatim slice of the page Graph sent, and the page travels with it.
+    const page = new TextDecoder().decode(item?.envelope?.bytes);
+    expect(page).toContain(new TextDecoder().decode(item?.raw));
+    expect(item?.communication.bodyText).toBe('Robin Kline can you confirm?');
+  });
+
+  it('derives the text of a card-only message from its Adaptive Card', async () => {
+    const card = {
+      type: 'AdaptiveCard',
+      version: '1.4',
+      body: [
+        { type: 'TextBlock', text: 'Trade ticket 4411' },
+        { type: 'FactSet', facts: [{ title: 'Notional', value: 'USD 5,000,000' }] },
+      ],
+    };
+    const m = chatMessage(70, {
+      body: { contentType: 'html', content: '<attachment id="74d20c7f34aa4a7fb74e2b30004247c5"></attachment>' },
+      attachments: [
+        {
+          id: '74d20c7f34aa4a7fb74e2b30004247c5',
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: JSON.stringify(card),
+          name: null,
+          thumbnailUrl: null,
+        },
+      ],
+    });
+    graph.messages.push(m);
+    const { items } = await round(Option.none());
+    const item = items.find((i) => i.communication.metadata.messageId === m.id);
+    expect(item?.communication.bodyText).toBe('Trade ticket 4411\nNotional: USD 5,000,000');
   });
 });

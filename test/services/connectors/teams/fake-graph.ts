@@ -12,11 +12,14 @@ export interface FakeChatMessage {
   replyToId: string | null;
   from: { user: { id: string; displayName: string } };
   body: { contentType: 'html' | 'text'; content: string };
+  /** Everything else Graph documents on a chatMessage (mentions, reactions, attachments, eventDetail, ...). */
+  [field: string]: unknown;
 }
 
 /**
  * Microsoft Graph speaking `GET /users/{id}/chats/getAllMessages` as documented:
- * requires `model`, honours `$top`, `$filter=lastModifiedDateTime ge <iso>`,
+ * requires `model`, honours `$top`, `$filter=lastModifiedDateTime gt <iso>` (the documented
+ * operators are `gt` and `lt`; any other is refused with 400 as Graph refuses it),
  * pages with an absolute `@odata.nextLink`, and serves single messages at
  * `chats('{id}')/messages('{id}')`. Faults are served first, in order.
  */
@@ -45,11 +48,19 @@ export const startFakeGraph = async (token: string) => {
     const model = url.searchParams.get('model');
     if (model !== 'A' && model !== 'B')
       return send(402, { error: { code: 'PaymentRequired', message: 'model parameter required' } });
-    const filter = /lastModifiedDateTime ge (\S+)/.exec(url.searchParams.get('$filter') ?? '')?.[1];
+    const filterText = url.searchParams.get('$filter') ?? '';
+    const clauses = filterText ? filterText.split(' and ') : [];
+    if (clauses.some((c) => !/^lastModifiedDateTime (gt|lt) \S+$/.test(c)))
+      return send(400, {
+        error: { code: 'BadRequest', message: `operationKind not allowed in $filter query: ${filterText}` },
+      });
+    const filter = /lastModifiedDateTime gt (\S+)/.exec(filterText)?.[1];
+    const upper = /lastModifiedDateTime lt (\S+)/.exec(filterText)?.[1];
     const top = Number(url.searchParams.get('$top') ?? '20');
     const skip = Number(url.searchParams.get('$skiptoken') ?? '0');
     const matching = messages
-      .filter((m) => filter === undefined || m.lastModifiedDateTime >= filter)
+      .filter((m) => filter === undefined || m.lastModifiedDateTime > filter)
+      .filter((m) => upper === undefined || m.lastModifiedDateTime < upper)
       .sort((a, b) => a.lastModifiedDateTime.localeCompare(b.lastModifiedDateTime));
     const page = matching.slice(skip, skip + top);
     const next = new URL(url);
