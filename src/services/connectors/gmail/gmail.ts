@@ -161,6 +161,9 @@ export const makeGmailConnector = (options: GmailOptions = {}) =>
     ) {
       const { value } = yield* getJson(job, MessageList, `/gmail/v1/users/${encodeURIComponent(user)}/messages`, {
         maxResults: String(pageSize),
+        // A compliance archive keeps what a user marked as spam or deleted: users.messages.list leaves SPAM
+        // and TRASH out unless includeSpamTrash is true.
+        includeSpamTrash: 'true',
         pageToken,
       });
       const list = Option.getOrThrow(value);

@@ -58,8 +58,11 @@ export const startGmailServer = async (token = 'gmail-token'): Promise<GmailServ
         historyId: String(state.historyId),
       });
     } else if (path === '/messages') {
-      // Newest first, as Gmail lists them.
-      const all = [...messages.values()].reverse();
+      // Newest first, as Gmail lists them; SPAM and TRASH only with includeSpamTrash=true (users.messages.list).
+      const withSpamTrash = url.searchParams.get('includeSpamTrash') === 'true';
+      const all = [...messages.values()]
+        .reverse()
+        .filter((x) => withSpamTrash || !x.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
       const page = all.slice(offset, offset + maxResults);
       const next = offset + maxResults < all.length ? String(offset + maxResults) : undefined;
       json(res, 200, {

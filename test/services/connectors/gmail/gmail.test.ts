@@ -114,6 +114,17 @@ describe('Gmail connector against a local Gmail API', () => {
     expect(await countAs(db, s.customerId, 'communications')).toBe(before + 1);
   });
 
+  it('a full sync archives the mailbox’s spam and trash too (includeSpamTrash)', async () => {
+    gmail.add(message(++n), ['SPAM']);
+    gmail.add(message(++n), ['TRASH']);
+    const s = await setup();
+    const exit = await s.run();
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
+    expect(gmail.requests.some((r) => r.includes('/messages?') && r.includes('includeSpamTrash=true'))).toBe(true);
+    const archivable = [...gmail.messages.values()].filter((m) => !m.labelIds.includes('DRAFT')).length;
+    expect(await countAs(db, s.customerId, 'communications')).toBe(archivable);
+  });
+
   it('an expired historyId (404) falls back to a full resync without duplicating what was stored', async () => {
     const s = await setup();
     expect(Exit.isSuccess(await s.run())).toBe(true);
