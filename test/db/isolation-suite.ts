@@ -9,6 +9,7 @@ import { SqlClient } from 'effect/sql';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTenantSql, TenantSql } from '../../src/services/db/index.js';
+import { postgresDetails } from '../../src/services/db/sql-error.js';
 import type { TestDatabase } from '../support/database.js';
 
 type Runtime = ManagedRuntime.ManagedRuntime<TenantSql | SqlClient.SqlClient, unknown>;
@@ -163,6 +164,118 @@ export const describeIsolation = (label: string, open: () => Promise<TestDatabas
         }),
       );
       expect(seen).toEqual(['b-1']);
+    });
+
+    it('a session-level tenant setting (set_config(..., false) or SET) grants nothing to later transactions', async () => {
+      const seen = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          // The careless borrower: the tenant for the whole session, outside panops_set_tenant.
+          yield* sql`SELECT set_config('app.current_customer_id', ${A}, false)`;
+          const plain = yield* sql<{ external_id: string }>`SELECT external_id FROM communications`;
+          const inTransaction = yield* sql.withTransaction(
+            sql<{ external_id: string }>`SELECT external_id FROM communications`,
+          );
+          const updated = yield* sql<{ id: string }>`UPDATE communications SET subject = 'leaked' RETURNING id`;
+          yield* sql.unsafe(`SET app.current_customer_id = '${A}'`);
+          const afterSet = yield* sql.withTransaction(
+            sql<{ external_id: string }>`SELECT external_id FROM communications`,
+          );
+          // Bound by panops_set_tenant in one (autocommitted) statement: the next statement is another transaction.
+          yield* sql`SELECT panops_set_tenant(${A}::uuid)`;
+          const nextStatement = yield* sql<{ external_id: string }>`SELECT external_id FROM communications`;
+          // Inside a bound transaction, a raw set_config to another tenant does not switch it.
+          const switched = yield* sql.withTransaction(
+            Effect.andThen(
+              sql`SELECT panops_set_tenant(${A}::uuid), set_config('app.current_customer_id', ${B}, true)`,
+              sql<{ external_id: string }>`SELECT external_id FROM communications`,
+            ),
+          );
+          yield* sql`SELECT set_config('app.current_customer_id', '', false)`;
+          return {
+            plain: plain.length,
+            inTransaction: inTransaction.length,
+            updated: updated.length,
+            afterSet: afterSet.length,
+            nextStatement: nextStatement.length,
+            switched: switched.length,
+          };
+        }),
+      );
+      expect(seen).toEqual({ plain: 0, inTransaction: 0, updated: 0, afterSet: 0, nextStatement: 0, switched: 0 });
+    });
+
+    it('panops_set_tenant binds one tenant for its transaction and refuses a second one', async () => {
+      const outcome = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          const asA = yield* sql.withTransaction(
+            Effect.andThen(
+              sql`SELECT panops_set_tenant(${A}::uuid)`,
+              sql<{ external_id: string }>`SELECT external_id FROM communications ORDER BY external_id`,
+            ),
+          );
+          const second = yield* Effect.flip(
+            sql.withTransaction(
+              Effect.andThen(sql`SELECT panops_set_tenant(${A}::uuid)`, sql`SELECT panops_set_tenant(${B}::uuid)`),
+            ),
+          );
+          return { asA: asA.map((r) => r.external_id), second: postgresDetails(second).message };
+        }),
+      );
+      expect(outcome.asA).toEqual(['a-1', 'a-2']);
+      expect(outcome.second).toMatch(/already bound/);
+    });
+
+    it('the application role cannot create temporary tables to shadow a customer table', async () => {
+      const error = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* Effect.flip(
+            sql.withTransaction(
+              sql.unsafe('CREATE TEMP TABLE chunk_terms (customer_id uuid, term text, chunk_id uuid)').unprepared,
+            ),
+          );
+        }),
+      );
+      expect(postgresDetails(error).message).toMatch(/permission denied/);
+      const temporary = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{
+            temporary: boolean;
+          }>`SELECT has_database_privilege(current_user, current_database(), 'TEMPORARY') AS temporary`;
+        }),
+      );
+      expect(temporary).toEqual([{ temporary: false }]);
+    });
+
+    it('every function of the schema pins its search_path (pg_temp last), so no object can shadow what it names', async () => {
+      const unpinned = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{ name: string; config: string | null }>`
+            SELECT p.oid::regprocedure::text AS name, array_to_string(p.proconfig, ',') AS config
+            FROM pg_proc p
+            JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+              AND NOT EXISTS (
+                SELECT 1 FROM unnest(p.proconfig) c
+                WHERE c LIKE 'search\_path=%' AND c NOT LIKE '%"$user"%' AND c LIKE '%pg\_temp')
+            ORDER BY 1`;
+        }),
+      );
+      expect(unpinned).toEqual([]);
+      const functions = await run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient;
+          return yield* sql<{ name: string }>`SELECT proname AS name FROM pg_proc WHERE proname LIKE 'panops\_%'`;
+        }),
+      );
+      expect(functions.map((f) => f.name)).toEqual(
+        expect.arrayContaining(['panops_current_customer_id', 'panops_set_tenant', 'panops_index_chunk_terms']),
+      );
     });
 
     it('the tenant setting ends with its transaction', async () => {

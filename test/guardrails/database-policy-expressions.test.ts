@@ -7,7 +7,10 @@ describe('a policy expression counts as bound to the tenant', () => {
     ['(panops_current_customer_id() = customer_id)'],
     ["((customer_id = panops_current_customer_id()) AND (kind = 'email'::text))"],
     ["((kind = 'a AND b'::text) AND (customer_id = panops_current_customer_id()))"],
-    ["(customer_id = (NULLIF(current_setting('app.current_customer_id'::text, true), ''::text))::uuid)"],
+    ['(customer_id = ( SELECT panops_current_customer_id() AS panops_current_customer_id))'],
+    [
+      "((kind = 'email'::text) AND (( SELECT panops_current_customer_id() AS panops_current_customer_id) = customer_id))",
+    ],
   ])('when a top-level AND term is customer_id = the tenant: %s', (expression) => {
     expect(boundToTenant(expression)).toBe(true);
   });
@@ -19,6 +22,9 @@ describe('a policy expression counts as bound to the tenant', () => {
     ['((customer_id = panops_current_customer_id()) OR (panops_current_customer_id() IS NULL))'],
     ['(connector_id = panops_current_customer_id())'],
     ['(customer_id IS NOT NULL)'],
+    // The raw setting: a session-level value would open every later transaction.
+    ["(customer_id = (NULLIF(current_setting('app.current_customer_id'::text, true), ''::text))::uuid)"],
+    ['(customer_id = ( SELECT panops_current_customer_id() AS panops_current_customer_id LIMIT 1 OFFSET 0) OR true)'],
     [
       "(customer_id = COALESCE((NULLIF(current_setting('app.current_customer_id'::text, true), ''::text))::uuid, customer_id))",
     ],

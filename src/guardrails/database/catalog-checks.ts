@@ -1,5 +1,5 @@
 import type { DatabaseCheckOutcome } from '../compliance/model.js';
-import { TENANT_FUNCTION, TENANT_SETTING } from './rules.js';
+import { TENANT_FUNCTION } from './rules.js';
 import type { SqlSession } from './session.js';
 
 /** A table holding customer data: it has a `customer_id` column. */
@@ -100,10 +100,16 @@ const conjuncts = (expression: string): string[] => {
   return terms;
 };
 
-/** The tenant of the transaction, as the helper or the setting read directly (no branching around it). */
-const isTenant = (term: string): boolean =>
-  term === TENANT_FUNCTION ||
-  (term.includes(`current_setting('${TENANT_SETTING}'`) && !/\b(OR|CASE|COALESCE)\b/i.test(term));
+/**
+ * The tenant of the transaction: the helper, called or read once per
+ * statement through a sub-select. Reading the setting directly does not
+ * count: a session-level value would then open every later transaction
+ * (only the helper checks that the current transaction bound it).
+ */
+const isTenant = (term: string): boolean => {
+  const name = TENANT_FUNCTION.replace('()', '');
+  return term === TENANT_FUNCTION || term === `SELECT ${TENANT_FUNCTION} AS ${name}`;
+};
 
 /**
  * The expression holds only for rows of the transaction's tenant: one of its

@@ -1,7 +1,7 @@
 import type { DatabaseCheckOutcome } from '../compliance/model.js';
 import type { FileOfTable, TenantTable } from './catalog-checks.js';
 import { tableSubject } from './catalog-checks.js';
-import { PROBE_CUSTOMER_ID, TENANT_SETTING } from './rules.js';
+import { PROBE_CUSTOMER_ID, TENANT_BINDER } from './rules.js';
 import { failureOf, type SqlSession } from './session.js';
 
 const quoted = (t: Pick<TenantTable, 'schema' | 'name'>): string =>
@@ -22,7 +22,7 @@ export const seedProbeTenant = async (db: SqlSession, tables: readonly TenantTab
   const failure = await failureOf(async () => {
     await db.query('BEGIN');
     try {
-      await db.query(`SELECT set_config($1, $2, true)`, [TENANT_SETTING, PROBE_CUSTOMER_ID]);
+      await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
       await db.query(`INSERT INTO ${quoted(customers)} (customer_id, slug, display_name) VALUES ($1, $2, $3)`, [
         PROBE_CUSTOMER_ID,
         'panops-compliance-probe',
@@ -41,7 +41,7 @@ export const seedProbeTenant = async (db: SqlSession, tables: readonly TenantTab
 const rowsForProbeTenant = async (db: SqlSession, table: TenantTable): Promise<number | undefined> => {
   try {
     await db.query('BEGIN');
-    await db.query(`SELECT set_config($1, $2, true)`, [TENANT_SETTING, PROBE_CUSTOMER_ID]);
+    await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
     const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(table)}`);
     return row?.n;
   } catch {

@@ -22,11 +22,13 @@ export type DatabaseRuleId = keyof typeof DATABASE_RULES;
 export const DATABASE_RULE_IDS = Object.keys(DATABASE_RULES) as DatabaseRuleId[];
 
 /**
- * The per-transaction setting that carries the tenant (`TenantSql.withCustomer`
- * sets it with `set_config(..., true)`, src/services/db/tenant-sql.ts), and the
- * SQL helper the migrations wrap it in (sql/0002_archive_schema.sql).
+ * The setting that carries the tenant, the one function that binds it to the
+ * current transaction (`TenantSql.withCustomer` calls it; a session-level
+ * setting grants nothing, sql/0008_transaction_tenant.sql), and the helper
+ * every policy reads the tenant through.
  */
 export const TENANT_SETTING = 'app.current_customer_id';
+export const TENANT_BINDER = 'panops_set_tenant';
 export const TENANT_FUNCTION = 'panops_current_customer_id()';
 
 /** A fixed probe tenant, so two runs give byte-identical reports. */

@@ -12,8 +12,9 @@
  * }));
  * ```
  *
- * `withCustomer` opens one transaction, sets `app.current_customer_id`
- * (transaction-local) and the statement timeout, runs the effect, commits;
+ * `withCustomer` opens one transaction, binds the tenant to it with
+ * `panops_set_tenant` (a session-level setting grants nothing) and sets the
+ * statement timeout, runs the effect, commits;
  * retries the whole transaction on connection loss / serialization failure /
  * deadlock / unique violation; turns an RLS or privilege refusal into a
  * logged `TenantIsolationError`. Queries outside it see no rows.

@@ -47,10 +47,10 @@ const RETRYABLE_REASONS = new Set(['ConnectionError', 'SerializationError', 'Dea
  * The only way services touch customer data.
  *
  * `withCustomer(customerId, effect)` runs `effect` inside ONE transaction
- * whose first statement is
- * `set_config('app.current_customer_id', customerId, true)`: the tenant is
- * transaction-local, so a pooled connection never carries it to its next
- * borrower, and every statement of `effect` made through `sql` (this
+ * whose first statement is `panops_set_tenant(customerId)` (sql/0008): the
+ * tenant is bound to that transaction only (a session-level setting grants
+ * nothing), so a pooled connection never carries it to its next borrower,
+ * and every statement of `effect` made through `sql` (this
  * service's client, or the `SqlClient` in context) sees only that customer's
  * rows under forced row-level security. Without `withCustomer` the database
  * returns no rows and refuses writes.
@@ -109,7 +109,7 @@ export const makeTenantSql = Effect.fnUntraced(function* (options: TenantSqlOpti
         attempts++;
         return sql.withTransaction(
           Effect.andThen(
-            sql`SELECT set_config('app.current_customer_id', ${customerId}, true), set_config('statement_timeout', ${String(timeoutMillis)}, true)`,
+            sql`SELECT panops_set_tenant(${customerId}::uuid), set_config('statement_timeout', ${String(timeoutMillis)}, true)`,
             effect,
           ),
         );

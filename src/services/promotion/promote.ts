@@ -283,7 +283,7 @@ const purgeBatch = (sides: PromotionSides, table: CustomerTable, customerId: str
   return sql.withTransaction(
     Effect.gen(function* () {
       yield* sql.unsafe(`SET LOCAL ROLE ${quoted(sides.poolOwnerRole)}`).unprepared;
-      yield* sql`SELECT set_config('app.current_customer_id', ${customerId}, true), set_config('panops.relocating_customer_id', ${customerId}, true)`;
+      yield* sql`SELECT panops_set_tenant(${customerId}::uuid), set_config('panops.relocating_customer_id', ${customerId}, true)`;
       const [row] = yield* sql.unsafe<{ n: number }>(
         `WITH gone AS (
            DELETE FROM ${name} WHERE ctid IN (SELECT ctid FROM ${name} WHERE customer_id = $1::uuid LIMIT $2) RETURNING 1
