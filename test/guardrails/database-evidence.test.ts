@@ -36,13 +36,30 @@ GRANT SELECT, INSERT ON notes_without_rls TO "{{app_role}}";
 `;
 
 /** The repository's migrations plus one file adding the broken tables, in a temp folder. */
-const migrationsWithDefects = (): string => {
+const migrationsWithDefects = (
+  extra: Record<string, string> = { '0999_defective_tables.sql': DEFECTS_SQL },
+): string => {
   const dir = mkdtempSync(join(tmpdir(), 'rls-defects-'));
   for (const name of readdirSync('sql').filter((n) => n.endsWith('.sql')))
     copyFileSync(join('sql', name), join(dir, name));
-  writeFileSync(join(dir, '0999_defective_tables.sql'), DEFECTS_SQL);
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
   return dir;
 };
+
+/**
+ * The holes of issue #18 reopened on top of the real migrations: the tenant
+ * read from the raw setting (a session-level value then opens the next
+ * transaction), TEMPORARY granted back, a function left on the caller's path.
+ */
+const REOPENED_ADMIN_SQL = `-- panops:run-as admin
+DO $t$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO %I', current_database(), '{{app_role}}'); END $t$;
+`;
+const REOPENED_SQL = `
+CREATE OR REPLACE FUNCTION panops_current_customer_id() RETURNS uuid
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  RETURN NULLIF(current_setting('app.current_customer_id', true), '')::uuid;
+CREATE FUNCTION panops_unpinned_helper() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';
+`;
 
 /** A stack with nothing to find: every synth-time guardrail passes or has nothing to check. */
 const quietApp = () => {
@@ -135,5 +152,40 @@ describe('the database layer of the compliance run', () => {
     expect(skipped.guardrails.find((g) => g.id === TENANT)?.status).toBe('not-evaluated');
     expect(skipped.rules.filter((r) => r.layer === 'database')).toEqual([]);
     expect(renderMarkdown(skipped)).toContain('Database checks were skipped in this run (--skip-database)');
+  });
+});
+
+describe('the session-leak, temporary-object and search_path evidence', () => {
+  it('pass on the real migrations, each with a detail an auditor can read', () => {
+    const outcome = (ruleId: string) => report.database.outcomes.filter((o) => o.ruleId === ruleId);
+    expect(outcome('session-tenant-grants-nothing')).toEqual([
+      expect.objectContaining({ status: 'passed', detail: expect.stringMatching(/^0 rows after a session-level/) }),
+    ]);
+    expect(outcome('no-temporary-objects')).toEqual([
+      expect.objectContaining({ status: 'passed', detail: expect.stringMatching(/permission denied/) }),
+    ]);
+    const functions = outcome('functions-pin-search-path');
+    expect(functions.map((o) => o.subject)).toEqual(
+      expect.arrayContaining(['function panops_current_customer_id()', 'function panops_set_tenant(uuid)']),
+    );
+    expect(functions.every((o) => o.status === 'passed')).toBe(true);
+  });
+
+  it('fail when a migration reopens the holes: raw session setting, TEMPORARY granted, an unpinned function', async () => {
+    const reopened = await checkApp(quietApp(), {
+      database: {
+        migrationsDir: migrationsWithDefects({
+          '0997_temporary_granted.sql': REOPENED_ADMIN_SQL,
+          '0998_reopened.sql': REOPENED_SQL,
+        }),
+        templateCache: false,
+      },
+    });
+    expect(failed(reopened)).toEqual([
+      'functions-pin-search-path function panops_unpinned_helper()',
+      'no-temporary-objects temporary tables',
+      'session-tenant-grants-nothing session-level tenant',
+    ]);
+    expect(reopened.guardrails.find((g) => g.id === TENANT)?.status).toBe('fail');
   });
 });

@@ -299,7 +299,7 @@ export const GUARDRAILS: readonly Guardrail[] = [
       database: [
         {
           control:
-            "RLS enabled and forced on every table with customer_id; reads (USING) and writes (WITH CHECK) bound to current_setting('app.current_customer_id'), no permissive policy ignoring it",
+            'RLS enabled and forced on every table with customer_id; reads (USING) and writes (WITH CHECK) bound to panops_current_customer_id() (the tenant the current transaction bound), no permissive policy ignoring it',
           evidence:
             'every compliance run applies sql/ to PGlite and reads pg_class and pg_policy; sql/0002_archive_schema.sql (ENABLE and FORCE ROW LEVEL SECURITY, policy tenant_isolation); database isolation tests under test/db/',
           rules: ['migrations-apply', 'tenant-tables-rls-forced', 'tenant-tables-policies-bound-to-tenant'],
@@ -312,10 +312,17 @@ export const GUARDRAILS: readonly Guardrail[] = [
         },
         {
           control:
-            'Tenant set per transaction (set_config(..., true)), never per pooled session; no tenant means no rows read and no row written',
+            'Tenant bound to one transaction by panops_set_tenant (a session-level or leftover setting grants nothing); no tenant means no rows read and no row written',
           evidence:
-            'every compliance run probes each table as the application role with no tenant set; pooled concurrency suite on PostgreSQL 15 under test/db/',
-          rules: ['no-tenant-reads-nothing', 'no-tenant-insert-refused'],
+            'every compliance run probes each table as the application role with no tenant set, then with the tenant set for the session and bound by an earlier transaction (session-leak probe); sql/0008_transaction_tenant.sql; pooled concurrency suite on PostgreSQL 15 under test/db/',
+          rules: ['no-tenant-reads-nothing', 'no-tenant-insert-refused', 'session-tenant-grants-nothing'],
+        },
+        {
+          control:
+            'No object can shadow a customer table: the application role cannot create temporary objects, and every function pins its search_path (pg_temp last)',
+          evidence:
+            'every compliance run tries CREATE TEMPORARY TABLE as the application role (temporary-object probe) and reads every function’s proconfig; sql/0007_no_temporary_objects.sql, sql/0008_transaction_tenant.sql',
+          rules: ['no-temporary-objects', 'functions-pin-search-path'],
         },
       ],
     },

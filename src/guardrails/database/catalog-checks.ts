@@ -253,3 +253,48 @@ export const checkAppRoleOwnsNothing = async (
     file: 'sql/0000_roles.sql',
   };
 };
+
+/**
+ * Every function of the schema (extension members aside) pins search_path,
+ * names pg_temp (last; unnamed it is searched first) and not "$user".
+ */
+export const checkFunctionsPinSearchPath = async (
+  db: SqlSession,
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome[]> => {
+  const functions = await db.query<{ name: string; path: string | null }>(
+    `SELECT p.oid::regprocedure::text AS name,
+            (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%') AS path
+       FROM pg_proc p
+       JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                         WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY 1`,
+  );
+  const file = fileOf('customers');
+  if (functions.length === 0)
+    return [
+      {
+        ruleId: 'functions-pin-search-path',
+        subject: 'functions',
+        status: 'failed',
+        detail: 'no function found',
+        file,
+      },
+    ];
+  return functions.map((f) => {
+    const pinned = f.path !== null && /(^|[\s,])pg_temp\s*$/.test(f.path) && !f.path.includes('$user');
+    return {
+      ruleId: 'functions-pin-search-path',
+      subject: `function ${f.name}`,
+      status: pinned ? 'passed' : 'failed',
+      detail: pinned
+        ? `search_path = ${f.path}`
+        : f.path === null
+          ? "search_path not pinned: the caller's path (pg_temp first) resolves its names"
+          : `search_path = ${f.path} does not end with pg_temp or names "$user"`,
+      file,
+    };
+  });
+};

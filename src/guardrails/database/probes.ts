@@ -1,8 +1,8 @@
 import type { DatabaseCheckOutcome } from '../compliance/model.js';
 import type { FileOfTable, TenantTable } from './catalog-checks.js';
 import { tableSubject } from './catalog-checks.js';
-import { PROBE_CUSTOMER_ID, TENANT_BINDER } from './rules.js';
-import { failureOf, type SqlSession } from './session.js';
+import { PROBE_CUSTOMER_ID, TENANT_BINDER, TENANT_SETTING } from './rules.js';
+import { failureOf, postgresFailure, type SqlSession } from './session.js';
 
 const quoted = (t: Pick<TenantTable, 'schema' | 'name'>): string =>
   `"${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`;
@@ -114,4 +114,74 @@ export const probeNoTenantInserts = async (
     });
   }
   return outcomes;
+};
+
+/**
+ * The careless borrower: the probe tenant set for the whole session
+ * (`set_config(..., false)`), and bound by panops_set_tenant in a statement
+ * of its own (autocommitted). Neither may let a later transaction see the
+ * probe tenant's customers row, which the bound transaction does see.
+ */
+export const probeSessionTenant = async (
+  db: SqlSession,
+  tables: readonly TenantTable[],
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome> => {
+  const customers = tables.find((t) => t.name === 'customers');
+  const file = fileOf('customers');
+  const outcome = (status: 'passed' | 'failed', detail: string): DatabaseCheckOutcome => ({
+    ruleId: 'session-tenant-grants-nothing',
+    subject: 'session-level tenant',
+    status,
+    detail,
+    file,
+  });
+  if (!customers) return outcome('failed', 'no customers table to probe');
+  const count = async () => {
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(customers)}`);
+    return row?.n ?? 0;
+  };
+  const bound = (await rowsForProbeTenant(db, customers)) ?? 0;
+  try {
+    await db.query(`SELECT set_config($1, $2, false)`, [TENANT_SETTING, PROBE_CUSTOMER_ID]);
+    const afterSessionSetting = await count();
+    await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
+    const afterEarlierTransaction = await count();
+    const leaked = afterSessionSetting + afterEarlierTransaction;
+    if (bound === 0) return outcome('failed', 'the probe tenant sees no row of its own: the probe proves nothing');
+    return leaked === 0
+      ? outcome(
+          'passed',
+          `0 rows after a session-level set_config and after a tenant bound by an earlier transaction (${bound} with the tenant bound)`,
+        )
+      : outcome(
+          'failed',
+          `${afterSessionSetting} row(s) visible after a session-level set_config, ${afterEarlierTransaction} after a tenant bound by an earlier transaction`,
+        );
+  } catch (error) {
+    return outcome('failed', `the probe could not run: ${postgresFailure(error).message}`);
+  } finally {
+    await db.query(`SELECT set_config($1, '', false)`, [TENANT_SETTING]).catch(() => undefined);
+  }
+};
+
+/** The application role tries to create a temporary table named like a customer table (rolled back either way). */
+export const probeTemporaryObjects = async (db: SqlSession, file: string): Promise<DatabaseCheckOutcome> => {
+  await db.query('BEGIN');
+  const failure = await failureOf(() =>
+    db.query('CREATE TEMPORARY TABLE chunk_terms (customer_id uuid, term text, chunk_id uuid)'),
+  );
+  await db.query('ROLLBACK');
+  const refused = failure?.code === '42501';
+  return {
+    ruleId: 'no-temporary-objects',
+    subject: 'temporary tables',
+    status: refused ? 'passed' : 'failed',
+    detail: refused
+      ? `CREATE TEMPORARY TABLE refused: ${failure?.message}`
+      : failure
+        ? `not refused for lack of privilege: ${failure.code} ${failure.message}`
+        : 'the application role created a temporary table chunk_terms',
+    file,
+  };
 };

@@ -15,6 +15,12 @@ export const DATABASE_RULES = {
   'no-tenant-reads-nothing': 'With no tenant set, a query on a table with customer_id returns zero rows',
   'no-tenant-insert-refused':
     'With no tenant set, an insert into a table with customer_id is refused by row-level security',
+  'session-tenant-grants-nothing':
+    'A tenant set for the whole session (set_config(..., false), SET) or left by an earlier transaction grants no row: only panops_set_tenant binds a tenant, for its own transaction',
+  'no-temporary-objects':
+    'The application role cannot create temporary tables (TEMPORARY revoked), which could shadow a customer table in pg_temp',
+  'functions-pin-search-path':
+    'Every function of the schema pins its search_path with pg_temp last, so no object created later can stand in for a name it uses',
 } as const;
 
 export type DatabaseRuleId = keyof typeof DATABASE_RULES;

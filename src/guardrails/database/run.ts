@@ -7,12 +7,19 @@ import { REPO_ROOT } from '../paths.js';
 import {
   checkAppRoleOwnsNothing,
   checkAppRolePrivileges,
+  checkFunctionsPinSearchPath,
   checkRlsForced,
   checkTenantPolicies,
   type FileOfTable,
   tenantTables,
 } from './catalog-checks.js';
-import { probeNoTenantInserts, probeNoTenantReads, seedProbeTenant } from './probes.js';
+import {
+  probeNoTenantInserts,
+  probeNoTenantReads,
+  probeSessionTenant,
+  probeTemporaryObjects,
+  seedProbeTenant,
+} from './probes.js';
 import type { DatabaseRuleId } from './rules.js';
 import { postgresFailure, type SqlSession } from './session.js';
 
@@ -33,6 +40,7 @@ export interface DatabaseCheckOptions {
 export const DEFAULT_PGLITE_TEMPLATE_CACHE = join(tmpdir(), 'panops-pglite-templates');
 const DEFAULT_MIGRATIONS_DIR = join(REPO_ROOT, 'sql');
 const ROLES_FILE = 'sql/0000_roles.sql';
+const TEMPORARY_FILE = 'sql/0007_no_temporary_objects.sql';
 
 const repoRelative = (path: string): string => relative(REPO_ROOT, path).split(sep).join('/');
 
@@ -121,6 +129,13 @@ export const checkTenantIsolation = async (
       file: fileOf('customers'),
     });
   outcomes.push(...(await probeNoTenantInserts(db, tables, fileOf)));
+  outcomes.push(await probeSessionTenant(db, tables, fileOf));
+  outcomes.push(await probeTemporaryObjects(db, TEMPORARY_FILE));
+  outcomes.push(
+    ...(await guarded('functions-pin-search-path', 'functions', fileOf('customers'), () =>
+      checkFunctionsPinSearchPath(db, fileOf),
+    )),
+  );
   return outcomes;
 };
 
