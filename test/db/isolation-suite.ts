@@ -53,6 +53,8 @@ export interface SuiteOptions {
   readonly vector: boolean;
   /** The server enforces statement_timeout (PGlite's WASM backend has no timer interrupts, so it does not). */
   readonly statementTimeout: boolean;
+  /** An administrator connection exists (`adminLayer`) to act as the owner role. */
+  readonly owner: boolean;
 }
 
 /** A unit vector of the default 384 dimensions pointing mostly along `axis`. */
@@ -410,6 +412,114 @@ export const describeIsolation = (label: string, open: () => Promise<TestDatabas
       );
       expect(error.message).toMatch(/legal hold/);
     });
+
+    it('the application role cannot lift a legal hold, nor lift it and delete in one transaction', async () => {
+      await run(insertCommunication(A, 'held-1'));
+      const outcome = await run(
+        Effect.gen(function* () {
+          const tenant = yield* TenantSql;
+          const sql = tenant.sql;
+          yield* tenant.withCustomer(A, sql`UPDATE communications SET legal_hold = true WHERE external_id = 'held-1'`);
+          const liftAndDelete = yield* Effect.flip(
+            tenant.withCustomer(
+              A,
+              Effect.andThen(
+                sql`UPDATE communications SET legal_hold = false WHERE external_id = 'held-1'`,
+                sql`DELETE FROM communications WHERE external_id = 'held-1'`,
+              ),
+            ),
+          );
+          const [row] = yield* tenant.withCustomer(
+            A,
+            sql<{
+              id: string;
+              legal_hold: boolean;
+            }>`SELECT id, legal_hold FROM communications WHERE external_id = 'held-1'`,
+          );
+          const procedure = yield* Effect.flip(
+            tenant.withCustomer(
+              A,
+              sql`SELECT panops_release_legal_hold(${A}::uuid, ARRAY[${row?.id ?? A}]::uuid[], 'app', 'because')`,
+            ),
+          );
+          return { liftAndDelete: liftAndDelete.message, held: row?.legal_hold, procedure: procedure.message };
+        }),
+      );
+      expect(outcome.liftAndDelete).toMatch(/legal hold/);
+      expect(outcome.held).toBe(true);
+      expect(outcome.procedure).toMatch(/permission denied for function panops_release_legal_hold/);
+    });
+
+    if (options.owner) {
+      it('only the owner lifts a hold, through panops_release_legal_hold, which writes who and why to the audit log', async () => {
+        await run(insertCommunication(A, 'held-2'));
+        const [held] = await run(
+          Effect.gen(function* () {
+            const tenant = yield* TenantSql;
+            return yield* tenant.withCustomer(
+              A,
+              tenant.sql<{
+                id: string;
+              }>`UPDATE communications SET legal_hold = true WHERE external_id = 'held-2' RETURNING id`,
+            );
+          }),
+        );
+        const id = held?.id as string;
+        const asOwner = <X>(effect: (sql: SqlClient.SqlClient) => Effect.Effect<X, unknown>) =>
+          Effect.runPromise(
+            Effect.gen(function* () {
+              const sql = yield* SqlClient.SqlClient;
+              return yield* sql.withTransaction(
+                Effect.andThen(sql.unsafe(`SET LOCAL ROLE "${db.ownerRole}"`).unprepared, effect(sql)),
+              );
+            }).pipe(
+              Effect.provide(db.adminLayer as Layer.Layer<SqlClient.SqlClient>),
+              Effect.scoped,
+            ) as Effect.Effect<X>,
+          );
+        // The owner too is refused a plain UPDATE or DELETE: the procedure is the one way.
+        for (const statement of [
+          'UPDATE communications SET legal_hold = false WHERE id = $1',
+          'DELETE FROM communications WHERE id = $1',
+        ]) {
+          const direct = await asOwner((sql) =>
+            Effect.andThen(sql`SELECT panops_set_tenant(${A}::uuid)`, sql.unsafe(statement, [id])),
+          ).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(postgresDetails(direct).message, statement).toMatch(/legal hold/);
+        }
+        const released = await asOwner(
+          (sql) =>
+            sql<{
+              n: number;
+            }>`SELECT panops_release_legal_hold(${A}::uuid, ARRAY[${id}]::uuid[], 'counsel@example.com', 'matter 42 closed') AS n`,
+        );
+        expect(released).toEqual([{ n: 1 }]);
+        const after = await run(
+          Effect.gen(function* () {
+            const tenant = yield* TenantSql;
+            return yield* tenant.withCustomer(
+              A,
+              Effect.all({
+                row: tenant.sql<{ legal_hold: boolean }>`SELECT legal_hold FROM communications WHERE id = ${id}`,
+                audit: tenant.sql<{
+                  actor: string;
+                  details: { operation: string; reason: string; released: string[] };
+                }>`
+                  SELECT actor, details FROM audit_log WHERE action = 'legal_hold' ORDER BY occurred_at DESC LIMIT 1`,
+              }),
+            );
+          }),
+        );
+        expect(after.row).toEqual([{ legal_hold: false }]);
+        expect(after.audit[0]).toMatchObject({
+          actor: 'counsel@example.com',
+          details: { operation: 'release', reason: 'matter 42 closed', released: [id] },
+        });
+      });
+    }
 
     it('withCustomer refuses a malformed customer id and a nested transaction for another customer', async () => {
       const malformed = await run(

@@ -6,4 +6,5 @@ import { describeIsolation } from './isolation-suite.js';
 describeIsolation('the PostgreSQL server', () => openServerDatabase({ maxConnections: 8 }), {
   vector: false,
   statementTimeout: true,
+  owner: true,
 });

@@ -59,6 +59,7 @@ CREATE OR REPLACE FUNCTION panops_current_customer_id() RETURNS uuid
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
   RETURN NULLIF(current_setting('app.current_customer_id', true), '')::uuid;
 CREATE FUNCTION panops_unpinned_helper() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';
+DROP TRIGGER communications_legal_hold_lift ON communications;
 `;
 
 /** A stack with nothing to find: every synth-time guardrail passes or has nothing to check. */
@@ -155,7 +156,7 @@ describe('the database layer of the compliance run', () => {
   });
 });
 
-describe('the session-leak, temporary-object and search_path evidence', () => {
+describe('the session-leak, temporary-object, legal-hold and search_path evidence', () => {
   it('pass on the real migrations, each with a detail an auditor can read', () => {
     const outcome = (ruleId: string) => report.database.outcomes.filter((o) => o.ruleId === ruleId);
     expect(outcome('session-tenant-grants-nothing')).toEqual([
@@ -164,6 +165,12 @@ describe('the session-leak, temporary-object and search_path evidence', () => {
     expect(outcome('no-temporary-objects')).toEqual([
       expect.objectContaining({ status: 'passed', detail: expect.stringMatching(/permission denied/) }),
     ]);
+    expect(outcome('legal-hold-owner-only')).toEqual([
+      expect.objectContaining({
+        status: 'passed',
+        detail: expect.stringMatching(/^lift and delete refused: .*legal hold/),
+      }),
+    ]);
     const functions = outcome('functions-pin-search-path');
     expect(functions.map((o) => o.subject)).toEqual(
       expect.arrayContaining(['function panops_current_customer_id()', 'function panops_set_tenant(uuid)']),
@@ -171,7 +178,7 @@ describe('the session-leak, temporary-object and search_path evidence', () => {
     expect(functions.every((o) => o.status === 'passed')).toBe(true);
   });
 
-  it('fail when a migration reopens the holes: raw session setting, TEMPORARY granted, an unpinned function', async () => {
+  it('fail when a migration reopens the holes: raw session setting, TEMPORARY granted, an unpinned function, a liftable hold', async () => {
     const reopened = await checkApp(quietApp(), {
       database: {
         migrationsDir: migrationsWithDefects({
@@ -183,6 +190,7 @@ describe('the session-leak, temporary-object and search_path evidence', () => {
     });
     expect(failed(reopened)).toEqual([
       'functions-pin-search-path function panops_unpinned_helper()',
+      'legal-hold-owner-only legal hold',
       'no-temporary-objects temporary tables',
       'session-tenant-grants-nothing session-level tenant',
     ]);

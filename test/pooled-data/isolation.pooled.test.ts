@@ -52,4 +52,5 @@ const openPooledDatabase = async (): Promise<TestDatabase> => {
 describeIsolation('a pooled database holding several customers (PostgreSQL server)', openPooledDatabase, {
   vector: false,
   statementTimeout: true,
+  owner: true,
 });

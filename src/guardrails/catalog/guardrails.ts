@@ -324,6 +324,13 @@ export const GUARDRAILS: readonly Guardrail[] = [
             'every compliance run tries CREATE TEMPORARY TABLE as the application role (temporary-object probe) and reads every function’s proconfig; sql/0007_no_temporary_objects.sql, sql/0008_transaction_tenant.sql',
           rules: ['no-temporary-objects', 'functions-pin-search-path'],
         },
+        {
+          control:
+            'Only the owner lifts a legal hold, through the audited procedure panops_release_legal_hold (who and why in audit_log); the application role can neither lift a hold nor lift and delete in one transaction',
+          evidence:
+            'every compliance run, as the application role, holds a probe row and tries to lift the hold and delete it in one transaction (rolled back), and reads the procedure’s EXECUTE privilege (legal-hold probe); sql/0009_legal_hold_owner_only.sql',
+          rules: ['legal-hold-owner-only'],
+        },
       ],
     },
   },

@@ -185,3 +185,60 @@ export const probeTemporaryObjects = async (db: SqlSession, file: string): Promi
     file,
   };
 };
+
+/**
+ * As the application role, in one transaction (rolled back): a held
+ * communication of the probe tenant, then lift the hold and delete it. Both
+ * must be refused, and the owner's release procedure must not be executable.
+ */
+export const probeLegalHold = async (
+  db: SqlSession,
+  tables: readonly TenantTable[],
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome> => {
+  const communications = tables.find((t) => t.name === 'communications');
+  const file = fileOf('communications');
+  const outcome = (status: 'passed' | 'failed', detail: string): DatabaseCheckOutcome => ({
+    ruleId: 'legal-hold-owner-only',
+    subject: 'legal hold',
+    status,
+    detail,
+    file,
+  });
+  if (!communications) return outcome('failed', 'no communications table to probe');
+  const table = quoted(communications);
+  const steps: string[] = [];
+  let lifted = false;
+  try {
+    await db.query('BEGIN');
+    await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
+    await db.query(
+      `INSERT INTO ${table} (customer_id, platform, external_id, kind, sent_at, legal_hold)
+       VALUES ($1, 'probe', 'legal-hold-probe', 'email', now(), true)`,
+      [PROBE_CUSTOMER_ID],
+    );
+    const lift = await failureOf(async () => {
+      await db.query(`UPDATE ${table} SET legal_hold = false WHERE external_id = 'legal-hold-probe'`);
+      await db.query(`DELETE FROM ${table} WHERE external_id = 'legal-hold-probe'`);
+    });
+    lifted = lift === undefined;
+    steps.push(lift ? `lift and delete refused: ${lift.message}` : 'the hold was lifted and the row deleted');
+  } catch (error) {
+    return outcome('failed', `the probe could not run: ${postgresFailure(error).message}`);
+  } finally {
+    await db.query('ROLLBACK').catch(() => undefined);
+  }
+  const [grant] = await db.query<{ can: boolean | null }>(
+    `SELECT CASE WHEN to_regprocedure('panops_release_legal_hold(uuid, uuid[], text, text)') IS NULL THEN NULL
+            ELSE has_function_privilege('panops_release_legal_hold(uuid, uuid[], text, text)', 'EXECUTE') END AS can`,
+  );
+  const procedure = grant?.can;
+  steps.push(
+    procedure === null || procedure === undefined
+      ? 'no panops_release_legal_hold procedure'
+      : procedure
+        ? 'the application role may run panops_release_legal_hold'
+        : 'panops_release_legal_hold not executable by the application role',
+  );
+  return outcome(!lifted && procedure === false ? 'passed' : 'failed', steps.join('; '));
+};

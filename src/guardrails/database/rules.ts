@@ -19,6 +19,8 @@ export const DATABASE_RULES = {
     'A tenant set for the whole session (set_config(..., false), SET) or left by an earlier transaction grants no row: only panops_set_tenant binds a tenant, for its own transaction',
   'no-temporary-objects':
     'The application role cannot create temporary tables (TEMPORARY revoked), which could shadow a customer table in pg_temp',
+  'legal-hold-owner-only':
+    'The application role cannot lift a legal hold (nor lift it and delete in one transaction) and cannot run panops_release_legal_hold, the owner’s audited procedure',
   'functions-pin-search-path':
     'Every function of the schema pins its search_path with pg_temp last, so no object created later can stand in for a name it uses',
 } as const;

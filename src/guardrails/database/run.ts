@@ -14,6 +14,7 @@ import {
   tenantTables,
 } from './catalog-checks.js';
 import {
+  probeLegalHold,
   probeNoTenantInserts,
   probeNoTenantReads,
   probeSessionTenant,
@@ -131,6 +132,7 @@ export const checkTenantIsolation = async (
   outcomes.push(...(await probeNoTenantInserts(db, tables, fileOf)));
   outcomes.push(await probeSessionTenant(db, tables, fileOf));
   outcomes.push(await probeTemporaryObjects(db, TEMPORARY_FILE));
+  outcomes.push(await probeLegalHold(db, tables, fileOf));
   outcomes.push(
     ...(await guarded('functions-pin-search-path', 'functions', fileOf('customers'), () =>
       checkFunctionsPinSearchPath(db, fileOf),
