@@ -107,7 +107,8 @@ export const handleWebhook = (request: WebhookRequest) =>
 
     const credentials = yield* (yield* WebhookSecrets).credentialsFor(route);
     const expectedAccount = configuredAccount(route, credentials);
-    if (expectedAccount !== undefined && outcome.accountId !== expectedAccount)
+    // Slack, Zoom and Teams secrets must name the account (credentials.ts); Twilio's auth token is the account's own.
+    if ((expectedAccount !== undefined || route.provider !== 'twilio') && outcome.accountId !== expectedAccount)
       return yield* rejected(
         route.provider,
         'unauthenticated',
@@ -122,7 +123,8 @@ export const handleWebhook = (request: WebhookRequest) =>
         fresh.add(i);
         continue;
       }
-      const key = replayKey(route.customerId, route.provider, id);
+      // Not the route: the same signed request sent to a second route is the same delivery.
+      const key = replayKey(route.provider, outcome.accountId ?? 'unknown-account', id);
       if (yield* guard.claim(key)) {
         claimed.push(key);
         fresh.add(i);
@@ -152,7 +154,11 @@ export const handleWebhook = (request: WebhookRequest) =>
       WebhookRejected: (e) =>
         Effect.as(
           Effect.logWarning(`webhook refused: ${e.provider} ${e.reason}: ${e.detail}`),
-          jsonResponse(statusFor(e.reason), { error: e.reason, detail: e.detail }),
+          // An unknown route and a bad signature answer alike (status and body): a probe cannot learn which
+          // connectors exist. The reason stays in the log.
+          e.reason === 'unknown-route' || e.reason === 'unauthenticated'
+            ? jsonResponse(401, { error: 'unauthenticated' })
+            : jsonResponse(statusFor(e.reason), { error: e.reason, detail: e.detail }),
         ),
       WebhookSecretUnavailable: (e) =>
         Effect.as(

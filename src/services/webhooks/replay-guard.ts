@@ -27,9 +27,13 @@ export class ReplayGuard extends Context.Service<
 /** How long a message id is remembered: longer than any provider retries (Slack ~1 h, Twilio, Zoom, Graph ~4 h). @default 7 days */
 export const DEFAULT_REPLAY_RETENTION_SECONDS = 7 * 86_400;
 
-/** The key of one provider message of one customer. */
-export const replayKey = (customerId: string, provider: string, messageId: string): string =>
-  `replay#${customerId}#${provider}#${messageId}`;
+/**
+ * The key of one provider message: the provider, the account that signed it
+ * and its id. Not the route: the same signed request sent to two routes is
+ * one delivery, claimed once.
+ */
+export const replayKey = (provider: string, accountId: string, messageId: string): string =>
+  `replay#${provider}#${accountId}#${messageId}`;
 
 /** In memory (local runs, tests). */
 export const memoryReplayGuardLayer = (retentionSeconds = DEFAULT_REPLAY_RETENTION_SECONDS) =>

@@ -90,8 +90,8 @@ describe('webhook handler: Slack', () => {
     const { intake, send } = makeHandler(secrets);
     const body = slackEvent('Ev0PV52K22', 'T0OTHERTEAM');
     const response = await send({ path: slackPath, body, headers: slackHeaders(body) });
-    expect(response.status).toBe(401);
-    expect(parse(response.body).detail).toContain('T0OTHERTEAM');
+    // Answered like any bad signature (the workspace is named in the log only).
+    expect([response.status, response.body]).toEqual([401, '{"error":"unauthenticated"}']);
     expect(intake.stored).toHaveLength(0);
   });
 
@@ -114,17 +114,40 @@ describe('webhook handler: Slack', () => {
 });
 
 describe('webhook handler: routing', () => {
-  it('answers 404 for a route without a configured secret and for a path that is not a route', async () => {
+  it('answers an unknown route, a path that is not a route and a bad signature alike, so a probe learns nothing', async () => {
     const { send } = makeHandler(secrets);
     const body = slackEvent();
-    const unknown = await send({
-      path: `/webhooks/slack/${OTHER_CUSTOMER}/slack-workspace`,
-      body,
-      headers: slackHeaders(body),
+    const answers = [
+      await send({ path: `/webhooks/slack/${OTHER_CUSTOMER}/slack-workspace`, body, headers: slackHeaders(body) }),
+      await send({ path: '/webhooks/slack/not-a-uuid/x', body, headers: slackHeaders(body) }),
+      await send({ path: '/webhooks/fax/00000000-0000-0000-0000-000000000000/x', body, headers: slackHeaders(body) }),
+      await send({ path: slackPath, body, headers: slackHeaders(body, nowSeconds(), 'not-the-secret') }),
+    ];
+    for (const answer of answers) expect([answer.status, answer.body]).toEqual([401, '{"error":"unauthenticated"}']);
+  });
+
+  it('refuses a Slack or Zoom connector configured without its account id: a signed event of any workspace is not stored', async () => {
+    const { intake, send } = makeHandler({
+      [`panops/${CUSTOMER}/slack-workspace`]: { signingSecret: SLACK_SECRET },
+      [`panops/${CUSTOMER}/zoom-meetings`]: { webhookSecretToken: ZOOM_SECRET },
     });
-    expect([unknown.status, parse(unknown.body).error]).toEqual([404, 'unknown-route']);
-    expect((await send({ path: '/webhooks/slack/not-a-uuid/x', body })).status).toBe(404);
-    expect((await send({ path: '/webhooks/fax/00000000-0000-0000-0000-000000000000/x', body })).status).toBe(404);
+    const body = slackEvent('Ev0ANYTEAM', 'TANYWORKSPACE');
+    const slack = await send({ path: slackPath, body, headers: slackHeaders(body) });
+    expect(slack.status).toBeGreaterThanOrEqual(400);
+    expect(intake.stored).toHaveLength(0);
+  });
+
+  it('claims a signed request once whatever route it arrives on: the copy sent to a second route is not stored', async () => {
+    const second = `/webhooks/slack/${CUSTOMER}/slack-second`;
+    const { intake, send } = makeHandler({
+      ...secrets,
+      [`panops/${CUSTOMER}/slack-second`]: { signingSecret: SLACK_SECRET, teamId: 'T061EG9R6' },
+    });
+    const body = slackEvent('Ev0TWOROUTES');
+    expect((await send({ path: slackPath, body, headers: slackHeaders(body) })).status).toBe(200);
+    const copy = await send({ path: second, body, headers: slackHeaders(body) });
+    expect(JSON.parse(copy.body)).toMatchObject({ status: 'already-stored' });
+    expect(intake.stored).toHaveLength(1);
   });
 
   it('refuses a method other than POST and an oversized body', async () => {
@@ -278,6 +301,15 @@ describe('webhook handler: Microsoft Graph (Teams)', () => {
       query: { validationToken: 'Validation: Testing client application reachability' },
     });
     expect(response).toMatchObject({ status: 200, body: 'Validation: Testing client application reachability' });
+    expect(intake.stored).toHaveLength(0);
+  });
+
+  it('refuses a batch in which one notification does not name the customer’s tenant (missing tenantId)', async () => {
+    const { intake, send } = makeHandler(secrets);
+    const { tenantId: _omitted, ...anonymous } = notification('9');
+    const body = JSON.stringify({ value: [notification('8'), anonymous] });
+    const response = await send({ path, body, headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(401);
     expect(intake.stored).toHaveLength(0);
   });
 

@@ -85,7 +85,7 @@ const lambdaRuntime = () =>
       staticWebhookSecretsLayer({
         [`panops/${customer}/slack`]: { signingSecret: SLACK_SECRET, teamId: 'T061EG9R6' },
         [`panops/${customer}/zoom`]: { webhookSecretToken: ZOOM_SECRET, accountId: 'EPeQtiABC000VYxHMA' },
-        [`panops/${customer}/teams`]: { clientState: CLIENT_STATE },
+        [`panops/${customer}/teams`]: { clientState: CLIENT_STATE, tenantId: '84bd8158-6d4d-4958-8b9f-9d6445542f95' },
         [`panops/${customer}/twilio`]: { authToken: TOKEN, accountSid: TWILIO_ACCOUNT },
       }),
       memoryReplayGuardLayer(),

@@ -32,8 +32,8 @@ describe('webhook secrets from Secrets Manager', () => {
 
   it('reads the secret again after the cache TTL (rotation takes effect)', async () => {
     sm.on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: '{"signingSecret":"old"}' })
-      .resolves({ SecretString: '{"signingSecret":"new"}' });
+      .resolvesOnce({ SecretString: '{"signingSecret":"old","teamId":"T1"}' })
+      .resolves({ SecretString: '{"signingSecret":"new","teamId":"T1"}' });
     const secrets = cachedWebhookSecrets(secretsManagerReader(new SecretsManagerClient({ region: 'us-east-1' })), {
       ttlMs: 0,
     });

@@ -63,7 +63,8 @@ export const verifyGraphNotifications = (
       for (const [i, n] of batch.value.entries()) {
         if (n.clientState === undefined || !constantTimeEquals(n.clientState, input.clientState))
           return Effect.fail(reject('unauthenticated', `value[${i}].clientState does not match the subscription`));
-        if (input.tenantId !== undefined && n.tenantId !== undefined && n.tenantId !== input.tenantId)
+        // Every notification must name the tenant: one without tenantId is not known to be the customer's.
+        if (input.tenantId !== undefined && n.tenantId !== input.tenantId)
           return Effect.fail(reject('unauthenticated', `value[${i}].tenantId is not the customer's tenant`));
       }
       return Effect.succeed(batch.value);
