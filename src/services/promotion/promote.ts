@@ -106,6 +106,15 @@ export const promoteCustomer = (sides: PromotionSides, options: PromoteOptions) 
     const resumes = yield* journal.load(customerId).pipe(Effect.mapError(fail('journal')));
     const prefix = pooledArchivePrefix(customerId);
 
+    // A dedicated database is bound to its one customer at deploy (sql/0010): never copy into someone else's.
+    const [binding] = yield* sides.dedicated.sql<{
+      bound: string | null;
+    }>`SELECT panops_bound_customer_id() AS bound`.pipe(Effect.mapError(fail('plan')));
+    if (binding?.bound && binding.bound.toLowerCase() !== customerId)
+      return yield* refuse(
+        `the dedicated database is bound to customer ${binding.bound}, not ${customerId}: nothing copied, nothing purged`,
+      );
+
     // Plan: the tables as both databases describe them, and the counts on each side.
     const tables = yield* customerTables(sides.pool.sql).pipe(Effect.mapError(fail('plan')));
     const dedicatedTables = yield* customerTables(sides.dedicated.sql).pipe(Effect.mapError(fail('plan')));

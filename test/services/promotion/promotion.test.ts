@@ -110,6 +110,21 @@ beforeAll(async () => {
       { id: R, tier: 'pooled' },
     ]),
   );
+  // The deploy binds the customer's own database to it (sql/0010, the migration hook).
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient;
+      yield* sql.withTransaction(
+        Effect.andThen(
+          sql.unsafe(`SET LOCAL ROLE "${dedicated.ownerRole}"`).unprepared,
+          sql`SELECT panops_bind_database(${P}::uuid)`,
+        ),
+      );
+    }).pipe(
+      Effect.provide(dedicated.adminLayer as Layer.Layer<SqlClient.SqlClient>),
+      Effect.scoped,
+    ) as Effect.Effect<void>,
+  );
   before = await snapshotOf(pool);
 });
 afterAll(async () => {
@@ -143,6 +158,15 @@ describe('promoting a pooled customer to its own database', () => {
     expect(await snapshotOf(pool)).toEqual(before);
     expect(await snapshotOf(dedicated)).toEqual(only(before, () => false));
     expect(await routeOf(P)).toEqual({ customerId: P, tier: 'pooled' });
+  });
+
+  it('refuses, before copying anything, a target database bound to another customer', async () => {
+    const exit = await runtime.runPromiseExit(promoteCustomer(sides, { customerId: Q, batchSize: 2 }));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(String(exit)).toMatch(new RegExp(`PromotionRefusedError[\\s\\S]*bound to customer ${P}`));
+    expect(await snapshotOf(pool)).toEqual(before);
+    expect(await snapshotOf(dedicated)).toEqual(only(before, () => false));
+    expect(await routeOf(Q)).toEqual({ customerId: Q, tier: 'pooled' });
   });
 
   it('an interruption in the middle of the copy leaves the pool intact, the customer frozen, and the copy partial', async () => {
