@@ -61,7 +61,10 @@ describe('a dedicated database bound to its customer (PostgreSQL server)', () =>
         Effect.flatMap(
           SqlClient.SqlClient,
           (sql) => sql`INSERT INTO customers (customer_id, slug, display_name) VALUES (${OTHER}, 'other', 'Other')`,
-        ).pipe(Effect.provide(db.adminLayer as Layer.Layer<SqlClient.SqlClient>), Effect.scoped) as Effect.Effect<void>,
+        ).pipe(
+          Effect.provide(db.adminLayer as Layer.Layer<SqlClient.SqlClient>),
+          Effect.scoped,
+        ) as Effect.Effect<unknown>,
       ),
     );
     expect(admin).toMatch(/bound to customer/);
