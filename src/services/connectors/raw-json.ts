@@ -1,4 +1,6 @@
-import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
+// The ESM build: the package's `main` is a UMD file whose lazy require('./impl/...') esbuild cannot follow,
+// so the bundled workers and Lambdas would fail at start (test/images/self-check.test.ts).
+import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser/lib/esm/main.js';
 
 /**
  * A provider's JSON document as received, and the exact bytes of its items.
