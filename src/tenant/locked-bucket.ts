@@ -100,19 +100,26 @@ export class LockedBucket extends Construct {
       'The seed keeps each customer’s data in the customer’s own account and region; durability comes from S3 itself, versioning, the retention lifecycle and (where configured) object lock, not from a second copy elsewhere.',
     );
     if (props.serverAccessLogs !== 'is-log-destination') {
-      const { destination, prefix } = props.serverAccessLogs;
-      // Set on the CloudFormation resource rather than through `serverAccessLogsBucket`: the L2
-      // would grant log delivery with an ACL, which bucket-owner-enforced ownership forbids.
-      (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
-        destinationBucketName: destination.bucket.bucketName,
-        logFilePrefix: prefix,
-      };
-      destination.allowServerAccessLogsFrom(this.bucket.bucketArn, prefix);
+      props.serverAccessLogs.destination.receiveServerAccessLogsOf(this.bucket, props.serverAccessLogs.prefix);
     }
   }
 
+  /**
+   * Makes this (log destination) bucket receive `source`'s server access logs
+   * under `prefix`, for this account only. Set on the CloudFormation resource
+   * rather than through `serverAccessLogsBucket`: the L2 would grant log
+   * delivery with an ACL, which bucket-owner-enforced ownership forbids.
+   */
+  receiveServerAccessLogsOf(source: Bucket, prefix: string): void {
+    (source.node.defaultChild as CfnBucket).loggingConfiguration = {
+      destinationBucketName: this.bucket.bucketName,
+      logFilePrefix: prefix,
+    };
+    this.allowServerAccessLogsFrom(source.bucketArn, prefix);
+  }
+
   /** Lets S3 server access logging write one source bucket's logs under `prefix`, for this account only. */
-  allowServerAccessLogsFrom(sourceBucketArn: string, prefix: string): void {
+  private allowServerAccessLogsFrom(sourceBucketArn: string, prefix: string): void {
     this.bucket.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('logging.s3.amazonaws.com')],

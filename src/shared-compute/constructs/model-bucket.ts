@@ -59,14 +59,7 @@ export class ModelBucket extends Construct {
       // Weights are re-uploadable, but a stack deletion must never take a fleet's models with it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // On the CloudFormation resource, as LockedBucket does: the L2 would grant log delivery with an
-    // ACL, which bucket-owner-enforced ownership forbids.
-    const prefix = 'model-bucket/';
-    (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
-      destinationBucketName: props.accessLogs.bucket.bucketName,
-      logFilePrefix: prefix,
-    };
-    props.accessLogs.allowServerAccessLogsFrom(this.bucket.bucketArn, prefix);
+    props.accessLogs.receiveServerAccessLogsOf(this.bucket, 'model-bucket/');
     acknowledge(
       this.bucket,
       ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled'],
