@@ -37,9 +37,13 @@ const handlerTypeOf = (bundle: string): string =>
   );
 
 describe('Lambda bundles', () => {
-  it.each(Object.entries(ENTRIES))('the %s bundle loads in a bare Node process and exports handler', (name, entry) => {
-    const outfile = join(outRoot, name, 'index.mjs');
-    bundleNodeEntry(entry, outfile);
-    expect(handlerTypeOf(outfile)).toBe('function');
-  }, 60_000);
+  it.each(Object.entries(ENTRIES))(
+    'the %s bundle loads in a bare Node process and exports handler',
+    (name, entry) => {
+      const outfile = join(outRoot, name, 'index.mjs');
+      bundleNodeEntry(entry, outfile);
+      expect(handlerTypeOf(outfile)).toBe('function');
+    },
+    60_000,
+  );
 });
