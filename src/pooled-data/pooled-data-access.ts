@@ -83,7 +83,7 @@ export class PooledDataAccess extends Construct {
     const customerObjects = props.archiveBucket.arnForObjects(`${customerPrefix}*`);
     this.policy = new ManagedPolicy(this, 'Policy', {
       roles: [this.role],
-      description: 'Pooled data access for PanOps workloads: the session customer’s prefix and rows only',
+      description: "Pooled data access for PanOps workloads: the session customer's prefix and rows only",
       statements: [
         new PolicyStatement({
           sid: 'ListOwnPrefix',

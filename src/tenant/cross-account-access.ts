@@ -61,7 +61,7 @@ export class CrossAccountAccess extends Construct {
     // role is recreated (IAM stores the unique id of the role it saw).
     this.role = new Role(this, 'Role', {
       roleName: ROLE_NAMES.customerDataAccess,
-      description: 'PanOps shared compute workloads: read/write this customer’s archive and log in to its database',
+      description: "PanOps shared compute workloads: read/write this customer's archive and log in to its database",
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       assumedBy: new AccountPrincipal(props.sharedComputeAccountId).withConditions({
         ArnEquals: { 'aws:PrincipalArn': workloadRoleArns },

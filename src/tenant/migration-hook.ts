@@ -78,7 +78,7 @@ export class MigrationHook extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': account },
       }),
-      description: 'PanOps migration hook: migrates this account’s database at deploy time',
+      description: "PanOps migration hook: migrates this account's database at deploy time",
     });
     const policy = new ManagedPolicy(this, 'Policy', {
       roles: [this.role],
