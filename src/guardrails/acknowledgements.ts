@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { repositoryFrames, type SourceLocation } from './source-location.js';
 
-/** One `Validations.of(scope).acknowledge({ id, reason })` found in the construct tree. */
+/** One acknowledgement (CDK's `Validations` acknowledged-rules metadata) found in the construct tree. */
 export interface Acknowledgement {
   /** As CDK stored it: `AwsSolutions::AwsSolutions-S1`; a bare id is stored as `Annotation::AwsSolutions-S1`. */
   readonly id: string;

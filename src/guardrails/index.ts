@@ -19,15 +19,18 @@
  *     unacknowledged findings pass once any finding is acknowledged).
  *
  * Accepting a finding: always the PREFIXED id and a written reason, on the
- * narrowest construct that explains it:
+ * narrowest construct that explains it, through `acknowledge` of
+ * src/common/acknowledge.ts (CDK's `Validations.of(scope).acknowledge`, with
+ * the prefix and the reason checked at synth):
  *
- *   Validations.of(bucket).acknowledge({ id: 'AwsSolutions::AwsSolutions-S1', reason: '...' });
- *   Validations.of(db).acknowledge({ id: 'NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan', reason: '...' });
- *   Validations.of(vpc).acknowledge({ id: 'PanOps::PanOps-CustomerAccountNoInternetGateway', reason: '...' });
- *   Validations.of(trail).acknowledge({ id: 'cdk-validator-cfnguard::cloud_trail_cloud_watch_logs_enabled_check', reason: '...' });
+ *   acknowledge(bucket, ['AwsSolutions::AwsSolutions-S1'], '...');
+ *   acknowledge(db, ['NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan'], '...');
+ *   acknowledge(vpc, ['PanOps::PanOps-CustomerAccountNoInternetGateway'], '...');
+ *   acknowledge(trail, ['cdk-validator-cfnguard::cloud_trail_cloud_watch_logs_enabled_check'], '...');
  *
  * A bare id (`'AwsSolutions-S1'`) makes cdk-nag drop the finding silently: the
- * compliance run treats that as an unacknowledged violation and says so.
+ * helper refuses it, and the compliance run treats any that slips through
+ * (a direct CDK call) as an unacknowledged violation and says so.
  *
  * `npx projen compliance` (src/guardrails/cli.ts) runs the same checks with
  * `guard: 'deferred'`: cfn-guard then runs over cdk.out in batches, spread over

@@ -9,8 +9,8 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledge } from '../common/acknowledge.js';
 import { roleArn } from '../config/index.js';
-import { acknowledgeFindings } from '../tenant/acknowledge.js';
 import { ARCHIVE_OBJECT_ACTIONS } from '../tenant/cross-account-access.js';
 import type { CustomerKey } from '../tenant/customer-key.js';
 import { tagRole } from '../tenant/tenant-tags.js';
@@ -113,7 +113,7 @@ export class PooledDataAccess extends Construct {
       ],
     });
     const bucketLogicalId = Stack.of(this).getLogicalId(props.archiveBucket.node.defaultChild as never);
-    acknowledgeFindings(
+    acknowledge(
       this.policy,
       [`AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/customers/<aws:PrincipalTag/${tag}>/*]`],
       'Archive object keys are created at run time (one per message and recording); the statement names the actions one by one (read, write, no delete) on the one prefix of the customer named by the session tag, which the trust policy requires.',

@@ -1,6 +1,7 @@
 import { Annotations, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../common/acknowledge.js';
 import {
   AWS_LIMITS,
   type Blueprint,
@@ -12,7 +13,6 @@ import {
 } from '../config/index.js';
 import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
 import { REACHES_CUSTOMER_DATA, type Workload } from '../shared-compute/constructs/workload-roles.js';
-import { acknowledgeFindings } from '../tenant/acknowledge.js';
 import { availabilityZonesFor } from '../tenant/availability-zones.js';
 import { CustomerKey } from '../tenant/customer-key.js';
 import { CustomerTrail } from '../tenant/customer-trail.js';
@@ -224,7 +224,7 @@ export class PooledDataStack extends Stack {
   private acknowledgeScopedWildcards(): void {
     const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictDefaultSg) {
-      acknowledgeFindings(
+      acknowledge(
         restrictDefaultSg,
         ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
         'CDK’s deploy-time provider that removes the default security group’s rules calls only the EC2 API and never touches customer data; inside the isolated VPC it would need an EC2 endpoint for that one call.',

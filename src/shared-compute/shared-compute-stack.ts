@@ -4,12 +4,12 @@ import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
 import { prepareImageContext } from '../common/image-context.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
 import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
 import { LogDestinationBucket } from '../tenant/log-destination-bucket.js';
-import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from './acknowledge.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
 import type { ScheduleTargets } from './constructs/connector-schedules.js';
@@ -331,7 +331,7 @@ export class SharedComputeStack extends Stack {
       deadLetterQueueArn: scheduleDeadLetters.queue.queueArn,
     };
 
-    this.acknowledgeFindings(schedulerRole);
+    this.acknowledge(schedulerRole);
 
     new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
@@ -344,7 +344,7 @@ export class SharedComputeStack extends Stack {
   }
 
   /** Findings accepted for the stack as a whole, or for roles built from resource grants; each with its reason. */
-  private acknowledgeFindings(schedulerRole: Role): void {
+  private acknowledge(schedulerRole: Role): void {
     const roles = this.workloads.roles;
     acknowledge(
       this,

@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { AccountPrincipal, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledge } from '../common/acknowledge.js';
 import { ROLE_NAMES, roleArn } from '../config/index.js';
-import { acknowledgeFindings } from './acknowledge.js';
 import type { CustomerKey } from './customer-key.js';
 import { tagRole } from './tenant-tags.js';
 
@@ -99,7 +99,7 @@ export class CrossAccountAccess extends Construct {
         }),
       ],
     });
-    acknowledgeFindings(
+    acknowledge(
       policy,
       [
         `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.archiveBucket.node.defaultChild as never)}.Arn>/*]`,

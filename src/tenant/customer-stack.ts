@@ -1,5 +1,6 @@
 import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../common/acknowledge.js';
 import {
   type Blueprint,
   CUSTOMER_DATABASE,
@@ -9,7 +10,6 @@ import {
   usesTransitGateway,
 } from '../config/index.js';
 import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
-import { acknowledgeFindings } from './acknowledge.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { availabilityZonesFor } from './availability-zones.js';
 import { CrossAccountAccess } from './cross-account-access.js';
@@ -168,7 +168,7 @@ export class CustomerStack extends Stack {
 
     const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictDefaultSg) {
-      acknowledgeFindings(
+      acknowledge(
         restrictDefaultSg,
         ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
         'CDK’s deploy-time provider that removes the default security group’s rules calls only the EC2 API and never touches customer data; inside the isolated VPC it would need an EC2 endpoint for that one call.',

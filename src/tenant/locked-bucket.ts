@@ -10,7 +10,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from './acknowledge.js';
+import { acknowledge } from '../common/acknowledge.js';
 
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
 
@@ -94,7 +94,7 @@ export class LockedBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       autoDeleteObjects: false,
     });
-    acknowledgeFindings(
+    acknowledge(
       this.bucket,
       ['NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled'],
       'The seed keeps each customer’s data in the customer’s own account and region; durability comes from S3 itself, versioning, the retention lifecycle and (where configured) object lock, not from a second copy elsewhere.',

@@ -1,6 +1,6 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { acknowledgeFindings } from './acknowledge.js';
+import { acknowledge } from '../common/acknowledge.js';
 import { LockedBucket } from './locked-bucket.js';
 import { tagRole } from './tenant-tags.js';
 
@@ -28,7 +28,7 @@ export class LogDestinationBucket extends LockedBucket {
       serverAccessLogs: 'is-log-destination',
     });
     tagRole(this, 'log-bucket');
-    acknowledgeFindings(
+    acknowledge(
       this.bucket,
       [
         'AwsSolutions::AwsSolutions-S1',

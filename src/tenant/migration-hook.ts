@@ -4,10 +4,10 @@ import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-
 import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../common/acknowledge.js';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../common/lambda-code.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../common/lambda-vpc.js';
 import { ROLE_NAMES } from '../config/index.js';
-import { acknowledgeFindings } from './acknowledge.js';
 import type { CustomerKey } from './customer-key.js';
 import { type MigrationBundle, migrationBundle } from './migration-sources.js';
 import type { TenantDatabase } from './tenant-database.js';
@@ -114,7 +114,7 @@ export class MigrationHook extends Construct {
         }),
       ],
     });
-    acknowledgeFindings(
+    acknowledge(
       policy,
       ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
       'A VPC Lambda’s execution role must create and describe its network interfaces; EC2 does not scope these actions to resources, so they are limited to this region by condition.',
@@ -148,13 +148,13 @@ export class MigrationHook extends Construct {
       tracing: Tracing.DISABLED,
     });
     this.function.node.addDependency(policy);
-    acknowledgeFindings(
+    acknowledge(
       this.function,
       ['NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ'],
       'CloudFormation invokes the hook and waits for its answer: a failure fails the deployment, visibly, and the event is re-sent on the next deploy; a dead-letter queue would hold events nobody replays.',
     );
 
-    acknowledgeFindings(
+    acknowledge(
       this.function,
       ['AwsSolutions::AwsSolutions-L1'],
       'The project runs one Node version everywhere (Node 22: tooling, tests, the esbuild target and nodejs22.x, a supported Lambda runtime); Lambda moves with the toolchain, not alone.',

@@ -16,8 +16,8 @@ import {
   ParameterGroup,
 } from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { acknowledge, findingEnv } from '../common/acknowledge.js';
 import { AWS_LIMITS } from '../config/index.js';
-import { acknowledgeFindings, findingEnv } from './acknowledge.js';
 import { tagRole } from './tenant-tags.js';
 
 /** Aurora PostgreSQL 15 (the seed), pinned to a minor version so an upgrade is a reviewed change. */
@@ -166,7 +166,7 @@ export class TenantDatabase extends Construct {
       networkType: NetworkType.IPV4,
     });
     this.cluster.node.addDependency(this.logGroup);
-    acknowledgeFindings(
+    acknowledge(
       this.cluster,
       ['NIST.800.53.R5::NIST.800.53.R5-RDSInBackupPlan'],
       'Aurora backs up the cluster, not its instances: automated backups with 7-day retention (the seed), kept in this account and encrypted with the customer key, cover the writer and the reader.',
@@ -211,7 +211,7 @@ export class TenantDatabase extends Construct {
       ],
     });
     const env = findingEnv(this);
-    acknowledgeFindings(
+    acknowledge(
       policy,
       [
         `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${env.region}:${env.account}:log-group:RDSOSMetrics:log-stream:*]`,

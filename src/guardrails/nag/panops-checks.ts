@@ -19,7 +19,7 @@ export const PANOPS_PACK_NAME = 'PanOps';
  * The PanOps NagPack: what AwsSolutions and NIST 800-53 R5 do not check
  * (internet gateways in customer accounts, Aurora *cluster* backup retention,
  * the customer's own key actually referenced). Acknowledge a finding with
- * `Validations.of(scope).acknowledge({ id: 'PanOps::PanOps-<rule>', reason })`.
+ * `acknowledge(scope, ['PanOps::PanOps-<rule>'], reason)` (src/common/acknowledge.ts).
  */
 export class PanOpsChecks extends NagPack {
   readonly name = PANOPS_PACK_NAME;

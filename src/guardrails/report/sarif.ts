@@ -48,7 +48,7 @@ export const renderSarif = (report: ComplianceReport): string => {
       name: r.ruleId,
       shortDescription: { text: r.description.slice(0, 1000) || r.ruleId },
       fullDescription: {
-        text: `${r.description} Guardrails: ${r.guardrails.join(', ')}. Acknowledge with Validations.of(scope).acknowledge({ id: '${r.acknowledgementId}', reason }).`,
+        text: `${r.description} Guardrails: ${r.guardrails.join(', ')}. Acknowledge with acknowledge(scope, ['${r.acknowledgementId}'], reason) (src/common/acknowledge.ts).`,
       },
       defaultConfiguration: { level: LEVEL[worst] },
       properties: {

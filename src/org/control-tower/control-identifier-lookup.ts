@@ -1,8 +1,9 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../../common/lambda-code.js';
 
 /** The handler module (src/org/control-tower/identifier-lookup/handler.ts). */
@@ -56,11 +57,11 @@ export class ControlIdentifierLookup extends Construct {
         new PolicyStatement({ sid: 'ReadControlCatalog', actions: ['controlcatalog:ListControls'], resources: ['*'] }),
       ],
     });
-    Validations.of(policy).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'controlcatalog:ListControls is read-only and takes no resource (the catalog is AWS-wide public metadata)',
-    });
+    acknowledge(
+      policy,
+      [iam5('Resource::*')],
+      'controlcatalog:ListControls is read-only and takes no resource (the catalog is AWS-wide public metadata)',
+    );
     this.function = new LambdaFunction(this, 'Function', {
       description: 'PanOps: resolves Control Tower control ids (CT.S3.PR.1) to control ARNs from the Control Catalog',
       runtime: Runtime.NODEJS_22_X,
@@ -94,12 +95,12 @@ export class ControlIdentifierLookup extends Construct {
         'CT.LAMBDA.PR.3: the management account has no VPC; the lookup reads only the public Control Catalog API and touches no data.',
       ],
     ] as const)
-      Validations.of(this.function).acknowledge({ id: rule, reason });
-    Validations.of(logGroup).acknowledge({
-      id: 'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-      reason:
-        'The log holds only public Control Catalog metadata (control aliases and ARNs); CloudWatch Logs encrypts it at rest with its own key.',
-    });
+      acknowledge(this.function, [rule], reason);
+    acknowledge(
+      logGroup,
+      ['NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted'],
+      'The log holds only public Control Catalog metadata (control aliases and ARNs); CloudWatch Logs encrypts it at rest with its own key.',
+    );
 
     for (let start = 0, group = 1; start < aliases.length; start += perResource, group++) {
       const chunk = aliases.slice(start, start + perResource);

@@ -1,6 +1,6 @@
-import { Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledge, iam4, iam5 } from '../../common/acknowledge.js';
 
 /**
  * The four service roles Control Tower needs in the management account before
@@ -75,30 +75,31 @@ export class ControlTowerRoles extends Construct {
       managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
     });
     // Each finding below is the role exactly as Control Tower's documentation defines it.
-    Validations.of(admin).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSControlTowerServiceRolePolicy]',
-      reason:
-        'Control Tower requires its AWS managed service role policy on AWSControlTowerAdmin; AWS maintains it as Control Tower changes',
-    });
-    Validations.of(configAggregator).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations]',
-      reason:
-        'The Config aggregator role for organizations is defined by AWS with this managed policy (read-only organization access)',
-    });
-    Validations.of(this.node.findChild('AdminPolicy')).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'ec2:DescribeAvailabilityZones does not support resource-level permissions; it is read-only',
-    });
-    Validations.of(this.node.findChild('CloudTrailPolicy')).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:logs:*:*:log-group:aws-controltower/CloudTrailLogs:*]',
-      reason:
-        'Log streams of the Control Tower CloudTrail log group in every governed region; streams are created per account and region',
-    });
-    Validations.of(this.node.findChild('StackSetPolicy')).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:iam::*:role/AWSControlTowerExecution]',
-      reason:
-        'Control Tower deploys into every enrolled account through its AWSControlTowerExecution role; accounts are added over time',
-    });
+    acknowledge(
+      admin,
+      [iam4('arn:<AWS::Partition>:iam::aws:policy/service-role/AWSControlTowerServiceRolePolicy')],
+      'Control Tower requires its AWS managed service role policy on AWSControlTowerAdmin; AWS maintains it as Control Tower changes',
+    );
+    acknowledge(
+      configAggregator,
+      [iam4('arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations')],
+      'The Config aggregator role for organizations is defined by AWS with this managed policy (read-only organization access)',
+    );
+    acknowledge(
+      this.node.findChild('AdminPolicy'),
+      [iam5('Resource::*')],
+      'ec2:DescribeAvailabilityZones does not support resource-level permissions; it is read-only',
+    );
+    acknowledge(
+      this.node.findChild('CloudTrailPolicy'),
+      [iam5('Resource::arn:aws:logs:*:*:log-group:aws-controltower/CloudTrailLogs:*')],
+      'Log streams of the Control Tower CloudTrail log group in every governed region; streams are created per account and region',
+    );
+    acknowledge(
+      this.node.findChild('StackSetPolicy'),
+      [iam5('Resource::arn:aws:iam::*:role/AWSControlTowerExecution')],
+      'Control Tower deploys into every enrolled account through its AWSControlTowerExecution role; accounts are added over time',
+    );
     this.roles = [admin, cloudTrail, stackSet, configAggregator];
   }
 }

@@ -10,8 +10,8 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledge } from '../../common/acknowledge.js';
 import { TAG_KEYS } from '../../config/index.js';
-import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Value of the `panops:role` tag that customer stacks look the shared compute VPC up by. */

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { ScalableTarget, ServiceNamespace } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import {
@@ -15,7 +15,7 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge, iam5 } from '../acknowledge.js';
+import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { QueueDepthScaling } from './queue-depth-scaling.js';
 
@@ -102,11 +102,11 @@ export class ConnectorWorkerService extends Construct {
         [iam5('Resource::*')],
         'ecr:GetAuthorizationToken (pulling the worker image) supports no resource-level permissions; the pull itself is scoped to the image asset repository.',
       );
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-ECS2',
-      reason:
-        'The environment holds only resource names (queue URLs, table name, role name, internal vLLM URLs and model names), no secrets; connector credentials come from Secrets Manager at run time.',
-    });
+    acknowledge(
+      this.taskDefinition,
+      ['AwsSolutions::AwsSolutions-ECS2'],
+      'The environment holds only resource names (queue URLs, table name, role name, internal vLLM URLs and model names), no secrets; connector credentials come from Secrets Manager at run time.',
+    );
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,

@@ -1,10 +1,11 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../../common/acknowledge.js';
 
 /** The seed: visibility timeout 30 minutes. */
 export const JOB_VISIBILITY_TIMEOUT = Duration.minutes(30);
@@ -127,9 +128,6 @@ export class DeadLetterQueue extends Construct {
     );
     this.alarm = deadLetterAlarm(this, this.queue, props.alarmTopic, props.deadLettersOf);
     const reason = `Dead-letter queue of ${props.deadLettersOf}: the last stop for failed messages, so it has no dead-letter queue itself; its depth alarm notifies operators.`;
-    Validations.of(this.queue).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-SQS3', reason },
-      { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason },
-    );
+    acknowledge(this.queue, ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check'], reason);
   }
 }

@@ -5,9 +5,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
+import { acknowledge, iam5, KMS_GRANT_REASON } from '../../common/acknowledge.js';
 import { MODEL_KEY_PREFIX, MODEL_MANIFEST_FILE } from '../../services/models/layout.js';
 import type { LockedBucket } from '../../tenant/locked-bucket.js';
-import { acknowledge, iam5, KMS_GRANT_REASON } from '../acknowledge.js';
 
 /** Where the boot writes the weight check and the models on each GPU instance. */
 export const BOOT_VERIFY_SCRIPT = '/opt/panops/verify-model.sh';

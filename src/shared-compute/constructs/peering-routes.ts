@@ -4,9 +4,9 @@ import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import type { DedicatedCustomer } from '../../config/index.js';
-import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Response path of the peering connection id in `DescribeVpcPeeringConnections`. */

@@ -14,9 +14,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledge } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import { TAG_KEYS } from '../../config/index.js';
-import { acknowledge } from '../acknowledge.js';
 import { chunk } from '../sharding.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 

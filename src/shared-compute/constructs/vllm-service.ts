@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { AdditionalHealthCheckType, AutoScalingGroup, HealthChecks, ScalingEvents } from 'aws-cdk-lib/aws-autoscaling';
 import {
   InstanceType,
@@ -14,8 +14,8 @@ import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledge } from '../../common/acknowledge.js';
 import { SERVED_MODELS } from '../../services/models/layout.js';
-import { acknowledge } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 import { awslogsOptions, GpuLaunchTemplate } from './gpu-launch-template.js';
 import { localModelMountOptions, type ModelBucket } from './model-bucket.js';
@@ -201,17 +201,10 @@ export class VllmService extends Construct {
       ['NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired'],
       'An internal load balancer with no public DNS name, reachable only from the workers’ security group inside the VPC; traffic never leaves the VPC.',
     );
-    Validations.of(this.loadBalancer).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-ELB2',
-        reason:
-          'A network load balancer writes access logs only for TLS listeners; this internal TCP listener is covered by the VPC flow logs.',
-      },
-      {
-        id: 'NIST.800.53.R5::NIST.800.53.R5-ELBLoggingEnabled',
-        reason:
-          'A network load balancer writes access logs only for TLS listeners; this internal TCP listener is covered by the VPC flow logs.',
-      },
+    acknowledge(
+      this.loadBalancer,
+      ['AwsSolutions::AwsSolutions-ELB2', 'NIST.800.53.R5::NIST.800.53.R5-ELBLoggingEnabled'],
+      'A network load balancer writes access logs only for TLS listeners; this internal TCP listener is covered by the VPC flow logs.',
     );
   }
 

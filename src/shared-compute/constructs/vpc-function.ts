@@ -8,9 +8,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../../common/lambda-code.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
-import { acknowledge, iam5 } from '../acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** The seed: Lambda connector workers get 512 MB to 1 GB. */

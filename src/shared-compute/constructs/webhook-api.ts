@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge } from '../acknowledge.js';
+import { acknowledge } from '../../common/acknowledge.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Steady-state requests per second across all webhooks, and the burst above it. */
