@@ -135,11 +135,11 @@ describe('service control policies', () => {
     expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.deploy), roleArnPattern(ROLE_NAMES.breakGlass)]);
   });
 
-  it('denies stopping or deleting trails to all but break-glass and Control Tower', () => {
+  it('denies stopping or deleting trails to all but break-glass (Control Tower 3.x keeps its trail at the organization)', () => {
     const s = statement('panops-protect-cloudtrail', 'DenyStoppingOrDeletingTrails');
     expect(s.Effect).toBe('Deny');
     expect(s.Action).toEqual(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail']);
-    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.breakGlass), roleArnPattern('AWSControlTowerExecution')]);
+    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.breakGlass)]);
   });
 
   it('denies altering trails except through the deploy role (and break-glass, Control Tower)', () => {
@@ -152,11 +152,16 @@ describe('service control policies', () => {
     expect(exempted(s)).toContain(roleArnPattern(ROLE_NAMES.breakGlass));
   });
 
-  it('denies changing account or bucket public access blocks except by the deploy role', () => {
+  it('denies changing account or bucket public access blocks except by the roles that create buckets in a deploy', () => {
     const s = statement('panops-deny-public-s3', 'DenyPublicAccessBlockChangesOutsideDeploys');
     expect(s.Effect).toBe('Deny');
     expect(s.Action).toEqual(['s3:PutAccountPublicAccessBlock', 's3:PutBucketPublicAccessBlock']);
-    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.deploy)]);
+    // The CDK deploy role (our buckets), the StackSet execution role (the bootstrap bucket), Control Tower (log archive buckets).
+    expect(exempted(s)).toEqual([
+      roleArnPattern(ROLE_NAMES.deploy),
+      roleArnPattern('stacksets-exec-*'),
+      roleArnPattern('AWSControlTowerExecution'),
+    ]);
   });
 
   it('denies public canned ACLs to everyone, the deploy role included', () => {
