@@ -74,7 +74,9 @@ export class OrganizationStack extends Stack {
     this.bootstrap = new CdkBootstrapStackSet(this, 'CdkBootstrap', {
       blueprint,
       units: this.units,
-      targetOuKeys: [...customerOuKeys, 'quarantine'],
+      // Every account that hosts a stack: shared compute and pooled data (Infrastructure),
+      // customers (their shards), and accounts still in quarantine, bootstrapped before release.
+      targetOuKeys: ['infrastructure', ...customerOuKeys, 'quarantine'],
     });
     // Automatic deployment reaches accounts in registered OUs; register first.
     for (const baseline of this.controlTower.baselines.values())

@@ -345,13 +345,14 @@ describe('customer accounts', () => {
     expect(account.DeletionPolicy).toBe('Retain');
   });
 
-  it('bootstraps every account in the Customers shards and Quarantine with a service-managed StackSet that deploys automatically', () => {
+  it('bootstraps every account in Infrastructure, the Customers shards and Quarantine with a service-managed StackSet that deploys automatically', () => {
     const [[id, stackSet]] = ofType('AWS::CloudFormation::StackSet') as [[string, Resource]];
     expect(stackSet.Properties.PermissionModel).toBe('SERVICE_MANAGED');
     expect(stackSet.Properties.AutoDeployment).toEqual({ Enabled: true, RetainStacksOnAccountRemoval: true });
     const [group] = stackSet.Properties.StackInstancesGroup;
     expect(group.Regions).toEqual(['us-east-1', 'eu-west-1']);
     expect(group.DeploymentTargets.OrganizationalUnitIds).toEqual([
+      { 'Fn::GetAtt': [ouLogicalId('Infrastructure'), 'Id'] },
       { 'Fn::GetAtt': [ouLogicalId('Customers-1'), 'Id'] },
       { 'Fn::GetAtt': [ouLogicalId('Quarantine'), 'Id'] },
     ]);

@@ -22,7 +22,14 @@ const generated = (customers: number, network?: Record<string, unknown>): Bluepr
     ...base.sharedCompute,
     ...(network ? { network } : { vpcId: 'vpc-0a1b2c3d4e5f60718' }),
   };
-  const data = { ...base, organization: { ...base.organization, organizationId: 'o-a1b2c3d4e5' }, sharedCompute };
+  // The pooled cluster in an account of its own: one more account that hosts a stack.
+  const pooledData = { ...base.pooledData, accountId: '100000000020' };
+  const data = {
+    ...base,
+    organization: { ...base.organization, organizationId: 'o-a1b2c3d4e5' },
+    sharedCompute,
+    pooledData,
+  };
   return validateBlueprint({
     organization: { file: 'organization.yaml', data },
     customers: [

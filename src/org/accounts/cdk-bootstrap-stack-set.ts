@@ -42,7 +42,7 @@ export class CdkBootstrapStackSet extends Construct {
     this.stackSet = new CfnStackSet(this, 'StackSet', {
       stackSetName: BOOTSTRAP_STACK_SET_NAME,
       description:
-        'CDK bootstrap (qualifier hnb659fds) of every PanOps customer account, trusting the management account',
+        'CDK bootstrap (qualifier hnb659fds) of every PanOps workload account, trusting the management account',
       permissionModel: 'SERVICE_MANAGED',
       autoDeployment: { enabled: true, retainStacksOnAccountRemoval: true },
       managedExecution: { Active: true },
