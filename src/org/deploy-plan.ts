@@ -1,5 +1,4 @@
 import type { Stack } from 'aws-cdk-lib';
-import type { OrganizationStacks } from '../app.js';
 import type { Blueprint } from '../config/index.js';
 import { dedicatedCustomers } from '../config/index.js';
 
@@ -42,13 +41,26 @@ export interface PlanResult {
   readonly skippedCustomers: readonly string[];
 }
 
+/**
+ * The stacks a deploy plan orders, by shape (the app's `OrganizationStacks`
+ * is one): the plan needs their names, not the app that built them.
+ */
+export interface PlannedStacks {
+  readonly organization: Stack;
+  readonly customers: ReadonlyMap<string, Stack>;
+  readonly sharedComputeStacks: {
+    readonly core: Stack;
+    readonly schedules: readonly Stack[];
+    readonly directory: readonly Stack[];
+    readonly transitGateway?: Stack;
+    readonly peeringRoutes: readonly Stack[];
+  };
+  readonly pooledData?: Stack;
+}
+
 const ids = (stacks: readonly Stack[]) => stacks.map((s) => s.stackName);
 
-export const deployPlan = (
-  stacks: OrganizationStacks,
-  blueprint: Blueprint,
-  options: DeployPlanOptions,
-): PlanResult => {
+export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options: DeployPlanOptions): PlanResult => {
   const org = stacks.organization.stackName;
   const cdk = (stackIds: readonly string[], ...extra: string[]) => [
     'cdk',

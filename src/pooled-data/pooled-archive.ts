@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LockedBucket, type ServerAccessLogs } from '../tenant/locked-bucket.js';
-import { tagRole } from '../tenant/tenant-tags.js';
+import { LockedBucket, type ServerAccessLogs } from '../data-plane/locked-bucket.js';
+import { tagRole } from '../data-plane/tenant-tags.js';
 import { pooledArchivePrefix } from './naming.js';
 
 /** S3 allows at most 1,000 lifecycle rules per bucket: one per pooled customer, one for the bucket. */

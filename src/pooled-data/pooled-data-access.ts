@@ -11,9 +11,9 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { roleArn } from '../config/index.js';
+import type { CustomerKey } from '../data-plane/customer-key.js';
+import { tagRole } from '../data-plane/tenant-tags.js';
 import { ARCHIVE_OBJECT_ACTIONS } from '../tenant/cross-account-access.js';
-import type { CustomerKey } from '../tenant/customer-key.js';
-import { tagRole } from '../tenant/tenant-tags.js';
 import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from './naming.js';
 
 export interface PooledDataAccessProps {

@@ -47,7 +47,7 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
       {
         layer: 'network',
         control: 'A VPC with no internet gateway, peered to shared compute only',
-        evidence: ['src/tenant/isolated-vpc.ts', 'test/tenant/customer-stack.test.ts'],
+        evidence: ['src/data-plane/isolated-vpc.ts', 'test/tenant/customer-stack.test.ts'],
       },
       {
         layer: 'database',
@@ -63,7 +63,7 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
       {
         layer: 'encryption',
         control: 'The customer’s own customer-managed KMS key for the cluster, bucket, secrets, logs and trail',
-        evidence: ['src/tenant/customer-key.ts', 'src/guardrails/nag/rules/CustomerDataUsesCustomerKey.ts'],
+        evidence: ['src/data-plane/customer-key.ts', 'src/guardrails/nag/rules/CustomerDataUsesCustomerKey.ts'],
       },
     ],
   },
@@ -107,7 +107,7 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
         layer: 'network',
         control:
           'An isolated VPC (no internet gateway, no NAT) peered to shared compute only; PostgreSQL admitted from shared compute only',
-        evidence: ['src/pooled-data/same-account-peering.ts', 'test/pooled-data/pooled-data-stack.test.ts'],
+        evidence: ['src/data-plane/same-account-peering.ts', 'test/pooled-data/pooled-data-stack.test.ts'],
       },
     ],
   },

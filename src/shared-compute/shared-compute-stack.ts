@@ -7,9 +7,9 @@ import type { Construct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
 import { prepareImageContext } from '../common/image-context.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
+import { LogDestinationBucket } from '../data-plane/log-destination-bucket.js';
 import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
-import { LogDestinationBucket } from '../tenant/log-destination-bucket.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
 import type { ScheduleTargets } from './constructs/connector-schedules.js';
@@ -138,8 +138,6 @@ export class SharedComputeStack extends Stack {
     this.accessLogs = new LogDestinationBucket(this, 'AccessLogs', {
       encryptionKey: key,
       retentionDays: ACCESS_LOG_RETENTION_DAYS,
-      servedBuckets: 'the shared compute account’s',
-      readsRecordedBy: 'the organization trail',
     });
     this.models = new ModelBucket(this, 'Models', {
       key,

@@ -1,8 +1,8 @@
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LockedBucket, type ObjectLockMode, type ServerAccessLogs } from './locked-bucket.js';
-import { tagRole } from './tenant-tags.js';
+import { LockedBucket, type ObjectLockMode, type ServerAccessLogs } from '../data-plane/locked-bucket.js';
+import { tagRole } from '../data-plane/tenant-tags.js';
 
 export interface ArchiveBucketProps {
   /** The customer key (SSE-KMS, bucket key on). */

@@ -4,8 +4,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { ROLE_NAMES, roleArn } from '../config/index.js';
-import type { CustomerKey } from './customer-key.js';
-import { tagRole } from './tenant-tags.js';
+import type { CustomerKey } from '../data-plane/customer-key.js';
+import { tagRole } from '../data-plane/tenant-tags.js';
 
 /** The shared compute workload roles that may reach a customer account's data. */
 export const WORKLOAD_ROLE_NAMES = [

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleNodeEntry } from '../../src/common/node-bundle.js';
+import { MIGRATION_HOOK_ENTRY } from '../../src/data-plane/migration-hook.js';
 import { CONTROL_IDENTIFIER_LOOKUP_ENTRY } from '../../src/org/control-tower/control-identifier-lookup.js';
 import { LAMBDA_ENTRIES } from '../../src/shared-compute/handler-entries.js';
-import { MIGRATION_HOOK_ENTRY } from '../../src/tenant/migration-hook.js';
 
 /**
  * Every Lambda bundle the stacks deploy is loaded as the Lambda runtime loads

@@ -10,8 +10,8 @@ import {
   pooledCustomers,
   validateBlueprint,
 } from '../../src/config/index.js';
+import { migrationBundle } from '../../src/data-plane/migration-sources.js';
 import { PooledDataStack } from '../../src/pooled-data/pooled-data-stack.js';
-import { migrationBundle } from '../../src/tenant/migration-sources.js';
 import {
   expectBackups,
   expectNoPublicAccess,

@@ -8,6 +8,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LogDestinationBucket } from '../../src/data-plane/log-destination-bucket.js';
 import { ComputeVpc } from '../../src/shared-compute/constructs/compute-vpc.js';
 import { ConnectorWorkerService } from '../../src/shared-compute/constructs/connector-worker-service.js';
 import { GpuLaunchTemplate } from '../../src/shared-compute/constructs/gpu-launch-template.js';
@@ -16,7 +17,6 @@ import { ModelBucket } from '../../src/shared-compute/constructs/model-bucket.js
 import { QueueDepthScaling } from '../../src/shared-compute/constructs/queue-depth-scaling.js';
 import { VllmService } from '../../src/shared-compute/constructs/vllm-service.js';
 import { VpcFunction } from '../../src/shared-compute/constructs/vpc-function.js';
-import { LogDestinationBucket } from '../../src/tenant/log-destination-bucket.js';
 import { expectHardenedLaunchTemplates, expectJobQueue, expectScaleToZeroAfterEmptyMinutes } from './requirements.js';
 
 /**
@@ -171,8 +171,6 @@ describe('settings outside the seed’s ranges are refused', () => {
             accessLogs: new LogDestinationBucket(stack, 'Logs', {
               encryptionKey: key,
               retentionDays: 30,
-              servedBuckets: 'the test’s',
-              readsRecordedBy: 'no trail',
             }),
             alarmTopic: topic,
           }),

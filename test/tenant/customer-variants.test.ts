@@ -5,11 +5,11 @@ import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Blueprint, dedicatedCustomers, loadBlueprint, TAG_KEYS } from '../../src/config/index.js';
-import { CustomerKey } from '../../src/tenant/customer-key.js';
+import { CustomerKey } from '../../src/data-plane/customer-key.js';
+import { IsolatedVpc } from '../../src/data-plane/isolated-vpc.js';
+import { LockedBucket } from '../../src/data-plane/locked-bucket.js';
+import { TenantDatabase } from '../../src/data-plane/tenant-database.js';
 import { CustomerStack } from '../../src/tenant/customer-stack.js';
-import { IsolatedVpc } from '../../src/tenant/isolated-vpc.js';
-import { LockedBucket } from '../../src/tenant/locked-bucket.js';
-import { TenantDatabase } from '../../src/tenant/tenant-database.js';
 import { dedicatedCustomer, organization, writeBlueprint } from '../config/fixtures.js';
 
 /**

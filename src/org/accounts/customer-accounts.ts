@@ -1,9 +1,9 @@
 import { type CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { chainInLanes } from '../../common/dependency-lanes.js';
 import type { Blueprint, DedicatedCustomer } from '../../config/index.js';
 import { AWS_LIMITS, dedicatedCustomers, TAG_KEYS } from '../../config/index.js';
-import { chainInLanes } from '../control-tower/dependency-lanes.js';
 import type { OrganizationalUnits } from '../organizational-units.js';
 
 /** The role Organizations creates in a new account; Control Tower enrolls an account through it. */

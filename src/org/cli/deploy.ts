@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Effect } from 'effect';
 import { buildOrganization } from '../../app.js';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
 import { type DeployStep, deployPlan } from '../deploy-plan.js';
 import { Organizations } from '../operations/organizations.js';
-import { blueprintDir, runCli } from './run-main.js';
 
 const args = process.argv.slice(2);
 const separator = args.indexOf('--');

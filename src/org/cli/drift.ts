@@ -5,6 +5,7 @@
  */
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Effect, Layer } from 'effect';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
 import { isResolvedAtDeploy, loadControlCatalog } from '../control-tower/control-catalog.js';
 import { controlCatalogClient } from '../control-tower/control-catalog-api.js';
@@ -14,7 +15,6 @@ import { ControlTower } from '../operations/control-tower.js';
 import { detectDrift, formatDriftReport } from '../operations/drift.js';
 import { Organizations } from '../operations/organizations.js';
 import { loadScpDocuments } from '../scp/scp-documents.js';
-import { blueprintDir, runCli } from './run-main.js';
 
 const json = process.argv.includes('--json');
 const blueprint = loadBlueprint(blueprintDir());

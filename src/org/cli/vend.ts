@@ -7,11 +7,11 @@
  * run could not start.
  */
 import { Effect, Layer } from 'effect';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
 import { AccountLedger } from '../operations/account-ledger.js';
 import { Organizations } from '../operations/organizations.js';
 import { formatVendReport, vendAccounts } from '../operations/vend.js';
-import { blueprintDir, runCli } from './run-main.js';
 
 const args = process.argv.slice(2);
 const concurrencyAt = args.indexOf('--concurrency');

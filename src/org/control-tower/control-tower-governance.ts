@@ -1,6 +1,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { CfnEnabledBaseline, CfnEnabledControl, CfnLandingZone } from 'aws-cdk-lib/aws-controltower';
 import { Construct } from 'constructs';
+import { chainInLanes } from '../../common/dependency-lanes.js';
 import type { Blueprint } from '../../config/index.js';
 import { AWS_LIMITS } from '../../config/index.js';
 import type { OrganizationLayout } from '../layout.js';
@@ -9,7 +10,6 @@ import type { ControlCatalog, ControlEntry } from './control-catalog.js';
 import { controlsFor, isResolvedAtDeploy } from './control-catalog.js';
 import { ControlIdentifierLookup } from './control-identifier-lookup.js';
 import { ControlTowerRoles } from './control-tower-roles.js';
-import { chainInLanes } from './dependency-lanes.js';
 
 /** AWSControlTowerBaseline: registers an OU with Control Tower and enrolls its accounts. */
 export const CONTROL_TOWER_BASELINE_ID = '17BSJV3IGJ2QSGA2';

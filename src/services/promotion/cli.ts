@@ -20,8 +20,8 @@
 import { parseArgs } from 'node:util';
 import { Effect, Layer, ManagedRuntime } from 'effect';
 import { SqlClient } from 'effect/sql';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
-import { blueprintDir, runCli } from '../../org/cli/run-main.js';
 import { postgresDatabaseLayer } from '../db/postgres.js';
 import { fileRoutesLayer, seedRoutes } from '../db/routing-table.js';
 import { TenantSql } from '../db/tenant-sql.js';

@@ -1,7 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { ParameterDataType, ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { chainInLanes } from '../../org/control-tower/dependency-lanes.js';
+import { chainInLanes } from '../../common/dependency-lanes.js';
 import type { DirectoryEntry } from '../../services/directory/customer-directory.js';
 import { directoryEntryName } from '../../services/directory/parameter-names.js';
 

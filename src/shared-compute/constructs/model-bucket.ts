@@ -6,8 +6,8 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON } from '../../common/acknowledge.js';
+import type { LockedBucket } from '../../data-plane/locked-bucket.js';
 import { MODEL_KEY_PREFIX, MODEL_MANIFEST_FILE } from '../../services/models/layout.js';
-import type { LockedBucket } from '../../tenant/locked-bucket.js';
 
 /** Where the boot writes the weight check and the models on each GPU instance. */
 export const BOOT_VERIFY_SCRIPT = '/opt/panops/verify-model.sh';

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CustomResourceEvent } from '../../../src/data-plane/migration-hook/custom-resource.js';
 import { loadControlCatalog } from '../../../src/org/control-tower/control-catalog.js';
 import { controlCatalogClient } from '../../../src/org/control-tower/control-catalog-api.js';
 import { handleLookupEvent } from '../../../src/org/control-tower/identifier-lookup/handler.js';
 import { GLOBAL_CONTROL_ARN } from '../../../src/org/control-tower/identifier-lookup/resolve.js';
-import type { CustomResourceEvent } from '../../../src/tenant/migration-hook/custom-resource.js';
 
 /**
  * A local server speaking Control Catalog's REST-JSON ListControls

@@ -4,7 +4,7 @@ import {
   type CustomResourceEvent,
   type CustomResourceResponse,
   sendResponse,
-} from '../../../tenant/migration-hook/custom-resource.js';
+} from '../../../data-plane/migration-hook/custom-resource.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../operations/aws-errors.js';
 import { type ControlCatalogClient, controlCatalogClient } from '../control-catalog-api.js';
 import { resolveControlAliases } from './resolve.js';

@@ -5,15 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CustomResourceEvent, CustomResourceResponse } from '../../src/tenant/migration-hook/custom-resource.js';
+import type {
+  CustomResourceEvent,
+  CustomResourceResponse,
+} from '../../src/data-plane/migration-hook/custom-resource.js';
 import {
   handleMigrationEvent,
   handler,
   type MigrationHookDeps,
   withDeadline,
-} from '../../src/tenant/migration-hook/handler.js';
-import { runTenantMigrations } from '../../src/tenant/migration-hook/run-migrations.js';
-import { migrationBundle } from '../../src/tenant/migration-sources.js';
+} from '../../src/data-plane/migration-hook/handler.js';
+import { runTenantMigrations } from '../../src/data-plane/migration-hook/run-migrations.js';
+import { migrationBundle } from '../../src/data-plane/migration-sources.js';
 
 /**
  * The migration hook's handler against the local PostgreSQL 15 (a fresh

@@ -9,10 +9,6 @@ export interface LogDestinationBucketProps {
   readonly encryptionKey: IKey;
   /** Days logs are kept. */
   readonly retentionDays: number;
-  /** Whose buckets log into it (`the account’s`, `the pooled tier’s`), for the written reason. */
-  readonly servedBuckets: string;
-  /** The trail that records reads of it, for the written reason. */
-  readonly readsRecordedBy: string;
 }
 
 /**
@@ -35,7 +31,7 @@ export class LogDestinationBucket extends LockedBucket {
         'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled',
         'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
       ],
-      `This is the server access log destination of ${props.servedBuckets} other buckets; logging it into itself would log its own log writes without end. Reads of it are recorded by ${props.readsRecordedBy}.`,
+      'This is the server access log destination of the account’s other buckets; logging it into itself would log its own log writes without end. Reads of it are recorded by CloudTrail (the account’s own trail, or the organization trail in shared compute).',
     );
   }
 }

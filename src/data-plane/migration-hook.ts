@@ -14,7 +14,7 @@ import type { TenantDatabase } from './tenant-database.js';
 import { tagRole } from './tenant-tags.js';
 
 /** The handler module, bundled once per process for every customer stack. */
-export const MIGRATION_HOOK_ENTRY = 'src/tenant/migration-hook/handler.ts';
+export const MIGRATION_HOOK_ENTRY = 'src/data-plane/migration-hook/handler.ts';
 
 export interface MigrationHookProps {
   readonly vpc: IVpc;

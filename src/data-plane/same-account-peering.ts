@@ -1,6 +1,6 @@
 import { CfnRoute, CfnVPCPeeringConnection } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { tagRole } from '../tenant/tenant-tags.js';
+import { tagRole } from './tenant-tags.js';
 
 export interface SameAccountPeeringProps {
   /** The pooled data VPC (the requester). */
