@@ -4,7 +4,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { CUSTOMER_DATABASE } from '../config/index.js';
-import { availabilityZonesFor } from './availability-zones.js';
+import { accountAvailabilityZones } from './availability-zones.js';
 import { CustomerKey } from './customer-key.js';
 import { CustomerTrail } from './customer-trail.js';
 import { IsolatedVpc } from './isolated-vpc.js';
@@ -66,8 +66,8 @@ export interface DataPlaneProps<Archive extends ArchiveLike, Access extends Data
 
 /**
  * A stack that holds customer data (a customer's own account, the pooled
- * tier): deleting it takes a deliberate step, and its zones are named from
- * the region so synth needs no credentials.
+ * tier): deleting it takes a deliberate step, and its zones are drawn from
+ * the account at deploy (Fn::GetAZs) so synth needs no credentials.
  */
 export class DataPlaneStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps) {
@@ -75,9 +75,9 @@ export class DataPlaneStack extends Stack {
     super(scope, id, { terminationProtection: true, ...props });
   }
 
-  /** Zones named from the region (see `availabilityZonesFor`): synth needs no credentials. */
+  /** The account's own zones, resolved at deploy (see `accountAvailabilityZones`): synth needs no credentials. */
   override get availabilityZones(): string[] {
-    return availabilityZonesFor(this.region, 2);
+    return accountAvailabilityZones(2);
   }
 }
 

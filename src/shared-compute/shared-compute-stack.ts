@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
 import { prepareImageContext } from '../common/image-context.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
+import { accountAvailabilityZones } from '../data-plane/availability-zones.js';
 import { LogDestinationBucket } from '../data-plane/log-destination-bucket.js';
 import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
@@ -97,7 +98,8 @@ export class SharedComputeStack extends Stack {
     this.alerts = new AlertTopic(this, 'Alerts', { key });
     this.network = new ComputeVpc(this, 'Network', {
       cidr: sharedCompute.vpcCidr,
-      availabilityZones: [`${region}a`, `${region}b`],
+      // The account's own zones, resolved at deploy: zone letters differ per account.
+      availabilityZones: accountAvailabilityZones(2),
       natGateways: 1,
       logKey: key,
     });

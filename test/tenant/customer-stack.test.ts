@@ -90,9 +90,11 @@ describe('network', () => {
     expectNetworkIsolated(template, blueprint.sharedCompute.vpcCidr);
   });
 
-  it('puts isolated subnets in two availability zones named from the region', () => {
-    const zones = props('AWS::EC2::Subnet').map((s) => s.AvailabilityZone);
-    expect(new Set(zones)).toEqual(new Set(['us-east-1a', 'us-east-1b']));
+  it('puts isolated subnets in the account’s first two availability zones (Fn::GetAZs, never letters)', () => {
+    const zones = props('AWS::EC2::Subnet').map((s) => JSON.stringify(s.AvailabilityZone));
+    expect(new Set(zones)).toEqual(
+      new Set([0, 1].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] }))),
+    );
     expect(one('AWS::EC2::VPC').CidrBlock).toBe(customer.vpcCidr);
   });
 
@@ -260,7 +262,9 @@ describe('Aurora Serverless v2', () => {
     expect(instances).toHaveLength(2);
     for (const instance of instances)
       expect(instance).toMatchObject({ DBInstanceClass: 'db.serverless', PubliclyAccessible: false });
-    expect(new Set(instances.map((i) => i.AvailabilityZone))).toEqual(new Set(['us-east-1a', 'us-east-1b']));
+    expect(new Set(instances.map((i) => JSON.stringify(i.AvailabilityZone)))).toEqual(
+      new Set([0, 1].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] }))),
+    );
     expect(instances.filter((i) => i.PromotionTier === 0)).toHaveLength(1);
   });
 
