@@ -73,29 +73,25 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
     lastRequestAt = yield* Clock.currentTimeMillis;
   });
 
-  const history = (request: HistoryRequest) =>
+  /** One Web API call (GET, bearer token): the body as received once Slack said `ok`, failures mapped. */
+  const call = (method: string, params: URLSearchParams, token: string, location: string) =>
     Effect.gen(function* () {
-      yield* pace;
-      const params = new URLSearchParams({ channel: request.channel, limit: String(limit) });
-      if (request.oldest) params.set('oldest', request.oldest);
-      if (request.latest) params.set('latest', request.latest);
-      if (request.cursor) params.set('cursor', request.cursor);
       const response = yield* Effect.tryPromise({
         try: (signal) =>
-          fetch(`${baseUrl}/conversations.history?${params}`, {
-            headers: { authorization: `Bearer ${request.token}` },
+          fetch(`${baseUrl}/${method}?${params}`, {
+            headers: { authorization: `Bearer ${token}` },
             signal,
           }),
-        catch: (cause) => new Transient({ source: 'slack', detail: `conversations.history: ${String(cause)}` }),
+        catch: (cause) => new Transient({ source: 'slack', detail: `${method}: ${String(cause)}` }),
       });
       if (response.status === 429)
         return yield* new RateLimited({
           platform: 'slack',
           retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
-          detail: `conversations.history on ${request.channel} rate limited`,
+          detail: `${method} on ${location} rate limited`,
         });
       if (response.status >= 500)
-        return yield* new Transient({ source: 'slack', status: response.status, detail: 'conversations.history' });
+        return yield* new Transient({ source: 'slack', status: response.status, detail: method });
       const text = yield* Effect.tryPromise({
         try: () => response.text(),
         catch: () => new Transient({ source: 'slack', status: response.status, detail: 'unreadable response body' }),
@@ -114,19 +110,37 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
             retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
             detail: error,
           });
-        return yield* new BadPayload({
-          subject: 'response',
-          reason: `conversations.history: ${error}`,
-          location: request.channel,
-        });
+        return yield* new BadPayload({ subject: 'response', reason: `${method}: ${error}`, location });
       }
-      const page = yield* decodePage(body).pipe(
+      return received;
+    });
+
+  const history = (request: HistoryRequest) =>
+    Effect.gen(function* () {
+      yield* pace;
+      const params = new URLSearchParams({ channel: request.channel, limit: String(limit) });
+      if (request.oldest) params.set('oldest', request.oldest);
+      if (request.latest) params.set('latest', request.latest);
+      if (request.cursor) params.set('cursor', request.cursor);
+      const received = yield* call('conversations.history', params, request.token, request.channel);
+      const page = yield* decodePage(received.value).pipe(
         Effect.mapError((e) => new BadPayload({ subject: 'response', reason: e.message, location: request.channel })),
       );
       // The page and each message as Slack sent them (blocks, files, reactions...): what the archive keeps.
       return { ...page, received, items: receivedItems(received, ['messages']) };
     });
 
-  return { history, pageLimit: limit };
+  /**
+   * `files.info` (https://docs.slack.dev/reference/methods/files.info): the
+   * full file object of a file a message names only by id (Slack Connect
+   * files arrive as `file_access: "check_file_info"`, without URLs).
+   */
+  const fileInfo = (token: string, fileId: string) =>
+    Effect.map(
+      call('files.info', new URLSearchParams({ file: fileId }), token, fileId),
+      (received) => (received.value as { file?: unknown }).file,
+    );
+
+  return { history, fileInfo, pageLimit: limit };
 };
 export type SlackClient = ReturnType<typeof makeSlackClient>;

@@ -1,10 +1,11 @@
 import { Clock, Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload } from '../../pipeline/errors.js';
+import { BadPayload, type ConnectorError } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { makeSlackClient, type SlackClientOptions } from './client.js';
 import { decodeSlackMessageEvent, SlackEventCallback } from './events.js';
+import { attachPageFiles } from './files.js';
 import { slackEventItems, slackHistoryItem } from './normalize.js';
 
 /**
@@ -67,7 +68,10 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
           );
     };
 
-    const webhookPage = (job: ConnectorJob): Effect.Effect<Page, BadPayload> => {
+    const tokenFor = (job: ConnectorJob) =>
+      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'slack' });
+
+    const webhookPage = (job: ConnectorJob): Effect.Effect<Page, ConnectorError> => {
       const event = decodeWebhookEvent(job.params?.event);
       if (Option.isNone(event))
         return Effect.fail(
@@ -76,18 +80,20 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
       const message = decodeSlackMessageEvent(event.value.payload.event);
       const raw = new TextEncoder().encode(JSON.stringify(event.value.payload.event));
       const items = Option.isSome(message) ? slackEventItems(event.value.payload.team_id, message.value, raw) : [];
-      return Effect.succeed({ items, skipped: [], nextCursor: 'delivered', done: true });
+      // A message that shares files is stored with their bytes: fetched here, with the bot token.
+      return Effect.map(attachPageFiles(client, tokenFor(job), items), (withFiles) => ({
+        items: withFiles,
+        skipped: [],
+        nextCursor: 'delivered',
+        done: true,
+      }));
     };
 
     const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
       Effect.gen(function* () {
         if (job.kind === 'webhook') return yield* webhookPage(job);
         const cursor: HistoryCursor = Option.getOrElse(Option.flatMap(stored, decodeCursor), () => ({}));
-        const token = yield* credentials.accessToken({
-          customerId: job.customerId,
-          connectorId: job.connectorId,
-          platform: 'slack',
-        });
+        const token = yield* tokenFor(job);
         const now = yield* Clock.currentTimeMillis;
         const latest = cursor.latest ?? (now / 1000 - (options.settleSeconds ?? 3600)).toFixed(6);
         if (cursor.oldest !== undefined && Number(cursor.oldest) >= Number(latest))
@@ -105,8 +111,12 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
           cursor: cursor.page,
         });
         const envelope = { bytes: page.received.bytes, contentType: 'application/json' };
-        const items = page.messages.map((m, i) =>
-          slackHistoryItem(options.teamId, scope, m, page.items[i]?.bytes ?? new Uint8Array(), envelope),
+        const items = yield* attachPageFiles(
+          client,
+          Effect.succeed(token),
+          page.messages.map((m, i) =>
+            slackHistoryItem(options.teamId, scope, m, page.items[i]?.bytes ?? new Uint8Array(), envelope),
+          ),
         );
         const roundNewest = page.messages.reduce<string | undefined>((acc, m) => maxTs(acc, m.ts), cursor.roundNewest);
         const nextPage = page.has_more ? page.response_metadata?.next_cursor : undefined;

@@ -19,8 +19,12 @@ export interface FakeSlackMessage {
  */
 export const startFakeSlack = async (token: string) => {
   const channels = new Map<string, FakeSlackMessage[]>();
+  /** Hosted files by id: their bytes, and the file object `files.info` answers. */
+  const files = new Map<string, { content: Buffer; object: Record<string, unknown> }>();
   const requests: URL[] = [];
   const faults: Array<{ status: number; headers?: Record<string, string>; body: unknown }> = [];
+  /** Statuses the next file downloads answer with, in order (then the file). */
+  const downloadFaults: number[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(url);
@@ -28,9 +32,27 @@ export const startFakeSlack = async (token: string) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
+    if (url.pathname.startsWith('/files-pri/')) {
+      const failing = downloadFaults.shift();
+      if (failing !== undefined) return send(failing, { ok: false });
+      // Slack answers a download without a valid token with 200 and its sign-in page, not 401.
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
+      }
+      const id = url.pathname.split('/')[2]?.split('-')[1] ?? '';
+      const file = files.get(id);
+      if (!file) return send(404, { ok: false, error: 'file_not_found' });
+      res.writeHead(200, { 'content-type': String(file.object.mimetype ?? 'application/octet-stream') });
+      return res.end(file.content);
+    }
     const fault = faults.shift();
     if (fault) return send(fault.status, fault.body, fault.headers);
     if (req.headers.authorization !== `Bearer ${token}`) return send(200, { ok: false, error: 'invalid_auth' });
+    if (url.pathname === '/api/files.info') {
+      const file = files.get(url.searchParams.get('file') ?? '');
+      return file ? send(200, { ok: true, file: file.object }) : send(200, { ok: false, error: 'file_not_found' });
+    }
     if (url.pathname !== '/api/conversations.history') return send(404, { ok: false, error: 'unknown_method' });
     const channel = url.searchParams.get('channel') ?? '';
     const all = channels.get(channel);
@@ -54,8 +76,52 @@ export const startFakeSlack = async (token: string) => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  /**
+   * Hosts a file and returns its file object as the documentation shows it
+   * (https://docs.slack.dev/reference/objects/file-object), URLs pointing here.
+   */
+  const hostFile = (
+    id: string,
+    name: string,
+    mimetype: string,
+    content: Buffer,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const object = {
+      id,
+      created: 1531763342,
+      timestamp: 1531763342,
+      name,
+      title: name,
+      mimetype,
+      filetype: name.split('.').pop() ?? '',
+      pretty_type: mimetype,
+      user: 'U061F7AUR',
+      editable: false,
+      size: content.length,
+      mode: 'hosted',
+      is_external: false,
+      external_type: '',
+      is_public: true,
+      public_url_shared: false,
+      display_as_bot: false,
+      username: '',
+      url_private: `${origin}/files-pri/T061EG9R6-${id}/${name}`,
+      url_private_download: `${origin}/files-pri/T061EG9R6-${id}/download/${name}`,
+      permalink: `https://acme.slack.com/files/U061F7AUR/${id}/${name}`,
+      comments_count: 0,
+      is_starred: false,
+      ...extra,
+    };
+    files.set(id, { content, object });
+    return object;
+  };
   return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+    baseUrl: `${origin}/api`,
+    files,
+    hostFile,
+    downloadFaults,
     channels,
     requests,
     faults,
