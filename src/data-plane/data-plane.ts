@@ -56,6 +56,8 @@ export interface DataPlaneProps<Archive extends ArchiveLike, Access extends Data
   readonly directoryRoot: string;
   /** Migrations the hook applies (tests pin them). @default the files of `sql/` */
   readonly migrations?: MigrationBundle;
+  /** The one customer a dedicated database is bound to at deploy; absent for the pooled cluster. */
+  readonly databaseCustomerId?: string;
   /** Connects the isolated VPC to shared compute (peering or a Transit Gateway attachment), or returns undefined and says why. */
   readonly connect: (network: IsolatedVpc) => Connection;
   /** Builds the archive, logging into the plane's log bucket. */
@@ -142,6 +144,7 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
       key: this.key,
       appRole: CUSTOMER_DATABASE.iamAppUser,
       migrations: props.migrations,
+      ...(props.databaseCustomerId === undefined ? {} : { bindToCustomer: props.databaseCustomerId }),
     });
     this.trail = new CustomerTrail(stack, 'Trail', {
       trailName: props.trail.name,

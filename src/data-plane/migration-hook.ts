@@ -24,6 +24,12 @@ export interface MigrationHookProps {
   readonly key: CustomerKey;
   /** Login role of the services that the migrations create and grant `rds_iam`. */
   readonly appRole: string;
+  /**
+   * A dedicated database's customer (the blueprint's id): the hook binds the
+   * database to it after migrating (sql/0010), so the database refuses every
+   * other customer. Absent for the pooled cluster, which is never bound.
+   */
+  readonly bindToCustomer?: string;
   /** The migrations to apply; a change re-runs them. @default the files of `sql/` */
   readonly migrations?: MigrationBundle;
   /** Longest run of the migrations. @default 10 minutes */
@@ -36,7 +42,8 @@ export interface MigrationHookProps {
  * Runs the database migrations at deploy time, so a freshly deployed customer
  * database already has the RLS schema: a custom resource whose Lambda (in the
  * isolated VPC, one at a time) reads the RDS-managed master secret and
- * migrates the writer, again whenever the schema fingerprint changes.
+ * migrates the writer, again whenever the schema fingerprint changes; a
+ * dedicated customer's database is then bound to that customer.
  * CloudFormation invokes the function directly (no provider framework, no
  * Lambda outside the VPC) and the answer goes out through the S3 endpoint.
  */
@@ -171,6 +178,7 @@ export class MigrationHook extends Construct {
         Database: database.databaseName,
         AppRole: props.appRole,
         SchemaFingerprint: migrations.fingerprint,
+        ...(props.bindToCustomer === undefined ? {} : { CustomerId: props.bindToCustomer }),
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -65,6 +65,8 @@ export class CustomerStack extends DataPlaneStack {
       trail: { name: `panops-${customer.slug}`, objectLockMode: customer.objectLock?.mode ?? 'GOVERNANCE' },
       directoryRoot: DIRECTORY_PARAMETERS.customerRoot,
       migrations: props.migrations,
+      // The database holds this customer only: bound at deploy (sql/0010).
+      databaseCustomerId: customer.id,
       connect: (network) => this.connectToSharedCompute(blueprint, network),
       archive: ({ key, serverAccessLogs }) =>
         new ArchiveBucket(this, 'Archive', {

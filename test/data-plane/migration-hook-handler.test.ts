@@ -31,6 +31,8 @@ const psql = (db: string, sql: string): string =>
   }).trim();
 
 const bundle = migrationBundle();
+const OWN = '0b1d0000-0000-4000-8000-0000000000d1';
+const OTHER = '0b1d0000-0000-4000-8000-0000000000d2';
 const properties = (overrides: Record<string, unknown> = {}) => ({
   ServiceToken: 'arn:aws:lambda:us-east-1:200000000001:function:hook',
   Migrations: bundle.sources.map(({ name, text }) => ({ Name: name, Text: text })),
@@ -133,6 +135,34 @@ describe('the migration hook handler', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toMatch(new RegExp(`^MigrationsFailed: .*"database":"${database}"`));
     expect(response.Reason).toMatch(/0999_broken\.sql.*nowhere_at_all/);
+  });
+
+  it('binds a dedicated database to the customer it is deployed for, as the owner (sql/0010)', async () => {
+    expect(psql(database, 'SELECT panops_bound_customer_id()')).toBe('');
+    const response = await handleMigrationEvent(
+      event('Update', properties({ CustomerId: OWN.toUpperCase() })),
+      localDeps,
+    );
+    expect(response).toMatchObject({ Status: 'SUCCESS', Data: { BoundCustomerId: OWN } });
+    expect(psql(database, 'SELECT panops_bound_customer_id()')).toBe(OWN);
+    // The next deploy re-binds the same customer: idempotent.
+    expect(await handleMigrationEvent(event('Update', properties({ CustomerId: OWN })), localDeps)).toMatchObject({
+      Status: 'SUCCESS',
+      Data: { BoundCustomerId: OWN },
+    });
+  });
+
+  it('fails the deployment when the database is bound to another customer, and keeps the binding', async () => {
+    const response = await handleMigrationEvent(event('Update', properties({ CustomerId: OTHER })), localDeps);
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/^MigrationsFailed: .*DatabaseBindingRefused.*bound to customer/);
+    expect(psql(database, 'SELECT panops_bound_customer_id()')).toBe(OWN);
+  });
+
+  it('refuses a customer id that is not a UUID, naming the property', async () => {
+    const response = await handleMigrationEvent(event('Update', properties({ CustomerId: 'acme' })), localDeps);
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/^MigrationHookPropertiesInvalid: .*"property":"CustomerId"/);
   });
 
   it('answers CloudFormation at the response URL, also when the database cannot be reached', async () => {

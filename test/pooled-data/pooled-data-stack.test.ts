@@ -91,6 +91,8 @@ describe('the pooled data stack of the example organization', () => {
       migrationBundle().sources.map((s) => s.name),
     );
     expect(hook.AppRole).toBe(CUSTOMER_DATABASE.iamAppUser);
+    // The pooled cluster serves many customers: never bound to one.
+    expect(hook).not.toHaveProperty('CustomerId');
   });
 
   it('encrypts every data store with its own PanOps-managed customer-managed key, never an AWS-managed one', () => {

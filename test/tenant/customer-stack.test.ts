@@ -311,6 +311,11 @@ describe('migration hook', () => {
     expect(resourcesOf(template)[id as string]?.DependsOn).toEqual(expect.arrayContaining([writer]));
   });
 
+  it('binds the dedicated database to this customer at deploy (sql/0010), with the blueprint’s id', () => {
+    const [, hook] = ofType(template, 'Custom::PanOpsMigrations')[0] ?? [];
+    expect(hook?.Properties?.CustomerId).toBe(customer.id);
+  });
+
   it('is a Lambda in the isolated VPC that never runs twice at once', () => {
     const fn = one('AWS::Lambda::Function', (f) => String(f.Description).startsWith('PanOps migration hook'));
     expect(fn).toMatchObject({ ReservedConcurrentExecutions: 1, Runtime: 'nodejs22.x' });

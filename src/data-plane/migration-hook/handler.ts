@@ -14,7 +14,8 @@ import { type MigrationOutcome, type MigrationTarget, runTenantMigrations } from
  * Deploy-time migration hook: CloudFormation calls this Lambda (a custom
  * resource) when the customer stack is created and whenever the schema
  * fingerprint changes; it reads the RDS-managed master secret, runs the
- * migrations on the writer and answers CloudFormation. Deleting the resource
+ * migrations on the writer, binds a dedicated database to its customer
+ * (`CustomerId`, sql/0010) and answers CloudFormation. Deleting the resource
  * never touches the database.
  */
 
@@ -29,6 +30,8 @@ export interface MigrationHookProperties {
   readonly schemaFingerprint: string;
   /** The `sql/` files, as the stack shipped them. */
   readonly migrations: readonly MigrationSource[];
+  /** A dedicated database's customer: bound after migrating. Absent for the pooled cluster. */
+  readonly customerId?: string;
 }
 
 export interface MigrationHookDeps {
@@ -66,6 +69,20 @@ const parseMigrations = (value: unknown): MigrationSource[] => {
   });
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const optionalCustomerId = (props: Readonly<Record<string, unknown>>): string | undefined => {
+  if (props.CustomerId === undefined) return undefined;
+  const value = requireString(props, 'CustomerId');
+  if (!UUID.test(value)) {
+    throw new MigrationHookPropertiesInvalid({
+      property: 'CustomerId',
+      detail: `not a UUID: ${JSON.stringify(value)}`,
+    });
+  }
+  return value.toLowerCase();
+};
+
 /** Reads the properties CloudFormation passes (every value arrives as a string). */
 export const parseProperties = (props: Readonly<Record<string, unknown>>): MigrationHookProperties => {
   const port = Number(requireString(props, 'Port'));
@@ -80,6 +97,7 @@ export const parseProperties = (props: Readonly<Record<string, unknown>>): Migra
     appRole: requireString(props, 'AppRole'),
     schemaFingerprint: requireString(props, 'SchemaFingerprint'),
     migrations: parseMigrations(props.Migrations),
+    ...(props.CustomerId === undefined ? {} : { customerId: optionalCustomerId(props) }),
   };
 };
 
@@ -136,6 +154,7 @@ export const handleMigrationEvent = async (
       password,
       appRole: props.appRole,
       migrations: props.migrations,
+      ...(props.customerId === undefined ? {} : { customerId: props.customerId }),
     };
     const outcome = await deps.migrate(target).catch((error: unknown) => {
       throw new MigrationsFailed({ host: target.host, database: target.database, detail: describe(error) });
@@ -150,6 +169,7 @@ export const handleMigrationEvent = async (
         AlreadyApplied: String(outcome.alreadyApplied.length),
         Skipped: outcome.skipped.join('; ').slice(0, 1_000),
         SchemaFingerprint: props.schemaFingerprint,
+        ...(outcome.boundCustomerId === undefined ? {} : { BoundCustomerId: outcome.boundCustomerId }),
       },
     };
   } catch (error) {

@@ -14,6 +14,8 @@ export interface MigrationTarget {
   readonly appRole: string;
   /** The `sql/` files, as the stack shipped them. */
   readonly migrations: readonly MigrationSource[];
+  /** A dedicated database's customer (from the blueprint): the database is bound to it after migrating. */
+  readonly customerId?: string;
 }
 
 /** What the migrations did, reported back to CloudFormation as the custom resource's data. */
@@ -21,12 +23,15 @@ export interface MigrationOutcome {
   readonly applied: readonly string[];
   readonly alreadyApplied: readonly string[];
   readonly skipped: readonly string[];
+  /** The customer the database is bound to (dedicated databases only). */
+  readonly boundCustomerId?: string;
 }
 
 /**
  * Runs the database migrations against a freshly deployed or updated customer
  * cluster through the database engineer's runner (`src/services/db`):
  * idempotent, one transaction per file, serialized by an advisory lock.
+ * A dedicated database is then bound to its customer (sql/0010), as the owner.
  * TLS is verified against the RDS CA certificates by default.
  */
 export const runTenantMigrations = async (
@@ -38,10 +43,12 @@ export const runTenantMigrations = async (
     connection: { url, password: target.password, ssl: tls },
     migrations: target.migrations,
     appRole: target.appRole,
+    ...(target.customerId === undefined ? {} : { bindToCustomer: target.customerId }),
   });
   return {
     applied: report.applied,
     alreadyApplied: report.alreadyApplied,
     skipped: report.skipped.map((s) => `${s.name} (needs ${s.missingExtensions.join(', ')})`),
+    ...(report.boundCustomerId === undefined ? {} : { boundCustomerId: report.boundCustomerId }),
   };
 };

@@ -91,3 +91,10 @@ export class MigrationChecksumMismatch extends Schema.TaggedError<MigrationCheck
     return `migration ${this.migration} was applied with checksum ${this.appliedChecksum} but the file now hashes to ${this.fileChecksum}; never edit an applied migration, add a new one`;
   }
 }
+
+/** The database could not be bound to the customer: it is bound to another, or holds another customer's rows (sql/0010). */
+export class DatabaseBindingRefused extends Schema.TaggedError<DatabaseBindingRefused>()('DatabaseBindingRefused', {
+  customerId: Schema.String,
+  message: Schema.String,
+  cause: Schema.Defect(),
+}) {}

@@ -30,6 +30,7 @@
  * - `runMigrations({ connection: { url, password?, ssl? }, ... })`: plain
  *   async entry for the deploy-time Lambda custom resource and CLIs.
  */
+export { bindDatabase } from './bind-database.js';
 export * from './errors.js';
 export { type MigrateOptions, type MigrationReport, migrate } from './migrate.js';
 export {
@@ -68,6 +69,6 @@ export {
   seedRoutes,
   TenantRoutes,
 } from './routing-table.js';
-export { type RunMigrationsInput, runMigrations } from './run-migrations.js';
+export { type RunMigrationsInput, type RunMigrationsReport, runMigrations } from './run-migrations.js';
 export { CurrentCustomerId, makeTenantSql, TenantSql, type TenantSqlOptions } from './tenant-sql.js';
 export { searchChunksByText, type TextSearchHit } from './text-search.js';
