@@ -1,8 +1,8 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { Blueprint, DedicatedCustomer } from './config/index.js';
 import { dedicatedCustomers } from './config/index.js';
+import { POOLED_DATA } from './contracts/pooled-data.js';
 import { OrganizationStack } from './org/organization-stack.js';
-import { POOLED_DATA } from './pooled-data/naming.js';
 import { PooledDataStack } from './pooled-data/pooled-data-stack.js';
 import { buildSharedCompute, routeAfterCustomers, type SharedComputeStacks } from './shared-compute/build.js';
 import type { SharedComputeStack } from './shared-compute/shared-compute-stack.js';

@@ -4,7 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { ParameterDataType, ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { LOCATION_LEAVES, type LocationLeaf, locationParameterNames } from '../services/directory/parameter-names.js';
+import { LOCATION_LEAVES, type LocationLeaf, locationParameterNames } from '../contracts/directory.js';
 import { tagRole } from './tenant-tags.js';
 
 export interface PublishedLocationsProps {

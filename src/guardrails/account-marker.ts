@@ -1,6 +1,6 @@
 import { Aspects, type IAspect, Lazy, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { TAG_KEYS } from '../config/naming.js';
+import { TAG_KEYS } from '../contracts/names.js';
 
 /** Template-level `Metadata` key the project's Guard rules read to know a customer account's template. */
 export const ACCOUNT_MARKER_KEY = 'PanOpsGuardrails';

@@ -2,9 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { pooledArchivePrefix } from '../contracts/pooled-data.js';
 import { LockedBucket, type ServerAccessLogs } from '../data-plane/locked-bucket.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
-import { pooledArchivePrefix } from './naming.js';
 
 /** S3 allows at most 1,000 lifecycle rules per bucket: one per pooled customer, one for the bucket. */
 export const MAX_POOLED_ARCHIVE_CUSTOMERS = 999;

@@ -11,10 +11,10 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { roleArn } from '../config/index.js';
+import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from '../contracts/pooled-data.js';
+import { ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
-import { ARCHIVE_OBJECT_ACTIONS } from '../tenant/cross-account-access.js';
-import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from './naming.js';
 
 export interface PooledDataAccessProps {
   /** The account of the shared compute workloads. */

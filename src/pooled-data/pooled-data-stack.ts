@@ -10,6 +10,9 @@ import {
   roleArn,
   TAG_KEYS,
 } from '../config/index.js';
+import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
+import { POOLED_DATA } from '../contracts/pooled-data.js';
+import { dataWorkloadRoleNames } from '../contracts/workloads.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import type { CustomerTrail } from '../data-plane/customer-trail.js';
 import { DataPlane, DataPlaneStack } from '../data-plane/data-plane.js';
@@ -22,9 +25,6 @@ import { SameAccountPeering } from '../data-plane/same-account-peering.js';
 import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
-import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
-import { REACHES_CUSTOMER_DATA, type Workload } from '../shared-compute/constructs/workload-roles.js';
-import { POOLED_DATA } from './naming.js';
 import { PooledArchive } from './pooled-archive.js';
 import { PooledDataAccess } from './pooled-data-access.js';
 
@@ -49,10 +49,6 @@ export interface PooledDataStackProps extends StackProps {
   /** Migrations the hook applies (tests pin them). @default the files of `sql/` */
   readonly migrations?: MigrationBundle;
 }
-
-/** Workload roles that reach customer data (the same ones a dedicated account trusts). */
-const dataWorkloadRoleNames = (): string[] =>
-  (Object.keys(REACHES_CUSTOMER_DATA) as Workload[]).filter((w) => REACHES_CUSTOMER_DATA[w]).map((w) => ROLE_NAMES[w]);
 
 /**
  * The pooled tier: the seed's current database, one Aurora Serverless v2

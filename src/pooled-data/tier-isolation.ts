@@ -1,4 +1,4 @@
-import { POOLED_DATA } from './naming.js';
+import { POOLED_DATA } from '../contracts/pooled-data.js';
 
 /** One isolation layer a tier relies on, what it enforces, and where that is proven. */
 export interface IsolationLayer {

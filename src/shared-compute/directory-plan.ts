@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Blueprint, dedicatedCustomers, pooledCustomers, ROLE_NAMES, roleArn } from '../config/index.js';
-import { POOLED_DATA } from '../pooled-data/naming.js';
+import { POOLED_DATA } from '../contracts/pooled-data.js';
 import type { DirectoryEntry } from '../services/directory/customer-directory.js';
 
 /**

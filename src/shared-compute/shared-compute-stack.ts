@@ -7,10 +7,11 @@ import type { Construct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
 import { prepareImageContext } from '../common/image-context.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
+import { DIRECTORY_PARAMETERS, parameterPathArn } from '../contracts/directory.js';
+import { POOLED_DATA, UUID_GLOB } from '../contracts/pooled-data.js';
+import { RUNTIME_ENV } from '../contracts/runtime-env.js';
 import { accountAvailabilityZones } from '../data-plane/availability-zones.js';
 import { LogDestinationBucket } from '../data-plane/log-destination-bucket.js';
-import { POOLED_DATA, UUID_GLOB } from '../pooled-data/naming.js';
-import { DIRECTORY_PARAMETERS, parameterPathArn } from '../services/directory/parameter-names.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { ComputeVpc } from './constructs/compute-vpc.js';
 import type { ScheduleTargets } from './constructs/connector-schedules.js';
@@ -31,7 +32,6 @@ import { WhisperFleet } from './constructs/whisper-fleet.js';
 import { PeeringAccepterRole, WorkloadRoles } from './constructs/workload-roles.js';
 import { GPU_FLEET_SIZES } from './gpu-capacity.js';
 import { LAMBDA_ENTRIES, type LambdaEntries } from './handler-entries.js';
-import { RUNTIME_ENV } from './runtime-env.js';
 
 /** Lambda settings the seed fixes (512 MB–1 GB, 15 minutes for pollers). */
 export const LAMBDA_SETTINGS = {

@@ -4,6 +4,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { ROLE_NAMES, roleArn } from '../config/index.js';
+import { ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
@@ -13,14 +14,6 @@ export const WORKLOAD_ROLE_NAMES = [
   ROLE_NAMES.webhookHandler,
   ROLE_NAMES.transcriptionWorker,
   ROLE_NAMES.inferenceService,
-] as const;
-
-/** S3 object operations of the workloads: read and write archives; nothing deletes. */
-export const ARCHIVE_OBJECT_ACTIONS = [
-  's3:GetObject',
-  's3:GetObjectVersion',
-  's3:PutObject',
-  's3:AbortMultipartUpload',
 ] as const;
 
 export interface CrossAccountAccessProps {

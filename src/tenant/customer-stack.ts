@@ -8,6 +8,7 @@ import {
   roleArn,
   usesTransitGateway,
 } from '../config/index.js';
+import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import type { CustomerTrail } from '../data-plane/customer-trail.js';
 import { DataPlane, DataPlaneStack } from '../data-plane/data-plane.js';
@@ -20,7 +21,6 @@ import { SharedComputeAttachment } from '../data-plane/shared-compute-attachment
 import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagCustomerScope } from '../data-plane/tenant-tags.js';
-import { DIRECTORY_PARAMETERS } from '../services/directory/parameter-names.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { CrossAccountAccess } from './cross-account-access.js';
 

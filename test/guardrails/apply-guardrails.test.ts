@@ -6,7 +6,7 @@ import { App, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { TAG_KEYS } from '../../src/config/naming.js';
+import { TAG_KEYS } from '../../src/contracts/names.js';
 import { applyGuardrails } from '../../src/guardrails/index.js';
 
 const PUBLIC_ACCESS_RULE = 'cdk-validator-cfnguard::s3_bucket_level_public_access_prohibited_check';

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TAG_KEYS } from '../../src/config/naming.js';
+import { TAG_KEYS } from '../../src/contracts/names.js';
 import type { ComplianceReport } from '../../src/guardrails/compliance/model.js';
 import { checkApp, newComplianceApp } from '../../src/guardrails/compliance/run.js';
 import { writeReport } from '../../src/guardrails/report/write.js';

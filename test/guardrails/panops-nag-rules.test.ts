@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import { NagRuleCompliance } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { TAG_KEYS } from '../../src/config/naming.js';
+import { TAG_KEYS } from '../../src/contracts/names.js';
 import { AuroraBackupRetentionSevenDays } from '../../src/guardrails/nag/rules/AuroraBackupRetentionSevenDays.js';
 import { CustomerAccountNoInternetGateway } from '../../src/guardrails/nag/rules/CustomerAccountNoInternetGateway.js';
 import { CustomerDataUsesCustomerKey } from '../../src/guardrails/nag/rules/CustomerDataUsesCustomerKey.js';

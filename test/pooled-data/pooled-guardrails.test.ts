@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBlueprint } from '../../src/config/index.js';
+import { POOLED_DATA } from '../../src/contracts/pooled-data.js';
 import { applyGuardrails } from '../../src/guardrails/index.js';
-import { POOLED_DATA } from '../../src/pooled-data/naming.js';
 import { PooledDataStack } from '../../src/pooled-data/pooled-data-stack.js';
 
 interface Violation {

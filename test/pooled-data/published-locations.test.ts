@@ -3,9 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOrganization } from '../../src/app.js';
 import { CUSTOMER_DATABASE, loadBlueprint } from '../../src/config/index.js';
-import { POOLED_DATA } from '../../src/pooled-data/naming.js';
+import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../src/contracts/directory.js';
+import { POOLED_DATA } from '../../src/contracts/pooled-data.js';
 import type { PooledDataStack } from '../../src/pooled-data/pooled-data-stack.js';
-import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../src/services/directory/parameter-names.js';
 
 type Props = Record<string, unknown>;
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SESSION_CUSTOMER_VARIABLE } from '../../src/pooled-data/naming.js';
+import { SESSION_CUSTOMER_VARIABLE } from '../../src/contracts/pooled-data.js';
 import type { Resources } from '../tenant/requirements.js';
 
 /**

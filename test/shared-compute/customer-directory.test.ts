@@ -3,10 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Schema } from 'effect';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Blueprint, pooledCustomers, ROLE_NAMES, validateBlueprint } from '../../src/config/index.js';
+import { RUNTIME_ENV } from '../../src/contracts/runtime-env.js';
 import { DirectoryEntry } from '../../src/services/directory/customer-directory.js';
 import { DIRECTORY_SHARDING, directoryEntries, directoryShardOf } from '../../src/shared-compute/directory-plan.js';
 import { CustomerDirectoryStack } from '../../src/shared-compute/directory-stack.js';
-import { RUNTIME_ENV } from '../../src/shared-compute/runtime-env.js';
 import { dedicatedCustomer, organization, pooledCustomer } from '../config/fixtures.js';
 import {
   type CfnProperties,

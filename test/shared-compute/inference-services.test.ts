@@ -5,6 +5,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RUNTIME_ENV } from '../../src/contracts/runtime-env.js';
 import { LogDestinationBucket } from '../../src/data-plane/log-destination-bucket.js';
 import { DEFAULT_MIGRATION_PARAMETERS } from '../../src/services/db/index.js';
 import { defaultInferenceSettings } from '../../src/services/inference/settings.js';
@@ -16,7 +17,6 @@ import {
   VllmService,
 } from '../../src/shared-compute/constructs/vllm-service.js';
 import { MISSING_FFMPEG_MESSAGE } from '../../src/shared-compute/constructs/whisper-fleet.js';
-import { RUNTIME_ENV } from '../../src/shared-compute/runtime-env.js';
 import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
 
 /**

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_DATABASE, dedicatedCustomers, loadBlueprint, ROLE_NAMES } from '../../src/config/index.js';
-import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../src/services/directory/parameter-names.js';
+import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../src/contracts/directory.js';
 import { CustomerStack } from '../../src/tenant/customer-stack.js';
 import { keyLogicalId, ofType } from './requirements.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type App, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { TAG_KEYS } from '../../config/naming.js';
+import { TAG_KEYS } from '../../contracts/names.js';
 import { REPO_ROOT } from '../paths.js';
 import { firstRepositoryFrame, type SourceLocation } from '../source-location.js';
 

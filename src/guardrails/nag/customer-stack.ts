@@ -1,5 +1,5 @@
 import { type CfnResource, Stack } from 'aws-cdk-lib';
-import { TAG_KEYS } from '../../config/naming.js';
+import { TAG_KEYS } from '../../contracts/names.js';
 
 /**
  * A customer account's stack is the one tagged with the customer's id

@@ -2,16 +2,16 @@ import { GetParameterCommand, GetParametersCommand, SSMClient, type SSMClientCon
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Cache, Duration, Effect, Exit, Layer, Schema } from 'effect';
-import { POOLED_DATA, pooledArchivePrefix } from '../../pooled-data/naming.js';
-import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
-import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
-import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
 import {
   DIRECTORY_PARAMETERS,
   directoryEntryName,
   type LocationLeaf,
   locationParameterNames,
-} from './parameter-names.js';
+} from '../../contracts/directory.js';
+import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
+import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
+import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
+import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
 
 export interface SsmCustomerDirectoryOptions {
   /** Client settings for the shared compute account's own SSM (the entries). @default the SDK's defaults (the function's region) */

@@ -1,5 +1,6 @@
 import { Config, Context, Effect, Layer, Option, Schema } from 'effect';
 import type { WhisperModel } from '../../config/schema.js';
+import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import type { Endpoint, RetryPolicy } from './openai-http.js';
 
 /**
@@ -106,11 +107,11 @@ const WhisperBaseUrls = Schema.fromJsonString(
 );
 
 /** `PANOPS_WHISPER_BASE_URLS` (JSON, model → base URL); a malformed value fails with a ConfigError naming the variable. */
-const whisperBaseUrls = Config.option(Config.schema(WhisperBaseUrls, 'PANOPS_WHISPER_BASE_URLS'));
+const whisperBaseUrls = Config.option(Config.schema(WhisperBaseUrls, RUNTIME_ENV.whisperBaseUrls));
 
 /**
  * Reads the shared compute stack's contract (`PANOPS_WHISPER_BASE_URL`,
- * `PANOPS_VLLM_BASE_URL`, see src/shared-compute/runtime-env.ts), or the short
+ * `PANOPS_VLLM_BASE_URL`, see src/contracts/runtime-env.ts), or the short
  * local names `PANOPS_WHISPER_URL` / `PANOPS_VLLM_URL`, plus
  * `PANOPS_WHISPER_BASE_URLS` (one Whisper server per model), `PANOPS_EMBEDDINGS_URL` (defaults to the chat URL), `PANOPS_INFERENCE_API_KEY`,
  * `PANOPS_CHAT_MODEL`, `PANOPS_EMBEDDING_MODEL`; unset ones keep the defaults.
@@ -119,13 +120,13 @@ export const inferenceSettingsFromEnv = Layer.effect(
   InferenceSettingsRef,
   Effect.gen(function* () {
     const env = yield* Config.all({
-      whisper: either('PANOPS_WHISPER_BASE_URL', 'PANOPS_WHISPER_URL'),
+      whisper: either(RUNTIME_ENV.whisperBaseUrl, 'PANOPS_WHISPER_URL'),
       whisperByModel: whisperBaseUrls,
-      chat: either('PANOPS_VLLM_BASE_URL', 'PANOPS_VLLM_URL'),
-      embeddings: optional('PANOPS_EMBEDDINGS_URL'),
+      chat: either(RUNTIME_ENV.vllmBaseUrl, 'PANOPS_VLLM_URL'),
+      embeddings: optional(RUNTIME_ENV.embeddingsUrl),
       apiKey: optional('PANOPS_INFERENCE_API_KEY'),
-      chatModel: optional('PANOPS_CHAT_MODEL'),
-      embeddingModel: optional('PANOPS_EMBEDDING_MODEL'),
+      chatModel: optional(RUNTIME_ENV.chatModel),
+      embeddingModel: optional(RUNTIME_ENV.embeddingModel),
     });
     const d = defaultInferenceSettings;
     const apiKey = Option.getOrUndefined(env.apiKey);

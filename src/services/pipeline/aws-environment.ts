@@ -2,6 +2,7 @@ import type { PgClient } from '@effect/sql-pg';
 import { Effect, Layer } from 'effect';
 import { FetchHttpClient, type HttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
+import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import type { LargeObjectArchive } from '../archive/large-object.js';
 import type { ArchiveTarget } from '../archive/s3.js';
 import { makeGmailConnector } from '../connectors/gmail/gmail.js';
@@ -28,7 +29,7 @@ import { sqlIngestLayer } from './ingest-sql.js';
 /**
  * What the AWS entry points (the poll Lambda, the Fargate worker) read from
  * their environment. Queue and table names are the shared compute stack's
- * contract (`src/shared-compute/runtime-env.ts`). Where each customer's data
+ * contract (`src/contracts/runtime-env.ts`). Where each customer's data
  * lives comes from the customer directory (`src/services/directory`); the
  * JSON variables below are only its local override, for running the entry
  * points outside AWS (the shared compute stack sets none of them).
@@ -65,12 +66,12 @@ const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string): Readonly<Record<st
 
 export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironment => {
   const settings: AwsPipelineEnvironment = {
-    connectorJobsQueueUrl: required(env, 'PANOPS_CONNECTOR_JOBS_QUEUE_URL'),
-    ...(env.PANOPS_CONNECTOR_JOBS_DLQ_URL
-      ? { connectorJobsDeadLetterQueueUrl: env.PANOPS_CONNECTOR_JOBS_DLQ_URL }
+    connectorJobsQueueUrl: required(env, RUNTIME_ENV.connectorJobsQueueUrl),
+    ...(env[RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]
+      ? { connectorJobsDeadLetterQueueUrl: env[RUNTIME_ENV.connectorJobsDeadLetterQueueUrl] }
       : {}),
-    transcriptionJobsQueueUrl: required(env, 'PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL'),
-    cursorTableName: required(env, 'PANOPS_CURSOR_TABLE_NAME'),
+    transcriptionJobsQueueUrl: required(env, RUNTIME_ENV.transcriptionJobsQueueUrl),
+    cursorTableName: required(env, RUNTIME_ENV.cursorTableName),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     customerDatabases: jsonObject<string>(env, 'PANOPS_CUSTOMER_DATABASES'),
     archiveTargets: jsonObject<ArchiveTarget>(env, 'ARCHIVE_TARGETS'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Effect } from 'effect';
 import type { SqlClient } from 'effect/sql';
-import { pooledArchivePrefix } from '../../pooled-data/naming.js';
+import { pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import type { TenantSql } from '../db/index.js';
 import { type CustomerRoute, TenantRoutes } from '../db/routing-table.js';
 import { type ArchiveSide, digestArchive } from './archive.js';

@@ -2,8 +2,8 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { ParameterDataType, ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { chainInLanes } from '../../common/dependency-lanes.js';
+import { directoryEntryName } from '../../contracts/directory.js';
 import type { DirectoryEntry } from '../../services/directory/customer-directory.js';
-import { directoryEntryName } from '../../services/directory/parameter-names.js';
 
 export interface CustomerDirectoryEntriesProps {
   readonly entries: readonly DirectoryEntry[];

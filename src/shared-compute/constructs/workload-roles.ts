@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ROLE_NAMES, roleArn } from '../../config/index.js';
+import { REACHES_CUSTOMER_DATA, type Workload } from '../../contracts/workloads.js';
 import { chunk } from '../sharding.js';
 
 /**
@@ -20,18 +21,6 @@ import { chunk } from '../sharding.js';
  * default quota of 10 managed policies per role.
  */
 export const CUSTOMER_ROLE_ARNS_PER_POLICY = 80;
-
-/** The workloads of the shared compute account, each with its own role. */
-export type Workload = 'connectorWorker' | 'webhookHandler' | 'transcriptionWorker' | 'inferenceService';
-
-/** Which workloads reach customer data (and so may assume the customer accounts' data-access role). */
-export const REACHES_CUSTOMER_DATA: Readonly<Record<Workload, boolean>> = {
-  connectorWorker: true,
-  webhookHandler: true,
-  transcriptionWorker: true,
-  // vLLM serves the model; its callers hold the customer data, the model server never does.
-  inferenceService: false,
-};
 
 const WORKLOAD_PRINCIPALS: Readonly<Record<Workload, () => IPrincipal>> = {
   // The same connector program runs as the poller Lambda and as the Fargate worker.

@@ -3,11 +3,11 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Effect, Exit } from 'effect';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROLE_NAMES, roleArn } from '../../../src/config/naming.js';
-import { POOLED_DATA } from '../../../src/pooled-data/naming.js';
+import { directoryEntryName } from '../../../src/contracts/directory.js';
+import { ROLE_NAMES, roleArn } from '../../../src/contracts/names.js';
+import { POOLED_DATA } from '../../../src/contracts/pooled-data.js';
 import { CustomerDirectory } from '../../../src/services/directory/customer-directory.js';
 import { directoryJobError } from '../../../src/services/directory/errors.js';
-import { directoryEntryName } from '../../../src/services/directory/parameter-names.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
 import { policyFor } from '../../../src/services/pipeline/policy.js';
 

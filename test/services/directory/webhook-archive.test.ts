@@ -6,13 +6,13 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Effect, Layer, ManagedRuntime } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directoryEntryName, locationParameterNames } from '../../../src/contracts/directory.js';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import { LargeObjectArchive, largeObjectKey } from '../../../src/services/archive/large-object.js';
 import {
   directoryS3ArchiveStoreLayer,
   directoryS3LargeObjectArchiveLayer,
 } from '../../../src/services/directory/archive.js';
-import { directoryEntryName, locationParameterNames } from '../../../src/services/directory/parameter-names.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
 import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
 import { memoryConnectorJobSubmitterLayer } from '../../../src/services/webhooks/connector-jobs.js';

@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pooledArchivePrefix } from '../../../src/pooled-data/naming.js';
+import { pooledArchivePrefix } from '../../../src/contracts/pooled-data.js';
 import { digestArchive } from '../../../src/services/promotion/archive.js';
 import { s3ArchiveSide } from '../../../src/services/promotion/archive-s3.js';
 import { emulatorCredentials, type S3Emulator, startS3 } from '../pipeline/support/emulators.js';

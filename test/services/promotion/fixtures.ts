@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Effect } from 'effect';
 import { SqlClient } from 'effect/sql';
-import { pooledArchivePrefix } from '../../../src/pooled-data/naming.js';
+import { pooledArchivePrefix } from '../../../src/contracts/pooled-data.js';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import type { TenantSql } from '../../../src/services/db/index.js';
 import { customerTables } from '../../../src/services/promotion/tables.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Effect, Exit, Layer, ManagedRuntime } from 'effect';
 import { SqlClient } from 'effect/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pooledArchivePrefix } from '../../../src/pooled-data/naming.js';
+import { pooledArchivePrefix } from '../../../src/contracts/pooled-data.js';
 import {
   memoryRoutesLayer,
   seedRoutes,

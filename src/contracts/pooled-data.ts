@@ -1,4 +1,4 @@
-import { TAG_KEYS } from '../config/naming.js';
+import { TAG_KEYS } from './names.js';
 
 /**
  * Names the pooled data stack and the services must agree on (no CDK here:
