@@ -114,16 +114,41 @@ export class CustomerKey extends Construct {
             },
           },
         }),
+        // CloudTrail's three required sections, each as its documentation writes it:
+        // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
         new PolicyStatement({
           sid: 'CloudTrailEncryptLogs',
           principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
-          actions: ['kms:GenerateDataKey', 'kms:DescribeKey'],
+          actions: ['kms:GenerateDataKey'],
           resources: ['*'],
           conditions: {
             StringEquals: { 'aws:SourceAccount': account },
             StringLike: {
               'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
             },
+          },
+        }),
+        // DescribeKey carries no encryption context: under the condition above it could never be allowed.
+        new PolicyStatement({
+          sid: 'CloudTrailDescribeKey',
+          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:DescribeKey'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': account },
+            StringLike: { 'aws:SourceArn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
+          },
+        }),
+        // The trail bucket uses an S3 Bucket Key: creating or updating the trail needs kms:Decrypt,
+        // whose encryption context is then the bucket's ARN, not the trail's.
+        new PolicyStatement({
+          sid: 'CloudTrailDecryptForBucketKey',
+          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': account },
+            StringLike: { 'aws:SourceArn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
           },
         }),
         // Auditors in the account can read (and validate) the trail's log files.
@@ -156,6 +181,7 @@ export class CustomerKey extends Construct {
           },
         }),
         // S3 server access logs into the SSE-KMS log bucket.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
         new PolicyStatement({
           sid: 'S3ServerAccessLogsEncrypt',
           principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
@@ -164,6 +190,7 @@ export class CustomerKey extends Construct {
           conditions: { StringEquals: { 'aws:SourceAccount': account } },
         }),
         // VPC flow logs into the SSE-KMS log bucket (the operations the flow log documentation lists).
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-S3.html#AWS-logs-SSE-KMS-S3
         new PolicyStatement({
           sid: 'FlowLogDeliveryEncrypt',
           principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],

@@ -15,7 +15,7 @@ import {
   SubnetType,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
-import { AnyPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tagRole } from './tenant-tags.js';
@@ -32,6 +32,9 @@ export interface IsolatedVpcProps {
   /** Interface endpoints besides the S3 gateway endpoint. @default KMS and Secrets Manager */
   readonly interfaceEndpoints?: readonly InterfaceVpcEndpointAwsService[];
 }
+
+/** Where the VPC's flow logs land in the account's log bucket. */
+export const FLOW_LOG_PREFIX = 'vpc-flow-logs/';
 
 /** Subnet prefix: two bits below the VPC's (room for a second subnet group later), at most /28. */
 const subnetMaskFor = (cidr: string, zones: number): number => {
@@ -82,12 +85,14 @@ export class IsolatedVpc extends Construct {
       restrictDefaultSecurityGroup: true,
       flowLogs: {
         all: {
-          destination: FlowLogDestination.toS3(props.flowLogBucket, 'vpc-flow-logs/'),
+          destination: FlowLogDestination.toS3(props.flowLogBucket, FLOW_LOG_PREFIX),
           trafficType: FlowLogTrafficType.ALL,
           maxAggregationInterval: FlowLogMaxAggregationInterval.TEN_MINUTES,
         },
       },
     });
+
+    this.allowFlowLogDelivery(props.flowLogBucket);
 
     // S3 through the route tables; in-VPC callers reach only this account's buckets and
     // CloudFormation's custom resource response buckets (the migration hook answers there).
@@ -141,5 +146,43 @@ export class IsolatedVpc extends Construct {
   /** Route tables of the isolated subnets (where peering routes go). */
   get routeTableIds(): string[] {
     return this.vpc.isolatedSubnets.map((subnet) => subnet.routeTable.routeTableId);
+  }
+
+  /**
+   * The bucket policy statements VPC flow log delivery needs, granted here
+   * rather than left to EC2 adding them at CreateFlowLogs (which needs
+   * s3:PutBucketPolicy by the deployer and rewrites a policy CloudFormation
+   * owns). Only this account's log deliveries, only under the flow-log prefix.
+   * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-S3.html
+   */
+  private allowFlowLogDelivery(bucket: IBucket): void {
+    const { account, region, partition } = Stack.of(this);
+    const fromThisAccountsDeliveries = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:logs:${region}:${account}:*` },
+    };
+    const delivery = new ServicePrincipal('delivery.logs.amazonaws.com');
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AWSLogDeliveryAclCheck',
+        principals: [delivery],
+        actions: ['s3:GetBucketAcl'],
+        resources: [bucket.bucketArn],
+        conditions: fromThisAccountsDeliveries,
+      }),
+    );
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AWSLogDeliveryWrite',
+        principals: [delivery],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`${FLOW_LOG_PREFIX}AWSLogs/${account}/*`)],
+        conditions: {
+          ...fromThisAccountsDeliveries,
+          StringEquals: { ...fromThisAccountsDeliveries.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' },
+        },
+      }),
+    );
   }
 }

@@ -131,7 +131,10 @@ describe('the SCP evaluator the checks above rest on', () => {
 
   it('refuses a condition operator it does not implement instead of reading it as no match', () => {
     expect(() =>
-      statementApplies(statement({ Action: '*', Condition: { NumericLessThan: { 's3:max-keys': '5' } } }), ctx({})),
-    ).toThrow(/NumericLessThan is not understood/);
+      statementApplies(
+        statement({ Action: '*', Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }),
+        ctx({}),
+      ),
+    ).toThrow(/DateLessThan is not understood/);
   });
 });

@@ -37,6 +37,16 @@ export class PlatformKey extends Construct {
         },
       }),
     );
+    // S3 server access logs of the model bucket into the SSE-KMS access-log bucket.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
     // CloudWatch alarms publish to the encrypted alert topic.
     this.key.addToResourcePolicy(
       new PolicyStatement({
