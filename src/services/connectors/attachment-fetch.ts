@@ -21,6 +21,8 @@ export type FileRecord =
   | {
       readonly id: string;
       readonly archived: true;
+      /** What the provider calls it when it is not a file: `hostedContent` (Teams inline images). */
+      readonly kind?: string;
       readonly name?: string;
       readonly sha256: string;
       readonly size: number;
@@ -54,6 +56,23 @@ const baseType = (contentType: string) => contentType.split(';')[0]?.trim().toLo
  * dead-lettered: an attachment is never silently left out of the record.
  */
 export const fetchAttachment = (request: FetchAttachmentRequest) =>
+  Effect.flatMap(fetchAttachmentUnlessRefused(request, []), (result) =>
+    result._tag === 'fetched'
+      ? Effect.succeed(result.attachment)
+      : Effect.fail(new BadPayload({ subject: 'file', reason: result.reason, location: request.url })),
+  );
+
+export type FetchResult =
+  | { readonly _tag: 'fetched'; readonly attachment: Attachment }
+  | { readonly _tag: 'refused'; readonly status: number; readonly reason: string };
+
+/**
+ * Like `fetchAttachment`, except that the statuses in `refused` (a file the
+ * provider documents as out of the app's reach: 403/404 on a shared link)
+ * come back as `refused` with the reason, for the record to state, instead of
+ * failing the page. Everything else fails as in `fetchAttachment`.
+ */
+export const fetchAttachmentUnlessRefused = (request: FetchAttachmentRequest, refused: readonly number[]) =>
   Effect.gen(function* () {
     const { platform, url } = request;
     const response = yield* Effect.tryPromise({
@@ -62,6 +81,14 @@ export const fetchAttachment = (request: FetchAttachmentRequest) =>
     });
     const status = response.status;
     const discard = () => void response.body?.cancel().catch(() => undefined);
+    if (refused.includes(status)) {
+      discard();
+      return {
+        _tag: 'refused',
+        status,
+        reason: `the provider answered ${status} for the file: out of the app's reach, recorded as a link`,
+      } satisfies FetchResult as FetchResult;
+    }
     if (status === 429) {
       discard();
       return yield* new RateLimited({
@@ -107,11 +134,12 @@ export const fetchAttachment = (request: FetchAttachmentRequest) =>
         source: platform,
         detail: `download of ${url} gave ${content.byteLength} bytes, the provider declared ${request.expectedSize}`,
       });
-    return {
+    const attachment: Attachment = {
       ...(request.filename ? { filename: request.filename } : {}),
       contentType: request.contentType ?? answered ?? 'application/octet-stream',
       size: content.byteLength,
       sha256: sha256Hex(content),
       content,
-    } satisfies Attachment;
+    };
+    return { _tag: 'fetched', attachment } satisfies FetchResult as FetchResult;
   });

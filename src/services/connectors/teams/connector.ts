@@ -4,6 +4,7 @@ import { ConnectorCredentials } from '../../pipeline/credentials.js';
 import { BadPayload } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { firstPageUrl, getMessage, getMessagesPage, type TeamsClientOptions, type TeamsSource } from './client.js';
+import { attachTeamsContent } from './content.js';
 import { teamsMessageItem } from './messages.js';
 
 /**
@@ -64,6 +65,7 @@ const strings = (value: unknown): string[] =>
 export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
   Effect.gen(function* () {
     const credentials = yield* ConnectorCredentials;
+    const baseUrl = options.baseUrl ?? 'https://graph.microsoft.com/v1.0';
 
     const scopes = (job: ConnectorJob) => {
       if (job.kind === 'webhook') return Effect.succeed(notifiedResources(job).map((r) => `resource:${r}`));
@@ -90,12 +92,9 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
             connectorId: job.connectorId,
             platform: 'teams',
           });
-          const { message, received } = yield* getMessage(
-            `${options.baseUrl ?? 'https://graph.microsoft.com/v1.0'}/${scope.slice(9)}`,
-            token,
-          );
+          const { message, received } = yield* getMessage(`${baseUrl}/${scope.slice(9)}`, token);
           return {
-            items: [teamsMessageItem(message, received.bytes)],
+            items: [yield* attachTeamsContent(baseUrl, token, message, teamsMessageItem(message, received.bytes))],
             skipped: [],
             nextCursor: 'fetched',
             done: true,
@@ -122,12 +121,10 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
         const nextCursor: TeamsCursor = next
           ? { ...(cursor.since ? { since: cursor.since } : {}), next, ...(roundMax ? { roundMax } : {}) }
           : { ...(later(cursor.since, roundMax) ? { since: later(cursor.since, roundMax) as string } : {}) };
+        const envelope = { bytes: received.bytes, contentType: 'application/json' };
         return {
-          items: page.value.map((m, i) =>
-            teamsMessageItem(m, items[i]?.bytes ?? new Uint8Array(), {
-              bytes: received.bytes,
-              contentType: 'application/json',
-            }),
+          items: yield* Effect.forEach(page.value, (m, i) =>
+            attachTeamsContent(baseUrl, token, m, teamsMessageItem(m, items[i]?.bytes ?? new Uint8Array(), envelope)),
           ),
           skipped: [],
           nextCursor: JSON.stringify(nextCursor),
