@@ -1,4 +1,4 @@
-import { ROLE_NAMES } from '../../config/index.js';
+import { dataWorkloadRoleNames } from '../../contracts/workloads.js';
 import type { AccessCell, CheckOutcome, CustomerDataAccess, RehearsalFinding } from './model.js';
 import { REHEARSAL_CHECKS } from './model.js';
 import { type FoundPolicy, managedPolicyArns } from './policies.js';
@@ -22,15 +22,8 @@ import { type CfnResource, type LoadedTemplate, resourcesOf, tagsOf } from './te
 const DATA_ACCESS_ROLES = new Set(['customer-data-access', 'pooled-data-access']);
 /** Decrypts with the customer key besides the data-access role: the migration hook (the master secret). */
 const KEY_USERS = new Set([...DATA_ACCESS_ROLES, 'migration-hook']);
-/**
- * The shared compute workloads that assume a data-access role (src/config/naming.ts). The inference
- * service is not one: it is handed text by the workers and holds no data-access grant of its own.
- */
-const WORKLOAD_ROLE_NAMES = new Set<string>([
-  ROLE_NAMES.connectorWorker,
-  ROLE_NAMES.webhookHandler,
-  ROLE_NAMES.transcriptionWorker,
-]);
+/** The shared compute workloads that assume a data-access role: the contract's list (src/contracts/workloads.ts). */
+const WORKLOAD_ROLE_NAMES = new Set<string>(dataWorkloadRoleNames());
 /** The customer a request is made for: workloads assume with this session tag and the pooled tier keys objects by it. */
 const SAMPLE_CUSTOMER_ID = '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01';
 

@@ -98,8 +98,15 @@ const MUTATIONS: Record<string, { names: string[]; edit: (name: string, t: Templ
   workloadAssumesDataRole: {
     names: [ORG, ACME, SHARED],
     edit: (name, t) => {
+      if (name === ACME) {
+        // The data-access role trusts the inference service too (a workload that must not reach customer data)...
+        const trust = t.Resources.DataAccessRoleE10A973C!.Properties.AssumeRolePolicyDocument.Statement[0];
+        const arns = trust.Condition.ArnEquals['aws:PrincipalArn'] as string[];
+        if (!arns.some((a) => a.endsWith('/panops-inference-service')))
+          arns.push('arn:aws:iam::100000000010:role/panops-inference-service');
+      }
       if (name !== SHARED) return;
-      // The inference service (named in the data-access role's trust) gets the permission to assume it.
+      // ...and the inference service gets the permission to assume it.
       t.Resources.InferenceAssumesDataAccess = {
         Type: 'AWS::IAM::Policy',
         Properties: {
