@@ -19,41 +19,31 @@ const Region = Schema.String.check(
   Schema.isPattern(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as us-east-1' }),
 );
 
-/** An IPv4 CIDR block usable by a VPC: a network address with a /16 to /28 prefix. */
 const CIDR_SHAPE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-export const VpcCidr = Schema.String.check(
-  Schema.isPattern(CIDR_SHAPE, {
-    message: 'must be an IPv4 CIDR block such as 10.20.0.0/20',
-  }),
-  Schema.makeFilter((cidr: string) => {
-    if (!CIDR_SHAPE.test(cidr)) return true; // the pattern check above reports it
-    const [ip, prefixText] = cidr.split('/');
-    const octets = (ip ?? '').split('.').map(Number);
-    const prefix = Number(prefixText);
-    if (octets.some((o) => o > 255)) return 'must have octets between 0 and 255';
-    if (prefix < 16 || prefix > 28) return 'must have a prefix between /16 and /28 (the VPC limits)';
-    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const hostBits = 32 - prefix;
-    if (address % 2 ** hostBits !== 0) return `must be a network address (host bits set in ${cidr})`;
-    return true;
-  }),
-);
+
+/** An IPv4 network address with a prefix between `minPrefix` and `maxPrefix`. */
+const cidrBetween = (minPrefix: number, maxPrefix: number, example: string, limits: string) =>
+  Schema.String.check(
+    Schema.isPattern(CIDR_SHAPE, { message: `must be an IPv4 CIDR block such as ${example}` }),
+    Schema.makeFilter((cidr: string) => {
+      if (!CIDR_SHAPE.test(cidr)) return true; // the pattern check above reports it
+      const [ip, prefixText] = cidr.split('/');
+      const octets = (ip ?? '').split('.').map(Number);
+      const prefix = Number(prefixText);
+      if (octets.some((o) => o > 255)) return 'must have octets between 0 and 255';
+      if (prefix < minPrefix || prefix > maxPrefix)
+        return `must have a prefix between /${minPrefix} and /${maxPrefix}${limits}`;
+      const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+      if (address % 2 ** (32 - prefix) !== 0) return `must be a network address (host bits set in ${cidr})`;
+      return true;
+    }),
+  );
+
+/** An IPv4 CIDR block usable by a VPC: a network address with a /16 to /28 prefix. */
+export const VpcCidr = cidrBetween(16, 28, '10.20.0.0/20', ' (the VPC limits)');
 
 /** An IPv4 network (a route destination): a network address with a /8 to /28 prefix. */
-export const NetworkCidr = Schema.String.check(
-  Schema.isPattern(CIDR_SHAPE, { message: 'must be an IPv4 CIDR block such as 10.16.0.0/12' }),
-  Schema.makeFilter((cidr: string) => {
-    if (!CIDR_SHAPE.test(cidr)) return true; // the pattern check above reports it
-    const [ip, prefixText] = cidr.split('/');
-    const octets = (ip ?? '').split('.').map(Number);
-    const prefix = Number(prefixText);
-    if (octets.some((o) => o > 255)) return 'must have octets between 0 and 255';
-    if (prefix < 8 || prefix > 28) return 'must have a prefix between /8 and /28';
-    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-    if (address % 2 ** (32 - prefix) !== 0) return `must be a network address (host bits set in ${cidr})`;
-    return true;
-  }),
-);
+export const NetworkCidr = cidrBetween(8, 28, '10.16.0.0/12', '');
 
 const Slug = Schema.String.check(
   Schema.isPattern(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, {

@@ -86,20 +86,17 @@ const checkOrganization = (org: OrganizationFile, file: string, problems: Bluepr
   if (pooledData) {
     const { min, max } = pooledData.database;
     const limits = AWS_LIMITS.pooledAcu;
-    if (min < limits.min || min > limits.max)
-      problems.push({
-        file,
-        field: 'pooledData.database.min',
-        value: min,
-        rule: `ACU must be within ${limits.min}–${limits.max} for the pooled cluster`,
-      });
-    if (max < limits.min || max > limits.max)
-      problems.push({
-        file,
-        field: 'pooledData.database.max',
-        value: max,
-        rule: `ACU must be within ${limits.min}–${limits.max} for the pooled cluster`,
-      });
+    for (const [bound, acu] of [
+      ['min', min],
+      ['max', max],
+    ] as const)
+      if (acu < limits.min || acu > limits.max)
+        problems.push({
+          file,
+          field: `pooledData.database.${bound}`,
+          value: acu,
+          rule: `ACU must be within ${limits.min}–${limits.max} for the pooled cluster`,
+        });
     if (min > max)
       problems.push({ file, field: 'pooledData.database', value: { min, max }, rule: 'ACU min must not exceed max' });
   }

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Context, Effect, Layer } from 'effect';
+import { causeMessage } from '../aws/scoped-client.js';
 import { type BadPayload, Transient } from '../pipeline/errors.js';
 import {
   type ArchiveTarget,
@@ -75,7 +76,7 @@ export interface S3LargeObjectArchiveOptions {
   readonly queueSize?: number;
 }
 
-const errorText = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
+const errorText = (cause: unknown) => causeMessage(cause);
 
 /** S3 multipart upload (`@aws-sdk/lib-storage`), SSE-KMS with the customer's key on every object. */
 export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) =>

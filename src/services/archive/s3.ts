@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Effect, Layer } from 'effect';
+import { causeMessage } from '../aws/scoped-client.js';
 import { BadPayload, Transient } from '../pipeline/errors.js';
 import { ArchiveStore, archiveKeyFor, sha256Hex } from './archive-store.js';
 
@@ -65,7 +66,7 @@ export const absentBehindPrefix = (keyPrefix: string | undefined, cause: unknown
 const transient = (detail: string) => (cause: unknown) =>
   new Transient({
     source: 'archive',
-    detail: `${detail}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    detail: `${detail}: ${causeMessage(cause)}`,
     ...(statusOf(cause) ? { status: statusOf(cause) as number } : {}),
   });
 

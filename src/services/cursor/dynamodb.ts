@@ -6,7 +6,8 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Effect, Layer, Option } from 'effect';
-import { CursorConflict, Transient } from '../pipeline/errors.js';
+import { scopedClient } from '../aws/scoped-client.js';
+import { CursorConflict, transientFrom } from '../pipeline/errors.js';
 import { type CursorKey, type CursorRecord, CursorStore, cursorKeyString } from './cursor-store.js';
 
 /** Attribute names of the cursor table; the shared compute stack creates the table with `pk` as partition key and `expiresAt` as TTL. */
@@ -20,17 +21,13 @@ export interface DynamoCursorStoreOptions {
   readonly ttlDays?: number;
 }
 
-const transient = (detail: string) => (cause: unknown) =>
-  new Transient({ source: 'cursor', detail: `${detail}: ${cause instanceof Error ? cause.message : String(cause)}` });
+const transient = transientFrom('cursor');
 
 /** The cursor store on DynamoDB: conditional writes on `version` make every advance a compare-and-set. */
 export const dynamoCursorStoreLayer = (options: DynamoCursorStoreOptions): Layer.Layer<CursorStore> =>
   Layer.effect(
     CursorStore,
-    Effect.acquireRelease(
-      Effect.sync(() => new DynamoDBClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
+    scopedClient(() => new DynamoDBClient(options.client ?? {})).pipe(
       Effect.map((client) => {
         const ttlSeconds = (options.ttlDays ?? 90) * 86_400;
 

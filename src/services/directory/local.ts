@@ -1,4 +1,5 @@
 import { Effect, Layer, Redacted } from 'effect';
+import { jsonObjectFromEnv } from '../runtime/env-json.js';
 import { CustomerDirectory, type CustomerLocation, type DatabaseLocation } from './customer-directory.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError } from './errors.js';
 
@@ -56,15 +57,7 @@ export const LOCAL_DIRECTORY_ENV = {
 export const hasLocalDirectoryOverride = (env: NodeJS.ProcessEnv): boolean =>
   Object.values(LOCAL_DIRECTORY_ENV).some((name) => Boolean(env[name]));
 
-const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string): Readonly<Record<string, T>> => {
-  const text = env[name];
-  if (!text) return {};
-  try {
-    return JSON.parse(text) as Record<string, T>;
-  } catch (error) {
-    throw new Error(`customer directory: ${name} is not valid JSON (${String(error)})`);
-  }
-};
+const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string) => jsonObjectFromEnv<T>(env, name, 'customer directory');
 
 /**
  * The local override, for running the AWS entry points outside AWS: archive

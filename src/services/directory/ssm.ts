@@ -9,6 +9,7 @@ import {
   locationParameterNames,
 } from '../../contracts/directory.js';
 import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
+import { causeMessage } from '../aws/scoped-client.js';
 import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
 import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
@@ -31,7 +32,7 @@ export interface SsmCustomerDirectoryOptions {
 const errorName = (cause: unknown): string =>
   cause instanceof AssumeRoleFailed ? cause.errorName : ((cause as { name?: string } | undefined)?.name ?? 'Error');
 
-const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
+const describe = (cause: unknown): string => causeMessage(cause);
 
 /** STS and SSM answers that no retry can change: the role or the parameters are not there for us. */
 const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException', 'IncompleteCredentials']);

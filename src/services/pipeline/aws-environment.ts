@@ -20,6 +20,7 @@ import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { directoryJobError } from '../directory/errors.js';
 import { JobRunner, type RunJobServices } from '../queue/job-runner.js';
 import { sqsTranscriptionJobsLayer, type TranscriptionJobs } from '../queue/transcription-jobs.js';
+import { jsonObjectFromEnv } from '../runtime/env-json.js';
 import { Connectors } from './connector.js';
 import { sqlConnectorStatusLayer } from './connector-status-sql.js';
 import type { ConnectorCredentials } from './credentials.js';
@@ -54,15 +55,7 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
   return value;
 };
 
-const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string): Readonly<Record<string, T>> => {
-  const text = env[name];
-  if (!text) return {};
-  try {
-    return JSON.parse(text) as Record<string, T>;
-  } catch (error) {
-    throw new Error(`connector worker: ${name} is not valid JSON (${String(error)})`);
-  }
-};
+const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string) => jsonObjectFromEnv<T>(env, name, 'connector worker');
 
 export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironment => {
   const settings: AwsPipelineEnvironment = {

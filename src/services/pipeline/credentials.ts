@@ -4,6 +4,7 @@ import {
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import { Context, Effect, Layer } from 'effect';
+import { scopedClient } from '../aws/scoped-client.js';
 import { AuthExpired, Transient } from './errors.js';
 
 /** Which connector asks for a token. */
@@ -29,10 +30,7 @@ export const credentialSecretName = (r: CredentialRequest): string => `panops/${
 export const secretsManagerCredentialsLayer = (client: SecretsManagerClientConfig = {}) =>
   Layer.effect(
     ConnectorCredentials,
-    Effect.acquireRelease(
-      Effect.sync(() => new SecretsManagerClient(client)),
-      (c) => Effect.sync(() => c.destroy()),
-    ).pipe(
+    scopedClient(() => new SecretsManagerClient(client)).pipe(
       Effect.map((sm) =>
         ConnectorCredentials.of({
           accessToken: (request) =>

@@ -1,4 +1,5 @@
 import { Schema } from 'effect';
+import { causeMessage } from '../aws/scoped-client.js';
 
 /**
  * The failures a connector job can meet, each with exactly one policy
@@ -36,6 +37,13 @@ export class Transient extends Schema.TaggedError<Transient>()('Transient', {
   /** HTTP status when there was one. */
   status: Schema.optional(Schema.Number),
 }) {}
+
+/** `Transient` errors of one dependency, from a failed call's cause: `transientFrom('queue')('SendMessage')(cause)`. */
+export const transientFrom =
+  (source: string) =>
+  (detail: string) =>
+  (cause: unknown): Transient =>
+    new Transient({ source, detail: `${detail}: ${causeMessage(cause)}` });
 
 /** Input we can never process (malformed job, unparseable item). Policy: dead-letter with the reason, never retry. */
 export class BadPayload extends Schema.TaggedError<BadPayload>()('BadPayload', {

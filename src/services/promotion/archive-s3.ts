@@ -8,6 +8,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Effect } from 'effect';
+import { causeMessage } from '../aws/scoped-client.js';
 import type { ArchiveSide } from './archive.js';
 
 export interface S3ArchiveSideOptions {
@@ -21,7 +22,7 @@ export interface S3ArchiveSideOptions {
 const attempt = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, Error> =>
   Effect.tryPromise({
     try: run,
-    catch: (cause) => new Error(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`),
+    catch: (cause) => new Error(`${what}: ${causeMessage(cause)}`),
   });
 
 const notFound = (cause: unknown) =>

@@ -7,7 +7,8 @@ import {
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer } from 'effect';
-import { Transient } from '../pipeline/errors.js';
+import { scopedClient } from '../aws/scoped-client.js';
+import { Transient, transientFrom } from '../pipeline/errors.js';
 import { type ConnectorJob, encodeJob } from '../pipeline/job.js';
 
 /** A received message: enough to process, extend, delete or dead-letter it. */
@@ -59,16 +60,12 @@ export interface SqsJobQueueOptions {
   readonly visibilityTimeoutSeconds?: number;
 }
 
-const transient = (detail: string) => (cause: unknown) =>
-  new Transient({ source: 'queue', detail: `${detail}: ${cause instanceof Error ? cause.message : String(cause)}` });
+const transient = transientFrom('queue');
 
 export const sqsJobQueueLayer = (options: SqsJobQueueOptions): Layer.Layer<JobQueue> =>
   Layer.effect(
     JobQueue,
-    Effect.acquireRelease(
-      Effect.sync(() => new SQSClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
+    scopedClient(() => new SQSClient(options.client ?? {})).pipe(
       Effect.map((client) => {
         const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 1800;
         // biome-ignore lint/suspicious/noExplicitAny: one helper for every SQS command

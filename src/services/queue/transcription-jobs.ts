@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer, Schema } from 'effect';
+import { scopedClient } from '../aws/scoped-client.js';
 import { Transient } from '../pipeline/errors.js';
 
 /** A transcription job: the body of a message on the transcription queue (consumed by the Whisper workers). */
@@ -25,10 +26,7 @@ export class TranscriptionJobs extends Context.Service<
 export const sqsTranscriptionJobsLayer = (options: { queueUrl: string; client?: SQSClientConfig }) =>
   Layer.effect(
     TranscriptionJobs,
-    Effect.acquireRelease(
-      Effect.sync(() => new SQSClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
+    scopedClient(() => new SQSClient(options.client ?? {})).pipe(
       Effect.map((client) =>
         TranscriptionJobs.of({
           enqueue: (job) =>

@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer } from 'effect';
+import { scopedClient } from '../aws/scoped-client.js';
 import { type ConnectorJob, encodeJob } from '../pipeline/job.js';
 
 /** Puts connector jobs on the connector-jobs queue (recording downloads, Graph fetches triggered by a webhook). */
@@ -15,10 +16,7 @@ export const sqsConnectorJobSubmitterLayer = (options: {
 }) =>
   Layer.effect(
     ConnectorJobSubmitter,
-    Effect.acquireRelease(
-      Effect.sync(() => new SQSClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
+    scopedClient(() => new SQSClient(options.client ?? {})).pipe(
       Effect.map((client) =>
         ConnectorJobSubmitter.of({
           submit: (job) =>

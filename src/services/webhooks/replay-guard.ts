@@ -6,6 +6,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Clock, Context, Effect, Layer } from 'effect';
+import { causeMessage, scopedClient } from '../aws/scoped-client.js';
 import { ReplayGuardUnavailable } from './errors.js';
 
 /**
@@ -67,14 +68,10 @@ export interface DynamoReplayGuardOptions {
 export const dynamoReplayGuardLayer = (options: DynamoReplayGuardOptions) =>
   Layer.effect(
     ReplayGuard,
-    Effect.acquireRelease(
-      Effect.sync(() => new DynamoDBClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(
+    scopedClient(() => new DynamoDBClient(options.client ?? {})).pipe(
       Effect.map((client) => {
         const retention = options.retentionSeconds ?? DEFAULT_REPLAY_RETENTION_SECONDS;
-        const unavailable = (cause: unknown) =>
-          new ReplayGuardUnavailable({ detail: cause instanceof Error ? cause.message : String(cause) });
+        const unavailable = (cause: unknown) => new ReplayGuardUnavailable({ detail: causeMessage(cause) });
         return ReplayGuard.of({
           claim: (key) =>
             Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {

@@ -4,6 +4,7 @@ import {
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import { Clock, Context, Effect, Layer, Schema } from 'effect';
+import { causeMessage, scopedClient } from '../aws/scoped-client.js';
 import { credentialSecretName } from '../pipeline/credentials.js';
 import { WebhookCredentials, type WebhookCredentialsFor } from './credentials.js';
 import { WebhookRejected, WebhookSecretUnavailable } from './errors.js';
@@ -93,8 +94,7 @@ export const secretsManagerReader =
             throw cause;
           },
         ),
-      catch: (cause) =>
-        new WebhookSecretUnavailable({ secretId, detail: cause instanceof Error ? cause.message : String(cause) }),
+      catch: (cause) => new WebhookSecretUnavailable({ secretId, detail: causeMessage(cause) }),
     });
 
 /** The AWS layer: Secrets Manager (through the VPC endpoint) with the cache. */
@@ -103,10 +103,9 @@ export const secretsManagerWebhookSecretsLayer = (
 ) =>
   Layer.effect(
     WebhookSecrets,
-    Effect.acquireRelease(
-      Effect.sync(() => new SecretsManagerClient(options.client ?? {})),
-      (client) => Effect.sync(() => client.destroy()),
-    ).pipe(Effect.map((client) => cachedWebhookSecrets(secretsManagerReader(client), options))),
+    scopedClient(() => new SecretsManagerClient(options.client ?? {})).pipe(
+      Effect.map((client) => cachedWebhookSecrets(secretsManagerReader(client), options)),
+    ),
   );
 
 /** Fixed secrets by secret id (local runs and tests). */
