@@ -7,6 +7,7 @@ import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
 import { downloadStream } from '../zoom/download.js';
 import { TwilioInboundMessage, TwilioRecordingStatus } from './events.js';
+import { attachTwilioMedia } from './media.js';
 import { twilioMessageItem, twilioRecordingCommunication } from './normalize.js';
 
 export interface TwilioConnectorOptions {
@@ -111,7 +112,18 @@ export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
           return yield* new BadPayload({ subject: 'job', reason: 'not a Twilio webhook job', location: job.jobId });
         if (payload._tag === 'message')
           return {
-            items: [twilioMessageItem(payload.message, payload.all, new Date(job.requestedAt))],
+            items: [
+              yield* attachTwilioMedia(
+                twilioMessageItem(payload.message, payload.all, new Date(job.requestedAt)),
+                payload.all,
+                payload.message.AccountSid,
+                credentials.accessToken({
+                  customerId: job.customerId,
+                  connectorId: job.connectorId,
+                  platform: 'twilio',
+                }),
+              ),
+            ],
             skipped: [],
             nextCursor: 'stored',
             done: true,

@@ -40,6 +40,9 @@ let connector: Connector;
 const jobs: ConnectorJob[] = [];
 const transcriptions: TranscriptionJob[] = [];
 const audio = fileBytes(RECORDING, 700_000);
+/** MMS media by Media SID, and the SIDs whose Media resource answers 500. */
+const media = new Map<string, { content: Buffer; contentType: string }>();
+const mediaFailures = new Set<string>();
 
 /** Twilio's REST API serving a recording's media (`.wav`), behind HTTP basic auth; 404 while "not yet available". */
 const startFakeTwilio = async () => {
@@ -55,9 +58,26 @@ const startFakeTwilio = async () => {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     });
     const expected = `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`;
+    // MMS media: served from Twilio's CDN after a redirect from the Media resource (the CDN URL needs no auth).
+    const cdn = /^\/cdn\/(ME[0-9a-f]{32})$/.exec(req.url ?? '');
+    if (cdn) {
+      const item = media.get(cdn[1] ?? '');
+      res.writeHead(item ? 200 : 404, { 'content-type': item?.contentType ?? 'text/plain' });
+      res.end(item?.content ?? 'not found');
+      return;
+    }
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+    } else if (/\/Messages\/MM[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/.test(req.url ?? '')) {
+      const sid = (req.url ?? '').split('/').pop() ?? '';
+      if (mediaFailures.has(sid)) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 20500, message: 'Internal Server Error', status: 500 }));
+      } else {
+        res.writeHead(307, { location: `${state.base}/cdn/${sid}` });
+        res.end();
+      }
     } else if (req.url !== `/2010-04-01/Accounts/${ACCOUNT}/Recordings/${RECORDING}.wav` || state.notYet-- > 0) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }));
@@ -181,5 +201,76 @@ describe('Twilio: webhook → queued job → download → archive → transcript
     await run(job);
     expect(api.requests.length).toBe(downloads);
     expect(transcriptions.filter((t) => t.recordingId === RECORDING)).toHaveLength(1);
+  });
+
+  it('fetches each MMS media item (MediaUrlN, MediaContentTypeN) with basic auth and attaches its bytes', async () => {
+    const mms = `MM${'4'.repeat(32)}`;
+    const jpeg = Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb', 'hex');
+    const pdf = Buffer.from('%PDF-1.4 confirmation');
+    const [me0, me1] = [`ME${'5'.repeat(32)}`, `ME${'6'.repeat(32)}`];
+    media.set(me0, { content: jpeg, contentType: 'image/jpeg' });
+    media.set(me1, { content: pdf, contentType: 'application/pdf' });
+    const mediaUrl = (sid: string) => `${api.base}/2010-04-01/Accounts/${ACCOUNT}/Messages/${mms}/Media/${sid}`;
+    // The inbound webhook's parameters as Twilio documents them for an MMS.
+    const params = {
+      ToCountry: 'US',
+      MediaContentType0: 'image/jpeg',
+      MediaContentType1: 'application/pdf',
+      SmsMessageSid: mms,
+      NumMedia: '2',
+      SmsSid: mms,
+      SmsStatus: 'received',
+      Body: 'signed confirmation attached',
+      To: '+15017122661',
+      NumSegments: '1',
+      MessageSid: mms,
+      AccountSid: ACCOUNT,
+      From: '+15558675310',
+      MediaUrl0: mediaUrl(me0),
+      MediaUrl1: mediaUrl(me1),
+      ApiVersion: '2010-04-01',
+    };
+    expect((await post(params)).status).toBe(200);
+    const page = await run(jobs.at(-1) as ConnectorJob);
+    const item = page._tag === 'Success' ? page.success.items[0] : undefined;
+    expect(item?.communication.attachments.map((a) => [a.filename, a.contentType, Buffer.from(a.content)])).toEqual([
+      [me0, 'image/jpeg', jpeg],
+      [me1, 'application/pdf', pdf],
+    ]);
+    const fetched = api.requests.filter((r) => r.path.includes(`/Messages/${mms}/Media/`));
+    expect(fetched.map((r) => r.authorization)).toEqual([
+      `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`,
+      `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`,
+    ]);
+  });
+
+  it('fails the MMS job when a media item cannot be fetched or its URL is missing: never stored without it', async () => {
+    const mms = `MM${'7'.repeat(32)}`;
+    const failing = `ME${'8'.repeat(32)}`;
+    mediaFailures.add(failing);
+    const base = { MessageSid: mms, AccountSid: ACCOUNT, From: '+15558675310', To: '+15017122661', Body: '' };
+    expect(
+      (
+        await post({
+          ...base,
+          NumMedia: '1',
+          MediaContentType0: 'image/png',
+          MediaUrl0: `${api.base}/2010-04-01/Accounts/${ACCOUNT}/Messages/${mms}/Media/${failing}`,
+        })
+      ).status,
+    ).toBe(200);
+    const down = await run(jobs.at(-1) as ConnectorJob);
+    expect(down._tag === 'Failure' && down.failure).toMatchObject({ _tag: 'Transient', status: 500 });
+    const missing = await run({
+      ...(jobs.at(-1) as ConnectorJob),
+      params: {
+        event: {
+          _tag: 'TwilioMessage',
+          params: { ...base, MessageSid: `MM${'9'.repeat(32)}`, NumMedia: '1' },
+          all: { ...base, MessageSid: `MM${'9'.repeat(32)}`, NumMedia: '1' },
+        },
+      },
+    });
+    expect(missing._tag === 'Failure' && missing.failure).toMatchObject({ _tag: 'Transient' });
   });
 });
