@@ -111,6 +111,11 @@ export class CustomerTrail extends Construct {
     });
     // CloudTrail checks its permissions when the trail is created.
     this.trail.node.addDependency(this.bucket.policy ?? this.bucket, deliveryPolicy);
+    // Kept once it exists (the SCP lets nobody but break-glass stop it); deleted only when the
+    // create that made it rolls back, so a retry finds its fixed name free. That rollback is the
+    // one DeleteTrail the SCP allows the CloudFormation execution role (policies/scp/README.md).
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+    this.trail.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     tagRole(this.trail, 'customer-trail');
   }
 }

@@ -117,11 +117,14 @@ export class TenantDatabase extends Construct {
     });
 
     // Created before the cluster, so the exported log is encrypted with the customer key and expires.
+    // RDS fixes its name, so it is kept except when the create that made it rolls back
+    // (RetainExceptOnCreate): a retry after a failed first deploy finds the name free.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
     this.logGroup = new LogGroup(this, 'PostgresLog', {
       logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql`,
       encryptionKey: props.encryptionKey,
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const instance = (az: string) => ({

@@ -135,11 +135,18 @@ describe('service control policies', () => {
     expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.deploy), roleArnPattern(ROLE_NAMES.breakGlass)]);
   });
 
-  it('denies stopping or deleting trails to all but break-glass (Control Tower 3.x keeps its trail at the organization)', () => {
-    const s = statement('panops-protect-cloudtrail', 'DenyStoppingOrDeletingTrails');
+  it('denies stopping trails to all but break-glass (Control Tower 3.x keeps its trail at the organization)', () => {
+    const s = statement('panops-protect-cloudtrail', 'DenyStoppingTrails');
     expect(s.Effect).toBe('Deny');
-    expect(s.Action).toEqual(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail']);
+    expect(s.Action).toEqual('cloudtrail:StopLogging');
     expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.breakGlass)]);
+  });
+
+  it('denies deleting trails to all but break-glass and the deploy role (which rolls back a failed first create only)', () => {
+    const s = statement('panops-protect-cloudtrail', 'DenyDeletingTrailsOutsideFailedCreates');
+    expect(s.Effect).toBe('Deny');
+    expect(s.Action).toEqual('cloudtrail:DeleteTrail');
+    expect(exempted(s)).toEqual([roleArnPattern(ROLE_NAMES.deploy), roleArnPattern(ROLE_NAMES.breakGlass)]);
   });
 
   it('denies altering trails except through the deploy role (and break-glass, Control Tower)', () => {
@@ -235,7 +242,8 @@ describe('service control policies', () => {
       'DenySqsRequestsWithoutTls',
       'DenyDeletingAuroraBackups',
       'DenyAuroraClusterChangesOutsideDeploys',
-      'DenyStoppingOrDeletingTrails',
+      'DenyStoppingTrails',
+      'DenyDeletingTrailsOutsideFailedCreates',
       'DenyAlteringTrailsOutsideDeploys',
       'DenyPublicAccessBlockChangesOutsideDeploys',
       'DenyPublicCannedAcls',

@@ -80,7 +80,8 @@ describe('SCPs do not block the deploy', () => {
       });
     expect(denied('s3:PutBucketPublicAccessBlock')).toEqual(['DenyPublicAccessBlockChangesOutsideDeploys']);
     expect(denied('rds:ModifyDBCluster')).toEqual(['DenyAuroraClusterChangesOutsideDeploys']);
-    expect(denied('cloudtrail:DeleteTrail')).toEqual(['DenyStoppingOrDeletingTrails']);
+    expect(denied('cloudtrail:DeleteTrail')).toEqual(['DenyDeletingTrailsOutsideFailedCreates']);
+    expect(denied('cloudtrail:StopLogging')).toEqual(['DenyStoppingTrails']);
     expect(denied('cloudtrail:PutEventSelectors')).toEqual(['DenyAlteringTrailsOutsideDeploys']);
     expect(denied('kms:ScheduleKeyDeletion')).toEqual(['DenyDisablingOrDeletingCustomerKeys']);
     expect(denied('ec2:RunInstances', ungoverned)).toEqual(['DenyRegionsOutsideTheGovernedRegions']);

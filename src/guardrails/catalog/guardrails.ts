@@ -46,7 +46,8 @@ export const GUARDRAILS: readonly Guardrail[] = [
     layers: {
       ...none,
       scp: [
-        { file: 'protect-cloudtrail.json', sid: 'DenyStoppingOrDeletingTrails' },
+        { file: 'protect-cloudtrail.json', sid: 'DenyStoppingTrails' },
+        { file: 'protect-cloudtrail.json', sid: 'DenyDeletingTrailsOutsideFailedCreates' },
         { file: 'protect-cloudtrail.json', sid: 'DenyAlteringTrailsOutsideDeploys' },
       ],
       controlTower: ['CT.CLOUDTRAIL.PR.1', 'CT.CLOUDTRAIL.PR.2', 'CT.CLOUDTRAIL.PR.3'],

@@ -129,6 +129,12 @@ export const DEPLOY_PRINCIPALS: readonly DeployPrincipal[] = [
         why: 'updates an Aurora cluster (capacity, backup retention) when the blueprint changes',
         source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html',
       },
+      {
+        action: 'cloudtrail:DeleteTrail',
+        region: 'governed',
+        why: 'rolls back a failed first create of the customer trail (DeletionPolicy RetainExceptOnCreate: never otherwise), so a retry finds its name free',
+        source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html',
+      },
       ...['cloudtrail:PutEventSelectors', 'cloudtrail:UpdateTrail', 'cloudtrail:RemoveTags'].map((action) => ({
         action,
         region: 'governed' as const,
@@ -146,7 +152,8 @@ export const DEPLOY_PRINCIPALS: readonly DeployPrincipal[] = [
 export const BREAK_GLASS_EXEMPT_STATEMENTS: readonly string[] = [
   'DenyDeletingAuroraBackups',
   'DenyAuroraClusterChangesOutsideDeploys',
-  'DenyStoppingOrDeletingTrails',
+  'DenyStoppingTrails',
+  'DenyDeletingTrailsOutsideFailedCreates',
   'DenyAlteringTrailsOutsideDeploys',
   'DenyRegionsOutsideTheGovernedRegions',
   'DenyDisablingOrDeletingCustomerKeys',
