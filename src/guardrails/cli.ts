@@ -17,10 +17,21 @@
  * `--sign-with-kms <key-arn>` signs it with an asymmetric KMS key
  * (SHA256SUMS.sig.json; credentials with kms:Sign, kms:DescribeKey and
  * kms:GetPublicKey on the key). `npx projen compliance:verify` checks a folder.
+ *
+ * Live evidence: `--live` (management-account credentials; member accounts
+ * are read through AWSControlTowerExecution, or `--live-role <name>`, with a
+ * ReadOnlyAccess session policy) puts beside each synth-time promise what the
+ * deployed organization shows: CloudFormation template and drift per stack,
+ * Object Lock of WORM buckets, CloudTrail logging and log file validation, KMS
+ * rotation. A disagreement, or a check that cannot be read, fails the run.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
+import type { ComplianceReport } from './compliance/model.js';
 import { checkOrganization } from './compliance/run.js';
+import { organizationAccess } from './evidence/live/accounts.js';
+import { collectLiveEvidence } from './evidence/live/collect.js';
+import { withLiveEvidence } from './evidence/live/join.js';
 import { SignatureError, signManifest } from './evidence/signing.js';
 import { summaryLines, writeReport } from './report/write.js';
 
@@ -37,6 +48,23 @@ if (process.argv.includes('--sign-with-kms') && (!signingKey || signingKey.start
   console.error('--sign-with-kms needs a KMS key ARN (an asymmetric SIGN_VERIFY key)');
   process.exit(2);
 }
+const liveRole = option('--live-role');
+
+/** Reads the deployed organization and puts it beside the synth report. */
+async function addLiveEvidence(report: ComplianceReport): Promise<ComplianceReport> {
+  const access = organizationAccess(liveRole ? { roleName: liveRole } : {});
+  try {
+    const live = await collectLiveEvidence({
+      access,
+      stacks: report.stacks,
+      collectedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
+    });
+    return withLiveEvidence(report, live);
+  } finally {
+    access.destroy();
+  }
+}
+
 const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
   ? false
   : flag('--fresh-database', 'COMPLIANCE_FRESH_DATABASE')
@@ -45,13 +73,14 @@ const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
 try {
   const started = Date.now();
   const phases: string[] = [];
-  const report = await checkOrganization({
+  const synthReport = await checkOrganization({
     blueprintDir: process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint',
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
     database,
     onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
   });
+  const report = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
   if (signingKey) {

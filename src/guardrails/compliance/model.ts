@@ -1,11 +1,12 @@
 import type { FrameworkRef } from '../catalog/frameworks.js';
 import type { GuardrailSeverity } from '../catalog/model.js';
+import type { LiveEvidence } from '../evidence/live/model.js';
 import type { Provenance } from '../evidence/provenance.js';
 import type { SourceLocation } from '../source-location.js';
 import type { FrameworkView } from './framework-view.js';
 
 /** Bumped on any change a consumer of report.json must know about. */
-export const REPORT_SCHEMA_VERSION = '1.3.0';
+export const REPORT_SCHEMA_VERSION = '1.4.0';
 
 /** Where a rule runs: cdk-nag and Guard at synth, database checks on the migrated schema. */
 export type Layer = 'nag' | 'guard' | 'database';
@@ -200,6 +201,8 @@ export interface ComplianceReport {
   readonly frameworks: readonly FrameworkView[];
   /** The commit, tool versions and blueprint hash the report was produced from (organization runs). */
   readonly provenance?: Provenance;
+  /** What the deployed organization shows beside each synth-time promise (`--live` runs only). */
+  readonly live?: LiveEvidence;
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

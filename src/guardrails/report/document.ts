@@ -1,7 +1,9 @@
 import type { ComplianceReport, Counts, Finding, GuardrailResult } from '../compliance/model.js';
 import { addCounts, emptyCounts } from '../compliance/rule-results.js';
+import { liveCell, liveChecksOf, liveChecksOfStack } from '../evidence/live/join.js';
 import { formatLocation } from '../source-location.js';
 import { frameworkBlocks, guardrailAnchor, guardrailFrameworkItems } from './sections/frameworks.js';
+import { liveBlocks, liveTable } from './sections/live.js';
 import { provenanceBlocks } from './sections/provenance.js';
 
 export interface Link {
@@ -187,6 +189,12 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult, findingIn
       ]),
     },
     ...(g.layers.database.length > 0 ? databaseEvidence(report, g) : []),
+    ...(report.live && liveChecksOf(report, g.id).length > 0
+      ? [
+          { kind: 'paragraph' as const, text: 'Live organization (synth beside what is deployed):' },
+          liveTable(liveChecksOf(report, g.id)),
+        ]
+      : []),
     ...guardrailResources(report, g, findingIndex),
   ];
 };
@@ -240,6 +248,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
   const acknowledged = report.findings.filter((f) => f.status === 'acknowledged');
   const s = report.summary;
   const findingIndex = new Map(report.findings.map((f, i) => [f, i]));
+  const live = report.live !== undefined;
   return [
     { kind: 'heading', level: 1, text: 'PanOps compliance report' },
     {
@@ -251,16 +260,25 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
       text: `Schema ${report.schemaVersion}; ${report.generatedAt ? `generated ${report.generatedAt}; ` : ''}cdk-nag ${report.tool.cdkNag}, cdk-validator-cfnguard ${report.tool.cfnGuardValidator}, aws-cdk-lib ${report.tool.cdk}. Counts are resources (templates for template-level Guard rules; tables and roles for database checks); "not applicable" counts stacks where a rule had nothing to check.`,
     },
     ...provenanceBlocks(report),
+    ...(live
+      ? [
+          {
+            kind: 'paragraph' as const,
+            text: `Live: ${report.live?.summary.agree} of ${report.live?.summary.checks} checks of the deployed organization agree with synth, ${report.live?.summary.disagree} disagree, ${report.live?.summary.unverified} could not be read (see "Live organization").`,
+          },
+        ]
+      : []),
     { kind: 'heading', level: 2, text: 'Guardrails', anchor: 'guardrails' },
     {
       kind: 'table',
-      header: ['guardrail', 'severity', 'status', 'layers', ...COUNT_HEADER],
+      header: ['guardrail', 'severity', 'status', 'layers', ...COUNT_HEADER, ...(live ? ['live'] : [])],
       rows: report.guardrails.map((g): Cell[] => [
         { text: g.id, href: `#${guardrailAnchor(g.id)}` },
         g.severity,
         STATUS[g.status],
         layerCell(g),
         ...counts(g.totals),
+        ...(live ? [liveCell(liveChecksOf(report, g.id), true)] : []),
       ]),
     },
     {
@@ -275,12 +293,13 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
         notApplicable: g.totals.notApplicable,
       })),
     },
+    ...liveBlocks(report),
     ...tierBlocks(report),
     ...frameworkBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',
-      header: ['stack', 'kind', 'account', 'region', 'resources', ...COUNT_HEADER],
+      header: ['stack', 'kind', 'account', 'region', 'resources', ...COUNT_HEADER, ...(live ? ['live'] : [])],
       rows: report.stacks.map((st): Cell[] => [
         { text: st.stack, anchor: stackAnchor(st.stack) },
         st.customerId ? `customer ${st.customerId}` : st.kind,
@@ -288,6 +307,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
         st.region,
         String(st.resources),
         ...counts(st.counts),
+        ...(live ? [liveCell(liveChecksOfStack(report, st.stack), true)] : []),
       ]),
     },
     { kind: 'chart', title: 'Outcome per account', bars: accountBars(report) },

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { GuardrailSeverity } from '../catalog/model.js';
 import type { ComplianceReport, Finding } from '../compliance/model.js';
+import { LIVE_SOURCES } from '../evidence/live/model.js';
 
 const LEVEL: Record<GuardrailSeverity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -84,6 +85,48 @@ export const renderSarif = (report: ComplianceReport): string => {
         : {}),
     };
   });
+  // Live disagreements: one rule per source, one result per check that did not agree.
+  const liveProblems = (report.live?.checks ?? []).filter((c) => c.status !== 'agrees');
+  for (const source of new Set(liveProblems.map((c) => c.source))) {
+    const id = `live/${source}`;
+    index.set(id, rules.length);
+    rules.push({
+      id,
+      name: id,
+      shortDescription: { text: `${LIVE_SOURCES[source]}: the deployed organization differs from synth` },
+      fullDescription: {
+        text: `${LIVE_SOURCES[source]}, read from the live organization by \`npx projen compliance -- --live\`, does not show what the synthesized templates promise (or could not be read).`,
+      },
+      defaultConfiguration: { level: 'error' },
+      properties: {
+        tags: ['security', 'compliance', 'live', source],
+        'security-severity': SECURITY_SEVERITY.high,
+        source,
+      },
+    });
+  }
+  const liveResults = liveProblems.map((c) => ({
+    ruleId: `live/${c.source}`,
+    ruleIndex: index.get(`live/${c.source}`) ?? 0,
+    level: 'error' as const,
+    message: {
+      text: `${c.status === 'disagrees' ? 'Synth and live disagree' : 'Live state not read'}: ${c.subject} in ${c.account} ${c.region}: synth ${c.synth}; live ${c.live}${c.guardrails.length ? ` (guardrails: ${c.guardrails.join(', ')})` : ''}`,
+    },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: {
+            uri: repositoryUri(
+              report.stacks.find((s) => s.stack === c.stack)?.template ?? 'policies/control-tower/controls.json',
+            ),
+            uriBaseId: '%SRCROOT%',
+          },
+        },
+        logicalLocations: [{ fullyQualifiedName: `${c.account}/${c.region}/${c.subject}`, kind: 'resource' }],
+      },
+    ],
+    partialFingerprints: { panopsLive: `${c.source}|${c.account}|${c.region}|${c.subject}` },
+  }));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -98,7 +141,7 @@ export const renderSarif = (report: ComplianceReport): string => {
           },
         },
         originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The repository root.' } } },
-        results,
+        results: [...results, ...liveResults],
         properties: { outcome: report.summary.outcome },
       },
     ],

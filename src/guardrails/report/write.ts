@@ -40,6 +40,16 @@ export const summaryLines = (report: ComplianceReport, dir: string): string[] =>
   const lines = [
     `Compliance: ${s.outcome.toUpperCase()} — ${s.guardrails.passed}/${s.guardrails.total} guardrails pass, ${s.guardrails.failed} fail, ${s.guardrails.notEvaluated} not evaluated; ${s.stacks} stacks, ${s.rules} rules; ${s.failedFindings} unacknowledged, ${s.acknowledgedFindings} acknowledged findings.`,
   ];
+  const live = report.live;
+  if (live) {
+    lines.push(
+      `Live: ${live.summary.agree}/${live.summary.checks} checks agree with synth, ${live.summary.disagree} disagree, ${live.summary.unverified} could not be read.`,
+    );
+    for (const c of live.checks.filter((x) => x.status !== 'agrees').slice(0, 20))
+      lines.push(
+        `  ${c.status === 'disagrees' ? 'DISAGREES' : 'UNVERIFIED'} [${c.source}] ${c.account} ${c.subject}: synth ${c.synth}; live ${c.live}`,
+      );
+  }
   for (const g of report.guardrails.filter((x) => x.status === 'fail')) {
     lines.push(`  FAIL ${g.id} (${g.severity}): ${g.totals.failed} finding(s)`);
   }
