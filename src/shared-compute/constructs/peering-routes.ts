@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { CfnRoute, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import type { DedicatedCustomer } from '../../config/index.js';
+import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Response path of the peering connection id in `DescribeVpcPeeringConnections`. */
@@ -106,20 +107,6 @@ export class PeeringRoutes extends Construct {
       [iam5('Resource::*')],
       'Describe and network-interface EC2 actions support no resource-level permissions; the role can only read peering connections and manage its own Lambda network interfaces.',
     );
-    const provider = Stack.of(this).node.tryFindChild(
-      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
-    );
-    if (provider) {
-      acknowledge(
-        provider,
-        ['NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ'],
-        'CDK’s AwsCustomResource provider runs only during deploys, invoked synchronously by CloudFormation, which reports and rolls back a failure: there are no asynchronous events to dead-letter and no load to cap.',
-      );
-      acknowledge(
-        provider,
-        ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
-        'The function is in the shared compute VPC: its subnets are imported from the core stack (Fn::ImportValue), which the rule cannot resolve.',
-      );
-    }
+    acknowledgeVpcCustomResourceProvider(this);
   }
 }

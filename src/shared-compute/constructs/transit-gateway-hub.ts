@@ -18,6 +18,7 @@ import { acknowledge } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
 import { TAG_KEYS } from '../../config/index.js';
 import { chunk } from '../sharding.js';
+import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
 
 /** Principals per RAM resource share: one CreateResourceShare call associates at most 100. */
@@ -221,19 +222,7 @@ export class TransitGatewayHub extends Construct {
       ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
       'Network-interface actions support no resource-level permissions; they let the deploy-time function run in the VPC.',
     );
-    const provider = stack.node.tryFindChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-    if (provider) {
-      acknowledge(
-        provider,
-        ['NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ'],
-        'CDK’s AwsCustomResource provider runs only during deploys, invoked synchronously by CloudFormation, which reports and rolls back a failure: there are no asynchronous events to dead-letter and no load to cap.',
-      );
-      acknowledge(
-        provider,
-        ['cdk-validator-cfnguard::lambda_inside_vpc_check'],
-        'The function is in the shared compute VPC: its subnets are imported from the core stack (Fn::ImportValue), which the rule cannot resolve.',
-      );
-    }
+    acknowledgeVpcCustomResourceProvider(this);
     return defaults;
   }
 }
