@@ -1,4 +1,4 @@
-import { Effect, Option, Schema } from 'effect';
+import { Clock, Effect, Option, Schema } from 'effect';
 import { HttpClient, HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
@@ -7,14 +7,17 @@ import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
 import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
+import { receivedItems, receivedJson } from '../raw-json.js';
 
 /**
  * Microsoft 365 mail through Microsoft Graph (v1.0): one delta query per mail
  * folder (each folder is a scope with its own cursor). A round follows
  * `@odata.nextLink` page by page and ends with an `@odata.deltaLink`, which is
  * stored as the cursor for the next round. Each new message is fetched as raw
- * MIME from `/messages/{id}/$value`. Removed items (`@removed`) are not deleted
- * from the archive (retention decides that). 410 Gone or a
+ * MIME from `/messages/{id}/$value`. A removed item (`@removed`) becomes a
+ * deletion version: its own row, archived as the exact bytes Graph sent,
+ * linked to the original by `metadata.graphId`; nothing is deleted from the
+ * archive (retention decides that). 410 Gone or a
  * `SyncStateNotFound` error means the delta token is gone: the folder is
  * synced again from the start; what was stored before is recognised by its
  * idempotency key and left as it is.
@@ -133,6 +136,46 @@ export const makeM365Connector = (options: M365Options = {}) =>
         });
       });
 
+    /**
+     * A removal as a version of the record: the entry exactly as Graph sent it
+     * (`{"id": ..., "@removed": {"reason": ...}}`), keyed on folder and id so a
+     * replayed round stores it once. Graph names only the id, so the link to
+     * the original is its Graph id (the original row's `metadata.graphId`).
+     */
+    const deletionItem = (
+      folderId: string,
+      message: typeof DeltaMessage.Type,
+      raw: Uint8Array,
+      observedAt: Date,
+      envelope: Uint8Array,
+    ): RawItem => {
+      const externalId = `graph:${folderId}:${message.id}#removed`;
+      return {
+        sourceId: externalId,
+        raw,
+        contentType: 'application/json',
+        envelope: { bytes: envelope, contentType: 'application/json' },
+        communication: {
+          channel: 'email',
+          externalId,
+          ...(message.conversationId ? { threadId: message.conversationId } : {}),
+          sentAt: observedAt,
+          bodyText: '',
+          participants: [],
+          attachments: [],
+          recordings: [],
+          metadata: {
+            platform: 'm365',
+            version: 'deletion',
+            graphId: message.id,
+            versionOf: { graphId: message.id },
+            folderId,
+            removedReason: message['@removed']?.reason ?? 'unspecified',
+          },
+        },
+      };
+    };
+
     const connector: Connector = {
       platform: 'm365',
       scopes: (job) => Effect.flatMap(mailboxOf(job), (mailbox) => listFolders(job, mailbox)),
@@ -169,11 +212,20 @@ export const makeM365Connector = (options: M365Options = {}) =>
               location: url,
             });
           }
+          // Each entry's bytes as Graph sent them: a removal is archived as received.
+          const received = receivedJson(new TextDecoder().decode(response.body));
+          const entries = receivedItems(received, ['value']);
+          const observedAt = new Date(yield* Clock.currentTimeMillis);
+          const removals = page.value.flatMap((m, i) =>
+            m['@removed']
+              ? [deletionItem(folderId, m, entries[i]?.bytes ?? new Uint8Array(), observedAt, received.bytes)]
+              : [],
+          );
           const added = page.value.filter((m) => !m['@removed']);
           const results = yield* Effect.forEach(added, (m) => fetchMime(job, mailbox, folderId, m), {
             concurrency: PROVIDER_CONCURRENCY,
           });
-          const items: RawItem[] = [];
+          const items: RawItem[] = [...removals];
           const skipped: SkippedItem[] = [];
           for (const r of results) {
             if (Option.isNone(r)) continue;

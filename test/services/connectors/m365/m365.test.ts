@@ -1,13 +1,14 @@
 import { Effect, Exit, Layer, Option } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArchiveStore } from '../../../../src/services/archive/archive-store.js';
 import { makeM365Connector } from '../../../../src/services/connectors/m365/m365.js';
 import { CursorStore } from '../../../../src/services/cursor/cursor-store.js';
 import { staticCredentialsLayer } from '../../../../src/services/pipeline/credentials.js';
 import type { ConnectorJob } from '../../../../src/services/pipeline/job.js';
 import { runJob } from '../../../../src/services/pipeline/runner.js';
 import { openTestDatabase, type TestDatabase } from '../../../support/database.js';
-import { countAs, createCustomer, pipelineRuntime } from '../../pipeline/support/harness.js';
+import { countAs, createCustomer, pipelineRuntime, queryAs } from '../../pipeline/support/harness.js';
 import { message } from '../../pipeline/support/mailbox-connector.js';
 import { type GraphServer, startGraphServer } from './graph-server.js';
 
@@ -27,6 +28,13 @@ const setup = async () => {
     Effect.provide(Layer.merge(FetchHttpClient.layer, staticCredentialsLayer('graph-token'))),
   );
   const runtime = pipelineRuntime(db, { connectors: [connector] });
+  const archived = (key: string) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const store = yield* ArchiveStore;
+        return yield* store.get(customerId, key);
+      }),
+    );
   const job: ConnectorJob = {
     version: 1,
     jobId: 'm365-poll',
@@ -44,7 +52,7 @@ const setup = async () => {
         return Option.getOrUndefined(yield* store.get({ customerId, connectorId: 'm365-mail', scope: folder }));
       }),
     );
-  return { customerId, cursor, run: () => runtime.runPromiseExit(runJob(job)) };
+  return { customerId, cursor, archived, run: () => runtime.runPromiseExit(runJob(job)) };
 };
 
 let n = 500;
@@ -66,7 +74,7 @@ describe('Microsoft 365 mail connector against a local Microsoft Graph', () => {
     expect((await s.cursor('AAMkInbox'))?.value).toMatch(/messages\/delta\?\$deltatoken=/);
   });
 
-  it('a later round fetches only new mail, ignores deletions, and a message seen again is a no-op', async () => {
+  it('a later round fetches only new mail, records a deletion as a version, and a message seen again is a no-op', async () => {
     const s = await setup();
     const first = graph.add('AAMkInbox', message(++n));
     expect(Exit.isSuccess(await s.run())).toBe(true);
@@ -78,9 +86,44 @@ describe('Microsoft 365 mail connector against a local Microsoft Graph', () => {
     graph.requests.length = 0;
     const exit = await s.run();
     if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
-    expect(await countAs(db, s.customerId, 'communications')).toBe(before + 1);
+    // The new message, and the deletion as its own version (the original row stays).
+    expect(await countAs(db, s.customerId, 'communications')).toBe(before + 2);
     expect(graph.requests.filter((r) => r.endsWith('/$value')).length).toBe(2);
     expect(graph.requests.some((r) => r.includes(encodeURIComponent(first)) && r.endsWith('/$value'))).toBe(false);
+  });
+
+  it('keeps a Graph `@removed` entry as a deletion version: archived as sent, linked to the original, never a hard delete', async () => {
+    const s = await setup();
+    const id = graph.add('AAMkDeals', message(++n));
+    expect(Exit.isSuccess(await s.run())).toBe(true);
+    graph.remove('AAMkDeals', id);
+    expect(Exit.isSuccess(await s.run())).toBe(true);
+    // The same round replayed (a 410 resync) stores nothing twice.
+    graph.forgetTokens();
+    expect(Exit.isSuccess(await s.run())).toBe(true);
+    const rows = await queryAs<{
+      external_id: string;
+      body_text: string;
+      raw_object_key: string;
+      metadata: Record<string, unknown>;
+    }>(
+      db,
+      s.customerId,
+      `SELECT external_id, body_text, raw_object_key, metadata FROM communications WHERE metadata->>'graphId' = $1 ORDER BY (metadata->>'version') NULLS FIRST`,
+      [id],
+    );
+    expect(rows.map((r) => r.metadata.version ?? 'original')).toEqual(['original', 'deletion']);
+    expect(rows[1]).toMatchObject({
+      external_id: `graph:AAMkDeals:${id}#removed`,
+      body_text: '',
+      metadata: { versionOf: { graphId: id }, folderId: 'AAMkDeals', removedReason: 'deleted' },
+    });
+    const raw = await s.archived(rows[1]?.raw_object_key ?? '');
+    expect(JSON.parse(new TextDecoder().decode(raw))).toEqual({
+      '@odata.type': '#microsoft.graph.message',
+      id,
+      '@removed': { reason: 'deleted' },
+    });
   });
 
   it('a forgotten delta token (410 SyncStateNotFound) resyncs the folder without duplicates', async () => {
