@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/source-files.js';
 
 /**
  * Dependencies point down: contracts and common at the bottom, the data plane
@@ -8,15 +9,6 @@ import { describe, expect, it } from 'vitest';
  * pair that must not meet; a violation names the file and the import.
  */
 const SRC = 'src';
-
-const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 
 /** Every relative import of a file, resolved to a path under src/ (`src/tenant/customer-stack.ts`). */
 const importsOf = (file: string): string[] =>

@@ -1,18 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { acknowledge, iam4, iam5 } from '../../src/common/acknowledge.js';
 import { collectAcknowledgements } from '../../src/guardrails/acknowledgements.js';
-
-const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
+import { sourceFiles } from '../support/source-files.js';
 
 describe('acknowledge (the one acknowledgement helper)', () => {
   it('records each prefixed id with its reason on the construct', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -7,19 +7,10 @@ import { loadBlueprint } from '../../src/config/index.js';
 import { POOLED_DATA } from '../../src/contracts/pooled-data.js';
 import { applyGuardrails } from '../../src/guardrails/index.js';
 import { PooledDataStack } from '../../src/pooled-data/pooled-data-stack.js';
-
-interface Violation {
-  ruleName: string;
-  acknowledgedId?: string;
-  reason?: string;
-  violatingConstructs: { constructPath: string }[];
-}
-interface ValidationReport {
-  pluginReports: { pluginName: string; violations: Violation[]; suppressedViolations?: Violation[] }[];
-}
+import { type PluginReport, readPluginReports } from '../support/validation-report.js';
 
 /** The pooled stack of the example organization under every guardrail check (one synth for the file). */
-let report: ValidationReport;
+let reports: PluginReport[];
 let resourceCount = 0;
 
 beforeAll(() => {
@@ -34,7 +25,7 @@ beforeAll(() => {
   });
   applyGuardrails(app);
   const assembly = app.synth();
-  report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  reports = readPluginReports(outdir);
   resourceCount = Object.keys(assembly.getStackByName(POOLED_DATA.stackName).template.Resources).length;
 });
 
@@ -53,9 +44,9 @@ const ACCEPTED = [
 
 describe('the pooled data stack under the guardrails', () => {
   it('synthesizes with no unacknowledged finding in any pack', () => {
-    const packs = report.pluginReports.map((p) => p.pluginName);
+    const packs = reports.map((p) => p.pluginName);
     expect(packs).toEqual(expect.arrayContaining(['AwsSolutions', 'NIST.800.53.R5', 'cdk-validator-cfnguard']));
-    for (const plugin of report.pluginReports) {
+    for (const plugin of reports) {
       expect(
         plugin.violations.map((v) => `${v.ruleName} at ${v.violatingConstructs[0]?.constructPath}`),
         plugin.pluginName,
@@ -64,7 +55,7 @@ describe('the pooled data stack under the guardrails', () => {
   });
 
   it('acknowledges only listed rules, each with its pack prefix and a written reason', () => {
-    const suppressed = report.pluginReports.flatMap((p) => p.suppressedViolations ?? []);
+    const suppressed = reports.flatMap((p) => p.suppressedViolations ?? []);
     expect(suppressed.length).toBeGreaterThan(0);
     for (const violation of suppressed) {
       const id = violation.acknowledgedId ?? '';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,16 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { collectAcknowledgements, isBareId } from '../../src/guardrails/acknowledgements.js';
 import { applyGuardrails } from '../../src/guardrails/index.js';
 import { buildSharedCompute } from '../../src/shared-compute/build.js';
+import { openFindings, type PluginReport, readPluginReports } from '../support/validation-report.js';
 import { exampleBlueprint, FIXTURE_ENTRIES } from './fixtures.js';
-
-interface PluginReport {
-  readonly pluginName: string;
-  readonly violations: ReadonlyArray<{
-    ruleName: string;
-    violatingConstructs: ReadonlyArray<{ constructPath: string }>;
-  }>;
-  readonly suppressedViolations?: ReadonlyArray<{ acknowledgedId: string; reason: string }>;
-}
 
 /** The example organization's shared compute stacks under every guardrail check (nag packs and Guard rules). */
 let app: App;
@@ -38,15 +30,12 @@ beforeAll(() => {
   } catch (error) {
     synthError = error;
   }
-  reports = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')).pluginReports;
+  reports = readPluginReports(app.outdir);
 });
 
 describe('shared compute under the guardrails', () => {
   it('synthesizes with no unacknowledged finding from any pack', () => {
-    const open = reports.flatMap((r) =>
-      r.violations.map((v) => `${r.pluginName} ${v.ruleName}: ${v.violatingConstructs.map((c) => c.constructPath)}`),
-    );
-    expect(open).toEqual([]);
+    expect(openFindings(reports)).toEqual([]);
     expect(synthError).toBeUndefined();
   });
 

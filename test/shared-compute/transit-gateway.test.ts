@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -9,6 +9,7 @@ import { applyGuardrails } from '../../src/guardrails/index.js';
 import { buildSharedCompute, type SharedComputeStacks } from '../../src/shared-compute/build.js';
 import { ACCOUNTS_PER_RESOURCE_SHARE } from '../../src/shared-compute/constructs/transit-gateway-hub.js';
 import { dedicatedCustomer, organization } from '../config/fixtures.js';
+import { openFindings, type PluginReport, readPluginReports } from '../support/validation-report.js';
 import { type CfnProperties, FIXTURE_ENTRIES, logicalIdOf, propertiesOf, resourcesOf } from './fixtures.js';
 
 /** Past the peering limit: only transit-gateway mode can take this many dedicated customers. */
@@ -39,14 +40,6 @@ const build = (app: App, blueprint: Blueprint): SharedComputeStacks =>
     lambdaEntries: FIXTURE_ENTRIES,
   });
 
-interface PluginReport {
-  readonly pluginName: string;
-  readonly violations: ReadonlyArray<{
-    ruleName: string;
-    violatingConstructs: ReadonlyArray<{ constructPath: string }>;
-  }>;
-}
-
 let stacks: SharedComputeStacks;
 let hub: Template;
 let core: Template;
@@ -65,7 +58,7 @@ beforeAll(() => {
   } catch (error) {
     synthError = error;
   }
-  reports = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')).pluginReports;
+  reports = readPluginReports(app.outdir);
   if (!stacks.transitGateway) throw new Error('no Transit Gateway stack in transit-gateway mode');
   hub = Template.fromStack(stacks.transitGateway);
   core = Template.fromStack(stacks.core);
@@ -80,10 +73,7 @@ const ref = (logicalId: string) => ({ Ref: logicalId });
 
 describe('transit-gateway network mode, shared compute side', () => {
   it('passes every guardrail with 150 dedicated customers, past the peering limit', () => {
-    const open = reports.flatMap((r) =>
-      r.violations.map((v) => `${r.pluginName} ${v.ruleName}: ${v.violatingConstructs.map((c) => c.constructPath)}`),
-    );
-    expect(open).toEqual([]);
+    expect(openFindings(reports)).toEqual([]);
     expect(synthError).toBeUndefined();
   });
 

@@ -7,24 +7,10 @@ import { customerStackName } from '../../src/app.js';
 import { dedicatedCustomers, loadBlueprint } from '../../src/config/index.js';
 import { applyGuardrails, type NagEvaluationLog } from '../../src/guardrails/index.js';
 import { CustomerStack } from '../../src/tenant/customer-stack.js';
-
-interface Violation {
-  ruleName: string;
-  acknowledgedId?: string;
-  reason?: string;
-  violatingConstructs: { constructPath: string }[];
-}
-interface ValidationReport {
-  pluginReports: {
-    pluginName: string;
-    conclusion: string;
-    violations: Violation[];
-    suppressedViolations?: Violation[];
-  }[];
-}
+import { type PluginReport, readPluginReports } from '../support/validation-report.js';
 
 /** The example organization's customer stacks under every guardrail check (one synth for the file). */
-let report: ValidationReport;
+let reports: PluginReport[];
 let outdir: string;
 let customerCount = 0;
 let nagLog: NagEvaluationLog;
@@ -44,7 +30,7 @@ beforeAll(() => {
   nagLog = applyGuardrails(app).nagLog;
   // Under vitest a failed validation makes synth throw with the whole report.
   app.synth();
-  report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  reports = readPluginReports(outdir);
 });
 
 /** Rule ids (without per-resource detail) accepted in customer stacks, each with its reason in the code. */
@@ -61,9 +47,9 @@ const ACCEPTED = [
 describe('the example customers under the guardrails', () => {
   it('synthesize with no unacknowledged finding in any pack', () => {
     expect(customerCount).toBeGreaterThanOrEqual(2);
-    const packs = report.pluginReports.map((p) => p.pluginName);
+    const packs = reports.map((p) => p.pluginName);
     expect(packs).toEqual(expect.arrayContaining(['AwsSolutions', 'NIST.800.53.R5', 'cdk-validator-cfnguard']));
-    for (const plugin of report.pluginReports) {
+    for (const plugin of reports) {
       expect(
         plugin.violations.map((v) => `${v.ruleName} at ${v.violatingConstructs[0]?.constructPath}`),
         plugin.pluginName,
@@ -80,7 +66,7 @@ describe('the example customers under the guardrails', () => {
   });
 
   it('accept only the listed findings, each with a written reason that reaches the report', () => {
-    const suppressed = report.pluginReports.flatMap((p) => p.suppressedViolations ?? []);
+    const suppressed = reports.flatMap((p) => p.suppressedViolations ?? []);
     expect(suppressed.length).toBeGreaterThan(0);
     for (const finding of suppressed) {
       expect(finding.acknowledgedId, finding.ruleName).toContain('::');
