@@ -131,6 +131,26 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
     });
 
   /**
+   * `conversations.replies` (https://docs.slack.dev/reference/methods/conversations.replies):
+   * one page of a thread, oldest first; the first message of the first page
+   * is the parent itself. Same tier and pace as the history.
+   */
+  const replies = (request: { token: string; channel: string; ts: string; cursor?: string | undefined }) =>
+    Effect.gen(function* () {
+      yield* pace;
+      const params = new URLSearchParams({ channel: request.channel, ts: request.ts, limit: String(limit) });
+      if (request.cursor) params.set('cursor', request.cursor);
+      const received = yield* call('conversations.replies', params, request.token, `${request.channel}/${request.ts}`);
+      const page = yield* decodePage(received.value).pipe(
+        Effect.mapError(
+          (e) =>
+            new BadPayload({ subject: 'response', reason: e.message, location: `${request.channel}/${request.ts}` }),
+        ),
+      );
+      return { ...page, received, items: receivedItems(received, ['messages']) };
+    });
+
+  /**
    * `files.info` (https://docs.slack.dev/reference/methods/files.info): the
    * full file object of a file a message names only by id (Slack Connect
    * files arrive as `file_access: "check_file_info"`, without URLs).
@@ -141,6 +161,6 @@ export const makeSlackClient = (options: SlackClientOptions = {}) => {
       (received) => (received.value as { file?: unknown }).file,
     );
 
-  return { history, fileInfo, pageLimit: limit };
+  return { history, replies, fileInfo, pageLimit: limit };
 };
 export type SlackClient = ReturnType<typeof makeSlackClient>;

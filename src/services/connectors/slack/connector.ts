@@ -19,6 +19,12 @@ const HistoryCursor = Schema.Struct({
   latest: Schema.optionalKey(Schema.String),
   page: Schema.optionalKey(Schema.String),
   roundNewest: Schema.optionalKey(Schema.String),
+  /** Threads (parent ts) of this round whose replies are still to fetch, first one in progress. */
+  threads: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The `conversations.replies` cursor within the first of `threads`. */
+  threadPage: Schema.optionalKey(Schema.String),
+  /** The history of the round is paged to its end; only threads are left. */
+  historyDone: Schema.optionalKey(Schema.Boolean),
 });
 type HistoryCursor = typeof HistoryCursor.Type;
 const decodeCursor = Schema.decodeUnknownOption(Schema.fromJsonString(HistoryCursor));
@@ -103,6 +109,38 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
             nextCursor: JSON.stringify({ oldest: cursor.oldest }),
             done: true,
           } satisfies Page;
+        // The round is over: the watermark moves to the newest message it saw.
+        const finished = (): HistoryCursor => {
+          const oldest = maxTs(cursor.oldest, cursor.roundNewest);
+          return oldest ? { oldest } : {};
+        };
+        // Thread replies first, one page a call: replies are not in the history, only their parents.
+        const pending = cursor.threads ?? [];
+        if (pending.length > 0) {
+          const thread = pending[0] as string;
+          const page = yield* client.replies({ token, channel: scope, ts: thread, cursor: cursor.threadPage });
+          const envelope = { bytes: page.received.bytes, contentType: 'application/json' };
+          const items = yield* attachPageFiles(
+            client,
+            Effect.succeed(token),
+            page.messages.flatMap((m, i) =>
+              // The parent opens every thread page set: it is stored from the history.
+              m.ts === thread
+                ? []
+                : [slackHistoryItem(options.teamId, scope, m, page.items[i]?.bytes ?? new Uint8Array(), envelope)],
+            ),
+          );
+          const threadPage = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+          const threads = threadPage ? pending : pending.slice(1);
+          const { threads: _t, threadPage: _p, ...rest } = cursor;
+          if (threads.length === 0 && cursor.historyDone)
+            return { items, skipped: [], nextCursor: JSON.stringify(finished()), done: true } satisfies Page;
+          const next: HistoryCursor =
+            threads.length === 0
+              ? (({ historyDone: _h, ...history }) => history)(rest)
+              : { ...rest, threads, ...(threadPage ? { threadPage } : {}) };
+          return { items, skipped: [], nextCursor: JSON.stringify(next), done: false } satisfies Page;
+        }
         const page = yield* client.history({
           token,
           channel: scope,
@@ -119,17 +157,29 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
           ),
         );
         const roundNewest = page.messages.reduce<string | undefined>((acc, m) => maxTs(acc, m.ts), cursor.roundNewest);
-        const nextPage = page.has_more ? page.response_metadata?.next_cursor : undefined;
-        const next: HistoryCursor = nextPage
-          ? {
-              ...(cursor.oldest ? { oldest: cursor.oldest } : {}),
-              // The round's upper bound stays fixed while it pages: a recomputed `latest` would drift.
-              latest,
-              page: nextPage,
-              ...(roundNewest ? { roundNewest } : {}),
-            }
-          : { ...(maxTs(cursor.oldest, roundNewest) ? { oldest: maxTs(cursor.oldest, roundNewest) as string } : {}) };
-        return { items, skipped: [], nextCursor: JSON.stringify(next), done: !nextPage } satisfies Page;
+        const nextPage = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+        const threads = page.messages
+          .filter((m) => (m.reply_count ?? 0) > 0 && (m.thread_ts === undefined || m.thread_ts === m.ts))
+          .map((m) => m.ts);
+        if (!nextPage && threads.length === 0) {
+          const oldest = maxTs(cursor.oldest, roundNewest);
+          return {
+            items,
+            skipped: [],
+            nextCursor: JSON.stringify(oldest ? { oldest } : {}),
+            done: true,
+          } satisfies Page;
+        }
+        const next: HistoryCursor = {
+          ...(cursor.oldest ? { oldest: cursor.oldest } : {}),
+          // The round's upper bound stays fixed while it pages: a recomputed `latest` would drift.
+          latest,
+          ...(nextPage ? { page: nextPage } : {}),
+          ...(roundNewest ? { roundNewest } : {}),
+          ...(threads.length > 0 ? { threads } : {}),
+          ...(nextPage ? {} : { historyDone: true }),
+        };
+        return { items, skipped: [], nextCursor: JSON.stringify(next), done: false } satisfies Page;
       });
 
     return { platform: 'slack', scopes, fetchPage } satisfies Connector;

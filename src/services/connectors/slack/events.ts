@@ -14,6 +14,8 @@ export const SlackMessage = Schema.Struct({
   text: Schema.optionalKey(Schema.String),
   ts: Schema.String,
   thread_ts: Schema.optionalKey(Schema.String),
+  /** On a thread's parent: how many replies it has (fetched with `conversations.replies`). */
+  reply_count: Schema.optionalKey(Schema.Number),
   edited: Schema.optionalKey(Schema.Struct({ user: Schema.optionalKey(Schema.String), ts: Schema.String })),
   files: Schema.optionalKey(Schema.Array(Schema.Unknown)),
   /** Block Kit content: the only text of a block-only message. */

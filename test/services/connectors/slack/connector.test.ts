@@ -245,4 +245,43 @@ describe('Slack record fidelity', () => {
     } as Parameters<typeof slackEventItems>[1]);
     expect(items).toEqual([]);
   });
+
+  it('fetches the replies of every thread (conversations.replies, paged) as their own messages linked to the parent', async () => {
+    const parent = message(200, { text: 'Who can take the block?' });
+    const lonely = message(201, { text: 'no replies here' });
+    const replies = Array.from({ length: 20 }, (_, i) =>
+      message(300 + i, { text: `reply ${i}`, thread_ts: parent.ts, parent_user_id: parent.user }),
+    );
+    slack.channels.set('C-THREADS', [parent, lonely, ...replies]);
+    const c = makeSlackConnector({
+      baseUrl: slack.baseUrl,
+      minRequestIntervalMs: 0,
+      pageLimit: 15,
+      settleSeconds: 0,
+    }).pipe(Effect.provide(staticCredentialsLayer(TOKEN)), Effect.runSync);
+    const before = slack.requests.length;
+    const first = await reconcile(c, 'C-THREADS', Option.none());
+    const ids = first.items.map((i) => i.communication.externalId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(22);
+    const threadItems = first.items.filter((i) => i.communication.metadata.threadTs === parent.ts);
+    expect(threadItems.map((i) => i.communication.bodyText)).toEqual([
+      'Who can take the block?',
+      ...replies.map((r) => r.text),
+    ]);
+    expect(threadItems.every((i) => i.communication.threadId === `C-THREADS:${parent.ts}`)).toBe(true);
+    // Each reply archived as Slack sent it in the replies page.
+    const reply = threadItems[1];
+    expect(JSON.parse(new TextDecoder().decode(reply?.raw))).toMatchObject({ parent_user_id: parent.user });
+    expect(new TextDecoder().decode(reply?.envelope?.bytes)).toContain('"has_more"');
+    const calls = slack.requests.slice(before).filter((u) => u.pathname === '/api/conversations.replies');
+    expect(calls.map((u) => [u.searchParams.get('ts'), Boolean(u.searchParams.get('cursor'))])).toEqual([
+      [parent.ts, false],
+      [parent.ts, true],
+    ]);
+    // The watermark is the newest parent; the next round asks for nothing already reconciled.
+    const second = await reconcile(c, 'C-THREADS', first.cursor);
+    expect(second.items).toEqual([]);
+    expect(slack.requests.at(-1)?.searchParams.get('oldest')).toBe(lonely.ts);
+  });
 });

@@ -53,25 +53,57 @@ export const startFakeSlack = async (token: string) => {
       const file = files.get(url.searchParams.get('file') ?? '');
       return file ? send(200, { ok: true, file: file.object }) : send(200, { ok: false, error: 'file_not_found' });
     }
-    if (url.pathname !== '/api/conversations.history') return send(404, { ok: false, error: 'unknown_method' });
+    const isReplies = url.pathname === '/api/conversations.replies';
+    if (url.pathname !== '/api/conversations.history' && !isReplies)
+      return send(404, { ok: false, error: 'unknown_method' });
     const channel = url.searchParams.get('channel') ?? '';
     const all = channels.get(channel);
     if (!all) return send(200, { ok: false, error: 'channel_not_found' });
-    const oldest = Number(url.searchParams.get('oldest') ?? '0');
     const limit = Math.min(Number(url.searchParams.get('limit') ?? '100'), 999);
-    const latest = Number(url.searchParams.get('latest') ?? 'Infinity');
-    const newestFirst = all
-      .filter((m) => Number(m.ts) > oldest && Number(m.ts) <= latest)
-      .sort((a, b) => Number(b.ts) - Number(a.ts));
     const cursor = url.searchParams.get('cursor');
     const start = cursor ? Number(Buffer.from(cursor, 'base64').toString().replace('next_ts:', '')) : 0;
-    const page = newestFirst.slice(start, start + limit);
-    const more = start + limit < newestFirst.length;
+    const isReply = (m: FakeSlackMessage) =>
+      m.thread_ts !== undefined && m.thread_ts !== m.ts && all.some((p) => p.ts === m.thread_ts);
+    // A parent carries its thread's figures, as Slack adds them.
+    const withThread = (m: FakeSlackMessage): FakeSlackMessage => {
+      const replies = all.filter((r) => isReply(r) && r.thread_ts === m.ts);
+      return replies.length === 0
+        ? m
+        : {
+            ...m,
+            thread_ts: m.ts,
+            reply_count: replies.length,
+            reply_users: [...new Set(replies.map((r) => r.user))],
+            reply_users_count: new Set(replies.map((r) => r.user)).size,
+            latest_reply: replies
+              .map((r) => r.ts)
+              .sort()
+              .at(-1),
+          };
+    };
+    const listed = isReplies
+      ? // conversations.replies: the parent, then its replies, oldest first.
+        all
+          .filter(
+            (m) => m.ts === url.searchParams.get('ts') || (isReply(m) && m.thread_ts === url.searchParams.get('ts')),
+          )
+          .sort((a, b) => Number(a.ts) - Number(b.ts))
+      : all
+          .filter((m) => !isReply(m))
+          .filter(
+            (m) =>
+              Number(m.ts) > Number(url.searchParams.get('oldest') ?? '0') &&
+              Number(m.ts) <= Number(url.searchParams.get('latest') ?? 'Infinity'),
+          )
+          .sort((a, b) => Number(b.ts) - Number(a.ts));
+    if (isReplies && listed.length === 0) return send(200, { ok: false, error: 'thread_not_found' });
+    const page = listed.slice(start, start + limit).map(withThread);
+    const more = start + limit < listed.length;
     return send(200, {
       ok: true,
       messages: page,
       has_more: more,
-      pin_count: 0,
+      ...(isReplies ? {} : { pin_count: 0 }),
       response_metadata: { next_cursor: more ? Buffer.from(`next_ts:${start + limit}`).toString('base64') : '' },
     });
   });
