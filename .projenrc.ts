@@ -124,6 +124,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-service-quotas@^3.1138.0',
     '@aws-sdk/client-iam@^3.1175.0',
     '@aws-sdk/client-ram@^3.1048.0',
+    // Lambda GetAccountSettings: the account's concurrency limit against the reserved concurrency the stacks ask for.
+    '@aws-sdk/client-lambda',
     // Record fidelity: the exact bytes of each item of a provider's JSON page (offsets from the parse tree).
     'jsonc-parser@3.3.1',
     // Compliance evidence (src/guardrails/evidence, src/guardrails/live): manifest signing, and what the live organization shows.
@@ -349,6 +351,12 @@ const deployTask = project.tasks.tryFind('deploy');
 deployTask?.reset('tsx src/org/cli/deploy.ts', { receiveArgs: true });
 if (deployTask)
   deployTask.description = 'Deploy the organization and every customer in order (--dry-run prints the plan)';
+project.addTask('preflight', {
+  description:
+    'Read-only checks of the live organization before deploy (management-account credentials): one row per check with its fix, exit 1 on any failure',
+  exec: 'tsx src/org/cli/preflight.ts',
+  receiveArgs: true,
+});
 project.addTask('drift', {
   description: 'Compare the live organization with the blueprint (--json); exit 1 on drift',
   exec: 'tsx src/org/cli/drift.ts',

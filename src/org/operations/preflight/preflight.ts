@@ -1,0 +1,64 @@
+import type { App } from 'aws-cdk-lib';
+import { CfnLandingZone } from 'aws-cdk-lib/aws-controltower';
+import { Effect } from 'effect';
+import type { Blueprint } from '../../../config/index.js';
+import type { LandingZoneApi } from '../../control-tower/landing-zone-api.js';
+import type { AwsError } from '../aws-errors.js';
+import { cdkBootstrapRows } from './cdk-bootstrap.js';
+import type { PreflightClients } from './clients.js';
+import { deployEnvironments, environmentAgnosticStacks, reservedConcurrencyDemand } from './deploy-targets.js';
+import { gpuQuotaRows } from './gpu-quotas.js';
+import { lambdaConcurrencyRows } from './lambda-concurrency.js';
+import { landingZoneRows } from './landing-zone.js';
+import { organizationSettingRows, readOrganizationSettings } from './organization-settings.js';
+import { fail, type PreflightRow, skip } from './rows.js';
+import { serviceLinkedRoleRows } from './service-linked-roles.js';
+
+export interface PreflightInput {
+  readonly blueprint: Blueprint;
+  /** The constructed app (stacks built, not synthesized): where stacks deploy and what they reserve. */
+  readonly app: App;
+  readonly clients: PreflightClients;
+  readonly landingZones: LandingZoneApi;
+}
+
+const declaredLandingZoneVersion = (app: App): string | undefined =>
+  app.node.findAll().find((c): c is CfnLandingZone => c instanceof CfnLandingZone)?.version;
+
+/**
+ * Every read-only check of `npx projen preflight`, in the order a fresh
+ * organization meets them: organization settings, landing zone, bootstrap
+ * of each deploy environment, Lambda concurrency, GPU quotas, service-linked
+ * roles. It never fails as a whole: an unreadable check is a failing row.
+ */
+export const runPreflight = (input: PreflightInput): Effect.Effect<PreflightRow[]> =>
+  Effect.gen(function* () {
+    const { blueprint, app, clients } = input;
+    const managementAccountId = blueprint.organization.managementAccountId;
+    const settings = yield* readOrganizationSettings(clients).pipe(
+      Effect.map((state) => organizationSettingRows(blueprint, state)),
+      Effect.catch((error: AwsError) =>
+        Effect.succeed([
+          fail(
+            'organization-settings',
+            'organization',
+            `could not read the organization: ${error.message}`,
+            'run with the management account credentials (organizations:ListRoots, organizations:ListAWSServiceAccessForOrganization)',
+          ),
+        ]),
+      ),
+    );
+    const landingZone = yield* landingZoneRows(
+      input.landingZones,
+      blueprint.organization.homeRegion,
+      declaredLandingZoneVersion(app),
+    );
+    const bootstrap = yield* cdkBootstrapRows(clients, deployEnvironments(app), managementAccountId);
+    const notVended = environmentAgnosticStacks(app).map((stack) =>
+      skip('cdk-bootstrap', stack, 'account not vended yet: checked once vend records its id'),
+    );
+    const lambda = yield* lambdaConcurrencyRows(clients, reservedConcurrencyDemand(app));
+    const gpu = yield* gpuQuotaRows(clients, blueprint);
+    const roles = yield* serviceLinkedRoleRows(clients, blueprint);
+    return [...settings, ...landingZone, ...bootstrap, ...notVended, ...lambda, ...gpu, ...roles];
+  });
