@@ -16,7 +16,7 @@ import { landingZoneApi } from '../control-tower/landing-zone-api.js';
 import { preflightClients } from '../operations/preflight/clients.js';
 import { runPreflight } from '../operations/preflight/preflight.js';
 import { formatPreflight, preflightExitCode } from '../operations/preflight/rows.js';
-import { blueprintDir, runCli } from './run-main.js';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 
 const args = process.argv.slice(2);
 const blueprint = loadBlueprint(blueprintDir());
