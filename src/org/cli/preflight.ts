@@ -11,12 +11,12 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { App } from 'aws-cdk-lib';
 import { Effect } from 'effect';
 import { buildOrganization } from '../../app.js';
+import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
 import { landingZoneApi } from '../control-tower/landing-zone-api.js';
 import { preflightClients } from '../operations/preflight/clients.js';
 import { runPreflight } from '../operations/preflight/preflight.js';
 import { formatPreflight, preflightExitCode } from '../operations/preflight/rows.js';
-import { blueprintDir, runCli } from '../../common/cli-runner.js';
 
 const args = process.argv.slice(2);
 const blueprint = loadBlueprint(blueprintDir());

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudFormationClient, CreateStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -15,7 +16,7 @@ import {
   NoSuchResourceException,
   ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -66,11 +67,18 @@ const blueprintFor = (mode: 'peering' | 'transit-gateway' = 'peering'): Blueprin
   });
 };
 
+/** Constructed once per blueprint (the first construction fingerprints every asset: tens of seconds here). */
+const apps = new Map<Blueprint, App>();
 const appFor = (blueprint: Blueprint) => {
+  const known = apps.get(blueprint);
+  if (known) return known;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   buildOrganization(app, blueprint);
+  apps.set(blueprint, app);
   return app;
 };
+const PEERING = blueprintFor();
+const TRANSIT = blueprintFor('transit-gateway');
 
 let moto: Moto;
 let lz: Server;
@@ -81,6 +89,8 @@ const quotasMock = mockClient(ServiceQuotasClient);
 
 beforeAll(async () => {
   moto = await startMoto();
+  appFor(PEERING);
+  appFor(TRANSIT);
   lz = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -105,7 +115,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => lz.listen(0, '127.0.0.1', resolve));
   lzEndpoint = `http://127.0.0.1:${(lz.address() as AddressInfo).port}`;
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   lambdaMock.restore();
@@ -212,7 +222,7 @@ const row = (rows: readonly PreflightRow[], check: string, target?: string) => {
 
 describe('npx projen preflight', () => {
   it('on a fresh organization fails every unmet prerequisite, one row each with the exact fix, and exits 1', async () => {
-    const blueprint = blueprintFor();
+    const blueprint = PEERING;
     const app = appFor(blueprint);
     lambdaMock.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 10 } });
     // A new account has no applied G quota: the default (0) is read instead.
@@ -269,7 +279,7 @@ describe('npx projen preflight', () => {
   }, 120_000);
 
   it('passes, exit 0, once the organization is ready: settings enabled, every environment bootstrapped, quotas and roles there', async () => {
-    const blueprint = blueprintFor();
+    const blueprint = PEERING;
     const app = appFor(blueprint);
     await makeReady(blueprint, app);
     const rows = await preflight(blueprint, app);
@@ -286,7 +296,7 @@ describe('npx projen preflight', () => {
   }, 120_000);
 
   it('the Lambda demand is what the stacks reserve, and Lambda keeps 100 unreserved', async () => {
-    const blueprint = blueprintFor();
+    const blueprint = PEERING;
     const app = appFor(blueprint);
     const shared = reservedConcurrencyDemand(app).find((d) => d.account === SHARED);
     expect(shared?.reserved).toBeGreaterThanOrEqual(
@@ -303,8 +313,41 @@ describe('npx projen preflight', () => {
     expect(row(rows, 'lambda-concurrency', `${SHARED}/us-east-1`).status).toBe('pass');
   }, 120_000);
 
+  it('reads the version from the CDKToolkit stack where the SSM parameter is missing, and fails a version below 6', async () => {
+    const blueprint = PEERING;
+    const app = appFor(blueprint);
+    await makeReady(blueprint, app);
+    const toolkit = (version: string) =>
+      JSON.stringify({
+        Resources: { Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+        Outputs: { BootstrapVersion: { Value: version } },
+      });
+    // The customer account was bootstrapped by hand (cdk bootstrap, an old version), without the parameter.
+    await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+    const orgs = new OrganizationsClient(management());
+    await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    rootId = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    await makeReady(blueprint, app);
+    const customer = await memberCredentials(CUSTOMER);
+    await new SSMClient(customer).send(new DeleteParameterCommand({ Name: BOOTSTRAP_VERSION_PARAMETER }));
+    await new CloudFormationClient(customer).send(
+      new CreateStackCommand({ StackName: 'CDKToolkit', TemplateBody: toolkit('4') }),
+    );
+    let rows = await preflight(blueprint, app);
+    const old = row(rows, 'cdk-bootstrap', `${CUSTOMER}/us-east-1`);
+    expect(old).toMatchObject({ status: 'fail', detail: expect.stringContaining('bootstrap version 4, below the 6') });
+    await new CloudFormationClient(customer).send(
+      new UpdateStackCommand({ StackName: 'CDKToolkit', TemplateBody: toolkit('21') }),
+    );
+    rows = await preflight(blueprint, app);
+    expect(row(rows, 'cdk-bootstrap', `${CUSTOMER}/us-east-1`)).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('bootstrap version 21'),
+    });
+  }, 120_000);
+
   it('in transit-gateway mode also checks RAM sharing with the organization', async () => {
-    const blueprint = blueprintFor('transit-gateway');
+    const blueprint = TRANSIT;
     const app = appFor(blueprint);
     await makeReady(blueprint, app);
     let rows = await preflight(blueprint, app);
@@ -320,7 +363,7 @@ describe('npx projen preflight', () => {
   }, 120_000);
 
   it('fails a landing zone that is still processing, failed or drifted, and one newer than the stack declares', async () => {
-    const blueprint = blueprintFor();
+    const blueprint = PEERING;
     const app = appFor(blueprint);
     await makeReady(blueprint, app);
     const arn = landingZone?.arn as string;
