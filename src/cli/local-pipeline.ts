@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Effect, Layer, ManagedRuntime } from 'effect';
 import { localArchiveStoreLayer } from '../services/archive/local.js';
@@ -24,7 +25,7 @@ export interface LocalPipelineOptions {
   readonly home?: string;
   /** A migrated PostgreSQL server, connected as the application role. @default none: PGlite */
   readonly databaseUrl?: string;
-  /** Items stored at once. @default 1 on PGlite (one connection), 8 on a server */
+  /** Archive writes and parses in flight at once (each page is stored in one transaction). @default 16 */
   readonly ingestConcurrency?: number;
   /** Recordings queued for transcription land here (a local transcriber may read them). @default discarded after logging */
   readonly transcriptionSink?: TranscriptionJob[];
@@ -43,11 +44,12 @@ export const openLocalPipeline = async (options: LocalPipelineOptions = {}): Pro
   const database = pglite ? pglite.layer : postgresDatabaseLayer({ url: options.databaseUrl as string });
   const tenant = TenantSql.layer().pipe(Layer.provide(database));
   const archive = localArchiveStoreLayer(join(home, 'archive'));
-  const ingest = sqlIngestLayer({ concurrency: options.ingestConcurrency ?? (pglite ? 1 : 8) }).pipe(
+  const ingest = sqlIngestLayer({ concurrency: options.ingestConcurrency ?? 16 }).pipe(
     Layer.provide(Layer.mergeAll(tenant, archive, memoryTranscriptionJobsLayer(options.transcriptionSink ?? []))),
   );
   const layer = Layer.mergeAll(
-    Connectors.layer([makeArchiveImportConnector()]),
+    // Parsing on worker threads: the main thread hashes, archives and writes while the other cores parse.
+    Connectors.layer([makeArchiveImportConnector({ parseWorkers: Math.max(1, availableParallelism() - 1) })]),
     ingest,
     tenant,
     localCursorStoreLayer(join(home, 'cursors')),

@@ -9,8 +9,10 @@ import { ArchiveStore, archiveKeyFor, sha256Hex } from './archive-store.js';
  * content-addressed keys as S3. Written to a temporary name and renamed, so a
  * crash never leaves a half-written object under a real key.
  */
-export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> =>
-  Layer.succeed(ArchiveStore, {
+export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> => {
+  /** Folders this process already created (a backfill writes thousands of objects into 256 of them). */
+  const made = new Set<string>();
+  return Layer.succeed(ArchiveStore, {
     put: (customerId, bytes) =>
       Effect.tryPromise({
         try: async () => {
@@ -22,9 +24,16 @@ export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> 
             () => false,
           );
           if (!exists) {
-            await mkdir(dirname(path), { recursive: true });
+            const folder = dirname(path);
+            if (!made.has(folder)) {
+              await mkdir(folder, { recursive: true });
+              made.add(folder);
+            }
             const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-            await writeFile(temp, bytes);
+            await writeFile(temp, bytes).catch((error: NodeJS.ErrnoException) => {
+              made.delete(folder); // removed under us: the retry creates it again
+              throw error;
+            });
             await rename(temp, path);
           }
           return { key, sha256, size: bytes.byteLength, created: !exists };
@@ -47,3 +56,4 @@ export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> 
         ),
       ),
   });
+};

@@ -73,6 +73,20 @@ export interface RawItem {
   readonly envelope?: { readonly bytes: Uint8Array; readonly contentType: string };
 }
 
+/**
+ * An item whose normalization the connector leaves to ingest (the archive
+ * import): ingest first looks its raw bytes up by SHA-256 and parses only the
+ * ones not stored yet, so a redelivered backfill costs a hash, not a MIME parse.
+ */
+export interface UnparsedItem {
+  readonly sourceId: string;
+  readonly raw: Uint8Array;
+  /** `message/rfc822` for email. */
+  readonly contentType: string;
+  /** The connector's normalization of `raw`; a `reason` when it is not an item at all (reported and skipped). */
+  readonly parse: () => Promise<Communication | { readonly reason: string }>;
+}
+
 /** An item the connector could not normalize: reported with its location and skipped, never retried. */
 export interface SkippedItem {
   readonly location: string;

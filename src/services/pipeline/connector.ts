@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, type Option } from 'effect';
-import type { RawItem, SkippedItem } from './communication.js';
+import type { RawItem, SkippedItem, UnparsedItem } from './communication.js';
 import { BadPayload, type ConnectorError } from './errors.js';
 import type { ConnectorJob } from './job.js';
 
@@ -18,6 +18,8 @@ import type { ConnectorJob } from './job.js';
  */
 export interface Page {
   readonly items: readonly RawItem[];
+  /** Items still to be normalized, after `items` in page order: ingest parses the ones not stored yet. */
+  readonly unparsed?: readonly UnparsedItem[];
   /** Items that can never be normalized: reported and skipped, the round goes on. */
   readonly skipped: readonly SkippedItem[];
   /** The cursor to store once `items` are stored. */

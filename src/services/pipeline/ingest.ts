@@ -1,5 +1,5 @@
 import { Context, type Effect } from 'effect';
-import type { RawItem } from './communication.js';
+import type { RawItem, SkippedItem, UnparsedItem } from './communication.js';
 import type { BadPayload, Transient } from './errors.js';
 
 /** Whose items these are: the tenant, and the connector that fetched them. */
@@ -16,13 +16,16 @@ export interface IngestResult {
   readonly duplicates: number;
   /** Recordings queued for transcription. */
   readonly recordingsQueued: number;
+  /** Unparsed items that turned out not to be items (not an email): reported and skipped. */
+  readonly skipped: readonly SkippedItem[];
 }
 
 /**
- * Stores fetched items durably: each raw item into the archive (write-once,
- * content-addressed), then its normalized form into the customer's database
- * through the tenant-scoped SQL service, in one transaction per item, keyed
- * by (customer, platform, externalId) so a redelivered item changes nothing.
+ * Stores a fetched page durably: each raw item into the archive (write-once,
+ * content-addressed), then the normalized forms of the whole page into the
+ * customer's database through the tenant-scoped SQL service in ONE
+ * transaction (the page is stored whole or not at all), keyed by (customer,
+ * platform, externalId) so a redelivered item changes nothing.
  * Recordings are archived and queued for transcription after their row commits.
  * When `store` succeeds every item is durable; when it fails, a retry is safe.
  */
@@ -32,6 +35,7 @@ export class Ingest extends Context.Service<
     readonly store: (
       context: IngestContext,
       items: readonly RawItem[],
+      unparsed?: readonly UnparsedItem[],
     ) => Effect.Effect<IngestResult, Transient | BadPayload>;
   }
 >()('panops/pipeline/Ingest') {}

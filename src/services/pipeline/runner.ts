@@ -71,13 +71,13 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
             ),
       ),
     );
-    const result = yield* withRetryPolicy(ingest.store(context, page.items));
+    const result = yield* withRetryPolicy(ingest.store(context, page.items, page.unparsed ?? []));
     totals = {
       stored: totals.stored + result.stored,
       duplicates: totals.duplicates + result.duplicates,
       recordingsQueued: totals.recordingsQueued + result.recordingsQueued,
     };
-    for (const s of page.skipped) {
+    for (const s of [...page.skipped, ...result.skipped]) {
       skipped.push(s);
       yield* Effect.logWarning(`skipped ${s.location}: ${s.reason}`);
     }

@@ -108,14 +108,16 @@ describe('the connector pipeline on the test database', () => {
     expect(s.archivedObjects()).toBe(6);
   });
 
-  it('the database dropping mid-batch loses nothing, stores nothing twice and leaves the cursor before the unstored item', async () => {
-    const faults: DatabaseFaults = { failTransactions: new Set([5]), transactions: 0 };
+  it('the database dropping mid-batch loses nothing, stores nothing twice and leaves the cursor before the unstored page', async () => {
+    // Each page is one transaction: the second one runs its statements, then loses the connection before commit.
+    const faults: DatabaseFaults = { failTransactions: new Set([2]), transactions: 0 };
     const s = await scenario({ count: 9, pageSize: 3, faults, maxRetries: 0 });
     const first = await s.run(job(s.customerId));
     expect(Exit.isFailure(first)).toBe(true);
     expect(JSON.stringify(first)).toContain('Transient');
-    // Items 1–4 committed; item 5's transaction rolled back; the cursor covers only the first full page.
-    expect(await countAs(db, s.customerId, 'communications')).toBe(4);
+    // Page 1 (items 1–3) committed; page 2 rolled back whole (none of items 4–6); the cursor covers page 1 only.
+    expect(await countAs(db, s.customerId, 'communications')).toBe(3);
+    expect(await countAs(db, s.customerId, 'participants')).toBe(9);
     expect(await s.runtime.runPromise(cursorOf(s.customerId))).toMatchObject({ value: '3', version: 1 });
     const second = await s.run(job(s.customerId));
     expect(Exit.isSuccess(second)).toBe(true);
@@ -137,7 +139,7 @@ describe('the connector pipeline on the test database', () => {
     expect(await countAs(db, s.customerId, 'communications')).toBe(4);
   });
 
-  it('an archive write failing after earlier items reached the database stores each item exactly once after the retry', async () => {
+  it('an archive write failing mid-page stores nothing of that page, and each item exactly once after the retry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'archive-'));
     const real = localArchiveStoreLayer(dir);
     let puts = 0;
@@ -157,13 +159,13 @@ describe('the connector pipeline on the test database', () => {
     const s = await scenario({ count: 5, pageSize: 5, archive: flaky, maxRetries: 0 });
     const first = await s.run(job(s.customerId));
     expect(Exit.isFailure(first)).toBe(true);
-    // Item 3 never reached the database because its raw object was not stored.
+    // Item 3's raw object was not stored, so its page (items 1–5) never reached the database: all or nothing.
     const stored = await queryAs<{ external_id: string }>(
       db,
       s.customerId,
       'SELECT external_id FROM communications ORDER BY 1',
     );
-    expect(stored.map((r) => r.external_id)).toEqual(['msg-1@example.com', 'msg-2@example.com']);
+    expect(stored.map((r) => r.external_id)).toEqual([]);
     expect(await s.runtime.runPromise(cursorOf(s.customerId))).toBeUndefined();
     expect(Exit.isSuccess(await s.run(job(s.customerId)))).toBe(true);
     expect(await countAs(db, s.customerId, 'communications')).toBe(5);

@@ -1,11 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { Effect, Option, Schema } from 'effect';
-import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
+import type { SkippedItem, UnparsedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { BadPayload } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
-import { isNotAnEmail, parseEmail } from '../email/mime.js';
+import { parseEmail } from '../email/mime.js';
+import { sharedEmailParsePool } from '../email/parse-pool.js';
 import { mboxMessages } from './mbox.js';
 
 /**
@@ -19,8 +20,17 @@ import { mboxMessages } from './mbox.js';
  */
 
 export interface ArchiveImportOptions {
-  /** Messages per page (one ingest batch and one cursor advance). @default 100 */
+  /**
+   * Messages per page: one ingest transaction and one cursor advance. A backfill's cost is mostly per
+   * page round trips, so pages are large; a page is stored whole or not at all. @default 500
+   */
   readonly pageSize?: number;
+  /**
+   * Worker threads that parse MIME (`parse-pool.ts`) so a backfill uses more
+   * than one core; 0 parses on the calling thread. Started on first use and
+   * shared by the process; idle workers do not keep it alive. @default 0
+   */
+  readonly parseWorkers?: number;
 }
 
 const Position = Schema.Struct({ file: Schema.Number, message: Schema.Number, complete: Schema.Boolean });
@@ -95,7 +105,12 @@ async function* entriesFrom(root: string, files: readonly string[], from: Positi
 
 export const makeArchiveImportConnector = (options: ArchiveImportOptions = {}) =>
   Effect.sync(() => {
-    const pageSize = options.pageSize ?? 100;
+    const pageSize = options.pageSize ?? 500;
+    const workers = options.parseWorkers ?? 0;
+    const parser = {
+      parse: (raw: Uint8Array, hints: Parameters<typeof parseEmail>[1]) =>
+        workers > 0 ? sharedEmailParsePool(workers).parse(raw, hints) : parseEmail(raw, hints),
+    };
     /** The open reader of the import in progress, reused page after page while the cursor matches. */
     let reader: { root: string; at: Position; entries: AsyncGenerator<Entry> } | undefined;
 
@@ -112,11 +127,11 @@ export const makeArchiveImportConnector = (options: ArchiveImportOptions = {}) =
         await reader?.entries.return(undefined);
         reader = { root, at, entries: entriesFrom(root, files, at) };
       }
-      const items: RawItem[] = [];
+      const unparsed: UnparsedItem[] = [];
       const skipped: SkippedItem[] = [];
       let next: Position = at;
       let done = false;
-      while (items.length + skipped.length < pageSize) {
+      while (unparsed.length + skipped.length < pageSize) {
         const step = await reader.entries.next();
         if (step.done) {
           done = true;
@@ -128,13 +143,15 @@ export const makeArchiveImportConnector = (options: ArchiveImportOptions = {}) =
           skipped.push({ location: entry.location, reason: entry.reason });
           continue;
         }
-        const communication = await parseEmail(entry.raw, {
-          sourceId: entry.location,
-          fallbackDate: entry.mtime,
-          metadata: { importedFrom: entry.location },
+        // Parsed by ingest, and only when these bytes are not stored yet (a re-import costs a hash, not a parse).
+        const { raw, location, mtime } = entry;
+        const hints = { sourceId: location, fallbackDate: mtime, metadata: { importedFrom: location } };
+        unparsed.push({
+          sourceId: location,
+          raw,
+          contentType: 'message/rfc822',
+          parse: () => parser.parse(raw, hints),
         });
-        if (isNotAnEmail(communication)) skipped.push({ location: entry.location, reason: communication.reason });
-        else items.push({ sourceId: entry.location, raw: entry.raw, contentType: 'message/rfc822', communication });
       }
       if (done) {
         reader = undefined;
@@ -142,7 +159,7 @@ export const makeArchiveImportConnector = (options: ArchiveImportOptions = {}) =
       } else {
         reader.at = next;
       }
-      return { items, skipped, nextCursor: JSON.stringify(next), done };
+      return { items: [], unparsed, skipped, nextCursor: JSON.stringify(next), done };
     };
 
     const connector: Connector = {
