@@ -14,6 +14,11 @@ export const ROLE_NAMES = {
   inferenceService: 'panops-inference-service',
   /** Customer account: the only role PanOps workloads assume to read and write that customer's data. */
   customerDataAccess: 'panops-customer-data-access',
+  /**
+   * Customer account: the webhook handler's only role there. It may put a raw
+   * event under `raw/` and nothing else: no read, no decrypt, no database.
+   */
+  webhookRawWriter: 'panops-webhook-raw-writer',
   /** Customer account: runs the database migrations at deploy time. */
   migrationRunner: 'panops-migration-runner',
   /** Every account: the emergency role exempt from the KMS-deletion SCP. */
@@ -21,6 +26,9 @@ export const ROLE_NAMES = {
   /** Every account: the role CloudFormation deploys with (the CDK bootstrap's execution role). */
   deploy: 'cdk-hnb659fds-cfn-exec-role-*',
 } as const;
+
+/** Where the webhook handler puts raw events, under the customer's prefix (its write-only role reaches nothing else). */
+export const RAW_EVENTS_PREFIX = 'raw/';
 
 export const roleArn = (accountId: string, roleName: string): string => `arn:aws:iam::${accountId}:role/${roleName}`;
 

@@ -13,6 +13,8 @@ export const POOLED_DATA = {
   keyAlias: 'panops/pooled-data',
   /** The role shared compute workloads assume, with a customer session tag, to reach one pooled customer's objects. */
   dataAccessRole: 'panops-pooled-data-access',
+  /** The webhook handler's write-only role in the pooled tier (one customer per session, by the same session tag). */
+  rawWriterRole: 'panops-pooled-webhook-raw-writer',
   /** Trail recording every object read and write in the pooled archive. */
   trailName: 'panops-pooled-data',
   /** Session tag that names the one customer a pooled-data session may touch. */

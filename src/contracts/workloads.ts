@@ -6,7 +6,9 @@ export type Workload = 'connectorWorker' | 'webhookHandler' | 'transcriptionWork
 /** Which workloads reach customer data (and so may assume the customer accounts' data-access role). */
 export const REACHES_CUSTOMER_DATA: Readonly<Record<Workload, boolean>> = {
   connectorWorker: true,
-  webhookHandler: true,
+  // Internet-facing: it only puts raw events, through its own write-only role in each data account
+  // (`panops-webhook-raw-writer`, src/data-plane/raw-event-writer.ts), never the data-access role.
+  webhookHandler: false,
   transcriptionWorker: true,
   // vLLM serves the model; its callers hold the customer data, the model server never does.
   inferenceService: false,

@@ -11,7 +11,7 @@ import {
   TAG_KEYS,
 } from '../config/index.js';
 import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
-import { POOLED_DATA } from '../contracts/pooled-data.js';
+import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from '../contracts/pooled-data.js';
 import { dataWorkloadRoleNames } from '../contracts/workloads.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import type { CustomerTrail } from '../data-plane/customer-trail.js';
@@ -21,6 +21,7 @@ import type { LockedBucket } from '../data-plane/locked-bucket.js';
 import type { MigrationHook } from '../data-plane/migration-hook.js';
 import type { MigrationBundle } from '../data-plane/migration-sources.js';
 import type { PublishedLocations } from '../data-plane/published-locations.js';
+import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SameAccountPeering } from '../data-plane/same-account-peering.js';
 import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
@@ -71,6 +72,8 @@ export class PooledDataStack extends DataPlaneStack {
   readonly migrations: MigrationHook;
   readonly trail: CustomerTrail;
   readonly dataAccess: PooledDataAccess;
+  /** The webhook handler's write-only role: one customer's `raw/` per session, nothing else. */
+  readonly rawEventWriter: RawEventWriter;
   /** Where the pooled cluster and archive are, for the workloads' customer directory (`/panops/pooled/...`). */
   readonly locations: PublishedLocations;
 
@@ -136,6 +139,27 @@ export class PooledDataStack extends DataPlaneStack {
     this.trail = plane.trail;
     this.dataAccess = plane.dataAccess;
     this.locations = plane.locations;
+    this.rawEventWriter = new RawEventWriter(this, 'RawEventWriter', {
+      roleName: POOLED_DATA.rawWriterRole,
+      description: "PanOps webhook handler: put raw events under the session customer's raw/ prefix, nothing else",
+      sharedComputeAccountId: sharedCompute.accountId,
+      organizationId: organization.organizationId,
+      archiveBucket: this.archive.bucket,
+      key: this.key,
+      customerPrefix: `${POOLED_DATA.customersPrefix}${SESSION_CUSTOMER_VARIABLE}/`,
+      session: { tag: POOLED_DATA.sessionTag, valuePattern: UUID_GLOB },
+      locationParameters: [this.locations.parameters.archiveBucket, this.locations.parameters.archiveKeyArn],
+      ...(this.account === sharedCompute.accountId
+        ? {
+            grantAssumeTo: Role.fromRoleArn(
+              this,
+              'WebhookHandlerRole',
+              roleArn(sharedCompute.accountId, ROLE_NAMES.webhookHandler),
+              { mutable: true },
+            ),
+          }
+        : {}),
+    });
     tagRole(this, 'pooled-data');
     Tags.of(this).add(TAG_KEYS.dataClassification, 'confidential');
   }

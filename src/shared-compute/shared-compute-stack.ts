@@ -200,8 +200,8 @@ export class SharedComputeStack extends Stack {
     // A pooled-data account of its own: the workloads assume its role with the customer session tag
     // (in the shared compute account the pooled-data stack grants this itself).
     const pooledAccount = blueprint.pooledData?.accountId;
-    if (pooledAccount && pooledAccount !== sharedCompute.accountId)
-      for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker])
+    if (pooledAccount && pooledAccount !== sharedCompute.accountId) {
+      for (const role of [roles.connectorWorker, roles.transcriptionWorker])
         role.addToPrincipalPolicy(
           new PolicyStatement({
             sid: 'AssumePooledDataAccess',
@@ -210,6 +210,16 @@ export class SharedComputeStack extends Stack {
             conditions: { StringLike: { [`aws:RequestTag/${POOLED_DATA.sessionTag}`]: UUID_GLOB } },
           }),
         );
+      // The webhook handler: only the pooled tier's write-only raw event role.
+      roles.webhookHandler.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'AssumePooledRawEventWriter',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: [roleArn(pooledAccount, POOLED_DATA.rawWriterRole)],
+          conditions: { StringLike: { [`aws:RequestTag/${POOLED_DATA.sessionTag}`]: UUID_GLOB } },
+        }),
+      );
+    }
     // The customer directory's entries (the directory shard stacks): which account, region and role hold each customer.
     const directoryEntries = parameterPathArn('aws', region, this.account, DIRECTORY_PARAMETERS.entriesPrefix);
     for (const role of [roles.connectorWorker, roles.webhookHandler, roles.transcriptionWorker])

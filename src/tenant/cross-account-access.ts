@@ -4,22 +4,23 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { ROLE_NAMES, roleArn } from '../config/index.js';
+import { dataWorkloadRoleNames } from '../contracts/workloads.js';
 import { ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
-/** The shared compute workload roles that may reach a customer account's data. */
-export const WORKLOAD_ROLE_NAMES = [
-  ROLE_NAMES.connectorWorker,
-  ROLE_NAMES.webhookHandler,
-  ROLE_NAMES.transcriptionWorker,
-  ROLE_NAMES.inferenceService,
-] as const;
+/**
+ * The shared compute workload roles that may reach a customer account's data
+ * (`REACHES_CUSTOMER_DATA`): not the webhook handler, internet-facing, which
+ * has its own write-only role (`RawEventWriter`), and not the inference
+ * service, which serves a model and never touches customer data.
+ */
+export const WORKLOAD_ROLE_NAMES: readonly string[] = dataWorkloadRoleNames();
 
 export interface CrossAccountAccessProps {
   /** The shared compute account whose workload roles may assume the data access role. */
   readonly sharedComputeAccountId: string;
-  /** Workload role names in that account. @default the four PanOps workload roles */
+  /** Workload role names in that account. @default `WORKLOAD_ROLE_NAMES` */
   readonly workloadRoleNames?: readonly string[];
   /** When set, the caller must also belong to this AWS organization. @default no organization condition */
   readonly organizationId?: string;

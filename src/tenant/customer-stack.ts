@@ -17,6 +17,7 @@ import type { LockedBucket } from '../data-plane/locked-bucket.js';
 import type { MigrationHook } from '../data-plane/migration-hook.js';
 import type { MigrationBundle } from '../data-plane/migration-sources.js';
 import type { PublishedLocations } from '../data-plane/published-locations.js';
+import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SharedComputeAttachment } from '../data-plane/shared-compute-attachment.js';
 import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
@@ -48,6 +49,8 @@ export class CustomerStack extends DataPlaneStack {
   readonly migrations: MigrationHook;
   readonly trail: CustomerTrail;
   readonly dataAccess: CrossAccountAccess;
+  /** The webhook handler's write-only role: raw events under `raw/`, nothing else. */
+  readonly rawEventWriter: RawEventWriter;
   /** Where the archive and database are, for the workloads' customer directory (`/panops/customer/...`). */
   readonly locations: PublishedLocations;
 
@@ -95,6 +98,16 @@ export class CustomerStack extends DataPlaneStack {
     this.trail = plane.trail;
     this.dataAccess = plane.dataAccess;
     this.locations = plane.locations;
+    this.rawEventWriter = new RawEventWriter(this, 'RawEventWriter', {
+      roleName: ROLE_NAMES.webhookRawWriter,
+      description: "PanOps webhook handler: put raw events under this customer's raw/ prefix, nothing else",
+      sharedComputeAccountId: sharedCompute.accountId,
+      organizationId: organization.organizationId,
+      archiveBucket: this.archive.bucket,
+      key: this.key,
+      customerPrefix: '',
+      locationParameters: [this.locations.parameters.archiveBucket, this.locations.parameters.archiveKeyArn],
+    });
     tagCustomerScope(this, customer);
   }
 

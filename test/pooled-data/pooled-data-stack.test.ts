@@ -35,9 +35,8 @@ const one = (type: string): Props => {
   return (found[0]?.[1].Properties ?? {}) as Props;
 };
 const workloadRoleArns = (account: string) =>
-  ['panops-connector-worker', 'panops-webhook-handler', 'panops-transcription-worker'].map(
-    (name) => `arn:aws:iam::${account}:role/${name}`,
-  );
+  // Not the webhook handler (its own write-only role) nor the inference service (#18 item 5).
+  ['panops-connector-worker', 'panops-transcription-worker'].map((name) => `arn:aws:iam::${account}:role/${name}`);
 
 beforeAll(() => {
   blueprint = loadBlueprint('blueprint');
@@ -168,8 +167,15 @@ describe('the pooled data stack of the example organization', () => {
     // Same account: the workloads get the permission to assume it, with the tag.
     const assume = ofType('AWS::IAM::ManagedPolicy')
       .map(([, p]) => p.Properties ?? {})
-      .find((p) => JSON.stringify(p.PolicyDocument).includes('sts:TagSession'));
-    expect(assume?.Roles).toEqual(['panops-connector-worker', 'panops-webhook-handler', 'panops-transcription-worker']);
+      .find((p) => JSON.stringify(p.PolicyDocument).includes('AssumePooledDataAccess'));
+    expect(assume?.Roles).toEqual(['panops-connector-worker', 'panops-transcription-worker']);
+    // The webhook handler may assume only its write-only raw event role.
+    const webhook = ofType('AWS::IAM::ManagedPolicy')
+      .map(([, p]) => p.Properties ?? {})
+      .filter((p) => JSON.stringify(p.Roles).includes('panops-webhook-handler'));
+    expect(webhook.map((p) => JSON.stringify(p.PolicyDocument))).toEqual([
+      expect.stringMatching(/RawEventWriterRole\w+","Arn"\]},"Sid":"AssumeRawEventWriter"/),
+    ]);
   });
 
   it('records every pooled archive object access in a tamper-evident trail', () => {

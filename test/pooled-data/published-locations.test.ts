@@ -59,8 +59,15 @@ describe('the pooled data stack publishes where the pooled data is', () => {
         })),
       )
       .filter(({ s }) => JSON.stringify(s.Action).includes('ssm:'));
-    expect(ssmStatements).toHaveLength(1);
-    const { s, r } = ssmStatements[0] as { s: Statement; r: { Properties?: Props } };
+    // The other reader is the webhook's raw event writer: the archive bucket and key, nothing about the database.
+    const rawWriterId = stack.getLogicalId(stack.rawEventWriter.role.node.defaultChild as never);
+    const [raw, ...moreRaw] = ssmStatements.filter(({ r }) =>
+      JSON.stringify(r.Properties?.Roles).includes(rawWriterId),
+    );
+    expect(moreRaw).toHaveLength(0);
+    expect(JSON.stringify(raw?.s.Resource)).not.toMatch(/Locationsdatabase/);
+    expect(ssmStatements).toHaveLength(2);
+    const { s, r } = ssmStatements.find((x) => x !== raw) as { s: Statement; r: { Properties?: Props } };
     expect(r.Properties?.Roles).toEqual([{ Ref: roleId }]);
     expect(JSON.stringify(s.Resource)).not.toContain('*');
     for (const name of parameters().keys()) expect(JSON.stringify(s.Resource)).toContain(`parameter${name}`);

@@ -291,8 +291,10 @@ describe('IAM', () => {
 
   it('lets the data-reaching workloads assume exactly the dedicated customers’ data-access roles', () => {
     const policies = propertiesOf(core, 'AWS::IAM::ManagedPolicy');
-    expect(policies).toHaveLength(1);
-    expect(policies[0]?.PolicyDocument.Statement).toEqual([
+    expect(policies).toHaveLength(2);
+    const dataAccess = policies.filter((p) => String(p.Description).startsWith('Assume the data-access role'));
+    expect(dataAccess).toHaveLength(1);
+    expect(dataAccess[0]?.PolicyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
@@ -300,10 +302,20 @@ describe('IAM', () => {
         Resource: roleArn('200000000001', ROLE_NAMES.customerDataAccess),
       },
     ]);
-    const attached = ((policies[0]?.Roles ?? []) as Array<{ Ref: string }>).map((r) => r.Ref).sort();
-    expect(attached).toEqual(
-      [ROLE_NAMES.connectorWorker, ROLE_NAMES.transcriptionWorker, ROLE_NAMES.webhookHandler].map(roleByName).sort(),
+    const attached = ((dataAccess[0]?.Roles ?? []) as Array<{ Ref: string }>).map((r) => r.Ref).sort();
+    // Not the internet-facing webhook handler (#18 item 5), not the inference service.
+    expect(attached).toEqual([ROLE_NAMES.connectorWorker, ROLE_NAMES.transcriptionWorker].map(roleByName).sort());
+  });
+
+  it('lets the webhook handler assume only the dedicated customers’ write-only raw event roles', () => {
+    const rawWriters = propertiesOf(core, 'AWS::IAM::ManagedPolicy').filter((p) =>
+      String(p.Description).startsWith('Webhook handler: assume the write-only raw event role'),
     );
+    expect(rawWriters).toHaveLength(1);
+    expect(rawWriters[0]?.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn('200000000001', ROLE_NAMES.webhookRawWriter) },
+    ]);
+    expect(rawWriters[0]?.Roles).toEqual([{ Ref: roleByName(ROLE_NAMES.webhookHandler) }]);
   });
 
   it('gives no role sts:AssumeRole beyond those roles', () => {

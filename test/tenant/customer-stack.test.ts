@@ -339,7 +339,7 @@ describe('CloudTrail', () => {
 describe('cross-account data access', () => {
   const role = () => one('AWS::IAM::Role', (r) => r.RoleName === ROLE_NAMES.customerDataAccess);
 
-  it('trusts only the four shared compute workload roles, from that account and organization', () => {
+  it('trusts only the connector and transcription workers (not the webhook handler, not inference), from that account and organization', () => {
     const { accountId } = blueprint.sharedCompute;
     const [statement] = statementsOf(role().AssumeRolePolicyDocument);
     expect(statement?.Principal).toEqual({
@@ -347,12 +347,9 @@ describe('cross-account data access', () => {
     });
     expect(statement?.Condition).toEqual({
       ArnEquals: {
-        'aws:PrincipalArn': [
-          ROLE_NAMES.connectorWorker,
-          ROLE_NAMES.webhookHandler,
-          ROLE_NAMES.transcriptionWorker,
-          ROLE_NAMES.inferenceService,
-        ].map((name) => `arn:aws:iam::${accountId}:role/${name}`),
+        'aws:PrincipalArn': [ROLE_NAMES.connectorWorker, ROLE_NAMES.transcriptionWorker].map(
+          (name) => `arn:aws:iam::${accountId}:role/${name}`,
+        ),
       },
       StringEquals: { 'aws:PrincipalAccount': accountId, 'aws:PrincipalOrgID': blueprint.organization.organizationId },
     });

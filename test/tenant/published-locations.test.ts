@@ -89,12 +89,19 @@ describe('a customer account publishes where its data is', () => {
     for (const name of published.keys()) expect(resources).toContain(name.replace(/^\//, ''));
   });
 
-  it('grants no other role of the account a read of the locations', () => {
+  it('grants no other role of the account a read of the locations (the webhook’s raw writer: the archive bucket and key only)', () => {
     const dataAccessId = logicalIdOf(stack.dataAccess.role);
+    const rawWriterId = logicalIdOf(stack.rawEventWriter.role);
     const others = [...ofType(template, 'AWS::IAM::ManagedPolicy'), ...ofType(template, 'AWS::IAM::Policy')].filter(
       ([, r]) => JSON.stringify((r.Properties as Props).PolicyDocument).includes('ssm:GetParameter'),
     );
-    for (const [, r] of others) expect((r.Properties as Props).Roles).toEqual([{ Ref: dataAccessId }]);
+    expect(others).toHaveLength(2);
+    for (const [, r] of others) {
+      const roles = (r.Properties as Props).Roles;
+      expect([[{ Ref: dataAccessId }], [{ Ref: rawWriterId }]]).toContainEqual(roles);
+      if (JSON.stringify(roles).includes(rawWriterId))
+        expect(JSON.stringify((r.Properties as Props).PolicyDocument)).not.toMatch(/Locationsdatabase/);
+    }
     expect(Stack.of(stack.locations).node.path).toBe(stack.node.path);
   });
 });

@@ -77,41 +77,7 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
         return session;
       };
 
-      const readEntry = (customerId: string): Effect.Effect<DirectoryEntry, DirectoryError> =>
-        Effect.gen(function* () {
-          const parameter = directoryEntryName(customerId);
-          const value = yield* Effect.tryPromise({
-            try: (signal) =>
-              ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal: signal }).then(
-                (out) => out.Parameter?.Value,
-                (cause) => {
-                  if (errorName(cause) === 'ParameterNotFound') return undefined;
-                  throw cause;
-                },
-              ),
-            catch: (cause) => new DirectoryUnavailable({ customerId, step: 'entry', detail: describe(cause) }),
-          });
-          if (value === undefined) return yield* new CustomerNotFound({ customerId, parameter });
-          const entry = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(DirectoryEntry))(value).pipe(
-            Effect.mapError(
-              (e) =>
-                new CustomerLocationMissing({
-                  customerId,
-                  accountId: 'unknown',
-                  missing: [parameter],
-                  detail: `the directory entry is not one this worker reads (${e.message})`,
-                }),
-            ),
-          );
-          if (entry.customerId.toLowerCase() !== customerId)
-            return yield* new CustomerLocationMissing({
-              customerId,
-              accountId: entry.accountId,
-              missing: [parameter],
-              detail: `the directory entry names another customer (${entry.customerId})`,
-            });
-          return entry;
-        });
+      const readEntry = (customerId: string) => readDirectoryEntry(ssm, customerId);
 
       const readLocations = (entry: DirectoryEntry, credentials: AwsCredentialIdentityProvider) => {
         const { customerId, accountId } = entry;
@@ -194,6 +160,43 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
       });
     }),
   );
+
+/** A customer's entry in this (shared compute) account's directory, refused when absent, unreadable or someone else's. */
+export const readDirectoryEntry = (ssm: SSMClient, customerId: string): Effect.Effect<DirectoryEntry, DirectoryError> =>
+  Effect.gen(function* () {
+    const parameter = directoryEntryName(customerId);
+    const value = yield* Effect.tryPromise({
+      try: (signal) =>
+        ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal: signal }).then(
+          (out) => out.Parameter?.Value,
+          (cause) => {
+            if (errorName(cause) === 'ParameterNotFound') return undefined;
+            throw cause;
+          },
+        ),
+      catch: (cause) => new DirectoryUnavailable({ customerId, step: 'entry', detail: describe(cause) }),
+    });
+    if (value === undefined) return yield* new CustomerNotFound({ customerId, parameter });
+    const entry = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(DirectoryEntry))(value).pipe(
+      Effect.mapError(
+        (e) =>
+          new CustomerLocationMissing({
+            customerId,
+            accountId: 'unknown',
+            missing: [parameter],
+            detail: `the directory entry is not one this worker reads (${e.message})`,
+          }),
+      ),
+    );
+    if (entry.customerId.toLowerCase() !== customerId)
+      return yield* new CustomerLocationMissing({
+        customerId,
+        accountId: entry.accountId,
+        missing: [parameter],
+        detail: `the directory entry names another customer (${entry.customerId})`,
+      });
+    return entry;
+  });
 
 /** The entry as seen on `tier`: itself, its pooled location (a dedicated customer still in the pool), or nothing. */
 const onTier = (entry: DirectoryEntry, tier: CustomerTier | undefined): DirectoryEntry | undefined => {

@@ -1,7 +1,7 @@
 import { Layer, ManagedRuntime } from 'effect';
-import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
-import type { CustomerDirectory } from '../directory/customer-directory.js';
-import { customerDirectoryLayerFor } from '../directory/environment.js';
+import type { ArchiveStore } from '../archive/archive-store.js';
+import { envCustomerDirectoryLayer, hasLocalDirectoryOverride } from '../directory/local.js';
+import { directoryRawEventArchiveLayer, ssmRawEventArchiveLayer } from '../directory/raw-event-archive.js';
 import { sqsConnectorJobSubmitterLayer } from './connector-jobs.js';
 import { handleWebhook } from './handler.js';
 import { queueingWebhookIntakeLayer } from './intake.js';
@@ -77,22 +77,27 @@ export const readEnvironment = (env: NodeJS.ProcessEnv): WebhookLambdaEnvironmen
 });
 
 /**
- * The AWS layers of the webhook Lambda. Each customer's archive is found
- * through the customer directory and written with that customer's
- * data-access session. @param directory the AWS directory, or the local
- * override (`customerDirectoryLayerFor`)
+ * Where the handler puts raw events: never with a customer's data-access
+ * role (issue #18 item 5), but with the data account's write-only raw event
+ * writer, under `<customer prefix>raw/` (`ssmRawEventArchiveLayer`); in local
+ * runs (the directory override) under the same `raw/` prefix of the located
+ * customer.
  */
+export const rawEventArchiveFor = (env: NodeJS.ProcessEnv): Layer.Layer<ArchiveStore> =>
+  hasLocalDirectoryOverride(env)
+    ? directoryRawEventArchiveLayer().pipe(Layer.provide(envCustomerDirectoryLayer(env)))
+    : ssmRawEventArchiveLayer({ sessionNamePrefix: 'panops-webhook' });
+
+/** The AWS layers of the webhook Lambda. @param archive where raw events go (`rawEventArchiveFor`) */
 export const webhookLambdaLayer = (
   settings: WebhookLambdaEnvironment,
-  directory: Layer.Layer<CustomerDirectory> = customerDirectoryLayerFor(process.env, {
-    sessionNamePrefix: 'panops-webhook',
-  }),
+  archive: Layer.Layer<ArchiveStore> = rawEventArchiveFor(process.env),
 ) =>
   Layer.mergeAll(
     secretsManagerWebhookSecretsLayer(),
     dynamoReplayGuardLayer({ tableName: settings.replayTable }),
     queueingWebhookIntakeLayer.pipe(
-      Layer.provide(directoryS3ArchiveStoreLayer().pipe(Layer.provide(directory))),
+      Layer.provide(archive),
       Layer.provide(sqsConnectorJobSubmitterLayer({ queueUrl: settings.connectorJobsQueueUrl })),
     ),
   );

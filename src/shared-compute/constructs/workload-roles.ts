@@ -52,6 +52,8 @@ export class WorkloadRoles extends Construct {
   readonly roles: Readonly<Record<Workload, Role>>;
   /** The managed policies that allow assuming the customers' data-access roles (none without customers). */
   readonly customerDataAccessPolicies: readonly ManagedPolicy[];
+  /** The webhook handler's policies: assume the customers' write-only raw event roles, nothing more. */
+  readonly rawEventWriterPolicies: readonly ManagedPolicy[];
 
   constructor(scope: Construct, id: string, props: WorkloadRolesProps) {
     super(scope, id);
@@ -79,6 +81,19 @@ export class WorkloadRoles extends Construct {
             statements: [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: arns })],
           }),
           roles: reaching.map((w) => this.roles[w]),
+        }),
+    );
+    const rawWriterArns = [...new Set(props.customerAccounts)]
+      .sort()
+      .map((account) => roleArn(account, ROLE_NAMES.webhookRawWriter));
+    this.rawEventWriterPolicies = chunk(rawWriterArns, CUSTOMER_ROLE_ARNS_PER_POLICY).map(
+      (arns, index) =>
+        new ManagedPolicy(this, `WebhookRawEventWriters${index + 1}`, {
+          description: `Webhook handler: assume the write-only raw event role of dedicated customer accounts (part ${index + 1})`,
+          document: new PolicyDocument({
+            statements: [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: arns })],
+          }),
+          roles: [this.roles.webhookHandler],
         }),
     );
   }

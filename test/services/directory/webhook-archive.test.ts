@@ -9,10 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryEntryName, locationParameterNames } from '../../../src/contracts/directory.js';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import { LargeObjectArchive, largeObjectKey } from '../../../src/services/archive/large-object.js';
-import {
-  directoryS3ArchiveStoreLayer,
-  directoryS3LargeObjectArchiveLayer,
-} from '../../../src/services/directory/archive.js';
+import { directoryS3LargeObjectArchiveLayer } from '../../../src/services/directory/archive.js';
+import { ssmRawEventArchiveLayer } from '../../../src/services/directory/raw-event-archive.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
 import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
 import { memoryConnectorJobSubmitterLayer } from '../../../src/services/webhooks/connector-jobs.js';
@@ -26,8 +24,9 @@ import { emulatorCredentials, type S3Emulator, startS3 } from '../pipeline/suppo
 /**
  * The webhook Lambda's layers with the customer directory: SSM and STS on
  * aws-sdk-client-mock (there is no maintained local SSM/STS), S3 on s3rver.
- * A signed Slack event for a customer must land in the bucket that
- * customer's own account publishes, written with its data-access session.
+ * A signed Slack event for a customer must land under `raw/` of the bucket
+ * that customer's own account publishes, written with the account's
+ * write-only raw event writer, never its data-access role (#18 item 5).
  */
 const DEDICATED = '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01';
 const POOLED = '8a6e4b2c-1f3d-4e5a-b7c9-0d2e4f6a8b02';
@@ -75,7 +74,7 @@ const registerSessionKeys = (...accessKeyIds: string[]) => {
 
 beforeAll(async () => {
   s3 = await startS3(['acme-archive', 'pooled-archive']);
-  registerSessionKeys('ASIAACMESESSION', 'ASIAPOOLEDSESSION');
+  registerSessionKeys('ASIAACMESESSION', 'ASIAPOOLEDSESSION', 'ASIAACMERAW', 'ASIAPOOLEDRAW');
   ssm.on(GetParameterCommand, { Name: directoryEntryName(DEDICATED) }).resolves({
     Parameter: {
       Name: directoryEntryName(DEDICATED),
@@ -97,9 +96,17 @@ beforeAll(async () => {
   ssm
     .on(GetParametersCommand, { Names: Object.values(locationParameterNames('/panops/pooled/')) })
     .resolves(published('/panops/pooled/', 'pooled-archive'));
+  // The raw event writer reads only where the archive is.
+  for (const root of ['/panops/customer/', '/panops/pooled/']) {
+    const names = locationParameterNames(root);
+    const all = published(root, root.includes('pooled') ? 'pooled-archive' : 'acme-archive').Parameters;
+    ssm
+      .on(GetParametersCommand, { Names: [names.archiveBucket, names.archiveKeyArn] })
+      .resolves({ Parameters: all.filter((p) => p.Name === names.archiveBucket || p.Name === names.archiveKeyArn) });
+  }
   sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => ({
     Credentials: {
-      AccessKeyId: input.RoleArn.includes('pooled') ? 'ASIAPOOLEDSESSION' : 'ASIAACMESESSION',
+      AccessKeyId: `${input.RoleArn.includes('pooled') ? 'ASIAPOOLED' : 'ASIAACME'}${input.RoleArn.includes('raw-writer') ? 'RAW' : 'SESSION'}`,
       SecretAccessKey: 'session-secret',
       SessionToken: 'session-token',
       Expiration: new Date(Date.now() + 3600_000),
@@ -115,7 +122,7 @@ beforeAll(async () => {
       }),
       memoryReplayGuardLayer(),
       queueingWebhookIntakeLayer.pipe(
-        Layer.provide(directoryS3ArchiveStoreLayer({ client }).pipe(Layer.provide(ssmCustomerDirectoryLayer()))),
+        Layer.provide(ssmRawEventArchiveLayer({ client })),
         Layer.provide(memoryConnectorJobSubmitterLayer(jobs)),
       ),
     ),
@@ -179,44 +186,49 @@ const writerOf = (key: string) =>
     .map((r) => /Credential=([A-Z0-9]+)\//.exec(String(r.headers.authorization))?.[1]);
 
 describe('webhook Lambda with the customer directory', () => {
-  it('archives a dedicated customer’s verified webhook in the bucket its account publishes, with its data-access session', async () => {
+  it('archives a dedicated customer’s verified webhook under raw/ of the bucket its account publishes, with the write-only role', async () => {
     const request = slack(DEDICATED, 'Ev0DEDICATED1');
     const response = await request.send();
     expect(response.status).toBe(200);
-    const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)));
+    const key = `raw/${archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)))}`;
     expect(await read('acme-archive', key)).toBe(request.body);
-    expect(writerOf(key)).toEqual(['ASIAACMESESSION']);
-    expect(bucketKeyOf(key)).toEqual(['true']);
+    expect(writerOf(key)).toEqual(['ASIAACMERAW']);
+    // No Bucket Key: the data key's encryption context is the object's ARN, which the role's grant confines to raw/.
+    expect(bucketKeyOf(key)).toEqual(['false']);
     expect(jobs.at(-1)).toMatchObject({ customerId: DEDICATED, params: { rawArchiveKey: key } });
-    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toBe(
-      'arn:aws:iam::200000000001:role/panops-customer-data-access',
-    );
+    const roles = sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn);
+    expect(roles).toEqual(['arn:aws:iam::200000000001:role/panops-webhook-raw-writer']);
+    // It asked for the bucket and the key, nothing about the database.
+    const asked = ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names);
+    expect(asked).toEqual([['/panops/customer/archive/bucket', '/panops/customer/archive/kms-key-arn']]);
   });
 
-  it('archives a pooled customer’s webhook under its own prefix of the pooled bucket, with a session tagged for it', async () => {
+  it('archives a pooled customer’s webhook under raw/ of its own prefix of the pooled bucket, with a write-only session tagged for it', async () => {
     const request = slack(POOLED, 'Ev0POOLED1');
     expect((await request.send()).status).toBe(200);
-    const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)));
+    const key = `raw/${archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)))}`;
     expect(await read('pooled-archive', `customers/${POOLED}/${key}`)).toBe(request.body);
-    expect(writerOf(`customers/${POOLED}/${key}`)).toEqual(['ASIAPOOLEDSESSION']);
+    expect(writerOf(`customers/${POOLED}/${key}`)).toEqual(['ASIAPOOLEDRAW']);
     // No bucket key: the pooled key policy binds each object's data key to the customer's prefix.
     expect(bucketKeyOf(`customers/${POOLED}/${key}`)).toEqual(['false']);
     // The job records the key relative to the customer's prefix, as for a dedicated customer.
     expect(jobs.at(-1)).toMatchObject({ customerId: POOLED, params: { rawArchiveKey: key } });
     const pooledAssume = sts.commandCalls(AssumeRoleCommand).find((c) => c.args[0].input.RoleArn?.includes('pooled'));
+    expect(pooledAssume?.args[0].input.RoleArn).toBe('arn:aws:iam::100000000010:role/panops-pooled-webhook-raw-writer');
     expect(pooledAssume?.args[0].input.Tags).toEqual([{ Key: 'panops:customer-id', Value: POOLED }]);
   });
 
-  it('writes a pooled object although S3 answers its HEAD with 403 (a prefix-scoped session cannot list the bucket); a dedicated 403 stays an error', async () => {
-    s3.failNext = { method: 'HEAD', status: 403, count: 1 };
-    const pooled = slack(POOLED, 'Ev0POOLED403');
-    expect((await pooled.send()).status).toBe(200);
-    const key = archiveKeyFor(sha256Hex(new TextEncoder().encode(pooled.body)));
-    expect(await read('pooled-archive', `customers/${POOLED}/${key}`)).toBe(pooled.body);
-
-    s3.failNext = { method: 'HEAD', status: 403, count: 1 };
-    const dedicated = slack(DEDICATED, 'Ev0DEDICATED403');
-    expect((await dedicated.send()).status).toBe(503);
+  it('writes although S3 answers its HEAD with 403 (the write-only role reads nothing), and a second PUT of the same bytes is refused by S3, not overwritten', async () => {
+    for (const [customer, bucket, prefix] of [
+      [POOLED, 'pooled-archive', `customers/${POOLED}/`],
+      [DEDICATED, 'acme-archive', ''],
+    ] as const) {
+      s3.failNext = { method: 'HEAD', status: 403, count: 1 };
+      const request = slack(customer, `Ev0HEAD403${customer.slice(0, 4)}`);
+      expect((await request.send()).status).toBe(200);
+      const key = `${prefix}raw/${archiveKeyFor(sha256Hex(new TextEncoder().encode(request.body)))}`;
+      expect(await read(bucket, key)).toBe(request.body);
+    }
     s3.failNext = undefined;
   });
 
