@@ -100,73 +100,76 @@ export const sqsJobQueueLayer = (options: SqsJobQueueOptions): Layer.Layer<JobQu
           ),
         );
 
-        const deleteMessages = (messages: readonly ReceivedMessage[]) =>
-          Effect.forEach(
-            // DeleteMessageBatch takes at most 10 entries.
-            Array.from({ length: Math.ceil(messages.length / 10) }, (_, i) => messages.slice(i * 10, i * 10 + 10)),
-            (chunk) =>
-              send<{ Failed?: Array<{ Id?: string; Message?: string }> }>(
-                new DeleteMessageBatchCommand({
-                  QueueUrl: options.queueUrl,
-                  Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-                }),
-                'deleting jobs',
-              ).pipe(
-                Effect.flatMap((out) =>
-                  out.Failed && out.Failed.length > 0
-                    ? Effect.fail(
-                        new Transient({
-                          source: 'queue',
-                          detail: `delete failed for ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Message).join('; ')}`,
-                        }),
-                      )
-                    : Effect.void,
-                ),
-              ),
-            { discard: true },
+        const deleteMessages = Effect.fn('JobQueue.delete')(function* (messages: readonly ReceivedMessage[]) {
+          // DeleteMessageBatch takes at most 10 entries.
+          for (let start = 0; start < messages.length; start += 10) {
+            const chunk = messages.slice(start, start + 10);
+            const out = yield* send<{ Failed?: Array<{ Id?: string; Message?: string }> }>(
+              new DeleteMessageBatchCommand({
+                QueueUrl: options.queueUrl,
+                Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
+              }),
+              'deleting jobs',
+            );
+            if (out.Failed && out.Failed.length > 0)
+              return yield* new Transient({
+                source: 'queue',
+                detail: `delete failed for ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Message).join('; ')}`,
+              });
+          }
+        });
+
+        const setVisibility = Effect.fn('JobQueue.setVisibility')(function* (
+          message: ReceivedMessage,
+          seconds: number,
+        ) {
+          yield* send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: options.queueUrl,
+              ReceiptHandle: message.receiptHandle,
+              VisibilityTimeout: Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(seconds))),
+            }),
+            'changing visibility',
           );
+        });
+
+        const deadLetter = Effect.fn('JobQueue.deadLetter')(function* (message: ReceivedMessage, reason: string) {
+          if (options.deadLetterQueueUrl === undefined)
+            return yield* new Transient({
+              source: 'queue',
+              detail: `no dead-letter queue configured; left for redrive: ${reason}`,
+            });
+          yield* send(
+            new SendMessageCommand({
+              QueueUrl: options.deadLetterQueueUrl,
+              MessageBody: message.body,
+              MessageAttributes: {
+                reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+                sourceMessageId: { DataType: 'String', StringValue: message.messageId },
+                receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
+              },
+            }),
+            'dead-lettering a job',
+          );
+        });
+
+        const sendJob = Effect.fn('JobQueue.send')(function* (job: ConnectorJob) {
+          yield* send(
+            new SendMessageCommand({
+              QueueUrl: options.queueUrl,
+              MessageBody: encodeJob(job),
+              MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
+            }),
+            'sending a job',
+          );
+        });
 
         return JobQueue.of({
           receive,
-          delete: (messages) => (messages.length === 0 ? Effect.void : deleteMessages(messages)),
-          setVisibility: (message, seconds) =>
-            send(
-              new ChangeMessageVisibilityCommand({
-                QueueUrl: options.queueUrl,
-                ReceiptHandle: message.receiptHandle,
-                VisibilityTimeout: Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(seconds))),
-              }),
-              'changing visibility',
-            ).pipe(Effect.asVoid),
-          deadLetter: (message, reason) =>
-            options.deadLetterQueueUrl === undefined
-              ? Effect.fail(
-                  new Transient({
-                    source: 'queue',
-                    detail: `no dead-letter queue configured; left for redrive: ${reason}`,
-                  }),
-                )
-              : send(
-                  new SendMessageCommand({
-                    QueueUrl: options.deadLetterQueueUrl,
-                    MessageBody: message.body,
-                    MessageAttributes: {
-                      reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-                      sourceMessageId: { DataType: 'String', StringValue: message.messageId },
-                      receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
-                    },
-                  }),
-                  'dead-lettering a job',
-                ).pipe(Effect.asVoid),
-          send: (job) =>
-            send(
-              new SendMessageCommand({
-                QueueUrl: options.queueUrl,
-                MessageBody: encodeJob(job),
-                MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
-              }),
-              'sending a job',
-            ).pipe(Effect.asVoid),
+          delete: deleteMessages,
+          setVisibility,
+          deadLetter,
+          send: sendJob,
           visibilityTimeoutSeconds,
         });
       }),

@@ -1,7 +1,7 @@
 import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer, Schema } from 'effect';
 import { scopedClient } from '../aws/scoped-client.js';
-import { Transient } from '../pipeline/errors.js';
+import { type Transient, transientFrom } from '../pipeline/errors.js';
 
 /** A transcription job: the body of a message on the transcription queue (consumed by the Whisper workers). */
 export const TranscriptionJob = Schema.Struct({
@@ -29,8 +29,8 @@ export const sqsTranscriptionJobsLayer = (options: { queueUrl: string; client?: 
     scopedClient(() => new SQSClient(options.client ?? {})).pipe(
       Effect.map((client) =>
         TranscriptionJobs.of({
-          enqueue: (job) =>
-            Effect.tryPromise({
+          enqueue: Effect.fn('TranscriptionJobs.enqueue')(function* (job: TranscriptionJob) {
+            yield* Effect.tryPromise({
               try: (signal) =>
                 client.send(
                   new SendMessageCommand({
@@ -40,9 +40,9 @@ export const sqsTranscriptionJobsLayer = (options: { queueUrl: string; client?: 
                   }),
                   { abortSignal: signal },
                 ),
-              catch: (cause) =>
-                new Transient({ source: 'queue', detail: `enqueueing transcription: ${String(cause)}` }),
-            }).pipe(Effect.asVoid),
+              catch: transientFrom('queue')('enqueueing transcription'),
+            });
+          }),
         }),
       ),
     ),
