@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * `moto_server` (https://docs.getmoto.org/en/latest/docs/server_mode.html), the
+ * AWS API emulator, on 127.0.0.1 and a free port, for the rehearsal's
+ * SDK-driven steps. `.ci/run` installs it when missing.
+ */
+export interface MotoServer {
+  readonly endpoint: string;
+  readonly version: string | null;
+  readonly close: () => Promise<void>;
+}
+
+export class MotoUnavailable extends Error {
+  constructor(reason: string) {
+    super(`moto_server could not start: ${reason} (pip install 'moto[server]')`);
+    this.name = 'MotoUnavailable';
+  }
+}
+
+export const motoAvailable = (): boolean => !spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+
+const motoVersion = (): string | null => {
+  const run = spawnSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8' });
+  return run.status === 0 ? run.stdout.trim() : null;
+};
+
+export const startMotoServer = async (): Promise<MotoServer> => {
+  const port = await freePort();
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = `${stderr}${chunk.toString()}`.slice(-2000);
+  });
+  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new MotoUnavailable(e.message))));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await Promise.race([
+      fetch(`${endpoint}/moto-api/reset`, { method: 'POST' }).then(
+        (r) => r.ok,
+        () => false,
+      ),
+      failed,
+    ]);
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new MotoUnavailable(`not up on ${endpoint}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    endpoint,
+    version: motoVersion(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+};
