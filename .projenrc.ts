@@ -260,7 +260,12 @@ complianceWorkflow?.addJobs({
       { name: 'Checkout', uses: 'actions/checkout@v4' },
       { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': NODE_MAJOR } },
       { name: 'Install dependencies', run: 'npm ci' },
+      {
+        name: 'Deploy rehearsal tools (cfn-lint, moto_server)',
+        run: "python3 -m pip install --quiet 'cfn-lint==1.51.0' 'moto[server]==5.2.1'",
+      },
       { name: 'Compliance', run: 'npx projen compliance' },
+      { name: 'Deploy rehearsal', run: 'npx projen rehearse' },
       {
         name: 'Upload compliance report',
         if: 'always()',

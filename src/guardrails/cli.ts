@@ -13,6 +13,12 @@
  * `--fresh-database` or COMPLIANCE_FRESH_DATABASE=1 ignores the migrated-template
  * cache and applies every migration to a new database (what a cold CI run does).
  *
+ * Deployability (the deploy rehearsal of the same templates, src/guardrails/deployability):
+ * on by default, with the SDK steps when moto_server is installed;
+ * `--skip-rehearsal` or COMPLIANCE_SKIP_REHEARSAL=1 leaves it out. Its
+ * findings are reported in the Deployability section and SARIF;
+ * `npx projen rehearse` is the gate that fails on them.
+ *
  * Evidence: compliance-report/SHA256SUMS lists every report file's SHA-256;
  * `--sign-with-kms <key-arn>` signs it with an asymmetric KMS key
  * (SHA256SUMS.sig.json; credentials with kms:Sign, kms:DescribeKey and
@@ -29,6 +35,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
 import type { ComplianceReport } from './compliance/model.js';
 import { checkOrganization } from './compliance/run.js';
+import { motoAvailable } from './deployability/moto-server.js';
 import { organizationAccess } from './evidence/live/accounts.js';
 import { collectLiveEvidence } from './evidence/live/collect.js';
 import { withLiveEvidence } from './evidence/live/join.js';
@@ -78,6 +85,7 @@ try {
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
     database,
+    rehearsal: flag('--skip-rehearsal', 'COMPLIANCE_SKIP_REHEARSAL') ? false : { sdk: motoAvailable() },
     onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
   });
   const report = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;

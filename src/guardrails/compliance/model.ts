@@ -1,5 +1,6 @@
 import type { FrameworkRef } from '../catalog/frameworks.js';
 import type { GuardrailSeverity } from '../catalog/model.js';
+import type { RehearsalReport } from '../deployability/model.js';
 import type { LiveEvidence } from '../evidence/live/model.js';
 import type { Provenance } from '../evidence/provenance.js';
 import type { SourceLocation } from '../source-location.js';
@@ -203,6 +204,8 @@ export interface ComplianceReport {
   readonly provenance?: Provenance;
   /** What the deployed organization shows beside each synth-time promise (`--live` runs only). */
   readonly live?: LiveEvidence;
+  /** The deploy rehearsal of the same templates (src/guardrails/deployability), when it ran. */
+  readonly deployability?: RehearsalReport;
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

@@ -9,6 +9,8 @@ import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } fr
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
 import { type DatabaseCheckOptions, runDatabaseChecks, skippedDatabaseEvidence } from '../database/run.js';
+import { rehearseTemplates } from '../deployability/rehearse.js';
+import { sdkStepsCheck } from '../deployability/sdk-steps.js';
 import { readProvenance } from '../evidence/provenance.js';
 import { runGuardBatched } from '../guard/batch-runner.js';
 import { readEnabledControls } from '../guard/rule-files.js';
@@ -191,6 +193,12 @@ export interface OrganizationRunOptions extends CheckOptions {
   readonly blueprintDir?: string;
   /** Cloud assembly folder. @default 'cdk.out' */
   readonly outdir?: string;
+  /**
+   * The deploy rehearsal of the same templates (the report's Deployability
+   * section); `sdk` adds the SDK-driven steps against moto_server.
+   * @default false (the compliance CLI turns it on)
+   */
+  readonly rehearsal?: false | { readonly sdk?: boolean };
 }
 
 /** Synthesizes the whole organization from the blueprint (no AWS credentials) and checks it. */
@@ -200,7 +208,19 @@ export const checkOrganization = async (options: OrganizationRunOptions = {}): P
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
   const report = await checkApp(app, options);
-  return { ...report, tiers: tierReports(blueprint), provenance: readProvenance(blueprintDir) };
+  const outdir = options.outdir ?? 'cdk.out';
+  const rehearsal = options.rehearsal
+    ? await rehearseTemplates(outdir, {
+        blueprintDir,
+        ...(options.rehearsal.sdk ? { extraChecks: () => sdkStepsCheck({ blueprintDir }) } : {}),
+      })
+    : undefined;
+  return {
+    ...report,
+    tiers: tierReports(blueprint),
+    provenance: readProvenance(blueprintDir),
+    ...(rehearsal ? { deployability: rehearsal } : {}),
+  };
 };
 
 /** The isolation statement of each tier the organization uses, with its customers. */

@@ -45,6 +45,8 @@ export interface SdkStepsOptions {
   readonly blueprintDir?: string;
   /** An already running emulator (tests share one); otherwise one is started and stopped. */
   readonly endpoint?: string;
+  /** Runs between vending and drift (tests change the emulated organization there, as someone might by hand). */
+  readonly beforeDrift?: (organizations: OrganizationsClient) => Promise<void>;
 }
 
 /** What moto 5.2.1 does not emulate or accepts where AWS refuses (TOOLCHAIN-NOTES, checked here). */
@@ -94,7 +96,9 @@ const seedOrganization = async (orgs: OrganizationsClient, blueprint: Blueprint)
   await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const management = (await orgs.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId ?? '';
   const rootId = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-  await orgs.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' })).catch(() => {});
+  await orgs
+    .send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }))
+    .catch(() => {});
   const layout = planOrganization(blueprint);
   const ouIds = new Map<string, string>([['root', rootId]]);
   for (const ou of layout.ous) {
@@ -125,7 +129,8 @@ const seedOrganization = async (orgs: OrganizationsClient, blueprint: Blueprint)
     if (!account.accountId || ids.has(account.accountId)) continue;
     const id = await createAccount(orgs, account.name, `rehearsal+${account.accountId}@panops.example`);
     const target = ouIds.get(account.ou);
-    if (target) await orgs.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: target }));
+    if (target)
+      await orgs.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: target }));
     ids.set(account.accountId, id);
   }
   return ids;
@@ -150,7 +155,13 @@ const fastVend = { pollBase: '10 millis', pollCap: '50 millis', pollTimeout: '10
 export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<CheckOutcome> => {
   const base = { check: 'sdk-steps' as const, title: REHEARSAL_CHECKS['sdk-steps'] };
   if (!options.endpoint && !motoAvailable())
-    return { ...base, evaluated: 0, findings: [], notes: [], skipped: "moto_server is not installed (pip install 'moto[server]')" };
+    return {
+      ...base,
+      evaluated: 0,
+      findings: [],
+      notes: [],
+      skipped: "moto_server is not installed (pip install 'moto[server]')",
+    };
   let server: MotoServer | undefined;
   const findings: RehearsalFinding[] = [];
   const notes: string[] = [];
@@ -175,47 +186,89 @@ export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<Chec
     const first: VendReport = await run(vendAccounts(loadBlueprint(dir), fastVend), endpoint);
     for (const o of first.outcomes)
       if (!o.ok || o.origin !== 'created' || o.state !== 'quarantined')
-        finding(`vend ${o.customer}`, `first vend: ${JSON.stringify(o)} (expected created, quarantined)`, 'see src/org/operations/vend.ts');
+        finding(
+          `vend ${o.customer}`,
+          `first vend: ${JSON.stringify(o)} (expected created, quarantined)`,
+          'see src/org/operations/vend.ts',
+        );
     // 2. vend again: the same accounts are adopted, not created twice.
     evaluated++;
     const second: VendReport = await run(vendAccounts(loadBlueprint(dir), fastVend), endpoint);
     for (const o of second.outcomes)
       if (!o.ok || o.origin !== 'adopted')
-        finding(`vend ${o.customer}`, `second vend: ${JSON.stringify(o)} (expected adopted)`, 'vend must find an account it created before by its email');
+        finding(
+          `vend ${o.customer}`,
+          `second vend: ${JSON.stringify(o)} (expected adopted)`,
+          'vend must find an account it created before by its email',
+        );
     // 3. vend --release: out of Quarantine into the Customers shard, id recorded in the blueprint copy.
     evaluated++;
     const released: VendReport = await run(vendAccounts(loadBlueprint(dir), { ...fastVend, release: true }), endpoint);
     for (const o of released.outcomes)
       if (!o.ok || o.state !== 'released')
-        finding(`vend --release ${o.customer}`, `release: ${JSON.stringify(o)} (expected released)`, 'see src/org/operations/vend.ts');
+        finding(
+          `vend --release ${o.customer}`,
+          `release: ${JSON.stringify(o)} (expected released)`,
+          'see src/org/operations/vend.ts',
+        );
     const recorded = loadBlueprint(dir);
     const stillPending = planOrganization(recorded).accounts.filter((a) => a.customer && !a.accountId);
     if (stillPending.length > 0)
-      finding('vend --release', `ids not recorded for ${stillPending.map((a) => a.customer).join(', ')}`, 'the account ledger must write each released id');
+      finding(
+        'vend --release',
+        `ids not recorded for ${stillPending.map((a) => a.customer).join(', ')}`,
+        'the account ledger must write each released id',
+      );
     // 4. drift: the emulated organization against the recorded blueprint.
     evaluated++;
+    await options.beforeDrift?.(orgs);
     const drift = await run(
-      detectDrift({ layout: planOrganization(recorded), documents: loadScpDocuments(recorded), catalog: loadControlCatalog() }),
+      detectDrift({
+        layout: planOrganization(recorded),
+        documents: loadScpDocuments(recorded),
+        catalog: loadControlCatalog(),
+      }),
       endpoint,
     );
     const controlGaps = drift.drifts.filter((d) => d.kind === 'control-not-enabled');
     for (const d of drift.drifts.filter((x) => x.kind !== 'control-not-enabled'))
-      finding(`drift ${d.subject}`, `${d.kind}: expected ${d.expected}, found ${d.actual}`, 'the organization the deploy leaves must match the blueprint');
-    notes.push(`drift: ${drift.drifts.length - controlGaps.length} drift(s) outside Control Tower; ${controlGaps.length} control(s) not checkable (gap)`);
+      finding(
+        `drift ${d.subject}`,
+        `${d.kind}: expected ${d.expected}, found ${d.actual}`,
+        'the organization the deploy leaves must match the blueprint',
+      );
+    notes.push(
+      `drift: ${drift.drifts.length - controlGaps.length} drift(s) outside Control Tower; ${controlGaps.length} control(s) not checkable (gap)`,
+    );
     // 5. the deploy plan: its AWS call (ListRoots) and the plan on the recorded blueprint.
     evaluated++;
-    const roots = await run(Organizations.use((o) => o.listRoots()), endpoint);
+    const roots = await run(
+      Organizations.use((o) => o.listRoots()),
+      endpoint,
+    );
     const rootId = roots[0]?.Id ?? '';
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-rehearsal-plan-')) });
     const plan = deployPlan(buildOrganization(app, recorded), recorded, { rootId });
     const orgStep = plan.steps.find((s) => s.id === 'organization');
     if (!orgStep?.command.some((c) => c.endsWith(`OrganizationRootId=${rootId}`)))
-      finding('deploy plan', `the organization step does not pass the live root id ${rootId}`, 'see src/org/deploy-plan.ts');
+      finding(
+        'deploy plan',
+        `the organization step does not pass the live root id ${rootId}`,
+        'see src/org/deploy-plan.ts',
+      );
     if (plan.skippedCustomers.length > 0)
-      finding('deploy plan', `customers left out after vending: ${plan.skippedCustomers.join(', ')}`, 'vend --release must record every account id before the workload steps');
+      finding(
+        'deploy plan',
+        `customers left out after vending: ${plan.skippedCustomers.join(', ')}`,
+        'vend --release must record every account id before the workload steps',
+      );
     notes.push(`deploy plan: ${plan.steps.map((s) => s.id).join(' → ')} (root ${rootId})`);
   } catch (error) {
-    finding('sdk steps', `a step failed against the emulator: ${(error as Error).message ?? String(error)}`, 'run the step against moto_server and fix what it refuses');
+    finding(
+      'sdk steps',
+      `a step failed against the emulator: ${(error as Error).message ?? String(error)}`,
+      'run the step against moto_server and fix what it refuses',
+    );
   } finally {
     await server?.close();
   }

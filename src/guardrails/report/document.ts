@@ -2,6 +2,7 @@ import type { ComplianceReport, Counts, Finding, GuardrailResult } from '../comp
 import { addCounts, emptyCounts } from '../compliance/rule-results.js';
 import { liveCell, liveChecksOf, liveChecksOfStack } from '../evidence/live/join.js';
 import { formatLocation } from '../source-location.js';
+import { deployabilityBlocks } from './sections/deployability.js';
 import { frameworkBlocks, guardrailAnchor, guardrailFrameworkItems } from './sections/frameworks.js';
 import { liveBlocks, liveTable } from './sections/live.js';
 import { provenanceBlocks } from './sections/provenance.js';
@@ -296,6 +297,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     ...liveBlocks(report),
     ...tierBlocks(report),
     ...frameworkBlocks(report),
+    ...deployabilityBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',

