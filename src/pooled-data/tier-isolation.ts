@@ -8,6 +8,21 @@ export interface IsolationLayer {
   readonly evidence: readonly string[];
 }
 
+/**
+ * A way one tenant can still learn something about another's data that the
+ * tier's controls do not close (or close only in part), stated so the
+ * compliance report says it rather than implying nothing leaks.
+ */
+export interface ResidualChannel {
+  readonly channel: string;
+  /** What an attacker who is a tenant can learn through it. */
+  readonly reveals: string;
+  /** `mitigated`: closed by a control (named in `mitigation`); `residual`: open, stated. */
+  readonly status: 'mitigated' | 'residual';
+  readonly mitigation: string;
+  readonly evidence: readonly string[];
+}
+
 /** What isolates one customer's data from another's in a database tier. */
 export interface TierIsolation {
   readonly tier: 'pooled' | 'dedicated';
@@ -16,7 +31,55 @@ export interface TierIsolation {
   /** `physical` where an account boundary separates customers, `logical` where only controls inside one account do. */
   readonly kind: 'physical and logical' | 'logical';
   readonly layers: readonly IsolationLayer[];
+  /** Side channels between the tier's tenants, mitigated or stated (issue #18 item 7). */
+  readonly residualChannels: readonly ResidualChannel[];
 }
+
+/**
+ * The side channels between pooled tenants, measured on PostgreSQL 15 and
+ * the webhook handler: what is closed and what is only stated.
+ */
+export const POOLED_RESIDUAL_CHANNELS: readonly ResidualChannel[] = [
+  {
+    channel: 'Planner statistics of search terms (EXPLAIN row estimates on chunk_terms.term)',
+    reveals:
+      'How often another tenant’s mail contains a word (measured: 1,500 rows estimated for a term another tenant holds 3,000 times, 1 for an unseen one)',
+    status: 'mitigated',
+    mitigation:
+      'chunk_terms.term gathers no statistics (target 0, earlier statistics removed): every term is estimated alike; checked by every compliance run (database rule term-statistics-withheld)',
+    evidence: ['sql/0012_planner_statistics.sql', 'test/db/planner-statistics.server.test.ts'],
+  },
+  {
+    channel: 'Planner statistics of customer_id (EXPLAIN WHERE customer_id = <another id>)',
+    reveals: 'Roughly how many rows a tenant whose id the attacker knows holds in a table',
+    status: 'residual',
+    mitigation:
+      'Kept on purpose: without them the planner stops using the search term as an index condition under RLS (measured); ids are random UUIDs the application never shows another tenant',
+    evidence: ['sql/0012_planner_statistics.sql'],
+  },
+  {
+    channel: 'Table-level totals (pg_class.reltuples and relpages, pg_stat_user_tables, relation sizes)',
+    reveals: 'How many rows and bytes all pooled tenants hold together, and how fast that grows',
+    status: 'residual',
+    mitigation:
+      'None in PostgreSQL: catalog counters are readable by every role; the dedicated tier has no other tenants to count',
+    evidence: ['src/pooled-data/tier-isolation.ts'],
+  },
+  {
+    channel: 'Statistics of other columns (dates, platforms, kinds) and shared-cluster timing',
+    reveals: 'Coarse distributions across all tenants, and other tenants’ load through query latency',
+    status: 'residual',
+    mitigation: 'None beyond the pooled tier’s statement: customers who need neither go dedicated',
+    evidence: ['src/pooled-data/tier-isolation.ts'],
+  },
+  {
+    channel: 'Webhook probing (which customer routes and connectors exist)',
+    reveals: 'Nothing: an unknown route and a bad signature get the same answer',
+    status: 'mitigated',
+    mitigation: 'One 401 with the same body for both',
+    evidence: ['src/services/webhooks/handler.ts', 'test/services/webhooks/handler.test.ts'],
+  },
+];
 
 /**
  * The isolation each database tier gives, stated exactly, for the guardrail
@@ -66,6 +129,8 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
         evidence: ['src/data-plane/customer-key.ts', 'src/guardrails/nag/rules/CustomerDataUsesCustomerKey.ts'],
       },
     ],
+    // One customer per database (bound at deploy, sql/0010): statistics and counters describe its own rows only.
+    residualChannels: [],
   },
   {
     tier: 'pooled',
@@ -110,5 +175,6 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
         evidence: ['src/data-plane/same-account-peering.ts', 'test/pooled-data/pooled-data-stack.test.ts'],
       },
     ],
+    residualChannels: POOLED_RESIDUAL_CHANNELS,
   },
 ];

@@ -60,6 +60,7 @@ CREATE OR REPLACE FUNCTION panops_current_customer_id() RETURNS uuid
   RETURN NULLIF(current_setting('app.current_customer_id', true), '')::uuid;
 CREATE FUNCTION panops_unpinned_helper() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';
 DROP TRIGGER communications_legal_hold_lift ON communications;
+ALTER TABLE chunk_terms ALTER COLUMN term SET STATISTICS -1;
 `;
 
 /** A stack with nothing to find: every synth-time guardrail passes or has nothing to check. */
@@ -176,9 +177,23 @@ describe('the session-leak, temporary-object, legal-hold and search_path evidenc
       expect.arrayContaining(['function panops_current_customer_id()', 'function panops_set_tenant(uuid)']),
     );
     expect(functions.every((o) => o.status === 'passed')).toBe(true);
+    expect(outcome('term-statistics-withheld')).toEqual([
+      expect.objectContaining({
+        status: 'passed',
+        subject: 'chunk_terms.term',
+        file: 'sql/0012_planner_statistics.sql',
+      }),
+    ]);
   });
 
-  it('fail when a migration reopens the holes: raw session setting, TEMPORARY granted, an unpinned function, a liftable hold', async () => {
+  it('state the side channels no control closes in the tenant-isolation guardrail of the report', () => {
+    const guardrail = report.guardrails.find((g) => g.id === TENANT);
+    expect(guardrail?.residualRisks?.join('\n')).toMatch(/customer_id/);
+    expect(guardrail?.residualRisks?.join('\n')).toMatch(/Table-level totals/);
+    expect(renderMarkdown(report)).toMatch(/Residual channel: Planner statistics of customer_id/);
+  });
+
+  it('fail when a migration reopens the holes: raw session setting, TEMPORARY granted, an unpinned function, a liftable hold, term statistics', async () => {
     const reopened = await checkApp(quietApp(), {
       database: {
         migrationsDir: migrationsWithDefects({
@@ -193,6 +208,7 @@ describe('the session-leak, temporary-object, legal-hold and search_path evidenc
       'legal-hold-owner-only legal hold',
       'no-temporary-objects temporary tables',
       'session-tenant-grants-nothing session-level tenant',
+      'term-statistics-withheld chunk_terms.term',
     ]);
     expect(reopened.guardrails.find((g) => g.id === TENANT)?.status).toBe('fail');
   });

@@ -22,6 +22,23 @@ describe('the tier isolation statement', () => {
     expect(TIER_ISOLATION.find((t) => t.tier === 'dedicated')?.summary).toMatch(/customer’s own KMS key/);
   });
 
+  it('states each side channel between pooled tenants: term statistics mitigated; customer_id statistics, table totals, other statistics and timing residual; webhook probing mitigated', () => {
+    const pooled = TIER_ISOLATION.find((t) => t.tier === 'pooled');
+    const channels = (pooled?.residualChannels ?? []).map((c) => [c.channel.split(' (')[0], c.status]);
+    expect(channels).toEqual([
+      ['Planner statistics of search terms', 'mitigated'],
+      ['Planner statistics of customer_id', 'residual'],
+      ['Table-level totals', 'residual'],
+      ['Statistics of other columns', 'residual'],
+      ['Webhook probing', 'mitigated'],
+    ]);
+    for (const c of pooled?.residualChannels ?? []) {
+      expect(c.reveals.length, c.channel).toBeGreaterThan(10);
+      for (const path of c.evidence) expect(existsSync(path), `${c.channel}: ${path}`).toBe(true);
+    }
+    expect(TIER_ISOLATION.find((t) => t.tier === 'dedicated')?.residualChannels).toEqual([]);
+  });
+
   it('names evidence that exists in the repository for every layer', () => {
     for (const tier of TIER_ISOLATION)
       for (const layer of tier.layers) {

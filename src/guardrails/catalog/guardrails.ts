@@ -1,3 +1,4 @@
+import { POOLED_RESIDUAL_CHANNELS } from '../../pooled-data/tier-isolation.js';
 import type { Guardrail } from './model.js';
 
 const none = { scp: [], controlTower: [], nag: [], guard: [], database: [] } as const;
@@ -332,7 +333,18 @@ export const GUARDRAILS: readonly Guardrail[] = [
             'every compliance run, as the application role, holds a probe row and tries to lift the hold and delete it in one transaction (rolled back), and reads the procedure’s EXECUTE privilege (legal-hold probe); sql/0009_legal_hold_owner_only.sql',
           rules: ['legal-hold-owner-only'],
         },
+        {
+          control:
+            'Planner statistics do not tell one tenant how often another’s search terms occur: chunk_terms.term gathers none, so EXPLAIN estimates every term alike',
+          evidence:
+            'every compliance run reads the statistics target of chunk_terms.term; sql/0012_planner_statistics.sql; test/db/planner-statistics.server.test.ts (EXPLAIN after ANALYZE on PostgreSQL 15)',
+          rules: ['term-statistics-withheld'],
+        },
       ],
     },
+    // The pooled tier's side channels that no control closes, from its isolation statement.
+    residualRisks: POOLED_RESIDUAL_CHANNELS.filter((c) => c.status === 'residual').map(
+      (c) => `${c.channel}: reveals ${c.reveals[0]?.toLowerCase()}${c.reveals.slice(1)}. ${c.mitigation}`,
+    ),
   },
 ];

@@ -49,4 +49,6 @@ export interface Guardrail {
    * when it has none. The report shows it; a guardrail with neither fails the catalog test.
    */
   readonly preventiveGap?: string;
+  /** What the guardrail does not close, stated in the report beside its layers. */
+  readonly residualRisks?: readonly string[];
 }

@@ -93,6 +93,7 @@ export const assembleReport = (input: AssembleInput): ComplianceReport => {
       status,
       layers: layersOf(guardrail, input.controls, input.guardRules),
       ...(guardrail.preventiveGap ? { preventiveGap: guardrail.preventiveGap } : {}),
+      ...(guardrail.residualRisks ? { residualRisks: guardrail.residualRisks } : {}),
       totals,
       frameworks: frameworksOf(guardrail.id),
     };

@@ -119,6 +119,8 @@ export interface GuardrailResult {
   readonly status: 'pass' | 'fail' | 'not-evaluated';
   readonly layers: LayerSummary;
   readonly preventiveGap?: string;
+  /** What the guardrail does not close, stated (tenant isolation: side channels). */
+  readonly residualRisks?: readonly string[];
   readonly totals: Counts;
   /** Its references in SEC 17a-4, FINRA 4511, SOC 2, NIST 800-53 and ISO 27001 (catalog/framework-mappings.ts). */
   readonly frameworks: readonly FrameworkRef[];
@@ -216,6 +218,14 @@ export interface TierReport {
   readonly layers: ReadonlyArray<{
     readonly layer: string;
     readonly control: string;
+    readonly evidence: readonly string[];
+  }>;
+  /** Side channels between the tier's tenants: mitigated, or stated as residual. */
+  readonly residualChannels: ReadonlyArray<{
+    readonly channel: string;
+    readonly reveals: string;
+    readonly status: 'mitigated' | 'residual';
+    readonly mitigation: string;
     readonly evidence: readonly string[];
   }>;
   /** Customer slugs, sorted. */

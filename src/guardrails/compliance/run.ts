@@ -230,6 +230,7 @@ const tierReports = (blueprint: Blueprint): TierReport[] =>
     kind: t.kind,
     summary: t.summary,
     layers: t.layers.map((l) => ({ layer: l.layer, control: l.control, evidence: [...l.evidence] })),
+    residualChannels: t.residualChannels.map((c) => ({ ...c, evidence: [...c.evidence] })),
     customers: blueprint.customers
       .filter((c) => c.tier === t.tier)
       .map((c) => c.slug)

@@ -298,3 +298,34 @@ export const checkFunctionsPinSearchPath = async (
     };
   });
 };
+
+/**
+ * Planner statistics of search terms are withheld (sql/0012): the target of
+ * chunk_terms.term is 0, so ANALYZE gathers nothing an EXPLAIN could reveal
+ * about other tenants' words. pg_attribute is readable by every role.
+ */
+export const checkTermStatisticsWithheld = async (db: SqlSession, file: string): Promise<DatabaseCheckOutcome> => {
+  const [row] = await db.query<{ target: number | null }>(
+    `SELECT a.attstattarget::int AS target
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass('chunk_terms') AND a.attname = 'term' AND NOT a.attisdropped`,
+  );
+  if (!row)
+    return {
+      ruleId: 'term-statistics-withheld',
+      subject: 'chunk_terms.term',
+      status: 'failed',
+      detail: 'no chunk_terms.term column',
+      file,
+    };
+  const withheld = row.target === 0;
+  return {
+    ruleId: 'term-statistics-withheld',
+    subject: 'chunk_terms.term',
+    status: withheld ? 'passed' : 'failed',
+    detail: withheld
+      ? 'statistics target 0: every term is estimated alike'
+      : `statistics target ${row.target ?? 'default'}: ANALYZE gathers most-common terms over every tenant's rows, and EXPLAIN estimates reveal them`,
+    file,
+  };
+};

@@ -21,6 +21,8 @@ export const DATABASE_RULES = {
     'The application role cannot create temporary tables (TEMPORARY revoked), which could shadow a customer table in pg_temp',
   'legal-hold-owner-only':
     'The application role cannot lift a legal hold (nor lift it and delete in one transaction) and cannot run panops_release_legal_hold, the owner’s audited procedure',
+  'term-statistics-withheld':
+    "chunk_terms.term gathers no planner statistics (target 0), so no tenant's EXPLAIN estimate says how often another tenant's term occurs",
   'functions-pin-search-path':
     'Every function of the schema pins its search_path with pg_temp last, so no object created later can stand in for a name it uses',
 } as const;

@@ -10,6 +10,7 @@ import {
   checkFunctionsPinSearchPath,
   checkRlsForced,
   checkTenantPolicies,
+  checkTermStatisticsWithheld,
   type FileOfTable,
   tenantTables,
 } from './catalog-checks.js';
@@ -42,6 +43,7 @@ export const DEFAULT_PGLITE_TEMPLATE_CACHE = join(tmpdir(), 'panops-pglite-templ
 const DEFAULT_MIGRATIONS_DIR = join(REPO_ROOT, 'sql');
 const ROLES_FILE = 'sql/0000_roles.sql';
 const TEMPORARY_FILE = 'sql/0007_no_temporary_objects.sql';
+const STATISTICS_FILE = 'sql/0012_planner_statistics.sql';
 
 const repoRelative = (path: string): string => relative(REPO_ROOT, path).split(sep).join('/');
 
@@ -133,6 +135,11 @@ export const checkTenantIsolation = async (
   outcomes.push(await probeSessionTenant(db, tables, fileOf));
   outcomes.push(await probeTemporaryObjects(db, TEMPORARY_FILE));
   outcomes.push(await probeLegalHold(db, tables, fileOf));
+  outcomes.push(
+    ...(await guarded('term-statistics-withheld', 'chunk_terms.term', STATISTICS_FILE, async () => [
+      await checkTermStatisticsWithheld(db, STATISTICS_FILE),
+    ])),
+  );
   outcomes.push(
     ...(await guarded('functions-pin-search-path', 'functions', fileOf('customers'), () =>
       checkFunctionsPinSearchPath(db, fileOf),

@@ -172,6 +172,7 @@ const guardrailDetail = (report: ComplianceReport, g: GuardrailResult, findingIn
     ),
   ];
   if (g.preventiveGap) layers.push(`No preventive layer: ${g.preventiveGap}`);
+  for (const risk of g.residualRisks ?? []) layers.push(`Residual channel: ${risk}`);
   return [
     { kind: 'heading', level: 3, text: `${g.id} — ${STATUS[g.status]}`, anchor: `guardrail-${g.id}` },
     { kind: 'paragraph', text: `${g.title}. Severity ${g.severity}; applies to ${g.appliesTo}.` },
@@ -240,6 +241,22 @@ const tierBlocks = (report: ComplianceReport): Block[] =>
             header: ['layer', 'control', 'evidence'],
             rows: t.layers.map((l) => [l.layer, l.control, l.evidence.join(', ')]),
           },
+          ...(t.residualChannels.length > 0
+            ? [
+                { kind: 'paragraph', text: `Side channels between ${t.tier} tenants, mitigated or stated:` } as Block,
+                {
+                  kind: 'table',
+                  header: ['channel', 'reveals', 'status', 'mitigation', 'evidence'],
+                  rows: t.residualChannels.map((c) => [
+                    c.channel,
+                    c.reveals,
+                    c.status,
+                    c.mitigation,
+                    c.evidence.join(', '),
+                  ]),
+                } as Block,
+              ]
+            : []),
         ]),
       ]
     : [];

@@ -1,0 +1,33 @@
+-- Planner statistics must not tell one tenant about another's rows (#18 item 7).
+--
+-- Row-level security hides rows, not the planner's statistics: ANALYZE
+-- gathers most-common values and histograms over every tenant's rows, and
+-- because text and uuid equality are leakproof the planner uses them even
+-- under forced RLS. A pooled tenant could EXPLAIN
+-- `SELECT 1 FROM chunk_terms WHERE term = 'merger'` and read from the row
+-- estimate how often other tenants' mail says "merger" (measured on
+-- PostgreSQL 15, test/db/planner-statistics.server.test.ts: 1,500 rows
+-- estimated for a term another tenant holds 3,000 times, 1 for an unseen
+-- term). pg_stats itself hides RLS tables from the application role; the
+-- estimates are what leaked.
+--
+-- With a statistics target of 0, ANALYZE gathers nothing for the column and
+-- the planner falls back to its fixed default selectivity: the estimate is
+-- the same whatever the term, and term lookups stay index conditions under
+-- RLS (EXPLAIN-tested; with the skewed statistics the planner even chose a
+-- sequential scan). Dedicated databases run the same migrations: one tenant
+-- there, nothing to hide, nothing lost that the term lookups need.
+--
+-- What remains (stated in src/pooled-data/tier-isolation.ts and the
+-- compliance report): statistics on customer_id let a tenant EXPLAIN
+-- `WHERE customer_id = '<another id>'` and estimate that tenant's row count
+-- (kept on purpose: without them the search plan stops using the term as
+-- an index condition, measured); table-level totals (pg_class.reltuples,
+-- relpages, pg_stat_user_tables counters) show how many rows all tenants
+-- hold together; statistics of other columns (dates, kinds, platforms)
+-- still shape estimates.
+
+ALTER TABLE chunk_terms ALTER COLUMN term SET STATISTICS 0;
+-- Changing a column's type removes its gathered statistics; the same type
+-- (and collation) keeps the data and the indexes as they are.
+ALTER TABLE chunk_terms ALTER COLUMN term TYPE text COLLATE "C";
