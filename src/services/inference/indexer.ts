@@ -16,6 +16,9 @@ import type { InferenceCallError } from './errors.js';
 import { type CustomerInference, InferenceSettingsRef, inferenceFor } from './settings.js';
 import { toVectorText } from './vector-text.js';
 
+/** Communications read, chunked and written per transaction pair by `indexPending`. */
+const PENDING_BATCH = 500;
+
 /** The customer a call works for: its id and what the blueprint says about its models. */
 export interface CustomerRef {
   readonly id: string;
@@ -97,30 +100,77 @@ export class Indexer extends Context.Service<
             Effect.map((rows) => (rows[0]?.n ?? 0) > 0),
           );
 
+        /**
+         * Whether chunks carry an embedding column (pgvector present). Without it (the distribution
+         * PostgreSQL 15) chunks are stored for term search only and nothing is embedded.
+         */
+        let embeddingColumn: boolean | undefined;
+        const hasEmbeddingColumn = Effect.suspend(() =>
+          // Asked once, inside the first tenant transaction (the catalog is not tenant data).
+          embeddingColumn === undefined
+            ? sql<{ n: number }>`
+                SELECT count(*)::int AS n FROM pg_attribute
+                WHERE attrelid = 'chunks'::regclass AND attname = 'embedding' AND NOT attisdropped`.pipe(
+                Effect.map((rows) => {
+                  embeddingColumn = (rows[0]?.n ?? 0) > 0;
+                  return embeddingColumn;
+                }),
+              )
+            : Effect.succeed(embeddingColumn),
+        );
+
+        /**
+         * The chunks of many sources in ONE multi-row insert (jsonb_to_recordset: one parameter whatever
+         * the batch size; COPY is refused under RLS). `chunk_terms` follow by the database's trigger.
+         */
         const insertChunks = (
           client: SqlClient.SqlClient,
           customerId: string,
           config: CustomerInference,
-          source: Source,
-          vectors: ReadonlyArray<ReadonlyArray<number>>,
-        ) =>
-          client`
-            INSERT INTO chunks (customer_id, communication_id, recording_id, source_kind, chunk_index, content,
-                                embedding_model, embedding, start_seconds, end_seconds, speaker)
-            SELECT ${customerId}, ${source.communicationId}, ${source.recordingId}::uuid,
-                   ${source.recordingId === null ? 'communication' : 'transcript'},
-                   t.idx, t.content, ${config.embeddingModel}, t.e::vector, t.s, t.f, t.sp
-            FROM jsonb_to_recordset(${JSON.stringify(
-              source.drafts.map((d, i) => ({
-                idx: d.chunkIndex,
-                content: d.content,
-                e: toVectorText(vectors[i] ?? []),
-                s: d.startSeconds ?? null,
-                f: d.endSeconds ?? null,
-                sp: d.speaker ?? null,
-              })),
-            )}::jsonb) AS t(idx int, content text, e text, s numeric, f numeric, sp text)
-            ON CONFLICT DO NOTHING`;
+          sources: ReadonlyArray<Source>,
+          vectors: ReadonlyArray<ReadonlyArray<number>> | undefined,
+        ) => {
+          let v = 0;
+          const rows = sources.flatMap((source) =>
+            source.drafts.map((d) => ({
+              cid: source.communicationId,
+              rid: source.recordingId,
+              kind: source.recordingId === null ? 'communication' : 'transcript',
+              idx: d.chunkIndex,
+              content: d.content,
+              ...(vectors ? { e: toVectorText(vectors[v++] ?? []) } : {}),
+              s: d.startSeconds ?? null,
+              f: d.endSeconds ?? null,
+              sp: d.speaker ?? null,
+            })),
+          );
+          if (rows.length === 0) return Effect.void;
+          return vectors
+            ? client`
+                INSERT INTO chunks (customer_id, communication_id, recording_id, source_kind, chunk_index, content,
+                                    embedding_model, embedding, start_seconds, end_seconds, speaker)
+                SELECT ${customerId}, t.cid, t.rid, t.kind, t.idx, t.content, ${config.embeddingModel}, t.e::vector,
+                       t.s, t.f, t.sp
+                FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+                  AS t(cid uuid, rid uuid, kind text, idx int, content text, e text, s numeric, f numeric, sp text)
+                ON CONFLICT DO NOTHING`.pipe(Effect.asVoid)
+            : client`
+                INSERT INTO chunks (customer_id, communication_id, recording_id, source_kind, chunk_index, content,
+                                    start_seconds, end_seconds, speaker)
+                SELECT ${customerId}, t.cid, t.rid, t.kind, t.idx, t.content, t.s, t.f, t.sp
+                FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+                  AS t(cid uuid, rid uuid, kind text, idx int, content text, s numeric, f numeric, sp text)
+                ON CONFLICT DO NOTHING`.pipe(Effect.asVoid);
+        };
+
+        /** Embeds the drafts of `sources` outside any transaction (none where the column is absent). */
+        const embedSources = (customerId: string, config: CustomerInference, sources: ReadonlyArray<Source>) =>
+          Effect.gen(function* () {
+            const withVectors = embeddingColumn ?? (yield* db.withCustomer(customerId, hasEmbeddingColumn));
+            if (!withVectors) return undefined;
+            const drafts = sources.flatMap((s) => s.drafts);
+            return drafts.length === 0 ? [] : yield* embedDrafts(config, drafts);
+          });
 
         /** Reads the source in one transaction, embeds outside it, writes in another. */
         const indexSource = (customer: CustomerRef, read: Effect.Effect<Source | undefined, SqlError>) =>
@@ -129,8 +179,8 @@ export class Indexer extends Context.Service<
             const source = yield* db.withCustomer(customer.id, read);
             if (!source) return { chunks: 0, alreadyIndexed: true };
             if (source.drafts.length === 0) return { chunks: 0, alreadyIndexed: false };
-            const vectors = yield* embedDrafts(config, source.drafts);
-            yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, source, vectors));
+            const vectors = yield* embedSources(customer.id, config, [source]);
+            yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, [source], vectors));
             return { chunks: source.drafts.length, alreadyIndexed: false };
           });
 
@@ -187,25 +237,60 @@ export class Indexer extends Context.Service<
           );
         });
 
+        /**
+         * Every communication without chunks, a batch at a time in (sent_at, id) order: one read
+         * transaction, chunking in the app, one embedding call sequence outside any transaction, one
+         * write transaction with every chunk of the batch. Keyset pagination, so a communication with
+         * nothing to chunk (empty body and subject) is passed once, not read again forever.
+         */
+        const indexPendingCommunications = (customer: CustomerRef) =>
+          Effect.gen(function* () {
+            const config = yield* models(customer);
+            let after: { readonly sentAt: string; readonly id: string } | undefined;
+            let sources = 0;
+            let chunks = 0;
+            while (true) {
+              const from = after;
+              const rows = yield* db.withCustomer(
+                customer.id,
+                sql<{ id: string; sent_at: string; subject: string | null; body_text: string | null }>`
+                  SELECT c.id, c.sent_at::text AS sent_at, c.subject, c.body_text FROM communications c
+                  WHERE NOT EXISTS (SELECT 1 FROM chunks k WHERE k.customer_id = c.customer_id
+                                      AND k.communication_id = c.id AND k.recording_id IS NULL)
+                    ${from ? sql`AND (c.sent_at, c.id) > (${from.sentAt}::timestamptz, ${from.id}::uuid)` : sql``}
+                  ORDER BY c.sent_at, c.id
+                  LIMIT ${PENDING_BATCH}`,
+              );
+              const last = rows[rows.length - 1];
+              if (!last) break;
+              after = { sentAt: last.sent_at, id: last.id };
+              const batch: Source[] = rows.map((row) => ({
+                communicationId: row.id,
+                recordingId: null,
+                drafts: chunkCommunication(row.body_text ?? '', row.subject, chunking),
+              }));
+              const vectors = yield* embedSources(customer.id, config, batch);
+              yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, batch, vectors));
+              sources += rows.length;
+              chunks += batch.reduce((n, b) => n + b.drafts.length, 0);
+              if (rows.length < PENDING_BATCH) break;
+            }
+            return { sources, chunks };
+          });
+
         const indexPending = Effect.fn('Indexer.indexPending')(function* (customer: CustomerRef) {
-          const pending = yield* db.withCustomer(
+          const communications = yield* indexPendingCommunications(customer);
+          const recordings = yield* db.withCustomer(
             customer.id,
-            Effect.all({
-              communications: sql<{ id: string }>`
-                SELECT c.id FROM communications c
-                WHERE NOT EXISTS (SELECT 1 FROM chunks k WHERE k.communication_id = c.id AND k.recording_id IS NULL)
-                ORDER BY c.sent_at, c.id`,
-              recordings: sql<{ id: string }>`
-                SELECT r.id FROM recordings r
-                WHERE r.transcription_status = 'done'
-                  AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.recording_id = r.id)
-                ORDER BY r.created_at, r.id`,
-            }),
+            sql<{ id: string }>`
+              SELECT r.id FROM recordings r
+              WHERE r.transcription_status = 'done'
+                AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.recording_id = r.id)
+              ORDER BY r.created_at, r.id`,
           );
-          let chunks = 0;
-          for (const c of pending.communications) chunks += (yield* indexCommunication(customer, c.id)).chunks;
-          for (const r of pending.recordings) chunks += (yield* indexRecording(customer, r.id)).chunks;
-          return { sources: pending.communications.length + pending.recordings.length, chunks };
+          let chunks = communications.chunks;
+          for (const r of recordings) chunks += (yield* indexRecording(customer, r.id)).chunks;
+          return { sources: communications.sources + recordings.length, chunks };
         });
 
         const reembed = Effect.fn('Indexer.reembed')(function* (customer: CustomerRef) {
