@@ -161,7 +161,7 @@ const index = async (target: Target, customerId: string) => {
     Indexer.layer().pipe(
       Layer.provide(timedEmbeddings),
       Layer.provideMerge(TenantSql.layer({ statementTimeout: '10 minutes' }).pipe(Layer.provide(target.app))),
-    ) as Layer.Layer<Indexer>,
+    ) as Layer.Layer<Indexer | TenantSql>,
   );
   try {
     embedMs = 0;
@@ -173,7 +173,17 @@ const index = async (target: Target, customerId: string) => {
       }>,
     );
     const wallMs = performance.now() - started;
-    return { ...result, wallMs, embedMs };
+    const terms = await runtime.runPromise(
+      Effect.gen(function* () {
+        const t = yield* TenantSql;
+        const rows = yield* t.withCustomer(
+          customerId,
+          t.sql<{ n: number }>`SELECT count(*)::int AS n FROM chunk_terms`,
+        );
+        return rows[0]?.n ?? 0;
+      }) as Effect.Effect<number, never, TenantSql>,
+    );
+    return { ...result, wallMs, embedMs, terms };
   } finally {
     await runtime.dispose();
   }
@@ -203,7 +213,9 @@ const main = async () => {
         const embeds: number[] = [];
         const hnsw: number[] = [];
         const loads: number[] = [];
+        const termRates: number[] = [];
         let chunkCount = 0;
+        let termsPerChunk = 0;
         for (let rep = 0; rep < REPS; rep++) {
           const path = join(dir, `${name.replace(/\W+/g, '-')}-${rep}.mbox`);
           writeFileSync(path, mboxOf(MESSAGES, `index-${rep}-${randomUUID().slice(0, 6)}`, prose));
@@ -216,6 +228,8 @@ const main = async () => {
           if (run.sources !== MESSAGES) throw new Error(`indexed ${run.sources} of ${MESSAGES} communications`);
           const rate = run.chunks / ((run.wallMs - run.embedMs) / 1000);
           chunkCount = run.chunks;
+          termsPerChunk = Math.round(run.terms / run.chunks);
+          termRates.push(run.terms / ((run.wallMs - run.embedMs) / 1000));
           rates.push(rate);
           ratios.push(rate / ceiling);
           ceilings.push(ceiling);
@@ -227,7 +241,7 @@ const main = async () => {
             `${name} rep ${rep + 1}: ${run.chunks} chunks of ${run.sources} communications, ${rate.toFixed(0)} chunks/s without embedding (${(rate / ceiling).toFixed(2)}x the ${ceiling.toFixed(0)} msg/s ceiling); embedding ${run.embedMs.toFixed(0)} ms apart; ${hnswMs === undefined ? 'no HNSW (no pgvector)' : `HNSW build ${hnswMs.toFixed(0)} ms`}; load ${load.toFixed(2)}`,
           );
         }
-        const conditions = { messages: MESSAGES, chunks: chunkCount };
+        const conditions = { messages: MESSAGES, chunks: chunkCount, termsPerChunk };
         figures.push(
           figure(`${name}: one-core parse ceiling (MIME parse + SHA-256)`, 'messages/s', ceilings, conditions),
           figure(
@@ -237,6 +251,7 @@ const main = async () => {
             conditions,
           ),
           figure(`${name}: indexing ÷ ceiling`, 'ratio', ratios, conditions),
+          figure(`${name}: chunk_terms rows written`, 'rows/s', termRates, conditions),
           figure(`${name}: embedding calls (reported apart)`, 'ms', embeds, conditions),
           ...(hnsw.length > 0
             ? [figure(`${name}: HNSW build after indexing (reported apart)`, 'ms', hnsw, conditions)]

@@ -74,7 +74,7 @@ const pendingOf = (sql: SqlClient.SqlClient, context: IngestContext, externalIds
         FROM communications c
         JOIN recordings r ON r.customer_id = c.customer_id AND r.communication_id = c.id
         WHERE c.customer_id = ${context.customerId} AND c.platform = ${context.platform}
-          AND c.external_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(externalIds)}::jsonb))
+          AND c.external_id = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(externalIds)}::jsonb)))
           AND r.transcription_status = 'pending'`;
 
 /**
@@ -281,7 +281,8 @@ export const sqlIngestLayer = (
               LEFT JOIN recordings r ON r.customer_id = c.customer_id AND r.communication_id = c.id
                 AND r.transcription_status = 'pending'
               WHERE c.customer_id = ${context.customerId} AND c.platform = ${context.platform}
-                AND c.raw_sha256 IN (SELECT jsonb_array_elements_text(${JSON.stringify(digests)}::jsonb))`,
+                -- = ANY(array): an index condition on the third column, so the lookup is driven by the page's hashes.
+                AND c.raw_sha256 = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(digests)}::jsonb)))`,
           )
           .pipe(
             Effect.map((rows) => ({
