@@ -1,4 +1,5 @@
 export * from '../contracts/names.js';
+export * from './deployed-network.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './load.js';

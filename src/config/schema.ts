@@ -132,9 +132,11 @@ export const OrganizationFile = Schema.Struct({
     accountId: AccountId,
     vpcCidr: VpcCidr,
     /**
-     * The shared compute VPC's id, known after that stack's first deploy. Customer
-     * stacks request VPC peering to it; until it is set they synthesize without the
-     * peering (and say so), because synth must not look anything up in AWS.
+     * The shared compute VPC's id. Not copied by hand: `npx projen deploy`
+     * passes the deployed stack's `VpcId` output to the later steps
+     * (src/config/deployed-network.ts). A value written here must equal the
+     * deployed one (synth stops otherwise); without either, customer stacks
+     * synthesize without their peering (and say so): synth looks nothing up.
      */
     vpcId: Schema.optional(
       Schema.String.check(
@@ -170,8 +172,9 @@ export const OrganizationFile = Schema.Struct({
       Schema.Struct({
         mode: Schema.Literals(['peering', 'transit-gateway']),
         /**
-         * The Transit Gateway's id, known after the shared compute deploy (like
-         * `vpcId`): customer stacks attach to it once it is set.
+         * The Transit Gateway's id: like `vpcId`, passed by `npx projen deploy`
+         * from the Transit Gateway stack's `TransitGatewayId` output; a value
+         * written here must equal it.
          */
         transitGatewayId: Schema.optional(
           Schema.String.check(

@@ -1,6 +1,16 @@
 import type { Stack } from 'aws-cdk-lib';
 import type { Blueprint } from '../config/index.js';
-import { dedicatedCustomers } from '../config/index.js';
+import { DEPLOYED_NETWORK, dedicatedCustomers, usesTransitGateway } from '../config/index.js';
+
+/** Where the shared compute step writes its stack outputs (`cdk deploy --outputs-file`), read by the later steps. */
+export const SHARED_COMPUTE_OUTPUTS_FILE = 'cdk.out/panops-shared-compute-outputs.json';
+
+/** A CDK context value a step takes from a deployed stack's output (`-c <context>=<value>`). */
+export interface ContextFromOutput {
+  readonly context: string;
+  readonly stack: string;
+  readonly output: string;
+}
 
 /**
  * The order in which `npx projen deploy` brings the organization up, and with
@@ -26,6 +36,11 @@ export interface DeployStep {
   readonly command: readonly string[];
   /** The stacks the step deploys (empty for `vend`). */
   readonly stacks: readonly string[];
+  /**
+   * Context the deploy adds from `SHARED_COMPUTE_OUTPUTS_FILE` before it runs
+   * the command: the shared compute VPC and Transit Gateway ids, never copied by hand.
+   */
+  readonly contextFromOutputs?: readonly ContextFromOutput[];
 }
 
 export interface DeployPlanOptions {
@@ -87,6 +102,19 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
     ...(compute.transitGateway ? [compute.transitGateway] : []),
   ];
   const routeStacks = [...compute.peeringRoutes];
+  // What the stacks after shared compute need from it: its VPC (peering) or Transit Gateway id.
+  const networkIds: ContextFromOutput[] = [
+    { context: DEPLOYED_NETWORK.vpcId.context, stack: compute.core.stackName, output: DEPLOYED_NETWORK.vpcId.output },
+    ...(usesTransitGateway(blueprint) && compute.transitGateway
+      ? [
+          {
+            context: DEPLOYED_NETWORK.transitGatewayId.context,
+            stack: compute.transitGateway.stackName,
+            output: DEPLOYED_NETWORK.transitGatewayId.output,
+          },
+        ]
+      : []),
+  ];
 
   const steps: DeployStep[] = [
     {
@@ -117,7 +145,7 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
       id: 'shared-compute',
       phase: 'workloads',
       title: 'Shared compute: workload roles, peering accepter, queues and the connector schedules of every customer',
-      command: cdk(ids(computeStacks)),
+      command: cdk(ids(computeStacks), '--outputs-file', SHARED_COMPUTE_OUTPUTS_FILE),
       stacks: ids(computeStacks),
     },
     {
@@ -127,6 +155,7 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
         'Pooled data: the shared Aurora cluster and archive bucket of the pooled customers, peered to shared compute; its migration hook applies sql/ migrations',
       command: cdk(stacks.pooledData ? [stacks.pooledData.stackName] : []),
       stacks: stacks.pooledData ? [stacks.pooledData.stackName] : [],
+      contextFromOutputs: networkIds,
     },
     {
       id: 'customers',
@@ -135,6 +164,7 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
         'Customer stacks: VPC and peering request, key, buckets, Aurora, trail; the migration hook applies sql/ migrations before the stack completes',
       command: cdk(ids(customerStacks), '--concurrency', '4'),
       stacks: ids(customerStacks),
+      contextFromOutputs: networkIds,
     },
     {
       id: 'peering-routes',
@@ -142,7 +172,42 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
       title: 'Peering routes in shared compute to every customer VPC',
       command: cdk(ids(routeStacks)),
       stacks: ids(routeStacks),
+      contextFromOutputs: networkIds,
     },
   ];
   return { steps: steps.filter((s) => s.id === 'vend' || s.stacks.length > 0), skippedCustomers };
 };
+
+/** `cdk deploy --outputs-file` content: stack name → output key → value. */
+export type StackOutputs = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+export class DeployedOutputMissing extends Error {
+  constructor(step: string, need: ContextFromOutput, file: string) {
+    super(
+      `step ${step} needs output ${need.output} of ${need.stack} (context ${need.context}), which is not in ${file}: deploy the shared compute stacks first (npx projen deploy does)`,
+    );
+    this.name = 'DeployedOutputMissing';
+  }
+}
+
+/** The step's command with its context taken from the deployed outputs; without outputs (dry run), a placeholder that says where the value comes from. */
+export const withDeployedContext = (step: DeployStep, outputs: StackOutputs | undefined): readonly string[] => {
+  const context = (step.contextFromOutputs ?? []).flatMap((need) => {
+    if (!outputs) return ['-c', `${need.context}=<output ${need.output} of ${need.stack}>`];
+    const value = outputs[need.stack]?.[need.output];
+    if (!value) throw new DeployedOutputMissing(step.id, need, SHARED_COMPUTE_OUTPUTS_FILE);
+    return ['-c', `${need.context}=${value}`];
+  });
+  return [...step.command, ...context];
+};
+
+/** The deployed network ids as CDK context, for planning the steps that follow shared compute. */
+export const deployedContext = (steps: readonly DeployStep[], outputs: StackOutputs): Record<string, string> =>
+  Object.fromEntries(
+    steps
+      .flatMap((s) => s.contextFromOutputs ?? [])
+      .flatMap((need) => {
+        const value = outputs[need.stack]?.[need.output];
+        return value ? [[need.context, value] as const] : [];
+      }),
+  );

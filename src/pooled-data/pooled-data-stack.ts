@@ -5,6 +5,7 @@ import {
   AWS_LIMITS,
   type Blueprint,
   CUSTOMER_DATABASE,
+  deployedNetworkId,
   pooledCustomers,
   ROLE_NAMES,
   roleArn,
@@ -180,12 +181,13 @@ export class PooledDataStack extends DataPlaneStack {
         peerRouteTableIds: props.sharedComputeNetwork.privateRouteTableIds,
       });
     }
-    if (sharedCompute.vpcId) {
+    const sharedComputeVpcId = deployedNetworkId(this, props.blueprint, 'vpcId');
+    if (sharedComputeVpcId) {
       return new SharedComputePeering(this, 'SharedComputePeering', {
         vpcId: network.vpc.vpcId,
         routeTableIds: network.routeTableIds,
         peerAccountId: sharedCompute.accountId,
-        peerVpcId: sharedCompute.vpcId,
+        peerVpcId: sharedComputeVpcId,
         peerCidr: sharedCompute.vpcCidr,
         peerRegion: organization.homeRegion,
         peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
@@ -193,7 +195,7 @@ export class PooledDataStack extends DataPlaneStack {
     }
     Annotations.of(this).addWarningV2(
       'panops:peering-pending',
-      'Neither the shared compute network nor sharedCompute.vpcId is known: the pooled data VPC is synthesized without its peering. Deploy the shared compute stack, set its VPC id, and deploy again.',
+      'Neither the shared compute network nor its VPC id is known (npx projen deploy passes the shared compute VpcId output): the pooled data VPC is synthesized without its peering.',
     );
     return undefined;
   }

@@ -1,6 +1,12 @@
 import type { Environment, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type Blueprint, type DedicatedCustomer, dedicatedCustomers, usesTransitGateway } from '../config/index.js';
+import {
+  type Blueprint,
+  type DedicatedCustomer,
+  dedicatedCustomers,
+  deployedNetworkId,
+  usesTransitGateway,
+} from '../config/index.js';
 import { directoryEntries, directoryShards } from './directory-plan.js';
 import { CustomerDirectoryStack } from './directory-stack.js';
 import type { LambdaEntries } from './handler-entries.js';
@@ -29,8 +35,9 @@ export interface BuildSharedComputeOptions {
 }
 
 /** Customers the shared VPC routes to: dedicated, with an account (only those are trusted to peer); none in transit-gateway mode. */
-export const peeredCustomers = (blueprint: Blueprint): DedicatedCustomer[] =>
-  blueprint.sharedCompute.vpcId && !usesTransitGateway(blueprint)
+export const peeredCustomers = (blueprint: Blueprint, scope?: Construct): DedicatedCustomer[] =>
+  (scope ? deployedNetworkId(scope, blueprint, 'vpcId') : blueprint.sharedCompute.vpcId) &&
+  !usesTransitGateway(blueprint)
     ? dedicatedCustomers(blueprint).filter((c) => c.accountId !== undefined)
     : [];
 
@@ -63,7 +70,7 @@ export const buildSharedCompute = (
         jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
       }),
   );
-  const peeringRoutes = chunk(peeredCustomers(blueprint), SHARDING.peeredCustomersPerStack).map(
+  const peeringRoutes = chunk(peeredCustomers(blueprint, scope), SHARDING.peeredCustomersPerStack).map(
     (customers, index) =>
       new PeeringRoutesStack(scope, `${prefix}-PeeringRoutes-${index + 1}`, {
         env: options.env,

@@ -343,7 +343,11 @@ export class SharedComputeStack extends Stack {
 
     this.acknowledge(schedulerRole);
 
-    new CfnOutput(this, 'VpcId', { value: vpc.vpcId, description: 'Set as sharedCompute.vpcId in the blueprint' });
+    new CfnOutput(this, 'VpcId', {
+      value: vpc.vpcId,
+      description:
+        'The VPC customer VPCs peer with (npx projen deploy passes it to the customer and pooled-data stacks)',
+    });
     new CfnOutput(this, 'WebhookUrl', { value: this.webhookApi.url });
     new CfnOutput(this, 'ModelBucketName', {
       value: this.models.bucket.bucketName,

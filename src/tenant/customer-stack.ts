@@ -4,6 +4,7 @@ import {
   type Blueprint,
   CUSTOMER_DATABASE,
   type DedicatedCustomer,
+  deployedNetworkId,
   ROLE_NAMES,
   roleArn,
   usesTransitGateway,
@@ -118,7 +119,7 @@ export class CustomerStack extends DataPlaneStack {
   ): SharedComputePeering | SharedComputeAttachment | undefined {
     const { sharedCompute, organization } = blueprint;
     if (usesTransitGateway(blueprint)) {
-      const transitGatewayId = sharedCompute.network?.transitGatewayId;
+      const transitGatewayId = deployedNetworkId(this, blueprint, 'transitGatewayId');
       if (transitGatewayId)
         return new SharedComputeAttachment(this, 'SharedComputeAttachment', {
           vpcId: network.vpc.vpcId,
@@ -129,23 +130,24 @@ export class CustomerStack extends DataPlaneStack {
         });
       Annotations.of(this).addWarningV2(
         'panops:attachment-pending',
-        'sharedCompute.network.transitGatewayId is not set in the blueprint: this customer VPC is synthesized without its Transit Gateway attachment. Deploy the shared compute stacks, set the Transit Gateway id, and deploy again.',
+        'The Transit Gateway id is not known (npx projen deploy passes the shared compute TransitGatewayId output): this customer VPC is synthesized without its Transit Gateway attachment.',
       );
       return undefined;
     }
-    if (sharedCompute.vpcId)
+    const sharedComputeVpcId = deployedNetworkId(this, blueprint, 'vpcId');
+    if (sharedComputeVpcId)
       return new SharedComputePeering(this, 'SharedComputePeering', {
         vpcId: network.vpc.vpcId,
         routeTableIds: network.routeTableIds,
         peerAccountId: sharedCompute.accountId,
-        peerVpcId: sharedCompute.vpcId,
+        peerVpcId: sharedComputeVpcId,
         peerCidr: sharedCompute.vpcCidr,
         peerRegion: organization.homeRegion,
         peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
       });
     Annotations.of(this).addWarningV2(
       'panops:peering-pending',
-      'sharedCompute.vpcId is not set in the blueprint: this customer VPC is synthesized without its peering to shared compute. Deploy the shared compute stack, set its VPC id, and deploy again.',
+      'The shared compute VPC id is not known (npx projen deploy passes the shared compute VpcId output): this customer VPC is synthesized without its peering to shared compute.',
     );
     return undefined;
   }

@@ -58,7 +58,7 @@ describe('a customer without object lock, account id or shared compute VPC id', 
   it('has no peering and no route until the shared compute VPC id is known, and says so', () => {
     template.resourceCountIs('AWS::EC2::VPCPeeringConnection', 0);
     template.resourceCountIs('AWS::EC2::Route', 0);
-    Annotations.fromStack(stack).hasWarning('/Customer1', Match.stringLikeRegexp('sharedCompute.vpcId is not set'));
+    Annotations.fromStack(stack).hasWarning('/Customer1', Match.stringLikeRegexp('shared compute VPC id is not known'));
   });
 
   it('trusts the workload roles without an organization condition when the organization id is unknown', () => {

@@ -90,6 +90,6 @@ describe('a customer stack in transit-gateway mode', () => {
   it('has no attachment and no route until the Transit Gateway id is known, and says so', () => {
     pendingTemplate.resourceCountIs('AWS::EC2::TransitGatewayAttachment', 0);
     pendingTemplate.resourceCountIs('AWS::EC2::Route', 0);
-    Annotations.fromStack(pending).hasWarning('/Pending', Match.stringLikeRegexp('transitGatewayId is not set'));
+    Annotations.fromStack(pending).hasWarning('/Pending', Match.stringLikeRegexp('Transit Gateway id is not known'));
   });
 });

@@ -143,10 +143,11 @@ export class TransitGatewayHub extends Construct {
         }),
     );
 
+    // A fixed output key: npx projen deploy reads it and passes it to the customer stacks.
     new CfnOutput(this, 'TransitGatewayId', {
       value: transitGatewayId,
-      description: 'Set as sharedCompute.network.transitGatewayId in the blueprint, then deploy the customer stacks',
-    });
+      description: 'The Transit Gateway customer VPCs attach to (npx projen deploy passes it to the customer stacks)',
+    }).overrideLogicalId('TransitGatewayId');
   }
 
   /** Deploy-time ModifyTransitGateway: new attachments are associated with the spoke table and propagate to the hub. */
