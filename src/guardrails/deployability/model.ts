@@ -12,7 +12,7 @@ export const REHEARSAL_CHECKS = {
   'service-principal':
     'AWS service principals that write into our buckets or use our keys, against the bucket and key policies',
   'customer-data': 'workload roles against customer data (archive read, customer-key decrypt, data-access role)',
-  'sdk-steps': 'vend, drift and the deploy plan against moto_server (the AWS API emulator)',
+  'sdk-steps': 'vend, drift, preflight and the deploy plan against moto_server (the AWS API emulator)',
 } as const;
 
 export type RehearsalCheck = keyof typeof REHEARSAL_CHECKS;

@@ -25,6 +25,8 @@ import { AccountLedger } from '../../org/operations/account-ledger.js';
 import { ControlTower } from '../../org/operations/control-tower.js';
 import { detectDrift } from '../../org/operations/drift.js';
 import { Organizations } from '../../org/operations/organizations.js';
+import { preflightClients } from '../../org/operations/preflight/clients.js';
+import { runPreflight } from '../../org/operations/preflight/preflight.js';
 import { type VendReport, vendAccounts } from '../../org/operations/vend.js';
 import { loadScpDocuments } from '../../org/scp/scp-documents.js';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
@@ -37,7 +39,9 @@ import { type MotoServer, motoAvailable, startMotoServer } from './moto-server.j
  * Organizations types, so its OUs, SCPs and attachments are made with the
  * same SDK calls CloudFormation's handlers make), then `vend` (create, adopt
  * on a second run, release), `drift` on the blueprint vend recorded, and the
- * deploy plan's own AWS call (ListRoots) and plan on that blueprint. Each
+ * deploy plan's own AWS call (ListRoots) and plan on that blueprint, and
+ * `preflight`'s reads (every check's requests against the emulated
+ * organization; its rows are reported, a crash is a finding). Each
  * step that behaves other than the real command expects is a finding; what
  * the emulator cannot show is named as a gap.
  */
@@ -56,6 +60,7 @@ export const EMULATOR_GAPS = [
   'CreateAccount completes at once in moto (AWS takes minutes and may fail on email or quota): polling and the timeout path are only unit-tested',
   'moto accepts SCP attachments without the policy type enabled, non-ASCII role descriptions and service-managed StackSets without trusted access: those refusals are rehearsed by the template checks, not here',
   'moto assigns its own account ids: the rehearsal rewrites the blueprint copy to them',
+  'preflight runs against a fresh emulated organization: no CDK bootstrap, Service Quotas or landing zone there, so its failing rows say what a new organization lacks, not what AWS would answer; the landing-zone check has no emulator (Control Tower)',
 ] as const;
 
 const client = (endpoint: string) =>
@@ -263,6 +268,28 @@ export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<Chec
         'vend --release must record every account id before the workload steps',
       );
     notes.push(`deploy plan: ${plan.steps.map((s) => s.id).join(' → ')} (root ${rootId})`);
+    // 6. preflight: every read-only check's requests, against the emulated organization.
+    evaluated++;
+    const rows = await Effect.runPromise(
+      runPreflight({
+        blueprint: recorded,
+        app,
+        clients: preflightClients(recorded.organization.homeRegion, {
+          endpoint,
+          credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' },
+          retry: { base: '10 millis', cap: '100 millis', times: 1 },
+        }),
+        // Gap: Control Tower is not emulated; the landing zone reads as absent.
+        landingZones: {
+          listLandingZones: async () => ({ arns: [] }),
+          getLandingZone: async (arn) => Promise.reject(new Error(`no landing zone ${arn} in the emulator`)),
+        },
+      }),
+    );
+    const count = (status: string) => rows.filter((r) => r.status === status).length;
+    notes.push(
+      `preflight: ${rows.length} rows against the emulated organization (${count('pass')} pass, ${count('fail')} fail, ${count('skip')} skip): ${[...new Set(rows.filter((r) => r.status === 'fail').map((r) => r.check))].join(', ') || 'no failure'} failing as a fresh organization would`,
+    );
   } catch (error) {
     finding(
       'sdk steps',

@@ -4,14 +4,17 @@ import { sdkStepsCheck } from '../../../src/guardrails/deployability/sdk-steps.j
 
 /** The SDK-driven steps of a deploy against moto_server (a real emulator process on a free port). */
 describe('deploy rehearsal: SDK steps against moto_server', () => {
-  it('vends (create, adopt, release), finds no drift and plans the deploy on the example organization, naming the gaps', async () => {
+  it('vends (create, adopt, release), finds no drift, plans the deploy and runs preflight on the example organization, naming the gaps', async () => {
     const outcome = await sdkStepsCheck({ blueprintDir: 'blueprint' });
     expect(outcome.skipped).toBeUndefined();
     expect(outcome.findings).toEqual([]);
-    expect(outcome.evaluated).toBe(5);
+    expect(outcome.evaluated).toBe(6);
     expect(outcome.notes).toContainEqual(expect.stringMatching(/customer account\(s\) to vend: borealis-health/));
     expect(outcome.notes).toContainEqual(expect.stringMatching(/^drift: 0 drift\(s\) outside Control Tower/));
     expect(outcome.notes).toContainEqual(expect.stringMatching(/^deploy plan: organization → vend → /));
+    expect(outcome.notes).toContainEqual(
+      expect.stringMatching(/^preflight: \d+ rows against the emulated organization/),
+    );
     expect(outcome.notes).toContainEqual(expect.stringMatching(/^emulator gap: Control Tower is not emulated/));
   });
 
