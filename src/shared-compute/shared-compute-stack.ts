@@ -6,6 +6,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
 import { prepareImageContext } from '../common/image-context.js';
+import { EMBEDDINGS_INSTANCE_TYPE, GPU_FLEET_SIZES } from '../config/gpu-capacity.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../contracts/directory.js';
 import { POOLED_DATA, UUID_GLOB } from '../contracts/pooled-data.js';
@@ -20,17 +21,11 @@ import { CursorTable } from './constructs/cursor-table.js';
 import { DeadLetterQueue, JobQueue } from './constructs/job-queue.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PlatformKey } from './constructs/platform-key.js';
-import {
-  DEFAULT_EMBEDDING_MODEL,
-  DEFAULT_VLLM_IMAGE,
-  EMBEDDINGS_INSTANCE_TYPE,
-  VllmService,
-} from './constructs/vllm-service.js';
+import { DEFAULT_EMBEDDING_MODEL, DEFAULT_VLLM_IMAGE, VllmService } from './constructs/vllm-service.js';
 import { VpcFunction } from './constructs/vpc-function.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 import { WhisperFleet } from './constructs/whisper-fleet.js';
 import { PeeringAccepterRole, WorkloadRoles } from './constructs/workload-roles.js';
-import { GPU_FLEET_SIZES } from './gpu-capacity.js';
 import { LAMBDA_ENTRIES, type LambdaEntries } from './handler-entries.js';
 
 /** Lambda settings the seed fixes (512 MB–1 GB, 15 minutes for pollers). */

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GPU_QUOTAS, gpuQuotaDemand, vcpusOf } from '../../src/config/gpu-capacity.js';
 import { BlueprintInvalid, loadBlueprint } from '../../src/config/index.js';
 import { SERVED_MODELS } from '../../src/services/models/layout.js';
 import { DEFAULT_VLLM_IMAGE } from '../../src/shared-compute/constructs/vllm-service.js';
-import { GPU_QUOTAS, gpuQuotaDemand, vcpusOf } from '../../src/shared-compute/gpu-capacity.js';
 import { organization, writeBlueprint } from '../config/fixtures.js';
 import { type CfnProperties, exampleBlueprint, synthSharedCompute } from './fixtures.js';
 

@@ -40,8 +40,6 @@ export const DEFAULT_VLLM_MODEL = SERVED_MODELS.chat;
  */
 export const DEFAULT_EMBEDDING_MODEL = SERVED_MODELS.embeddings;
 export const EMBEDDING_DIMENSIONS = 384;
-/** The smallest g5 (one A10G, 24 GiB): the embedding model takes well under 1 GiB of it. */
-export const EMBEDDINGS_INSTANCE_TYPE = 'g5.xlarge';
 
 /** What a vLLM server does with its model: generate text (chat completions) or embed it (`/v1/embeddings`). */
 export type VllmTask = 'generate' | 'embed';

@@ -1,7 +1,7 @@
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { Effect } from 'effect';
+import { type GpuQuotaDemand, gpuQuotaDemand } from '../../../config/gpu-capacity.js';
 import type { Blueprint } from '../../../config/index.js';
-import { type GpuQuotaDemand, gpuQuotaDemand } from '../../../shared-compute/gpu-capacity.js';
 import { type AwsError, awsCall } from '../aws-errors.js';
 import type { AccountClients, PreflightClients } from './clients.js';
 import { fail, type PreflightRow, pass } from './rows.js';

@@ -23,6 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Effect } from 'effect';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildOrganization } from '../../../../src/app.js';
+import { GPU_QUOTAS, gpuQuotaDemand } from '../../../../src/config/gpu-capacity.js';
 import { type Blueprint, validateBlueprint } from '../../../../src/config/index.js';
 import { type LandingZoneDetail, landingZoneApi } from '../../../../src/org/control-tower/landing-zone-api.js';
 import { BOOTSTRAP_VERSION_PARAMETER } from '../../../../src/org/operations/preflight/cdk-bootstrap.js';
@@ -37,7 +38,6 @@ import {
   type PreflightRow,
   preflightExitCode,
 } from '../../../../src/org/operations/preflight/rows.js';
-import { GPU_QUOTAS, gpuQuotaDemand } from '../../../../src/shared-compute/gpu-capacity.js';
 import { LAMBDA_SETTINGS } from '../../../../src/shared-compute/shared-compute-stack.js';
 import { dedicatedCustomer, organization } from '../../../config/fixtures.js';
 import { type Moto, startMoto } from '../../../support/moto.js';

@@ -1,5 +1,7 @@
-import type { Blueprint } from '../config/index.js';
-import { EMBEDDINGS_INSTANCE_TYPE } from './constructs/vllm-service.js';
+import type { Blueprint } from './model.js';
+
+/** The smallest g5 (one A10G, 24 GiB): the embedding model takes well under 1 GiB of it. */
+export const EMBEDDINGS_INSTANCE_TYPE = 'g5.xlarge';
 
 /**
  * The GPU capacity the shared compute stack may ask EC2 for, at every fleet's
