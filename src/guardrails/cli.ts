@@ -29,7 +29,9 @@
  * ReadOnlyAccess session policy) puts beside each synth-time promise what the
  * deployed organization shows: CloudFormation template and drift per stack,
  * Object Lock of WORM buckets, CloudTrail logging and log file validation, KMS
- * rotation. A disagreement, or a check that cannot be read, fails the run.
+ * rotation, Control Tower controls and their status per OU, and the AWS Config
+ * compliance of the Control Tower detective controls per account. A
+ * disagreement, or a check that cannot be read, fails the run.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
@@ -37,8 +39,8 @@ import type { ComplianceReport } from './compliance/model.js';
 import { checkOrganization } from './compliance/run.js';
 import { motoAvailable } from './deployability/moto-server.js';
 import { organizationAccess } from './evidence/live/accounts.js';
-import { collectLiveEvidence } from './evidence/live/collect.js';
 import { withLiveEvidence } from './evidence/live/join.js';
+import { collectOrganizationEvidence } from './evidence/live/organization.js';
 import { SignatureError, signManifest } from './evidence/signing.js';
 import { summaryLines, writeReport } from './report/write.js';
 
@@ -61,10 +63,12 @@ const liveRole = option('--live-role');
 async function addLiveEvidence(report: ComplianceReport): Promise<ComplianceReport> {
   const access = organizationAccess(liveRole ? { roleName: liveRole } : {});
   try {
-    const live = await collectLiveEvidence({
+    const live = await collectOrganizationEvidence({
+      report,
+      blueprintDir: process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint',
       access,
-      stacks: report.stacks,
       collectedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
+      warn: (line) => console.error(line),
     });
     return withLiveEvidence(report, live);
   } finally {

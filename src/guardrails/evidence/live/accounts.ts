@@ -27,6 +27,8 @@ export interface AccountClients {
 export interface AccountAccess {
   /** How member accounts are read, for the report. */
   readonly description: string;
+  /** The account whose credentials the run has (the management account). */
+  readonly callerAccount: () => Promise<string>;
   readonly clients: (account: string, region: string) => Promise<AccountClients>;
   readonly destroy: () => void;
 }
@@ -69,11 +71,14 @@ export const organizationAccess = (options: AccountAccessOptions = {}): AccountA
   let caller: Promise<string> | undefined;
   const sessions = new Map<string, Promise<Credentials | undefined>>();
   const made = new Map<string, AccountClients>();
+  const callerAccount = () => {
+    caller ??= sts.send(new GetCallerIdentityCommand({})).then((id) => id.Account ?? '');
+    return caller;
+  };
   const credentialsFor = (account: string): Promise<Credentials | undefined> => {
     let session = sessions.get(account);
     if (!session) {
-      caller ??= sts.send(new GetCallerIdentityCommand({})).then((id) => id.Account ?? '');
-      session = caller.then(async (self) => {
+      session = callerAccount().then(async (self) => {
         if (self === account) return base.credentials;
         const assumed = await sts.send(
           new AssumeRoleCommand({
@@ -94,6 +99,7 @@ export const organizationAccess = (options: AccountAccessOptions = {}): AccountA
   };
   return {
     description: `management account with the caller's credentials; member accounts through role ${roleName}, session limited to ${READ_ONLY_SESSION_POLICY}`,
+    callerAccount,
     clients: async (account, region) => {
       const credentials = await credentialsFor(account);
       const key = `${account}/${region}`;
