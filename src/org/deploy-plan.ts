@@ -12,6 +12,8 @@ export interface ContextFromOutput {
   readonly output: string;
 }
 
+import { ORGANIZATION_SETTINGS } from './operations/preflight/organization-settings.js';
+
 /**
  * The order in which `npx projen deploy` brings the organization up, and with
  * it a new customer: config change → account vended and enrolled → bootstrapped
@@ -22,6 +24,9 @@ export interface ContextFromOutput {
  */
 export interface DeployStep {
   readonly id:
+    | 'organization-settings'
+    | 'preflight-organization'
+    | 'preflight-workloads'
     | 'organization'
     | 'vend'
     | 'organization-recorded'
@@ -34,7 +39,7 @@ export interface DeployStep {
   readonly title: string;
   /** The command line (`npx` runs it). */
   readonly command: readonly string[];
-  /** The stacks the step deploys (empty for `vend`). */
+  /** The stacks the step deploys (empty for settings, preflight and `vend`). */
   readonly stacks: readonly string[];
   /**
    * Context the deploy adds from `SHARED_COMPUTE_OUTPUTS_FILE` before it runs
@@ -118,6 +123,25 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
 
   const steps: DeployStep[] = [
     {
+      id: 'organization-settings',
+      phase: 'organization',
+      title: `One-time organization settings, enabled where off (idempotent; refused with the command when the caller may not): ${ORGANIZATION_SETTINGS.filter(
+        (s) => s.needed(blueprint),
+      )
+        .map((s) => `${s.title} [${s.command({ root: { Id: options.rootId }, servicePrincipals: new Set() })}]`)
+        .join('; ')}`,
+      command: ['tsx', 'src/org/cli/organization-settings.ts', '--enable'],
+      stacks: [],
+    },
+    {
+      id: 'preflight-organization',
+      phase: 'organization',
+      title:
+        'Preflight (read-only) of what the organization stack needs: settings in effect, Control Tower landing zone, CDK bootstrap and Lambda concurrency of the management account; any failure stops the deploy',
+      command: ['tsx', 'src/org/cli/preflight.ts', '--scope', 'organization'],
+      stacks: [],
+    },
+    {
       id: 'organization',
       phase: 'organization',
       title:
@@ -140,6 +164,14 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
         'Organization again: released accounts leave the template (retained) and the cost category names them by id',
       command: cdk([org], ...orgArgs),
       stacks: [org],
+    },
+    {
+      id: 'preflight-workloads',
+      phase: 'workloads',
+      title:
+        'Preflight (read-only) of every account a workload stack deploys to: CDK bootstrap version, Lambda concurrency against the reserved concurrency, G vCPU quotas of the GPU fleets, service-linked roles; any failure stops the deploy',
+      command: ['tsx', 'src/org/cli/preflight.ts'],
+      stacks: [],
     },
     {
       id: 'shared-compute',
@@ -175,7 +207,13 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
       contextFromOutputs: networkIds,
     },
   ];
-  return { steps: steps.filter((s) => s.id === 'vend' || s.stacks.length > 0), skippedCustomers };
+  const alwaysRun = new Set<DeployStep['id']>([
+    'organization-settings',
+    'preflight-organization',
+    'vend',
+    'preflight-workloads',
+  ]);
+  return { steps: steps.filter((s) => alwaysRun.has(s.id) || s.stacks.length > 0), skippedCustomers };
 };
 
 /** `cdk deploy --outputs-file` content: stack name → output key → value. */

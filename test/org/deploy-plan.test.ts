@@ -19,9 +19,12 @@ beforeAll(() => {
 describe('npx projen deploy', () => {
   it('brings a new customer up in the documented order: organization, vend, organization again, shared compute, pooled data, customer stacks, peering routes', () => {
     expect(steps.map((s) => s.id)).toEqual([
+      'organization-settings',
+      'preflight-organization',
       'organization',
       'vend',
       'organization-recorded',
+      'preflight-workloads',
       'shared-compute',
       'pooled-data',
       'customers',
@@ -31,6 +34,9 @@ describe('npx projen deploy', () => {
       'organization',
       'organization',
       'organization',
+      'organization',
+      'organization',
+      'workloads',
       'workloads',
       'workloads',
       'workloads',
@@ -72,13 +78,35 @@ describe('npx projen deploy', () => {
   });
 
   it('passes the organization root to the org stack and no longer refuses for want of control identifiers', () => {
-    const org = steps[0]?.command ?? [];
+    const org = steps.find((s) => s.id === 'organization')?.command ?? [];
     expect(org.slice(0, 4)).toEqual(['cdk', 'deploy', 'PanOps-Organization', '--exclusively']);
     expect(org).toContain('PanOps-Organization:OrganizationRootId=r-ab12');
     expect(org.join(' ')).not.toMatch(/requireReviewedControls|pending/i);
   });
 
   it('vends between the two organization deploys, releasing accounts that waited in Quarantine', () => {
-    expect(steps[1]?.command).toEqual(['tsx', 'src/org/cli/vend.ts', '--release']);
+    const at = (id: string) => steps.findIndex((s) => s.id === id);
+    expect(steps[at('vend')]?.command).toEqual(['tsx', 'src/org/cli/vend.ts', '--release']);
+    expect(at('organization')).toBeLessThan(at('vend'));
+    expect(at('vend')).toBeLessThan(at('organization-recorded'));
+  });
+
+  it('enables the one-time organization settings, then runs the preflight, before the first stack deploys', () => {
+    const [settings, preflight, org] = steps;
+    expect(settings?.id).toBe('organization-settings');
+    expect(settings?.command).toEqual(['tsx', 'src/org/cli/organization-settings.ts', '--enable']);
+    // The dry run shows the exact commands each setting takes (root id from ListRoots).
+    expect(settings?.title).toContain('aws cloudformation activate-organizations-access');
+    expect(settings?.title).toContain(
+      'aws organizations enable-policy-type --root-id r-ab12 --policy-type SERVICE_CONTROL_POLICY',
+    );
+    // Peering mode (the example): no RAM sharing needed.
+    expect(settings?.title).not.toContain('enable-sharing-with-aws-organization');
+    expect(preflight?.command).toEqual(['tsx', 'src/org/cli/preflight.ts', '--scope', 'organization']);
+    expect(org?.id).toBe('organization');
+    // Before any workload stack: the full preflight (every account a stack deploys to).
+    const workloads = steps.filter((s) => s.phase === 'workloads');
+    expect(workloads[0]?.id).toBe('preflight-workloads');
+    expect(workloads[0]?.command).toEqual(['tsx', 'src/org/cli/preflight.ts']);
   });
 });

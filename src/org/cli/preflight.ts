@@ -1,5 +1,5 @@
 /**
- * `npx projen preflight [--json]`: read-only checks of the live organization
+ * `npx projen preflight [--scope organization] [--json]`: read-only checks of the live organization
  * before `deploy` changes anything, with management-account credentials.
  * One row per check with the fix; exit 0 when all pass, 1 on any failure,
  * 2 when it could not run.
@@ -34,6 +34,7 @@ runCli(
     blueprint,
     app,
     clients: preflightClients(region, endpoint ? { endpoint } : {}),
+    scope: args.includes('--scope') && args[args.indexOf('--scope') + 1] === 'organization' ? 'organization' : 'all',
     landingZones: landingZoneApi({
       region,
       credentials: fromNodeProviderChain(),

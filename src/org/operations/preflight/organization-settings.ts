@@ -72,7 +72,7 @@ export const ORGANIZATION_SETTINGS: readonly OrganizationSetting[] = [
 
 /** Reads the root and the enabled service principals (read-only). */
 export const readOrganizationSettings = (
-  clients: PreflightClients,
+  clients: Pick<PreflightClients, 'organizations'>,
 ): Effect.Effect<OrganizationSettingsState, AwsError> =>
   Effect.gen(function* () {
     const client = clients.organizations;

@@ -20,6 +20,13 @@ export interface PreflightInput {
   readonly app: App;
   readonly clients: PreflightClients;
   readonly landingZones: LandingZoneApi;
+  /**
+   * `organization`: only what the organization stack needs (settings, landing
+   * zone, the management account's bootstrap and Lambda concurrency), run
+   * before it deploys; `all`: also the workload accounts, which the
+   * organization stack bootstraps and vend enrolls. @default 'all'
+   */
+  readonly scope?: 'organization' | 'all';
 }
 
 const declaredLandingZoneVersion = (app: App): string | undefined =>
@@ -53,11 +60,14 @@ export const runPreflight = (input: PreflightInput): Effect.Effect<PreflightRow[
       blueprint.organization.homeRegion,
       declaredLandingZoneVersion(app),
     );
-    const bootstrap = yield* cdkBootstrapRows(clients, deployEnvironments(app), managementAccountId);
+    const organizationOnly = input.scope === 'organization';
+    const inScope = (env: { readonly account: string }) => !organizationOnly || env.account === managementAccountId;
+    const bootstrap = yield* cdkBootstrapRows(clients, deployEnvironments(app).filter(inScope), managementAccountId);
+    const lambda = yield* lambdaConcurrencyRows(clients, reservedConcurrencyDemand(app).filter(inScope));
+    if (organizationOnly) return [...settings, ...landingZone, ...bootstrap, ...lambda];
     const notVended = environmentAgnosticStacks(app).map((stack) =>
       skip('cdk-bootstrap', stack, 'account not vended yet: checked once vend records its id'),
     );
-    const lambda = yield* lambdaConcurrencyRows(clients, reservedConcurrencyDemand(app));
     const gpu = yield* gpuQuotaRows(clients, blueprint);
     const roles = yield* serviceLinkedRoleRows(clients, blueprint);
     return [...settings, ...landingZone, ...bootstrap, ...notVended, ...lambda, ...gpu, ...roles];

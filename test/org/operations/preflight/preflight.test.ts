@@ -200,11 +200,12 @@ const makeReady = async (blueprint: Blueprint, app: App) => {
   };
 };
 
-const preflight = (blueprint: Blueprint, app: App) =>
+const preflight = (blueprint: Blueprint, app: App, scope: 'organization' | 'all' = 'all') =>
   Effect.runPromise(
     runPreflight({
       blueprint,
       app,
+      scope,
       clients: preflightClients('us-east-1', {
         endpoint: moto.endpoint,
         credentials: moto.client.credentials,
@@ -344,6 +345,22 @@ describe('npx projen preflight', () => {
       status: 'pass',
       detail: expect.stringContaining('bootstrap version 21'),
     });
+  }, 120_000);
+
+  it('before the organization stack (deploy step 2), checks only what it needs: settings, landing zone, the management account', async () => {
+    const blueprint = PEERING;
+    const app = appFor(blueprint);
+    lambdaMock.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000 } });
+    const rows = await preflight(blueprint, app, 'organization');
+    expect([...new Set(rows.map((r) => r.check))]).toEqual([
+      'stacksets-trusted-access',
+      'scp-policy-type',
+      'control-tower-landing-zone',
+      'cdk-bootstrap',
+      'lambda-concurrency',
+    ]);
+    expect(rows.filter((r) => r.check === 'cdk-bootstrap').map((r) => r.target)).toEqual([`${MANAGEMENT}/us-east-1`]);
+    expect(quotasMock.commandCalls(GetServiceQuotaCommand)).toHaveLength(0);
   }, 120_000);
 
   it('in transit-gateway mode also checks RAM sharing with the organization', async () => {
