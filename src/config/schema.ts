@@ -72,6 +72,13 @@ export const ConnectorConfig = Schema.Struct({
   platform: Platform,
   /** Overrides the organization's polling interval for this connector. */
   intervalHours: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 1, maximum: 24 }))),
+  /**
+   * The customer's account at the provider: Slack team id (`T…`), Zoom
+   * account id, Microsoft Entra tenant id. Required for slack, zoom and teams
+   * (validate.ts): one PanOps app serves many customers with one signing
+   * secret, so only this id says whose workspace a signed event is from.
+   */
+  providerAccountId: Schema.optional(Schema.String),
 });
 export type ConnectorConfig = typeof ConnectorConfig.Type;
 

@@ -5,7 +5,7 @@ import { BlueprintInvalid } from './errors.js';
 import { AWS_LIMITS } from './limits.js';
 import type { Blueprint, Customer } from './model.js';
 import { checkCustomerNetwork, networkMode } from './network.js';
-import { CustomerFile, OrganizationFile } from './schema.js';
+import { CustomerFile, OrganizationFile, type Platform } from './schema.js';
 import { checkSharedComputeScale } from './shared-compute-scale.js';
 
 /** A blueprint file's parsed content, before validation. */
@@ -189,6 +189,7 @@ const checkCustomer = (
   }
   const connectorIds = new Set<string>();
   for (const [index, connector] of (c.connectors ?? []).entries()) {
+    problems.push(...providerAccountProblems(file, index, connector));
     if (connectorIds.has(connector.id))
       problems.push({
         file,
@@ -198,6 +199,51 @@ const checkCustomer = (
       });
     connectorIds.add(connector.id);
   }
+};
+
+/**
+ * The provider account id each push platform's webhook matches a signed event
+ * against (issue #18 item 4): required, in the provider's own format. Without
+ * it a connector would accept a signed event from any workspace or account
+ * that shares the PanOps app's signing secret.
+ */
+export const PROVIDER_ACCOUNT_IDS: Readonly<
+  Partial<Record<Platform, { readonly what: string; readonly pattern: RegExp; readonly example: string }>>
+> = {
+  slack: { what: 'the Slack workspace’s team id (team_id)', pattern: /^[TE][A-Z0-9]{6,20}$/, example: 'T061EG9R6' },
+  zoom: {
+    what: 'the Zoom account id (account_id)',
+    pattern: /^[A-Za-z0-9_-]{10,40}$/,
+    example: 'lAAAAAAAAAAAAAAAAAAAAA',
+  },
+  teams: {
+    what: 'the Microsoft Entra tenant id (tenantId of every Graph notification)',
+    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    example: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  },
+};
+
+const providerAccountProblems = (
+  file: string,
+  index: number,
+  connector: { readonly platform: Platform; readonly providerAccountId?: string | undefined },
+): BlueprintProblem[] => {
+  const required = PROVIDER_ACCOUNT_IDS[connector.platform];
+  if (!required) return [];
+  const field = `connectors.${index}.providerAccountId`;
+  if (connector.providerAccountId === undefined)
+    return [
+      {
+        file,
+        field,
+        rule: `required for a ${connector.platform} connector: ${required.what}, e.g. ${required.example}; without it a signed event from any ${connector.platform} account sharing the app's signing secret would be accepted`,
+      },
+    ];
+  if (!required.pattern.test(connector.providerAccountId))
+    return [
+      { file, field, value: connector.providerAccountId, rule: `must be ${required.what}, e.g. ${required.example}` },
+    ];
+  return [];
 };
 
 /** Reports the second and later holders of a value that must be unique across files. */

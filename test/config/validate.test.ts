@@ -283,7 +283,7 @@ describe('blueprint validation', () => {
       ...dedicatedCustomer(1),
       connectors: [
         { id: 'gmail', platform: 'gmail' },
-        { id: 'gmail', platform: 'slack' },
+        { id: 'gmail', platform: 'slack', providerAccountId: 'T061EG9R6' },
       ],
     };
     expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
@@ -292,6 +292,48 @@ describe('blueprint validation', () => {
       value: 'gmail',
       rule: 'duplicate connector id within the customer',
     });
+  });
+
+  it('refuses a Slack, Zoom or Teams connector without its provider account id, naming the file and field (#18 item 4)', () => {
+    const a = {
+      ...dedicatedCustomer(1),
+      connectors: [
+        { id: 'mail', platform: 'gmail' },
+        { id: 'slack', platform: 'slack' },
+        { id: 'zoom', platform: 'zoom' },
+        { id: 'teams', platform: 'teams' },
+      ],
+    };
+    const problems = problemsOf(organization(), [customerFile(a)]);
+    expect(problems.map((p) => `${p.file} ${p.field}`)).toEqual([
+      'blueprint/customers/customer-1.yaml connectors.1.providerAccountId',
+      'blueprint/customers/customer-1.yaml connectors.2.providerAccountId',
+      'blueprint/customers/customer-1.yaml connectors.3.providerAccountId',
+    ]);
+    expect(problems[0]?.rule).toMatch(/required for a slack connector: the Slack workspace’s team id/);
+    expect(problems[2]?.rule).toMatch(/Entra tenant id/);
+  });
+
+  it('refuses a provider account id in the wrong format, and accepts the right ones', () => {
+    const withIds = (slack: string, zoom: string, teams: string) => ({
+      ...dedicatedCustomer(1),
+      connectors: [
+        { id: 'slack', platform: 'slack', providerAccountId: slack },
+        { id: 'zoom', platform: 'zoom', providerAccountId: zoom },
+        { id: 'teams', platform: 'teams', providerAccountId: teams },
+      ],
+    });
+    expect(
+      problemsOf(organization(), [
+        customerFile(withIds('T061EG9R6', 'lAAAAAAAAAAAAAAAAAAAAA', '72f988bf-86f1-41af-91ab-2d7cd011db47')),
+      ]),
+    ).toEqual([]);
+    const wrong = problemsOf(organization(), [customerFile(withIds('workspace', 'a b', 'contoso'))]);
+    expect(wrong.map((p) => [p.field, p.value])).toEqual([
+      ['connectors.0.providerAccountId', 'workspace'],
+      ['connectors.1.providerAccountId', 'a b'],
+      ['connectors.2.providerAccountId', 'contoso'],
+    ]);
   });
 
   it('refuses unknown fields, so a typo is never silently ignored', () => {

@@ -27,7 +27,11 @@ const PRIVATE_ROUTE_TABLES = 2;
 const largeBlueprint = (): Blueprint => {
   const base = organization();
   const connectors = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({ id: `c${i}`, platform: i % 2 === 0 ? 'gmail' : 'zoom' }));
+    Array.from({ length: n }, (_, i) =>
+      i % 2 === 0
+        ? { id: `c${i}`, platform: 'gmail' }
+        : { id: `c${i}`, platform: 'zoom', providerAccountId: `zoomAccount${i}xx` },
+    );
   const file = <T extends { slug: string }>(data: T) => ({ file: `blueprint/customers/${data.slug}.yaml`, data });
   return validateBlueprint({
     organization: {
