@@ -45,6 +45,20 @@ export interface FrameworkGap {
 }
 
 export const FRAMEWORKS: readonly Framework[] = [
+  /*
+   * Paragraph numbers as amended by Release No. 34-96034, 87 FR 66412
+   * (Nov. 3, 2022, https://regulations.justia.com/regulations/fedreg/2022/11/03/2022-22670.html;
+   * current text https://www.ecfr.gov/current/title-17/section-240.17a-4). Reviewed 2026-12-04
+   * against the adopting release, the proposal (86 FR 68300, which numbers the audit-trail
+   * alternative and the WORM alternative as the two branches of (f)(2)(i)) and the SEC staff
+   * FAQ of Jan. 18, 2023 (https://www.sec.gov/tm/faq-rule-amendments-broker-dealer-security-based-swap):
+   * (f)(2)(i)(A) audit trail, (f)(2)(i)(B) WORM, (f)(2)(ii) automatic verification,
+   * (f)(2)(iv) download and transfer, (f)(2)(v) backup, (f)(2)(vi) information to locate
+   * records, (b)(4) communications, (j) prompt production. (f)(3)(iii) is the Designated
+   * Executive Officer or Designated Third Party undertaking that replaced the pre-2022
+   * third-party undertaking of (f)(3)(vii); the sources reachable offline confirm the
+   * alternative but not its paragraph number in full text: re-check it on eCFR.
+   */
   {
     id: 'sec-17a-4',
     name: 'SEC Rule 17a-4 (17 CFR 240.17a-4), paragraph (f) as amended in 2022',
