@@ -1,5 +1,10 @@
+import { Annotations, type Stack } from 'aws-cdk-lib';
 import { CfnRoute, CfnVPCPeeringConnection } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { deployedNetworkId } from '../config/deployed-network.js';
+import type { Blueprint } from '../config/model.js';
+import { ROLE_NAMES, roleArn } from '../contracts/names.js';
+import type { IsolatedVpc } from './isolated-vpc.js';
 import { tagRole } from './tenant-tags.js';
 
 export interface SharedComputePeeringProps {
@@ -50,3 +55,31 @@ export class SharedComputePeering extends Construct {
     );
   }
 }
+
+/**
+ * The peering request from a data account's VPC to the shared compute VPC,
+ * once that VPC's id is known (`npx projen deploy` passes the shared compute
+ * stack's VpcId output); until then none is made, and `pendingWarning` says so
+ * on the stack. Never a request to a placeholder id.
+ */
+export const peeringToSharedCompute = (
+  stack: Stack,
+  network: IsolatedVpc,
+  blueprint: Blueprint,
+  pendingWarning: string,
+): SharedComputePeering | undefined => {
+  const { sharedCompute, organization } = blueprint;
+  const sharedComputeVpcId = deployedNetworkId(stack, blueprint, 'vpcId');
+  if (sharedComputeVpcId)
+    return new SharedComputePeering(stack, 'SharedComputePeering', {
+      vpcId: network.vpc.vpcId,
+      routeTableIds: network.routeTableIds,
+      peerAccountId: sharedCompute.accountId,
+      peerVpcId: sharedComputeVpcId,
+      peerCidr: sharedCompute.vpcCidr,
+      peerRegion: organization.homeRegion,
+      peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
+    });
+  Annotations.of(stack).addWarningV2('panops:peering-pending', pendingWarning);
+  return undefined;
+};

@@ -1,11 +1,10 @@
-import { Annotations, type StackProps, Tags } from 'aws-cdk-lib';
+import { type StackProps, Tags } from 'aws-cdk-lib';
 import { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
   AWS_LIMITS,
   type Blueprint,
   CUSTOMER_DATABASE,
-  deployedNetworkId,
   pooledCustomers,
   ROLE_NAMES,
   roleArn,
@@ -24,7 +23,7 @@ import type { MigrationBundle } from '../data-plane/migration-sources.js';
 import type { PublishedLocations } from '../data-plane/published-locations.js';
 import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SameAccountPeering } from '../data-plane/same-account-peering.js';
-import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
+import { peeringToSharedCompute, type SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 import { PooledArchive } from './pooled-archive.js';
@@ -169,7 +168,7 @@ export class PooledDataStack extends DataPlaneStack {
     props: PooledDataStackProps,
     network: IsolatedVpc,
   ): SameAccountPeering | SharedComputePeering | undefined {
-    const { sharedCompute, organization, pooledData } = props.blueprint;
+    const { sharedCompute, pooledData } = props.blueprint;
     const cidr = pooledData?.vpcCidr ?? '';
     if (props.sharedComputeNetwork) {
       return new SameAccountPeering(this, 'SharedComputePeering', {
@@ -181,22 +180,11 @@ export class PooledDataStack extends DataPlaneStack {
         peerRouteTableIds: props.sharedComputeNetwork.privateRouteTableIds,
       });
     }
-    const sharedComputeVpcId = deployedNetworkId(this, props.blueprint, 'vpcId');
-    if (sharedComputeVpcId) {
-      return new SharedComputePeering(this, 'SharedComputePeering', {
-        vpcId: network.vpc.vpcId,
-        routeTableIds: network.routeTableIds,
-        peerAccountId: sharedCompute.accountId,
-        peerVpcId: sharedComputeVpcId,
-        peerCidr: sharedCompute.vpcCidr,
-        peerRegion: organization.homeRegion,
-        peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
-      });
-    }
-    Annotations.of(this).addWarningV2(
-      'panops:peering-pending',
+    return peeringToSharedCompute(
+      this,
+      network,
+      props.blueprint,
       'Neither the shared compute network nor its VPC id is known (npx projen deploy passes the shared compute VpcId output): the pooled data VPC is synthesized without its peering.',
     );
-    return undefined;
   }
 }

@@ -6,7 +6,6 @@ import {
   type DedicatedCustomer,
   deployedNetworkId,
   ROLE_NAMES,
-  roleArn,
   usesTransitGateway,
 } from '../config/index.js';
 import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
@@ -20,7 +19,7 @@ import type { MigrationBundle } from '../data-plane/migration-sources.js';
 import type { PublishedLocations } from '../data-plane/published-locations.js';
 import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SharedComputeAttachment } from '../data-plane/shared-compute-attachment.js';
-import { SharedComputePeering } from '../data-plane/shared-compute-peering.js';
+import { peeringToSharedCompute, SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagCustomerScope } from '../data-plane/tenant-tags.js';
 import { ArchiveBucket } from './archive-bucket.js';
@@ -117,7 +116,7 @@ export class CustomerStack extends DataPlaneStack {
     blueprint: Blueprint,
     network: IsolatedVpc,
   ): SharedComputePeering | SharedComputeAttachment | undefined {
-    const { sharedCompute, organization } = blueprint;
+    const { sharedCompute } = blueprint;
     if (usesTransitGateway(blueprint)) {
       const transitGatewayId = deployedNetworkId(this, blueprint, 'transitGatewayId');
       if (transitGatewayId)
@@ -134,21 +133,11 @@ export class CustomerStack extends DataPlaneStack {
       );
       return undefined;
     }
-    const sharedComputeVpcId = deployedNetworkId(this, blueprint, 'vpcId');
-    if (sharedComputeVpcId)
-      return new SharedComputePeering(this, 'SharedComputePeering', {
-        vpcId: network.vpc.vpcId,
-        routeTableIds: network.routeTableIds,
-        peerAccountId: sharedCompute.accountId,
-        peerVpcId: sharedComputeVpcId,
-        peerCidr: sharedCompute.vpcCidr,
-        peerRegion: organization.homeRegion,
-        peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
-      });
-    Annotations.of(this).addWarningV2(
-      'panops:peering-pending',
+    return peeringToSharedCompute(
+      this,
+      network,
+      blueprint,
       'The shared compute VPC id is not known (npx projen deploy passes the shared compute VpcId output): this customer VPC is synthesized without its peering to shared compute.',
     );
-    return undefined;
   }
 }
