@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { NodeRuntime, NodeServices } from '@effect/platform-node';
-import { Console, Effect, type Layer, Option } from 'effect';
+import { Console, Effect, type Layer, Option, Schema } from 'effect';
 import { Argument, Command, Flag } from 'effect/cli';
 import { type Customer, loadBlueprint } from '../config/index.js';
 import { runJob } from '../services/pipeline/runner.js';
+import { archiveHoldings } from '../services/reconcile/archive-holdings.js';
+import { listProvider, ReconcileSources } from '../services/reconcile/listers.js';
+import { formatReport, gapsMetricLine, type ProviderDay, reconcileReport } from '../services/reconcile/reconcile.js';
 import {
   askCommand,
   type CommandInput,
@@ -263,9 +267,91 @@ const reembed = Command.make(
   }),
 ).pipe(Command.withDescription('Re-embed every chunk not embedded with the configured model (after a model change)'));
 
+/** The connectors to reconcile, from a JSON file; a bad file is refused naming the file and the field. */
+const readSources = (path: string) =>
+  Effect.try({
+    try: () => Schema.decodeUnknownSync(ReconcileSources)(JSON.parse(readFileSync(path, 'utf8'))),
+    catch: (e) => new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`),
+  });
+
+const reconcile = Command.make(
+  'reconcile',
+  {
+    customer: customerFlag,
+    since: Flag.String('since').pipe(
+      Flag.withDescription('First UTC day to reconcile (YYYY-MM-DD); default 7 days ago'),
+      Flag.optional,
+    ),
+    sources: Flag.String('sources').pipe(
+      Flag.withDescription('JSON file naming the connectors to list (platform, connectorId, tokenEnv, channels/users)'),
+    ),
+    out: Flag.String('out').pipe(
+      Flag.withDescription('Where to write the figures (JSON); default <home>/reconcile/<slug>.json'),
+      Flag.optional,
+    ),
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+  },
+  Effect.fn(function* ({
+    customer: wanted,
+    since: sinceFlag,
+    sources: sourcesPath,
+    out,
+    home,
+    blueprint,
+    databaseUrl,
+  }) {
+    const customer = yield* findCustomer(blueprint, wanted);
+    const sinceText = Option.getOrUndefined(sinceFlag);
+    const since = sinceText ? new Date(`${sinceText}T00:00:00Z`) : new Date(Date.now() - 7 * 86_400_000);
+    if (Number.isNaN(since.getTime()))
+      return yield* Effect.fail(new Error(`--since: "${sinceText}" is not a date (YYYY-MM-DD)`));
+    const until = new Date();
+    const { connectors } = yield* readSources(sourcesPath);
+    const provider: ProviderDay[] = [];
+    for (const source of connectors) {
+      const token = process.env[source.tokenEnv];
+      if (!token)
+        return yield* Effect.fail(
+          new Error(`${sourcesPath}: connectors[${source.connectorId}].tokenEnv: ${source.tokenEnv} is not set`),
+        );
+      provider.push(
+        ...(yield* listProvider(source, token, since, until).pipe(
+          Effect.mapError(
+            (e) => new Error(`listing ${source.platform}/${source.connectorId}: ${e._tag} ${JSON.stringify(e)}`),
+          ),
+        )),
+      );
+    }
+    const report = yield* withPipeline(home, databaseUrl, (pipeline) =>
+      Effect.promise(() =>
+        pipeline.runtime.runPromise(
+          ensureCustomerRow(customer).pipe(Effect.andThen(archiveHoldings(customer.id, since))),
+        ),
+      ).pipe(Effect.map((archive) => reconcileReport(customer, since, provider, archive, until))),
+    );
+    const outPath = Option.getOrUndefined(out) ?? join(home, 'reconcile', `${customer.slug}.json`);
+    mkdirSync(dirname(resolve(outPath)), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
+    yield* Console.log(formatReport(report));
+    // The figure CloudWatch extracts for the ArchiveGaps alarm (embedded metric format).
+    yield* Console.log(gapsMetricLine(report));
+    yield* Console.log(`figures written to ${outPath}`);
+    if (report.totalGaps > 0)
+      return yield* Effect.fail(
+        new Error(`${report.totalGaps} message(s) listed by the providers are not in the archive`),
+      );
+  }),
+).pipe(
+  Command.withDescription(
+    'Per connector and day, compare what the providers list with what the archive holds; exits non-zero on a gap',
+  ),
+);
+
 export const panops = Command.make('panops').pipe(
   Command.withDescription('PanOps on a laptop: the connector pipeline with embedded PGlite and files on disk'),
-  Command.withSubcommands([ingest, search, ask, reembed]),
+  Command.withSubcommands([ingest, search, ask, reembed, reconcile]),
 );
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {

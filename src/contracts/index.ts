@@ -9,5 +9,6 @@
 export * from './directory.js';
 export * from './names.js';
 export * from './pooled-data.js';
+export * from './reconcile.js';
 export * from './runtime-env.js';
 export * from './workloads.js';

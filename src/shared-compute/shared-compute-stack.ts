@@ -21,6 +21,7 @@ import { CursorTable } from './constructs/cursor-table.js';
 import { DeadLetterQueue, JobQueue } from './constructs/job-queue.js';
 import { ModelBucket } from './constructs/model-bucket.js';
 import { PlatformKey } from './constructs/platform-key.js';
+import { ReconcileGapsAlarm } from './constructs/reconcile-gaps-alarm.js';
 import { DEFAULT_EMBEDDING_MODEL, DEFAULT_VLLM_IMAGE, VllmService } from './constructs/vllm-service.js';
 import { VpcFunction } from './constructs/vpc-function.js';
 import { WebhookApi } from './constructs/webhook-api.js';
@@ -78,6 +79,7 @@ export class SharedComputeStack extends Stack {
   readonly embeddings: VllmService;
   /** What the connector schedule shards deliver to. */
   readonly scheduleTargets: ScheduleTargets;
+  readonly reconcileGaps: ReconcileGapsAlarm;
 
   constructor(scope: Construct, id: string, props: SharedComputeStackProps) {
     super(scope, id, props);
@@ -337,6 +339,9 @@ export class SharedComputeStack extends Stack {
     };
 
     this.acknowledge(schedulerRole);
+
+    // Completeness: `panops reconcile` publishes ArchiveGaps; any gap alerts the operators.
+    this.reconcileGaps = new ReconcileGapsAlarm(this, 'ReconcileGaps', { alarmTopic: this.alerts.topic });
 
     new CfnOutput(this, 'VpcId', {
       value: vpc.vpcId,

@@ -1,0 +1,125 @@
+import { Effect, Schema } from 'effect';
+import { makeSlackClient } from '../connectors/slack/client.js';
+import { firstPageUrl, getMessagesPage } from '../connectors/teams/client.js';
+import type { ConnectorError } from '../pipeline/errors.js';
+import { type ProviderDay, utcDay } from './reconcile.js';
+
+/**
+ * What each provider lists for a period, per connector and day, with the ids
+ * the archive keys its messages on. Slack lists every message of a channel
+ * (`conversations.history`, then `conversations.replies` for each thread);
+ * Teams lists every chat message changed in the period (`getAllMessages`,
+ * filtered `lastModifiedDateTime gt`), of which those created in it count.
+ */
+export const ReconcileSource = Schema.Union([
+  Schema.Struct({
+    platform: Schema.Literal('slack'),
+    connectorId: Schema.String,
+    /** The environment variable holding the bot token (never the token itself in the file). */
+    tokenEnv: Schema.String,
+    channels: Schema.Array(Schema.String),
+    baseUrl: Schema.optionalKey(Schema.String),
+    /** Least time between two Slack requests (the non-Marketplace tier allows one a minute). @default 60000 */
+    minRequestIntervalMs: Schema.optionalKey(Schema.Number),
+  }),
+  Schema.Struct({
+    platform: Schema.Literal('teams'),
+    connectorId: Schema.String,
+    tokenEnv: Schema.String,
+    users: Schema.Array(Schema.String),
+    baseUrl: Schema.optionalKey(Schema.String),
+  }),
+]);
+export type ReconcileSource = typeof ReconcileSource.Type;
+
+export const ReconcileSources = Schema.Struct({ connectors: Schema.Array(ReconcileSource) });
+
+const byDay = (platform: string, connectorId: string, entries: readonly { id: string; at: Date }[]): ProviderDay[] => {
+  const days = new Map<string, string[]>();
+  for (const { id, at } of entries) {
+    const day = utcDay(at);
+    days.set(day, [...(days.get(day) ?? []), id]);
+  }
+  return [...days].map(([day, ids]) => ({ platform, connectorId, day, ids, count: ids.length }));
+};
+
+const slackListing = (
+  source: Extract<ReconcileSource, { platform: 'slack' }>,
+  token: string,
+  since: Date,
+  until: Date,
+) =>
+  Effect.gen(function* () {
+    const client = makeSlackClient({
+      ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
+      ...(source.minRequestIntervalMs === undefined ? {} : { minRequestIntervalMs: source.minRequestIntervalMs }),
+    });
+    const entries: { id: string; at: Date }[] = [];
+    const at = (ts: string) => new Date(Math.round(Number(ts) * 1000));
+    for (const channel of source.channels) {
+      let cursor: string | undefined;
+      do {
+        const page = yield* client.history({
+          token,
+          channel,
+          oldest: (since.getTime() / 1000).toFixed(6),
+          latest: (until.getTime() / 1000).toFixed(6),
+          cursor,
+        });
+        for (const m of page.messages) {
+          entries.push({ id: `${channel}:${m.ts}`, at: at(m.ts) });
+          if ((m.reply_count ?? 0) === 0) continue;
+          let threadCursor: string | undefined;
+          do {
+            const thread = yield* client.replies({ token, channel, ts: m.ts, cursor: threadCursor });
+            for (const r of thread.messages)
+              if (r.ts !== m.ts && at(r.ts) >= since && at(r.ts) <= until)
+                entries.push({ id: `${channel}:${r.ts}`, at: at(r.ts) });
+            threadCursor = thread.has_more ? thread.response_metadata?.next_cursor || undefined : undefined;
+          } while (threadCursor);
+        }
+        cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
+      } while (cursor);
+    }
+    return byDay('slack', source.connectorId, entries);
+  });
+
+const teamsListing = (
+  source: Extract<ReconcileSource, { platform: 'teams' }>,
+  token: string,
+  since: Date,
+  until: Date,
+) =>
+  Effect.gen(function* () {
+    const entries: { id: string; at: Date }[] = [];
+    for (const userId of source.users) {
+      let url: string | undefined = firstPageUrl(
+        source.baseUrl ? { baseUrl: source.baseUrl } : {},
+        { kind: 'user-chats', userId },
+        since.toISOString(),
+      );
+      while (url) {
+        const { page }: Awaited<Effect.Success<ReturnType<typeof getMessagesPage>>> = yield* getMessagesPage(
+          url,
+          token,
+        );
+        for (const m of page.value) {
+          const created = new Date(m.createdDateTime);
+          const conversation =
+            m.chatId ?? (m.channelIdentity ? `${m.channelIdentity.teamId}/${m.channelIdentity.channelId}` : 'unknown');
+          if (created >= since && created <= until) entries.push({ id: `${conversation}:${m.id}`, at: created });
+        }
+        url = page['@odata.nextLink'];
+      }
+    }
+    return byDay('teams', source.connectorId, entries);
+  });
+
+/** The provider's listing of one configured connector over [since, until]. */
+export const listProvider = (
+  source: ReconcileSource,
+  token: string,
+  since: Date,
+  until: Date,
+): Effect.Effect<ProviderDay[], ConnectorError> =>
+  source.platform === 'slack' ? slackListing(source, token, since, until) : teamsListing(source, token, since, until);

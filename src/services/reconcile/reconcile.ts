@@ -1,0 +1,163 @@
+import { RECONCILE_METRIC } from '../../contracts/reconcile.js';
+
+/**
+ * Completeness you can prove: per connector and day, what the provider lists
+ * against what the archive holds. Where the provider's API lists ids, the
+ * gap is the ids the archive lacks (named); where it only gives a count, the
+ * gap is how many fewer the archive holds.
+ */
+
+/** One connector's day as the provider lists it: ids where its API lists them, else a count. */
+export interface ProviderDay {
+  readonly platform: string;
+  readonly connectorId: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly ids?: readonly string[];
+  readonly count: number;
+}
+
+/** What the archive holds for one connector's day: the base keys of the messages it has a version of. */
+export interface ArchiveDay {
+  readonly platform: string;
+  readonly connectorId: string;
+  readonly day: string;
+  readonly ids: readonly string[];
+}
+
+export interface ReconcileRow {
+  readonly platform: string;
+  readonly connectorId: string;
+  readonly day: string;
+  /** `ids` when the provider listed ids, `count` when it gave only a count. */
+  readonly basis: 'ids' | 'count';
+  readonly provider: number;
+  readonly archive: number;
+  readonly gap: number;
+  /** The provider's ids the archive lacks (basis `ids`). */
+  readonly missing: readonly string[];
+}
+
+export interface ReconcileReport {
+  readonly customerId: string;
+  readonly customerSlug: string;
+  readonly since: string;
+  readonly generatedAt: string;
+  readonly rows: readonly ReconcileRow[];
+  readonly totalGaps: number;
+}
+
+/**
+ * The message an archive key belongs to: versions (`#edit:...`, `#delete:...`,
+ * `#removed`) hold the same message as their original, so any version counts.
+ */
+export const baseKey = (externalId: string): string => externalId.split('#', 1)[0] ?? externalId;
+
+const keyOf = (d: { platform: string; connectorId: string; day: string }) =>
+  `${d.platform}\u0000${d.connectorId}\u0000${d.day}`;
+
+/** Compares provider and archive day by day; every provider day is a row, gap or not. */
+export const reconcileDays = (provider: readonly ProviderDay[], archive: readonly ArchiveDay[]): ReconcileRow[] => {
+  const held = new Map<string, Set<string>>();
+  for (const day of archive) {
+    const set = held.get(keyOf(day)) ?? new Set<string>();
+    for (const id of day.ids) set.add(baseKey(id));
+    held.set(keyOf(day), set);
+  }
+  // The archive is searched across all of a connector's days for an id: a message
+  // filed under a neighbouring day (time zones, edits) is held, not missing.
+  const heldAnyDay = new Map<string, Set<string>>();
+  for (const day of archive) {
+    const key = `${day.platform}\u0000${day.connectorId}`;
+    const set = heldAnyDay.get(key) ?? new Set<string>();
+    for (const id of day.ids) set.add(baseKey(id));
+    heldAnyDay.set(key, set);
+  }
+  return [...provider]
+    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
+    .map((day) => {
+      const archiveIds = held.get(keyOf(day)) ?? new Set<string>();
+      if (day.ids) {
+        const any = heldAnyDay.get(`${day.platform}\u0000${day.connectorId}`) ?? new Set<string>();
+        const missing = [...new Set(day.ids)].filter((id) => !any.has(baseKey(id))).sort();
+        return {
+          platform: day.platform,
+          connectorId: day.connectorId,
+          day: day.day,
+          basis: 'ids',
+          provider: new Set(day.ids).size,
+          archive: archiveIds.size,
+          gap: missing.length,
+          missing,
+        } satisfies ReconcileRow;
+      }
+      return {
+        platform: day.platform,
+        connectorId: day.connectorId,
+        day: day.day,
+        basis: 'count',
+        provider: day.count,
+        archive: archiveIds.size,
+        gap: Math.max(0, day.count - archiveIds.size),
+        missing: [],
+      } satisfies ReconcileRow;
+    });
+};
+
+export const reconcileReport = (
+  customer: { id: string; slug: string },
+  since: Date,
+  provider: readonly ProviderDay[],
+  archive: readonly ArchiveDay[],
+  now: Date = new Date(),
+): ReconcileReport => {
+  const rows = reconcileDays(provider, archive);
+  return {
+    customerId: customer.id,
+    customerSlug: customer.slug,
+    since: since.toISOString(),
+    generatedAt: now.toISOString(),
+    rows,
+    totalGaps: rows.reduce((n, r) => n + r.gap, 0),
+  };
+};
+
+/** UTC day of an instant. */
+export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/**
+ * The run's figure as a CloudWatch embedded-metric-format line: printed to the
+ * log of the task that runs it, CloudWatch Logs extracts the metric the shared
+ * compute alarm watches, with no PutMetricData call to permit.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+export const gapsMetricLine = (report: ReconcileReport): string =>
+  JSON.stringify({
+    _aws: {
+      Timestamp: Date.parse(report.generatedAt),
+      CloudWatchMetrics: [
+        {
+          Namespace: RECONCILE_METRIC.namespace,
+          // Per customer, and without dimensions: the one series the shared compute alarm watches.
+          Dimensions: [[RECONCILE_METRIC.customerDimension], []],
+          Metrics: [{ Name: RECONCILE_METRIC.gapsMetricName, Unit: 'Count' }],
+        },
+      ],
+    },
+    [RECONCILE_METRIC.customerDimension]: report.customerSlug,
+    [RECONCILE_METRIC.gapsMetricName]: report.totalGaps,
+  });
+
+/** The report as the operator reads it: one line per connector and day, gaps named. */
+export const formatReport = (report: ReconcileReport): string => {
+  const lines = [
+    `Reconcile ${report.customerSlug} since ${report.since.slice(0, 10)}: ${report.totalGaps === 0 ? 'no gap' : `${report.totalGaps} missing`}`,
+  ];
+  for (const r of report.rows) {
+    lines.push(
+      `${r.day}  ${r.platform}/${r.connectorId}  provider ${r.provider} (${r.basis})  archive ${r.archive}  gap ${r.gap}` +
+        (r.missing.length > 0 ? `  missing: ${r.missing.join(', ')}` : ''),
+    );
+  }
+  return lines.join('\n');
+};
