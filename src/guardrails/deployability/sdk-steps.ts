@@ -22,6 +22,7 @@ import { loadControlCatalog } from '../../org/control-tower/control-catalog.js';
 import { deployPlan } from '../../org/deploy-plan.js';
 import { planOrganization } from '../../org/layout.js';
 import { AccountLedger } from '../../org/operations/account-ledger.js';
+import { AccountReadiness } from '../../org/operations/account-readiness.js';
 import { ControlTower } from '../../org/operations/control-tower.js';
 import { detectDrift } from '../../org/operations/drift.js';
 import { Organizations } from '../../org/operations/organizations.js';
@@ -141,7 +142,10 @@ const seedOrganization = async (orgs: OrganizationsClient, blueprint: Blueprint)
   return ids;
 };
 
-const run = <A, E>(effect: Effect.Effect<A, E, Organizations | AccountLedger | ControlTower>, endpoint: string) =>
+const run = <A, E>(
+  effect: Effect.Effect<A, E, Organizations | AccountLedger | ControlTower | AccountReadiness>,
+  endpoint: string,
+) =>
   Effect.runPromise(
     effect.pipe(
       Effect.provide(
@@ -150,6 +154,12 @@ const run = <A, E>(effect: Effect.Effect<A, E, Organizations | AccountLedger | C
           AccountLedger.yamlFiles,
           // Gap: no Control Tower in the emulator.
           Layer.succeed(ControlTower, ControlTower.of({ listEnabledControls: () => Effect.succeed([]) })),
+          // Gap: no Control Tower enrollment and no service-managed StackSet instances in the emulator, so the
+          // release's wait for them (src/org/operations/account-readiness.ts) is taken as met here.
+          Layer.succeed(
+            AccountReadiness,
+            AccountReadiness.of({ check: (accountId) => Effect.succeed({ accountId, waitingFor: [] }) }),
+          ),
         ),
       ),
     ),

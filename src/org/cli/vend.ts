@@ -10,6 +10,7 @@ import { Effect, Layer } from 'effect';
 import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
 import { AccountLedger } from '../operations/account-ledger.js';
+import { AccountReadiness } from '../operations/account-readiness.js';
 import { Organizations } from '../operations/organizations.js';
 import { formatVendReport, vendAccounts } from '../operations/vend.js';
 
@@ -19,12 +20,13 @@ const concurrency = concurrencyAt >= 0 ? Number(args[concurrencyAt + 1]) : undef
 const blueprint = loadBlueprint(blueprintDir());
 const program = vendAccounts(blueprint, {
   release: args.includes('--release'),
+  onProgress: (line) => console.log(line),
   ...(concurrency && Number.isFinite(concurrency) ? { concurrency } : {}),
 }).pipe(
   Effect.map((report) => {
     console.log(args.includes('--json') ? JSON.stringify(report, null, 2) : formatVendReport(report));
     return report.outcomes.some((o) => !o.ok) ? 1 : 0;
   }),
-  Effect.provide(Layer.merge(Organizations.live(), AccountLedger.yamlFiles)),
+  Effect.provide(Layer.mergeAll(Organizations.live(), AccountLedger.yamlFiles, AccountReadiness.live(blueprint))),
 );
 runCli(program);

@@ -1,7 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { ControlCatalogServiceError, restJsonErrorType } from './control-catalog-api.js';
+import { type ControlTowerRestOptions, controlTowerPost } from './control-tower-rest.js';
 
 /**
  * The two read-only Control Tower landing zone operations the preflight
@@ -31,55 +28,10 @@ export interface LandingZoneApi {
   readonly getLandingZone: (arn: string) => Promise<LandingZoneDetail>;
 }
 
-export interface LandingZoneApiOptions {
-  /** The Control Tower home region. */
-  readonly region: string;
-  /** @default `https://controltower.<region>.amazonaws.com` (a local server in tests) */
-  readonly endpoint?: string;
-  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** @default global fetch */
-  readonly fetch?: typeof fetch;
-}
+export type LandingZoneApiOptions = ControlTowerRestOptions;
 
 export const landingZoneApi = (options: LandingZoneApiOptions): LandingZoneApi => {
-  const endpoint = new URL(options.endpoint ?? `https://controltower.${options.region}.amazonaws.com`);
-  const signer = new SignatureV4({
-    service: 'controltower',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Sha256,
-  });
-  const send = options.fetch ?? fetch;
-  const post = async (path: string, input: Record<string, unknown>): Promise<unknown> => {
-    const body = JSON.stringify(input);
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
-      path,
-      headers: { host: endpoint.host, 'content-type': 'application/json' },
-      body,
-    });
-    const response = await send(new URL(path, endpoint), { method: 'POST', headers: signed.headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : {};
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const type = restJsonErrorType(response.status, response.headers.get('x-amzn-errortype'), parsed);
-      const message = (parsed as { message?: string; Message?: string } | undefined) ?? {};
-      throw new ControlCatalogServiceError(
-        type,
-        message.message ?? message.Message ?? `HTTP ${response.status}`,
-        response.status,
-      );
-    }
-    return parsed ?? {};
-  };
+  const post = controlTowerPost(options);
   return {
     listLandingZones: async (nextToken) => {
       const out = (await post('/list-landingzones', nextToken ? { nextToken } : {})) as {

@@ -5,6 +5,7 @@ import { ACCOUNT_ACCESS_ROLE, customerAccountTags } from '../accounts/customer-a
 import type { OrganizationLayout } from '../layout.js';
 import { isPendingAccount, planOrganization } from '../layout.js';
 import { AccountLedger, type LedgerWriteFailed } from './account-ledger.js';
+import { AccountReadiness, isReady } from './account-readiness.js';
 import type { AwsError } from './aws-errors.js';
 import { matchPlannedOus, readLiveTree } from './live-organization.js';
 import { Organizations } from './organizations.js';
@@ -36,6 +37,21 @@ export class AccountCreationTimedOut extends Schema.TaggedError<AccountCreationT
   }
 }
 
+/** The account never became ready for release (enrolled, bootstrapped) within the wait. */
+export class AccountNotReadyForRelease extends Schema.TaggedError<AccountNotReadyForRelease>()(
+  'AccountNotReadyForRelease',
+  {
+    customer: Schema.String,
+    accountId: Schema.String,
+    waitingFor: Schema.Array(Schema.String),
+    waited: Schema.String,
+  },
+) {
+  override get message(): string {
+    return `The account ${this.accountId} of ${this.customer} stays in Quarantine: after ${this.waited} it still waits for ${this.waitingFor.join('; ')}. Run vend --release again once they are done (Control Tower console, CloudFormation StackSet panops-cdk-bootstrap)`;
+  }
+}
+
 /** An OU the vending needs does not exist yet: deploy the organization stack first. */
 export class OrganizationNotReady extends Schema.TaggedError<OrganizationNotReady>()('OrganizationNotReady', {
   ou: Schema.String,
@@ -45,7 +61,12 @@ export class OrganizationNotReady extends Schema.TaggedError<OrganizationNotRead
   }
 }
 
-export type VendError = AwsError | AccountCreationFailed | AccountCreationTimedOut | LedgerWriteFailed;
+export type VendError =
+  | AwsError
+  | AccountCreationFailed
+  | AccountCreationTimedOut
+  | AccountNotReadyForRelease
+  | LedgerWriteFailed;
 
 export interface VendOptions {
   /** Move accounts that were already waiting in Quarantine to their Customers OU and record their ids. @default false */
@@ -58,6 +79,12 @@ export interface VendOptions {
   readonly pollCap?: Duration.Input;
   /** Longest wait for one account to be created. @default 30 minutes */
   readonly pollTimeout?: Duration.Input;
+  /** Between readiness checks before a release. @default 30 seconds */
+  readonly readinessPoll?: Duration.Input;
+  /** Longest wait for an account to be enrolled and bootstrapped before its release. @default 60 minutes */
+  readonly readinessTimeout?: Duration.Input;
+  /** Where progress lines go (what each release waits for). @default nowhere */
+  readonly onProgress?: (line: string) => void;
 }
 
 export type VendOutcome =
@@ -111,17 +138,58 @@ const awaitCreation = (customer: DedicatedCustomer, requestId: string, options: 
   });
 
 /**
+ * Waits until the account is enrolled in Control Tower and its CDK bootstrap
+ * StackSet instances are current (AccountReadiness), saying what it waits for
+ * each time that changes; a typed error after `readinessTimeout`.
+ */
+const awaitReadyForRelease = (
+  customer: DedicatedCustomer,
+  accountId: string,
+  arn: string | undefined,
+  options: VendOptions,
+) =>
+  Effect.gen(function* () {
+    const readiness = yield* AccountReadiness;
+    let said = '';
+    const checkOnce = readiness.check(accountId, arn).pipe(
+      Effect.tap((report) =>
+        Effect.sync(() => {
+          const now = report.waitingFor.join('; ');
+          if (now && now !== said) options.onProgress?.(`  ${customer.slug}: account ${accountId} waits for ${now}`);
+          said = now;
+        }),
+      ),
+    );
+    const timeout = options.readinessTimeout ?? '60 minutes';
+    const report = yield* checkOnce.pipe(
+      Effect.repeat({
+        schedule: Schedule.spaced(options.readinessPoll ?? '30 seconds').pipe(Schedule.upTo({ duration: timeout })),
+        until: isReady,
+      }),
+    );
+    if (!isReady(report))
+      return yield* new AccountNotReadyForRelease({
+        customer: customer.slug,
+        accountId,
+        waitingFor: report.waitingFor,
+        waited: Duration.format(Duration.fromInputUnsafe(timeout)),
+      });
+  });
+
+/**
  * Vends the account of every dedicated customer the blueprint knows only by
  * email: adopts it if the organization already has it (the org stack may have
  * created it), otherwise creates it and waits for it; puts it in Quarantine.
  * With `release`, accounts that were already waiting in Quarantine when the
  * run started move to their Customers OU and get their id recorded in the
- * customer file. One customer failing does not stop the others.
+ * customer file, each only once Control Tower enrolled it and the bootstrap
+ * StackSet instance is current there (else it stays in Quarantine, reported
+ * as AccountNotReadyForRelease). One customer failing does not stop the others.
  */
 export const vendAccounts = (
   blueprint: Blueprint,
   options: VendOptions = {},
-): Effect.Effect<VendReport, AwsError | OrganizationNotReady, Organizations | AccountLedger> =>
+): Effect.Effect<VendReport, AwsError | OrganizationNotReady, Organizations | AccountLedger | AccountReadiness> =>
   Effect.gen(function* () {
     const organizations = yield* Organizations;
     const ledger = yield* AccountLedger;
@@ -171,6 +239,8 @@ export const vendAccounts = (
         }
         if (options.release && waitedInQuarantine) {
           if (!shard) return yield* new OrganizationNotReady({ ou: shardKey });
+          // Released only once enrolled and bootstrapped: its stacks deploy right after.
+          yield* awaitReadyForRelease(customer, accountId, found?.Arn, options);
           yield* organizations.moveAccount(accountId, quarantine.id, shard.id);
           yield* ledger.record(customer, accountId);
           return { customer: customer.slug, ok: true as const, accountId, origin, state: 'released' as const };

@@ -13,11 +13,30 @@ import { loadScpDocuments } from '../../../src/org/scp/scp-documents.js';
 import { dedicatedCustomer, organization, writeBlueprint } from '../../config/fixtures.js';
 import { blueprintWith, pendingCustomer } from '../fixtures.js';
 import { FakeOrganization } from './fake-organization.js';
+import { type AccountState, FakeReadiness, readyIn } from './release-readiness.js';
 
-const FAST_POLL: VendOptions = { pollBase: '1 millis', pollCap: '4 millis', pollTimeout: '5 seconds' };
+const FAST_POLL: VendOptions = {
+  pollBase: '1 millis',
+  pollCap: '4 millis',
+  pollTimeout: '5 seconds',
+  readinessPoll: '1 millis',
+  readinessTimeout: '2 seconds',
+};
 
 let org: FakeOrganization | undefined;
-afterEach(() => org?.restore());
+let readiness: FakeReadiness | undefined;
+afterEach(() => {
+  org?.restore();
+  readiness?.restore();
+  readiness = undefined;
+});
+
+/** Control Tower and the bootstrap StackSet: every account enrolled and bootstrapped unless a test says otherwise. */
+const readinessFor = (blueprint: Blueprint, state?: (accountId: string, check: number) => AccountState) => {
+  readiness?.restore();
+  readiness = new FakeReadiness(blueprint, state ?? (() => readyIn(blueprint.organization.governedRegions)));
+  return readiness.layer();
+};
 
 /** The organization as the org stack leaves it: every planned OU, the accounts with ids. */
 const deployedOrganization = (blueprint: Blueprint) =>
@@ -31,11 +50,20 @@ const memoryLedger = Layer.succeed(
   }),
 );
 
-const vend = (blueprint: Blueprint, fake: FakeOrganization, options: VendOptions = {}, ledger = memoryLedger) => {
+const vend = (
+  blueprint: Blueprint,
+  fake: FakeOrganization,
+  options: VendOptions = {},
+  ledger = memoryLedger,
+  ready = readiness ? undefined : readinessFor(blueprint),
+) => {
   org = fake.install();
   recorded.length = 0;
+  const readinessLayer = ready ?? (readiness as FakeReadiness).layer();
   return Effect.runPromise(
-    vendAccounts(blueprint, { ...FAST_POLL, ...options }).pipe(Effect.provide(Layer.merge(fake.layers(), ledger))),
+    vendAccounts(blueprint, { ...FAST_POLL, ...options }).pipe(
+      Effect.provide(Layer.mergeAll(fake.layers(), ledger, readinessLayer)),
+    ),
   );
 };
 
@@ -168,8 +196,79 @@ describe('account vending', () => {
     fake.ous = fake.ous.filter((o) => o.name !== 'Quarantine');
     org = fake.install();
     const error = await Effect.runPromise(
-      vendAccounts(blueprint, FAST_POLL).pipe(Effect.flip, Effect.provide(Layer.merge(fake.layers(), memoryLedger))),
+      vendAccounts(blueprint, FAST_POLL).pipe(
+        Effect.flip,
+        Effect.provide(Layer.mergeAll(fake.layers(), memoryLedger, readinessFor(blueprint))),
+      ),
     );
     expect(error.message).toBe('OU Quarantine does not exist: deploy PanOps-Organization before vending accounts');
+  });
+
+  it('releases an account only once Control Tower enrolled it and the bootstrap StackSet instance is current in every governed region, saying what it waits for', async () => {
+    const blueprint = blueprintWith([pendingCustomer(2)]);
+    const fake = deployedOrganization(blueprint);
+    fake.accounts.push({
+      Id: '300000000042',
+      Email: 'aws+customer-2@panops.example',
+      Name: 'PanOps Customer 2',
+      parentId: fake.ouNamed('Quarantine').id,
+    });
+    const regions = blueprint.organization.governedRegions;
+    // Checks 1-2: enrolling, no bootstrap yet; 3-4: enrolled, one region still running; then ready.
+    readinessFor(blueprint, (_, check): AccountState => {
+      if (check <= 2) return { baseline: 'UNDER_CHANGE', instances: {} };
+      if (check <= 4)
+        return {
+          baseline: 'SUCCEEDED',
+          instances: {
+            [regions[0] as string]: ['CURRENT', 'SUCCEEDED'],
+            [regions[1] as string]: ['OUTDATED', 'RUNNING'],
+          },
+        };
+      return readyIn(regions);
+    });
+    const progress: string[] = [];
+    let movedAtCheck = -1;
+    const report = await vend(blueprint, fake, {
+      release: true,
+      onProgress: (line) => {
+        progress.push(line);
+        // Until ready, the account is still in Quarantine.
+        if (fake.accounts.find((a) => a.Id === '300000000042')?.parentId !== fake.ouNamed('Quarantine').id)
+          movedAtCheck = readiness?.checks.get('300000000042') ?? -1;
+      },
+    });
+    expect(report.outcomes[0]).toMatchObject({ ok: true, state: 'released', accountId: '300000000042' });
+    expect(readiness?.checks.get('300000000042')).toBe(5);
+    expect(movedAtCheck).toBe(-1);
+    expect(fake.accounts.find((a) => a.Id === '300000000042')?.parentId).toBe(fake.ouNamed('Customers-1').id);
+    expect(recorded).toEqual([['customer-2', '300000000042']]);
+    expect(progress[0]).toContain('waits for Control Tower enrollment (baseline UNDER_CHANGE)');
+    expect(progress[0]).toContain(`CDK bootstrap StackSet instance in ${regions[0]} (none yet)`);
+    expect(progress[1]).toBe(
+      `  customer-2: account 300000000042 waits for CDK bootstrap StackSet instance in ${regions[1]} (OUTDATED/RUNNING)`,
+    );
+    // The Control Tower request was signed (SigV4), as AWS requires.
+    expect(readiness?.signed.every((a) => a.startsWith('AWS4-HMAC-SHA256'))).toBe(true);
+  });
+
+  it('keeps an account that never gets enrolled in Quarantine and reports a typed timeout naming what it waited for', async () => {
+    const blueprint = blueprintWith([pendingCustomer(2)]);
+    const fake = deployedOrganization(blueprint);
+    fake.accounts.push({
+      Id: '300000000042',
+      Email: 'aws+customer-2@panops.example',
+      Name: 'PanOps Customer 2',
+      parentId: fake.ouNamed('Quarantine').id,
+    });
+    readinessFor(blueprint, () => ({ baseline: 'FAILED', instances: {} }));
+    const report = await vend(blueprint, fake, { release: true, readinessTimeout: '50 millis' });
+    const outcome = report.outcomes[0];
+    expect(outcome).toMatchObject({ ok: false, errorTag: 'AccountNotReadyForRelease' });
+    expect(outcome?.ok === false && outcome.error).toMatch(
+      /account 300000000042 of customer-2 stays in Quarantine: after 50ms? .*Control Tower enrollment \(baseline FAILED\)/,
+    );
+    expect(fake.accounts.find((a) => a.Id === '300000000042')?.parentId).toBe(fake.ouNamed('Quarantine').id);
+    expect(recorded).toEqual([]);
   });
 });
