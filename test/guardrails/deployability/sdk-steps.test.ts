@@ -11,7 +11,9 @@ describe('deploy rehearsal: SDK steps against moto_server', () => {
     expect(outcome.evaluated).toBe(6);
     expect(outcome.notes).toContainEqual(expect.stringMatching(/customer account\(s\) to vend: borealis-health/));
     expect(outcome.notes).toContainEqual(expect.stringMatching(/^drift: 0 drift\(s\) outside Control Tower/));
-    expect(outcome.notes).toContainEqual(expect.stringMatching(/^deploy plan: organization-settings → preflight-organization → organization → vend → /));
+    expect(outcome.notes).toContainEqual(
+      expect.stringMatching(/^deploy plan: organization-settings → preflight-organization → organization → vend → /),
+    );
     expect(outcome.notes).toContainEqual(
       expect.stringMatching(/^preflight: \d+ rows against the emulated organization/),
     );
