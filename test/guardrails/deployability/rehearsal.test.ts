@@ -165,8 +165,8 @@ beforeAll(async () => {
     reports[name] = await rehearseTemplates(dir, {
       cfnLintMatches: lint.filter((m) => m.Filename.startsWith(`${dir}/`)),
     });
-  // About 40 s of CPU (one synth, one cfn-lint run, twelve rehearsals) on a shared machine.
-}, 600_000);
+  // About 60 s of CPU (one synth, one cfn-lint run, twelve rehearsals); the full suite on a loaded 2-core machine took 643 s.
+}, 1_200_000);
 
 describe('deploy rehearsal: negative proofs (one defect class each)', () => {
   it('passes on the example organization as synthesized (every check, no finding)', () => {
