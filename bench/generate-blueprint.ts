@@ -30,6 +30,18 @@ const PLATFORMS = ['gmail', 'm365', 'slack', 'teams', 'zoom', 'twilio'] as const
  * A valid blueprint of `n` customers, deterministic in `n`: the input of the
  * synth-at-scale benchmark and of scale tests.
  */
+/**
+ * A made-up provider account id in the format the blueprint requires for the
+ * push platforms (Slack team id, Zoom account id, Entra tenant id), one per customer.
+ */
+const providerAccountIdFor = (platform: string, i: number): string | undefined => {
+  const n = String(i).padStart(10, '0');
+  if (platform === 'slack') return `T${n}`;
+  if (platform === 'zoom') return `zoomacct${n}`;
+  if (platform === 'teams') return uuidFor(i);
+  return undefined;
+};
+
 export const generateBlueprint = (n: number, options: GenerateOptions = {}): RawBlueprint => {
   if (n > 1024)
     throw new Error(`generateBlueprint supports at most 1,024 customers (one /22 each in 10.16.0.0/12), got ${n}`);
@@ -59,7 +71,8 @@ export const generateBlueprint = (n: number, options: GenerateOptions = {}): Raw
     const pooled = pooledEvery > 0 && i % pooledEvery === pooledEvery - 1;
     const connectors = [0, 1].map((k) => {
       const platform = PLATFORMS[(i + k) % PLATFORMS.length] as string;
-      return { id: `${platform}-${k}`, platform };
+      const accountId = providerAccountIdFor(platform, i);
+      return { id: `${platform}-${k}`, platform, ...(accountId ? { providerAccountId: accountId } : {}) };
     });
     const common = {
       id: uuidFor(i),
