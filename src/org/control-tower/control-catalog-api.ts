@@ -67,55 +67,73 @@ export interface ControlCatalogClient {
   readonly listControls: (nextToken: string | undefined) => Promise<ListControlsPage>;
 }
 
-export const controlCatalogClient = (options: ControlCatalogClientOptions): ControlCatalogClient => {
-  const endpoint = new URL(options.endpoint ?? `https://controlcatalog.${options.region}.amazonaws.com`);
-  const signer = new SignatureV4({
-    service: 'controlcatalog',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: Sha256,
-  });
+/** A REST-JSON answer: the parsed body (undefined when it is not JSON), its text and status. */
+export interface RestJsonAnswer {
+  readonly parsed: unknown;
+  readonly text: string;
+  readonly status: number;
+}
+
+/**
+ * SigV4-signed REST-JSON POSTs to one AWS service (Control Catalog, and the
+ * Control Tower operations the SDK in this registry lacks). A non-2xx answer
+ * throws a `ControlCatalogServiceError` named like an SDK exception, so
+ * `classifyAwsError` sorts it.
+ */
+export const signedRestJsonPost = (
+  service: string,
+  options: ControlCatalogClientOptions,
+): ((path: string, query: Record<string, string>, body: string) => Promise<RestJsonAnswer>) => {
+  const endpoint = new URL(options.endpoint ?? `https://${service}.${options.region}.amazonaws.com`);
+  const signer = new SignatureV4({ service, region: options.region, credentials: options.credentials, sha256: Sha256 });
   const send = options.fetch ?? fetch;
+  return async (path, query, body) => {
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path,
+      ...(Object.keys(query).length > 0 ? { query } : {}),
+      headers: { host: endpoint.host, 'content-type': 'application/json' },
+      body,
+    });
+    const url = new URL(path, endpoint);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const response = await send(url, { method: 'POST', headers: signed.headers, body });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const type = restJsonErrorType(response.status, response.headers.get('x-amzn-errortype'), parsed);
+      const message = (parsed as { message?: string; Message?: string } | undefined) ?? {};
+      throw new ControlCatalogServiceError(
+        type,
+        message.message ?? message.Message ?? `HTTP ${response.status}`,
+        response.status,
+      );
+    }
+    return { parsed, text, status: response.status };
+  };
+};
+
+export const controlCatalogClient = (options: ControlCatalogClientOptions): ControlCatalogClient => {
+  const post = signedRestJsonPost('controlcatalog', options);
   return {
     listControls: async (nextToken) => {
       const query: Record<string, string> = { maxResults: String(LIST_CONTROLS_MAX_RESULTS) };
       if (nextToken) query.nextToken = nextToken;
-      const body = '{}';
-      const signed = await signer.sign({
-        method: 'POST',
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
-        path: '/list-controls',
-        query,
-        headers: { host: endpoint.host, 'content-type': 'application/json' },
-        body,
-      });
-      const url = new URL('/list-controls', endpoint);
-      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-      const response = await send(url, { method: 'POST', headers: signed.headers, body });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : {};
-      } catch {
-        parsed = undefined;
-      }
-      if (!response.ok) {
-        const type = restJsonErrorType(response.status, response.headers.get('x-amzn-errortype'), parsed);
-        const message = (parsed as { message?: string; Message?: string } | undefined) ?? {};
-        throw new ControlCatalogServiceError(
-          type,
-          message.message ?? message.Message ?? `HTTP ${response.status}`,
-          response.status,
-        );
-      }
+      const { parsed, text, status } = await post('/list-controls', query, '{}');
       const page = parsed as Partial<ListControlsPage> | undefined;
       if (!page || !Array.isArray(page.Controls))
         throw new ControlCatalogServiceError(
           'InvalidResponse',
           `ListControls answered without Controls: ${text.slice(0, 200)}`,
-          response.status,
+          status,
         );
       return { Controls: page.Controls, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
     },
