@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Schema } from 'effect';
+import { Context, Effect, Layer, Option, Schema, Stream } from 'effect';
 import type { SqlClient } from 'effect/sql';
 import type { SqlError } from 'effect/sql/SqlError';
 import type { WhisperModel } from '../../config/schema.js';
@@ -17,7 +17,16 @@ import { type CustomerInference, InferenceSettingsRef, inferenceFor } from './se
 import { toVectorText } from './vector-text.js';
 
 /** Communications read, chunked and written per transaction pair by `indexPending`. */
-const PENDING_BATCH = 500;
+const PENDING_BATCH = 250;
+
+/** Batches `indexPending` writes at once, each in its own transaction (one per core of the 2-core target). */
+const WRITERS = 2;
+
+/** Where `indexPending` goes on: the last communication of the batch read before, in (sent_at, id) order. */
+interface PendingCursor {
+  readonly sentAt: string;
+  readonly id: string;
+}
 
 /** The customer a call works for: its id and what the blueprint says about its models. */
 export interface CustomerRef {
@@ -239,43 +248,59 @@ export class Indexer extends Context.Service<
 
         /**
          * Every communication without chunks, a batch at a time in (sent_at, id) order: one read
-         * transaction, chunking in the app, one embedding call sequence outside any transaction, one
-         * write transaction with every chunk of the batch. Keyset pagination, so a communication with
-         * nothing to chunk (empty body and subject) is passed once, not read again forever.
+         * transaction and chunking in the app per batch, then the batch's embedding calls outside any
+         * transaction and one write transaction with every chunk of the batch. Keyset pagination, so a
+         * communication with nothing to chunk (empty body and subject) is passed once, not read again
+         * forever. WRITERS batches are written at once, each in its own transaction, while the next is
+         * read: the term index is the database's work and a second writer uses the second core
+         * (bench:search). Batches are disjoint, so each stays atomic and idempotent on its own.
          */
         const indexPendingCommunications = (customer: CustomerRef) =>
           Effect.gen(function* () {
             const config = yield* models(customer);
-            let after: { readonly sentAt: string; readonly id: string } | undefined;
-            let sources = 0;
-            let chunks = 0;
-            while (true) {
-              const from = after;
-              const rows = yield* db.withCustomer(
-                customer.id,
-                sql<{ id: string; sent_at: string; subject: string | null; body_text: string | null }>`
-                  SELECT c.id, c.sent_at::text AS sent_at, c.subject, c.body_text FROM communications c
-                  WHERE NOT EXISTS (SELECT 1 FROM chunks k WHERE k.customer_id = c.customer_id
-                                      AND k.communication_id = c.id AND k.recording_id IS NULL)
-                    ${from ? sql`AND (c.sent_at, c.id) > (${from.sentAt}::timestamptz, ${from.id}::uuid)` : sql``}
-                  ORDER BY c.sent_at, c.id
-                  LIMIT ${PENDING_BATCH}`,
-              );
-              const last = rows[rows.length - 1];
-              if (!last) break;
-              after = { sentAt: last.sent_at, id: last.id };
-              const batch: Source[] = rows.map((row) => ({
-                communicationId: row.id,
-                recordingId: null,
-                drafts: chunkCommunication(row.body_text ?? '', row.subject, chunking),
-              }));
-              const vectors = yield* embedSources(customer.id, config, batch);
-              yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, batch, vectors));
-              sources += rows.length;
-              chunks += batch.reduce((n, b) => n + b.drafts.length, 0);
-              if (rows.length < PENDING_BATCH) break;
-            }
-            return { sources, chunks };
+            const readBatch = (from: PendingCursor | undefined) =>
+              db
+                .withCustomer(
+                  customer.id,
+                  sql<{ id: string; sent_at: string; subject: string | null; body_text: string | null }>`
+                    SELECT c.id, c.sent_at::text AS sent_at, c.subject, c.body_text FROM communications c
+                    WHERE NOT EXISTS (SELECT 1 FROM chunks k WHERE k.customer_id = c.customer_id
+                                        AND k.communication_id = c.id AND k.recording_id IS NULL)
+                      ${from ? sql`AND (c.sent_at, c.id) > (${from.sentAt}::timestamptz, ${from.id}::uuid)` : sql``}
+                    ORDER BY c.sent_at, c.id
+                    LIMIT ${PENDING_BATCH}`,
+                )
+                .pipe(
+                  Effect.map((rows) => {
+                    const last = rows[rows.length - 1];
+                    const batch: Source[] = rows.map((row) => ({
+                      communicationId: row.id,
+                      recordingId: null,
+                      drafts: chunkCommunication(row.body_text ?? '', row.subject, chunking),
+                    }));
+                    const next: Option.Option<PendingCursor | undefined> =
+                      last && rows.length === PENDING_BATCH
+                        ? Option.some({ sentAt: last.sent_at, id: last.id })
+                        : Option.none();
+                    return [rows.length === 0 ? [] : [batch], next] as const;
+                  }),
+                );
+            const writeBatch = (batch: ReadonlyArray<Source>) =>
+              Effect.gen(function* () {
+                const vectors = yield* embedSources(customer.id, config, batch);
+                yield* db.withCustomer(customer.id, insertChunks(sql, customer.id, config, batch, vectors));
+                return { sources: batch.length, chunks: batch.reduce((n, b) => n + b.drafts.length, 0) };
+              });
+            return yield* Stream.paginate(undefined as PendingCursor | undefined, readBatch).pipe(
+              Stream.mapEffect(writeBatch, { concurrency: WRITERS }),
+              Stream.runFold(
+                () => ({ sources: 0, chunks: 0 }),
+                (total, written) => ({
+                  sources: total.sources + written.sources,
+                  chunks: total.chunks + written.chunks,
+                }),
+              ),
+            );
           });
 
         const indexPending = Effect.fn('Indexer.indexPending')(function* (customer: CustomerRef) {

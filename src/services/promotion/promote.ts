@@ -189,7 +189,8 @@ export const promoteCustomer = (sides: PromotionSides, options: PromoteOptions) 
 
     const verified: Array<{ what: string } & TableDigest> = [];
     if (progress.phase === 'copying') {
-      for (const table of tables) {
+      // A derived table is written by the dedicated side's triggers as its source is copied.
+      for (const table of tables.filter((t) => t.derivedFrom === undefined)) {
         const total = counted.find((c) => c.name === table.name)?.pooledRows ?? 0;
         for (;;) {
           const after = progress.cursors[table.name];

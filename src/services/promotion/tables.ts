@@ -10,7 +10,15 @@ export interface CustomerTable {
   readonly columns: readonly string[];
   /** Generated columns (recomputed by the target). */
   readonly generated: readonly string[];
+  /**
+   * The table whose triggers write this one (`COMMENT ON TABLE … IS 'panops:derived-from <table> …'`):
+   * its rows are not copied, the target's triggers write them when the source is copied; they are verified.
+   */
+  readonly derivedFrom?: string;
 }
+
+/** How a migration marks a table maintained by another's triggers (sql/0013: chunk_terms from chunks). */
+const DERIVED_FROM = /^panops:derived-from ([a-z_][a-z0-9_]*)\b/;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -22,14 +30,15 @@ export const quoted = (name: string): string => {
 
 /**
  * Every table of the public schema with a `customer_id` column, in
- * dependency order (a table after every table its foreign keys point to), so
+ * dependency order (a table after every table its foreign keys point to, and
+ * a derived table after its source), so
  * copying in this order never inserts a child before its parent and deleting
  * in the reverse order never strands one.
  */
 export const customerTables = (sql: SqlClient.SqlClient) =>
   Effect.gen(function* () {
-    const tables = yield* sql<{ name: string }>`
-      SELECT c.relname AS name FROM pg_class c
+    const tables = yield* sql<{ name: string; comment: string | null }>`
+      SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'customer_id' AND NOT a.attisdropped
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`;
@@ -49,6 +58,12 @@ export const customerTables = (sql: SqlClient.SqlClient) =>
       JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE f.contype = 'f' AND n.nspname = 'public' AND c.oid <> p.oid`;
     const names = new Set(tables.map((t) => t.name));
+    const derivedFrom = new Map(
+      tables.flatMap((t) => {
+        const source = DERIVED_FROM.exec(t.comment ?? '')?.[1];
+        return source && names.has(source) ? [[t.name, source] as const] : [];
+      }),
+    );
     const described = new Map<string, CustomerTable>();
     for (const name of names) {
       const own = columns.filter((c) => c.table === name);
@@ -60,11 +75,12 @@ export const customerTables = (sql: SqlClient.SqlClient) =>
         primaryKey,
         columns: own.filter((c) => !c.generated).map((c) => c.column),
         generated: own.filter((c) => c.generated).map((c) => c.column),
+        ...(derivedFrom.has(name) ? { derivedFrom: derivedFrom.get(name) } : {}),
       });
     }
     // Kahn's algorithm, alphabetical among equals so the plan reads the same every time.
     const parentsOf = new Map([...names].map((n) => [n, new Set<string>()]));
-    for (const { child, parent } of references)
+    for (const { child, parent } of [...references, ...[...derivedFrom].map(([child, parent]) => ({ child, parent }))])
       if (names.has(child) && names.has(parent)) parentsOf.get(child)?.add(parent);
     const ordered: CustomerTable[] = [];
     const done = new Set<string>();
