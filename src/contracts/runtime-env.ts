@@ -9,6 +9,8 @@ export const RUNTIME_ENV = {
   connectorJobsDeadLetterQueueUrl: 'PANOPS_CONNECTOR_JOBS_DLQ_URL',
   /** URL of the transcription-jobs queue (the Whisper fleet consumes it). */
   transcriptionJobsQueueUrl: 'PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL',
+  /** URL of the transcription-jobs dead-letter queue (a job that can never succeed is copied there with its reason). */
+  transcriptionJobsDeadLetterQueueUrl: 'PANOPS_TRANSCRIPTION_JOBS_DLQ_URL',
   /** Name of the DynamoDB cursor table (partition key `pk`, TTL attribute `expiresAt`). */
   cursorTableName: 'PANOPS_CURSOR_TABLE_NAME',
   /** Name of the role each customer account creates for PanOps workloads (`roleArn(account, name)`). */

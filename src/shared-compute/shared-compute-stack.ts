@@ -304,6 +304,7 @@ export class SharedComputeStack extends Stack {
       securityGroup: this.workloadSecurityGroup,
       additionalSecurityGroups: inferenceClients,
       queue: this.transcriptionJobs.queue,
+      deadLetterQueue: this.transcriptionJobs.deadLetterQueue,
       role: roles.transcriptionWorker,
       instanceTypes: sharedCompute.gpu.whisperInstanceTypes,
       serverImage: vllmImage,

@@ -255,6 +255,22 @@ describe('Whisper GPU fleet', () => {
     );
     expect(userData).toContain('PANOPS_WHISPER_DEFAULT_MODEL=large-v3');
   });
+
+  it('tells the worker its dead-letter queue and lets it send there (a hopeless job is copied with its reason)', () => {
+    const dlq = logicalIdOf(core, 'AWS::SQS::Queue', (p) => String(p.QueueName ?? '').includes('transcription-jobs-dlq'));
+    expect(dlq).toBeDefined();
+    const userData = JSON.stringify(
+      propertiesOf(core, 'AWS::EC2::LaunchTemplate').map((t) => t.LaunchTemplateData.UserData),
+    );
+    expect(userData).toContain('-e PANOPS_TRANSCRIPTION_JOBS_DLQ_URL=');
+    expect(userData).toContain(JSON.stringify({ Ref: dlq }).slice(1, -1));
+    const role = logicalIdOf(core, 'AWS::IAM::Role', (p) => p.RoleName === ROLE_NAMES.transcriptionWorker);
+    const sends = propertiesOf(core, 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Roles).includes(String(role)))
+      .flatMap((p) => p.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+      .filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+    expect(sends.map((s) => s.Resource)).toContainEqual({ 'Fn::GetAtt': [dlq, 'Arn'] });
+  });
 });
 
 describe('vLLM inference service', () => {

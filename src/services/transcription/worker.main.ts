@@ -4,6 +4,7 @@ import { Effect, Layer } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
 import { loadBlueprint } from '../../config/load.js';
+import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import { TenantSql } from '../db/tenant-sql.js';
 import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
 import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
@@ -88,8 +89,8 @@ runTranscriptionConsumer.pipe(
       sqsJobQueueLayer({
         queueUrl: env.transcriptionJobsQueueUrl,
         visibilityTimeoutSeconds: visibilitySeconds,
-        ...(process.env.PANOPS_TRANSCRIPTION_JOBS_DLQ_URL
-          ? { deadLetterQueueUrl: process.env.PANOPS_TRANSCRIPTION_JOBS_DLQ_URL }
+        ...(process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl]
+          ? { deadLetterQueueUrl: process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl] }
           : {}),
         // One recording at a time: one GPU per instance.
         maxMessages: 1,

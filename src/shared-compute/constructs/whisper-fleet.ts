@@ -43,6 +43,8 @@ export interface WhisperFleetProps {
   readonly additionalSecurityGroups?: readonly ISecurityGroup[];
   /** The transcription-jobs queue: the fleet consumes it and scales on it. */
   readonly queue: IQueue;
+  /** Its dead-letter queue: the worker copies a job that can never succeed there at once, with the reason. */
+  readonly deadLetterQueue: IQueue;
   /** The transcription workload role (instance role). */
   readonly role: Role;
   /** g4dn.xlarge and/or g5.xlarge (the blueprint's `gpu.whisperInstanceTypes`). */
@@ -104,6 +106,7 @@ export class WhisperFleet extends Construct {
     const env: Record<string, string> = {
       ...props.environment,
       [RUNTIME_ENV.transcriptionJobsQueueUrl]: props.queue.queueUrl,
+      [RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl]: props.deadLetterQueue.queueUrl,
       [RUNTIME_ENV.whisperBaseUrl]: `http://127.0.0.1:${WHISPER_SERVERS[defaultModel].port}/v1`,
       [RUNTIME_ENV.whisperBaseUrls]: JSON.stringify(
         Object.fromEntries(servers.map(([model, server]) => [model, `http://127.0.0.1:${server.port}/v1`])),
@@ -151,6 +154,7 @@ export class WhisperFleet extends Construct {
     });
     // Consume includes ChangeMessageVisibility: the worker extends a long recording's visibility.
     props.queue.grantConsumeMessages(props.role);
+    props.deadLetterQueue.grantSendMessages(props.role);
     acknowledge(
       this.autoScalingGroup,
       ['AwsSolutions::AwsSolutions-EC26', 'NIST.800.53.R5::NIST.800.53.R5-EC2IMDSv2Enabled'],
