@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRootPrincipal,
+  type AddToResourcePolicyResult,
   AnyPrincipal,
   Effect,
   type IPrincipal,
@@ -73,7 +74,8 @@ export interface CustomerKeyProps {
  * only the operations it uses, only through the service it uses.
  */
 export class CustomerKey extends Construct {
-  readonly key: Key;
+  /** The KMS key, for the `encryptionKey` props of the resources it encrypts. */
+  readonly encryptionKey: Key;
 
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
@@ -200,7 +202,7 @@ export class CustomerKey extends Construct {
         }),
       ],
     });
-    this.key = new Key(this, 'Key', {
+    this.encryptionKey = new Key(this, 'Key', {
       description:
         props.description ??
         `PanOps customer key (${props.alias}): archives, database, secrets, logs and trail of this account`,
@@ -227,7 +229,7 @@ export class CustomerKey extends Construct {
       );
     }
     const { region } = Stack.of(this);
-    this.key.addToResourcePolicy(
+    this.addToResourcePolicy(
       new PolicyStatement({
         sid: user.sid,
         principals: [user.principal],
@@ -238,5 +240,14 @@ export class CustomerKey extends Construct {
         },
       }),
     );
+  }
+
+  get keyArn(): string {
+    return this.encryptionKey.keyArn;
+  }
+
+  /** Adds a statement to the key policy as written (prefer `allow` for a PanOps role used through a service). */
+  addToResourcePolicy(statement: PolicyStatement): AddToResourcePolicyResult {
+    return this.encryptionKey.addToResourcePolicy(statement);
   }
 }

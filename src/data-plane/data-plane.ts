@@ -108,7 +108,7 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
     const [writerZone, readerZone] = stack.availabilityZones as [string, string];
     this.key = new CustomerKey(stack, props.keyId, { alias: props.keyAlias, description: props.keyDescription });
     this.logBucket = new LogDestinationBucket(stack, 'LogBucket', {
-      encryptionKey: this.key.key,
+      encryptionKey: this.key.encryptionKey,
       retentionDays: props.retentionDays,
     });
     this.network = new IsolatedVpc(stack, 'Network', {
@@ -127,7 +127,7 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
       subnets: this.network.subnets,
       writerAvailabilityZone: writerZone,
       readerAvailabilityZone: readerZone,
-      encryptionKey: this.key.key,
+      encryptionKey: this.key.encryptionKey,
       capacity: props.database.capacity,
       capacityLimits: props.database.capacityLimits,
       clusterIdentifier: props.database.clusterIdentifier,
@@ -148,7 +148,7 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
     });
     this.trail = new CustomerTrail(stack, 'Trail', {
       trailName: props.trail.name,
-      encryptionKey: this.key.key,
+      encryptionKey: this.key.encryptionKey,
       retentionDays: props.retentionDays,
       objectLockMode: props.trail.objectLockMode,
       serverAccessLogs: { destination: this.logBucket, prefix: 'trail/' },
@@ -164,7 +164,7 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
     this.locations = new PublishedLocations(stack, 'Locations', {
       root: props.directoryRoot,
       archiveBucket: this.archive.bucket,
-      archiveKey: this.key.key,
+      archiveKey: this.key.encryptionKey,
       databaseEndpoint: this.database.cluster.clusterEndpoint.hostname,
       databasePort: CUSTOMER_DATABASE.port,
       databaseName: CUSTOMER_DATABASE.name,

@@ -75,7 +75,7 @@ export class MigrationHook extends Construct {
     database.allowFrom(this.securityGroup, 'Migration hook');
 
     const logGroup = new LogGroup(this, 'LogGroup', {
-      encryptionKey: key.key,
+      encryptionKey: key.encryptionKey,
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -112,7 +112,7 @@ export class MigrationHook extends Construct {
         new PolicyStatement({
           sid: 'CustomerKeyThroughSecretsManagerAndLambda',
           actions: ['kms:Decrypt'],
-          resources: [key.key.keyArn],
+          resources: [key.keyArn],
           conditions: {
             StringEquals: {
               'kms:ViaService': [`secretsmanager.${region}.amazonaws.com`, `lambda.${region}.amazonaws.com`],
@@ -148,7 +148,7 @@ export class MigrationHook extends Construct {
       memorySize: 512,
       // Migrations never run concurrently against one database.
       reservedConcurrentExecutions: 1,
-      environmentEncryption: key.key,
+      environmentEncryption: key.encryptionKey,
       // Loads the RDS CA certificates that the Lambda runtime ships, so TLS to Aurora is verified.
       environment: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
       logGroup,

@@ -107,7 +107,7 @@ export class RawEventWriter extends Construct {
         new PolicyStatement({
           sid: 'DataKeyForRawEventsThroughS3',
           actions: [...RAW_WRITER_KMS_ACTIONS],
-          resources: [props.key.key.keyArn],
+          resources: [props.key.keyArn],
           conditions: {
             StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': rawObjects },
@@ -129,7 +129,7 @@ export class RawEventWriter extends Construct {
       'Raw event keys are content hashes made at run time; the one action is PutObject, under the raw/ prefix of this customer only.',
     );
     // The key policy says the same (a bucket wildcard there: the bucket's name depends on the key).
-    props.key.key.addToResourcePolicy(
+    props.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'WebhookRawWriterDataKeysThroughS3',
         principals: [this.role],

@@ -99,7 +99,7 @@ export class PooledDataAccess extends Construct {
         new PolicyStatement({
           sid: 'PooledKeyForOwnObjects',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.key.key.keyArn],
+          resources: [props.key.keyArn],
           conditions: {
             StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': customerObjects },
@@ -119,7 +119,7 @@ export class PooledDataAccess extends Construct {
       'Archive object keys are created at run time (one per message and recording); the statement names the actions one by one (read, write, no delete) on the one prefix of the customer named by the session tag, which the trust policy requires.',
     );
     // The key policy says the same (a bucket wildcard there: the bucket's name depends on the key).
-    props.key.key.addToResourcePolicy(
+    props.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'PooledDataAccessOwnObjectsThroughS3',
         principals: [this.role],

@@ -106,7 +106,7 @@ export class PooledDataStack extends DataPlaneStack {
       },
       archive: ({ key, serverAccessLogs }) =>
         new PooledArchive(this, 'Archive', {
-          encryptionKey: key.key,
+          encryptionKey: key.encryptionKey,
           customers,
           serverAccessLogs,
           bucketRetentionDays: retentionDays,

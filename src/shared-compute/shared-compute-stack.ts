@@ -173,10 +173,10 @@ export class SharedComputeStack extends Stack {
       logKey: key,
     });
     const sharedEnv = {
-      [RUNTIME_ENV.connectorJobsQueueUrl]: this.connectorJobs.queue.queueUrl,
-      [RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]: this.connectorJobs.deadLetterQueue.queueUrl,
-      [RUNTIME_ENV.transcriptionJobsQueueUrl]: this.transcriptionJobs.queue.queueUrl,
-      [RUNTIME_ENV.cursorTableName]: this.cursorTable.table.tableName,
+      [RUNTIME_ENV.connectorJobsQueueUrl]: this.connectorJobs.queueUrl,
+      [RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]: this.connectorJobs.deadLetterQueueUrl,
+      [RUNTIME_ENV.transcriptionJobsQueueUrl]: this.transcriptionJobs.queueUrl,
+      [RUNTIME_ENV.cursorTableName]: this.cursorTable.tableName,
       [RUNTIME_ENV.customerDataRoleName]: ROLE_NAMES.customerDataAccess,
     };
     // Only for the inference clients: where the two vLLM services answer and which models they serve.
@@ -246,15 +246,15 @@ export class SharedComputeStack extends Stack {
       environment: {
         ...sharedEnv,
         // Names the webhook entry reads (src/services/webhooks/webhook.lambda.ts).
-        CURSOR_TABLE_NAME: this.cursorTable.table.tableName,
-        CONNECTOR_JOBS_QUEUE_URL: this.connectorJobs.queue.queueUrl,
+        CURSOR_TABLE_NAME: this.cursorTable.tableName,
+        CONNECTOR_JOBS_QUEUE_URL: this.connectorJobs.queueUrl,
         // Archive buckets are found through the customer directory (SSM), not listed here.
       },
       logKey: key,
     });
     this.webhookApi = new WebhookApi(this, 'Webhooks', { handler: this.webhookFunction.function, logKey: key });
-    this.connectorJobs.queue.grantSendMessages(roles.webhookHandler);
-    this.cursorTable.table.grantReadWriteData(roles.webhookHandler);
+    this.connectorJobs.grantSendMessages(roles.webhookHandler);
+    this.cursorTable.grantReadWriteData(roles.webhookHandler);
 
     this.pollFunction = new VpcFunction(this, 'ConnectorPoller', {
       entry: entries.connectorPoll,
@@ -275,10 +275,10 @@ export class SharedComputeStack extends Stack {
       environment: workerEnv,
       logKey: key,
     });
-    this.connectorJobs.queue.grantSendMessages(roles.connectorWorker);
-    this.connectorJobs.deadLetterQueue.grantSendMessages(roles.connectorWorker);
-    this.transcriptionJobs.queue.grantSendMessages(roles.connectorWorker);
-    this.cursorTable.table.grantReadWriteData(roles.connectorWorker);
+    this.connectorJobs.grantSendMessages(roles.connectorWorker);
+    this.connectorJobs.grantSendDeadLetters(roles.connectorWorker);
+    this.transcriptionJobs.grantSendMessages(roles.connectorWorker);
+    this.cursorTable.grantReadWriteData(roles.connectorWorker);
 
     // Built from images/* by `cdk deploy` and pushed to the bootstrap asset repository (tagged by content hash).
     const workerImage = (name: 'connectorWorker' | 'transcriptionWorker') =>
@@ -331,12 +331,12 @@ export class SharedComputeStack extends Stack {
       deadLettersOf: 'the connector schedules',
     });
     this.pollFunction.function.grantInvoke(schedulerRole);
-    this.connectorJobs.queue.grantSendMessages(schedulerRole);
-    scheduleDeadLetters.queue.grantSendMessages(schedulerRole);
+    this.connectorJobs.grantSendMessages(schedulerRole);
+    scheduleDeadLetters.grantSendMessages(schedulerRole);
     this.scheduleTargets = {
-      arnFor: { lambda: this.pollFunction.function.functionArn, fargate: this.connectorJobs.queue.queueArn },
+      arnFor: { lambda: this.pollFunction.function.functionArn, fargate: this.connectorJobs.queueArn },
       roleArn: schedulerRole.roleArn,
-      deadLetterQueueArn: scheduleDeadLetters.queue.queueArn,
+      deadLetterQueueArn: scheduleDeadLetters.queueArn,
     };
 
     this.acknowledge(schedulerRole);

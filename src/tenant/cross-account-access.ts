@@ -83,7 +83,7 @@ export class CrossAccountAccess extends Construct {
         new PolicyStatement({
           sid: 'CustomerKeyThroughS3',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.key.key.keyArn],
+          resources: [props.key.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
         }),
         new PolicyStatement({

@@ -73,7 +73,7 @@ export class CustomerStack extends DataPlaneStack {
       connect: (network) => this.connectToSharedCompute(blueprint, network),
       archive: ({ key, serverAccessLogs }) =>
         new ArchiveBucket(this, 'Archive', {
-          encryptionKey: key.key,
+          encryptionKey: key.encryptionKey,
           retentionDays: customer.retentionDays,
           objectLockMode: customer.objectLock?.mode,
           serverAccessLogs,

@@ -38,7 +38,7 @@ describe('the pooled data stack publishes where the pooled data is', () => {
     const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
     expect(published.get('/panops/pooled/archive/bucket')).toEqual({ Ref: logicalId(stack.archive.bucket) });
     expect(published.get('/panops/pooled/archive/kms-key-arn')).toEqual({
-      'Fn::GetAtt': [logicalId(stack.key.key), 'Arn'],
+      'Fn::GetAtt': [logicalId(stack.key.encryptionKey), 'Arn'],
     });
     expect(published.get('/panops/pooled/database/endpoint')).toEqual({
       'Fn::GetAtt': [logicalId(stack.database.cluster), 'Endpoint.Address'],

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
@@ -99,6 +100,33 @@ export class JobQueue extends Construct {
       { deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount } },
     );
   }
+
+  get queueUrl(): string {
+    return this.queue.queueUrl;
+  }
+
+  get queueArn(): string {
+    return this.queue.queueArn;
+  }
+
+  get deadLetterQueueUrl(): string {
+    return this.deadLetterQueue.queueUrl;
+  }
+
+  /** Lets the grantee enqueue jobs (and use the key to encrypt them). */
+  grantSendMessages(grantee: IGrantable): Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+
+  /** Lets the grantee receive, delete and extend jobs (and decrypt them). */
+  grantConsumeMessages(grantee: IGrantable): Grant {
+    return this.queue.grantConsumeMessages(grantee);
+  }
+
+  /** Lets the grantee move a hopeless job to the dead-letter queue at once, with its reason. */
+  grantSendDeadLetters(grantee: IGrantable): Grant {
+    return this.deadLetterQueue.grantSendMessages(grantee);
+  }
 }
 
 export interface DeadLetterQueueProps {
@@ -129,5 +157,14 @@ export class DeadLetterQueue extends Construct {
     this.alarm = deadLetterAlarm(this, this.queue, props.alarmTopic, props.deadLettersOf);
     const reason = `Dead-letter queue of ${props.deadLettersOf}: the last stop for failed messages, so it has no dead-letter queue itself; its depth alarm notifies operators.`;
     acknowledge(this.queue, ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check'], reason);
+  }
+
+  get queueArn(): string {
+    return this.queue.queueArn;
+  }
+
+  /** Lets the grantee deliver its failures here. */
+  grantSendMessages(grantee: IGrantable): Grant {
+    return this.queue.grantSendMessages(grantee);
   }
 }
