@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMigrationSources } from '../../src/services/db/migrations.js';
 import { splitSqlStatements } from '../../src/services/db/sql-statements.js';
@@ -35,6 +38,20 @@ describe('splitting a migration into statements', () => {
       const statements = splitSqlStatements(text);
       expect(statements.length, name).toBeGreaterThan(0);
       for (const statement of statements) expect(statement, name).toMatch(/^(--[^\n]*\n\s*)*[A-Z(]/);
+    }
+  });
+});
+
+describe('reading the migration files', () => {
+  it('refuses two files with one number, naming both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    try {
+      for (const name of ['0001_a.sql', '0002_b.sql', '0002_c.sql']) writeFileSync(join(dir, name), 'SELECT 1;');
+      expect(() => readMigrationSources(dir)).toThrow(/0002_b\.sql and 0002_c\.sql share the number 0002/);
+      rmSync(join(dir, '0002_c.sql'));
+      expect(readMigrationSources(dir).map((m) => m.name)).toEqual(['0001_a.sql', '0002_b.sql']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -43,12 +43,24 @@ export const DEFAULT_MIGRATIONS_DIRECTORY = fileURLToPath(new URL('../../../sql/
 
 const FILE_NAME = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
-/** Reads `NNNN_name.sql` files from a folder, in order. */
-export const readMigrationSources = (directory: string = DEFAULT_MIGRATIONS_DIRECTORY): MigrationSource[] =>
-  readdirSync(directory)
+/**
+ * Reads `NNNN_name.sql` files from a folder, in order. Two files with one number are refused: the
+ * migrations table records one file per number, so the second would fail every deploy with a
+ * checksum mismatch (or, applied first somewhere, leave the other file unapplied there).
+ */
+export const readMigrationSources = (directory: string = DEFAULT_MIGRATIONS_DIRECTORY): MigrationSource[] => {
+  const names = readdirSync(directory)
     .filter((name) => FILE_NAME.test(name))
-    .sort()
-    .map((name) => ({ name, text: readFileSync(join(directory, name), 'utf8') }));
+    .sort();
+  names.forEach((name, i) => {
+    const previous = names[i - 1];
+    if (previous && previous.slice(0, 4) === name.slice(0, 4))
+      throw new Error(
+        `${directory}: ${previous} and ${name} share the number ${name.slice(0, 4)}; renumber the newer one`,
+      );
+  });
+  return names.map((name) => ({ name, text: readFileSync(join(directory, name), 'utf8') }));
+};
 
 /** Parses header directives (`-- panops:run-as admin`, `-- panops:requires-extension vector`). */
 export const parseMigration = (source: MigrationSource): Migration => {
