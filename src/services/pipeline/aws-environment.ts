@@ -5,12 +5,7 @@ import type { SqlClient } from 'effect/sql';
 import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import type { LargeObjectArchive } from '../archive/large-object.js';
 import type { ArchiveTarget } from '../archive/s3.js';
-import { makeGmailConnector } from '../connectors/gmail/gmail.js';
-import { makeM365Connector } from '../connectors/m365/m365.js';
-import { makeSlackConnector } from '../connectors/slack/connector.js';
-import { makeTeamsConnector } from '../connectors/teams/connector.js';
-import { makeTwilioConnector } from '../connectors/twilio/connector.js';
-import { makeZoomConnector } from '../connectors/zoom/connector.js';
+import { providerConnectors } from '../connectors/providers.js';
 import { dynamoCursorStoreLayer } from '../cursor/dynamodb.js';
 import { TenantSql } from '../db/tenant-sql.js';
 import { directoryS3ArchiveStoreLayer, directoryS3LargeObjectArchiveLayer } from '../directory/archive.js';
@@ -73,22 +68,17 @@ export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironme
 };
 
 /**
- * Every platform the AWS workers run: the email connectors, and the messaging
- * connectors, whose recordings stream to the customer's archive (found
+ * Every platform the AWS workers run (the provider registry's connectors): the
+ * email connectors, and the messaging connectors, whose recordings stream to the customer's archive (found
  * through the directory) and are queued for transcription.
  */
 export const awsConnectors = (
   settings: AwsPipelineEnvironment,
   directory: CustomerDirectory['Service'],
 ): Layer.Layer<Connectors, never, never> =>
-  Connectors.layer<HttpClient.HttpClient | ConnectorCredentials | LargeObjectArchive | TranscriptionJobs>([
-    makeGmailConnector(),
-    makeM365Connector(),
-    makeSlackConnector(),
-    makeTeamsConnector(),
-    makeZoomConnector(),
-    makeTwilioConnector(),
-  ]).pipe(
+  Connectors.layer<HttpClient.HttpClient | ConnectorCredentials | LargeObjectArchive | TranscriptionJobs>(
+    providerConnectors(),
+  ).pipe(
     Layer.provide(
       Layer.mergeAll(
         FetchHttpClient.layer,

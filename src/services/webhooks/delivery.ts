@@ -1,11 +1,11 @@
 import { Context, type Effect } from 'effect';
 import type { SlackEventCallback } from '../connectors/slack/events.js';
+import type { GraphNotification } from '../connectors/teams/signature.js';
 import type { TwilioInboundMessage, TwilioRecordingStatus } from '../connectors/twilio/events.js';
 import type { ZoomRecordingCompleted } from '../connectors/zoom/events.js';
 import type { WebhookStoreFailed } from './errors.js';
 import type { WebhookResponse } from './request.js';
 import type { WebhookRoute } from './route.js';
-import type { GraphNotification } from './signatures/graph.js';
 
 /** What an authenticated request carries, by provider. */
 export type WebhookEvent =

@@ -1,13 +1,10 @@
 import { Clock, Effect } from 'effect';
-import type { WebhookCredentialsFor } from './credentials.js';
-import { type ProviderOutcome, type WebhookEvent, WebhookIntake } from './delivery.js';
+import { WEBHOOKS } from '../connectors/providers.js';
+import { type ProviderOutcome, WebhookIntake } from './delivery.js';
 import { type RejectionReason, statusFor, WebhookRejected } from './errors.js';
-import { authenticateSlack } from './providers/slack.js';
-import { authenticateTeams } from './providers/teams.js';
-import { authenticateTwilio } from './providers/twilio.js';
-import { authenticateZoom } from './providers/zoom.js';
+import type { WebhookProviderSpec } from './provider.js';
 import { ReplayGuard, replayKey } from './replay-guard.js';
-import { jsonResponse, type WebhookRequest, type WebhookResponse } from './request.js';
+import { jsonResponse, type WebhookRequest } from './request.js';
 import { parseRoute, type WebhookRoute } from './route.js';
 import { WebhookSecrets } from './secrets.js';
 
@@ -17,73 +14,8 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 const rejected = (provider: string, reason: RejectionReason, detail: string) =>
   new WebhookRejected({ provider, reason, detail });
 
-const authenticate = (route: WebhookRoute, request: WebhookRequest, nowSeconds: number) =>
-  Effect.gen(function* () {
-    const secrets = yield* WebhookSecrets;
-    switch (route.provider) {
-      case 'slack':
-        return yield* authenticateSlack(
-          request,
-          yield* secrets.credentialsFor({ ...route, provider: 'slack' }),
-          nowSeconds,
-        );
-      case 'zoom':
-        return yield* authenticateZoom(
-          request,
-          yield* secrets.credentialsFor({ ...route, provider: 'zoom' }),
-          nowSeconds,
-        );
-      case 'twilio':
-        return yield* authenticateTwilio(request, yield* secrets.credentialsFor({ ...route, provider: 'twilio' }));
-      case 'teams':
-        return yield* authenticateTeams(request, yield* secrets.credentialsFor({ ...route, provider: 'teams' }));
-    }
-  });
-
-/** The account id configured for the connector, by provider. */
-const configuredAccount = (route: WebhookRoute, credentials: unknown): string | undefined => {
-  const c = credentials as Partial<
-    WebhookCredentialsFor['slack'] &
-      WebhookCredentialsFor['zoom'] &
-      WebhookCredentialsFor['twilio'] &
-      WebhookCredentialsFor['teams']
-  >;
-  return route.provider === 'slack'
-    ? c.teamId
-    : route.provider === 'zoom'
-      ? c.accountId
-      : route.provider === 'twilio'
-        ? c.accountSid
-        : c.tenantId;
-};
-
-/** Keeps only what was not delivered before (a Graph batch may mix new and redelivered notifications). */
-const restrictTo = (event: WebhookEvent, fresh: ReadonlySet<number>): WebhookEvent =>
-  event._tag === 'TeamsNotifications'
-    ? { ...event, notifications: event.notifications.filter((_, i) => fresh.has(i)) }
-    : event;
-
-/** The answer to a provider's retry of a delivery already stored: the provider's success status, nothing stored. */
-const alreadyStoredResponse = (route: WebhookRoute): WebhookResponse =>
-  route.provider === 'slack' || route.provider === 'zoom'
-    ? jsonResponse(200, { status: 'already-stored' })
-    : successResponse(route);
-
-const successResponse = (route: WebhookRoute): WebhookResponse => {
-  switch (route.provider) {
-    case 'twilio':
-      // An empty TwiML document: store, and do not reply to the sender.
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
-      };
-    case 'teams':
-      return { status: 202, headers: {}, body: '' };
-    default:
-      return jsonResponse(200, { status: 'stored' });
-  }
-};
+/** The provider's webhook, typed loosely: the route names it, and its credentials were decoded by its own schema. */
+const webhookOf = (route: WebhookRoute) => WEBHOOKS[route.provider] as unknown as WebhookProviderSpec<unknown>;
 
 /**
  * One webhook request, start to end: route → the connector's secret →
@@ -101,14 +33,15 @@ export const handleWebhook = (request: WebhookRequest) =>
     if (Buffer.byteLength(request.body, 'utf8') > MAX_WEBHOOK_BODY_BYTES)
       return yield* rejected(route.provider, 'too-large', `body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes`);
 
+    const webhook = webhookOf(route);
     const nowMs = yield* Clock.currentTimeMillis;
-    const outcome: ProviderOutcome = yield* authenticate(route, request, Math.floor(nowMs / 1000));
+    const credentials = yield* (yield* WebhookSecrets).credentialsFor(route);
+    const outcome: ProviderOutcome = yield* webhook.authenticate(request, credentials, Math.floor(nowMs / 1000));
     if (outcome._tag === 'Respond') return outcome.response;
 
-    const credentials = yield* (yield* WebhookSecrets).credentialsFor(route);
-    const expectedAccount = configuredAccount(route, credentials);
-    // Slack, Zoom and Teams secrets must name the account (credentials.ts); Twilio's auth token is the account's own.
-    if ((expectedAccount !== undefined || route.provider !== 'twilio') && outcome.accountId !== expectedAccount)
+    const expectedAccount = webhook.configuredAccount(credentials);
+    // Slack, Zoom and Teams secrets must name the account (their webhook.ts); Twilio's auth token is the account's own.
+    if ((expectedAccount !== undefined || !webhook.accountOptional) && outcome.accountId !== expectedAccount)
       return yield* rejected(
         route.provider,
         'unauthenticated',
@@ -135,20 +68,20 @@ export const handleWebhook = (request: WebhookRequest) =>
       // nothing. Slack, Graph, Zoom and Twilio retry every non-2xx answer, so a 4xx here would only make them
       // retry for hours (Graph for up to 4 h) a delivery we hold.
       yield* Effect.logInfo(`already stored: ${route.provider} ${outcome.messageIds.join(', ')}`);
-      return alreadyStoredResponse(route);
+      return webhook.alreadyStoredResponse;
     }
 
     const intake = yield* WebhookIntake;
     yield* intake
       .accept({
         route,
-        event: restrictTo(outcome.event, fresh),
+        event: webhook.restrictTo ? webhook.restrictTo(outcome.event, fresh) : outcome.event,
         rawBody: request.body,
         contentType: request.headers['content-type'] ?? 'application/octet-stream',
         receivedAt: new Date(nowMs),
       })
       .pipe(Effect.tapError(() => Effect.forEach(claimed, (key) => guard.release(key), { discard: true })));
-    return successResponse(route);
+    return webhook.storedResponse;
   }).pipe(
     Effect.catchTags({
       WebhookRejected: (e) =>

@@ -1,6 +1,9 @@
-/** The providers that push to us, as they appear in the webhook path. */
-export const WEBHOOK_PROVIDERS = ['slack', 'teams', 'zoom', 'twilio'] as const;
-export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+import { WEBHOOKS, type WebhookProvider } from '../connectors/providers.js';
+
+export type { WebhookProvider };
+
+/** The providers that push to us, as they appear in the webhook path (the registry's). */
+export const WEBHOOK_PROVIDERS = Object.keys(WEBHOOKS) as readonly WebhookProvider[];
 
 /**
  * Where a webhook is addressed: `/webhooks/<provider>/<customer id>/<connector id>`.

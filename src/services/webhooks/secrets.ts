@@ -5,8 +5,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { Clock, Context, Effect, Layer, Schema } from 'effect';
 import { causeMessage, scopedClient } from '../aws/scoped-client.js';
+import { WEBHOOKS } from '../connectors/providers.js';
 import { credentialSecretName } from '../pipeline/credentials.js';
-import { WebhookCredentials, type WebhookCredentialsFor } from './credentials.js';
+import type { WebhookCredentialsFor } from './credentials.js';
 import { WebhookRejected, WebhookSecretUnavailable } from './errors.js';
 import type { WebhookProvider, WebhookRoute } from './route.js';
 
@@ -66,7 +67,7 @@ export const cachedWebhookSecrets = (read: SecretReader, options: SecretCacheOpt
         const secretId = credentialSecretName({ ...route, platform: route.provider });
         const raw = yield* cachedRead(secretId);
         if (raw === undefined) return yield* unknownRoute(route);
-        const schema = WebhookCredentials[route.provider] as unknown as Schema.Codec<WebhookCredentialsFor[P]>;
+        const schema = WEBHOOKS[route.provider].credentials as unknown as Schema.Codec<WebhookCredentialsFor[P]>;
         // A secret without this provider's webhook fields is a configuration gap, not the caller's fault.
         return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(raw).pipe(
           Effect.mapError(

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryEntryName, locationParameterNames } from '../../../src/contracts/directory.js';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import { LargeObjectArchive, largeObjectKey } from '../../../src/services/archive/large-object.js';
+import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
 import { directoryS3LargeObjectArchiveLayer } from '../../../src/services/directory/archive.js';
 import { ssmRawEventArchiveLayer } from '../../../src/services/directory/raw-event-archive.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
@@ -18,7 +19,6 @@ import { handleWebhook } from '../../../src/services/webhooks/handler.js';
 import { queueingWebhookIntakeLayer } from '../../../src/services/webhooks/intake.js';
 import { memoryReplayGuardLayer } from '../../../src/services/webhooks/replay-guard.js';
 import { staticWebhookSecretsLayer } from '../../../src/services/webhooks/secrets.js';
-import { slackSignature } from '../../../src/services/webhooks/signatures/slack.js';
 import { emulatorCredentials, type S3Emulator, startS3 } from '../pipeline/support/emulators.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { slackSignature } from '../../../src/services/webhooks/signatures/slack.js';
-import { twilioSignature } from '../../../src/services/webhooks/signatures/twilio.js';
-import { zoomSignature } from '../../../src/services/webhooks/signatures/zoom.js';
+import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
+import { twilioSignature } from '../../../src/services/connectors/twilio/signature.js';
+import { zoomSignature } from '../../../src/services/connectors/zoom/signature.js';
 import { BASE, CUSTOMER, makeHandler, nowSeconds, OTHER_CUSTOMER } from './support.js';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';

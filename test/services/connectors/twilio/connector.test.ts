@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3LargeObjectArchiveLayer } from '../../../../src/services/archive/large-object.js';
 import { s3ArchiveStoreLayer } from '../../../../src/services/archive/s3.js';
 import { makeTwilioConnector } from '../../../../src/services/connectors/twilio/connector.js';
+import { twilioSignature } from '../../../../src/services/connectors/twilio/signature.js';
 import type { Connector } from '../../../../src/services/pipeline/connector.js';
 import { staticCredentialsLayer } from '../../../../src/services/pipeline/credentials.js';
 import type { ConnectorJob } from '../../../../src/services/pipeline/job.js';
@@ -17,7 +18,6 @@ import { handleWebhook } from '../../../../src/services/webhooks/handler.js';
 import { queueingWebhookIntakeLayer } from '../../../../src/services/webhooks/intake.js';
 import { memoryReplayGuardLayer } from '../../../../src/services/webhooks/replay-guard.js';
 import { staticWebhookSecretsLayer } from '../../../../src/services/webhooks/secrets.js';
-import { twilioSignature } from '../../../../src/services/webhooks/signatures/twilio.js';
 import { emulatorCredentials, type S3Emulator, startS3 } from '../../pipeline/support/emulators.js';
 import { fileBytes } from '../zoom/fake-zoom.js';
 

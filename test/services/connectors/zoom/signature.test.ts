@@ -1,11 +1,11 @@
 import { Effect, type Result } from 'effect';
 import { describe, expect, it } from 'vitest';
-import type { WebhookRejected } from '../../../../src/services/webhooks/errors.js';
 import {
   verifyZoomSignature,
   zoomSignature,
   zoomUrlValidation,
-} from '../../../../src/services/webhooks/signatures/zoom.js';
+} from '../../../../src/services/connectors/zoom/signature.js';
+import type { WebhookRejected } from '../../../../src/services/webhooks/errors.js';
 
 // Zoom's documented challenge (developers.zoom.us, "Validate your webhook endpoint"): the
 // request body and plainToken as printed there. Zoom prints no secret token, so the

@@ -1,10 +1,17 @@
 import { Effect, Schema } from 'effect';
-import { ZoomWebhookPayload } from '../../connectors/zoom/events.js';
-import type { WebhookCredentialsFor } from '../credentials.js';
-import type { ProviderOutcome } from '../delivery.js';
-import { WebhookRejected } from '../errors.js';
-import { jsonResponse, type WebhookRequest } from '../request.js';
-import { verifyZoomSignature, zoomUrlValidation } from '../signatures/zoom.js';
+import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
+import { webhookProvider } from '../../webhooks/provider.js';
+import { jsonResponse, type WebhookRequest } from '../../webhooks/request.js';
+import { ZoomWebhookPayload } from './events.js';
+import { verifyZoomSignature, zoomUrlValidation } from './signature.js';
+
+export const ZoomWebhookCredentials = Schema.Struct({
+  /** The app's webhook secret token (signs events and the URL validation). */
+  webhookSecretToken: Schema.String.check(Schema.isMinLength(1)),
+  /** The customer's Zoom account (`payload.account_id`). */
+  accountId: Schema.String.check(Schema.isMinLength(1)),
+});
 
 const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(ZoomWebhookPayload));
 
@@ -18,7 +25,7 @@ const malformed = (detail: string) => new WebhookRejected({ provider: 'zoom', re
  */
 export const authenticateZoom = (
   request: WebhookRequest,
-  credentials: WebhookCredentialsFor['zoom'],
+  credentials: typeof ZoomWebhookCredentials.Type,
   nowSeconds: number,
 ): Effect.Effect<ProviderOutcome, WebhookRejected> =>
   Effect.gen(function* () {
@@ -50,3 +57,12 @@ export const authenticateZoom = (
       event: { _tag: 'ZoomEvent', event: other.event },
     } as const;
   });
+
+/** Zoom's webhook: the account is `payload.account_id`. */
+export const zoomWebhook = webhookProvider({
+  credentials: ZoomWebhookCredentials,
+  authenticate: authenticateZoom,
+  configuredAccount: (c) => c.accountId,
+  storedResponse: jsonResponse(200, { status: 'stored' }),
+  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
+});

@@ -4,7 +4,7 @@ import {
   twilioSignature,
   urlVariants,
   verifyTwilioSignature,
-} from '../../../../src/services/webhooks/signatures/twilio.js';
+} from '../../../../src/services/connectors/twilio/signature.js';
 
 // Twilio's published example (twilio.com/docs/usage/webhooks/webhooks-security).
 const TOKEN = '12345';

@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
-import { WebhookRejected } from '../errors.js';
-import { constantTimeEquals, hmacSha256Hex } from './crypto.js';
+import { constantTimeEquals, hmacSha256Hex } from '../../webhooks/crypto.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
 
 /** Slack's replay window: requests older (or newer) than five minutes are refused. */
 export const SLACK_TOLERANCE_SECONDS = 300;

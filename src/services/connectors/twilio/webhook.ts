@@ -1,10 +1,18 @@
 import { Effect, Option, Schema } from 'effect';
-import { TwilioInboundMessage, TwilioRecordingStatus } from '../../connectors/twilio/events.js';
-import type { WebhookCredentialsFor } from '../credentials.js';
-import type { ProviderOutcome } from '../delivery.js';
-import { WebhookRejected } from '../errors.js';
-import type { WebhookRequest } from '../request.js';
-import { verifyTwilioSignature } from '../signatures/twilio.js';
+import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
+import { webhookProvider } from '../../webhooks/provider.js';
+import type { WebhookRequest, WebhookResponse } from '../../webhooks/request.js';
+import { TwilioInboundMessage, TwilioRecordingStatus } from './events.js';
+import { verifyTwilioSignature } from './signature.js';
+
+export const TwilioWebhookCredentials = Schema.Struct({
+  authToken: Schema.String.check(Schema.isMinLength(1)),
+  /** The customer's Twilio account or subaccount (`AccountSid`). */
+  accountSid: Schema.optionalKey(Schema.String),
+  /** Public URL prefix the webhook was registered with, when a custom domain fronts the API. */
+  publicBaseUrl: Schema.optionalKey(Schema.String),
+});
 
 const asMessage = Schema.decodeUnknownOption(TwilioInboundMessage);
 const asRecording = Schema.decodeUnknownOption(TwilioRecordingStatus);
@@ -22,7 +30,7 @@ const signedUrl = (request: WebhookRequest, publicBaseUrl: string | undefined): 
 /** Twilio: SMS/MMS webhooks (deduplicated on MessageSid) and recording status callbacks (on RecordingSid). */
 export const authenticateTwilio = (
   request: WebhookRequest,
-  credentials: WebhookCredentialsFor['twilio'],
+  credentials: typeof TwilioWebhookCredentials.Type,
 ): Effect.Effect<ProviderOutcome, WebhookRejected> =>
   Effect.gen(function* () {
     yield* verifyTwilioSignature({
@@ -63,3 +71,20 @@ export const authenticateTwilio = (
       detail: 'neither an inbound message (MessageSid) nor a recording status callback (RecordingSid)',
     });
   });
+
+/** An empty TwiML document: store, and do not reply to the sender. */
+const emptyTwiml: WebhookResponse = {
+  status: 200,
+  headers: { 'content-type': 'text/xml' },
+  body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+};
+
+/** Twilio's webhook: the auth token is the account's own, so the secret may omit `accountSid`. */
+export const twilioWebhook = webhookProvider({
+  credentials: TwilioWebhookCredentials,
+  authenticate: (request, credentials) => authenticateTwilio(request, credentials),
+  configuredAccount: (c) => c.accountSid,
+  accountOptional: true,
+  storedResponse: emptyTwiml,
+  alreadyStoredResponse: emptyTwiml,
+});

@@ -1,6 +1,6 @@
 import { Effect, Schema } from 'effect';
-import { WebhookRejected } from '../errors.js';
-import { constantTimeEquals } from './crypto.js';
+import { constantTimeEquals } from '../../webhooks/crypto.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
 
 /** One Microsoft Graph change notification (https://learn.microsoft.com/graph/change-notifications-delivery-webhooks). */
 export const GraphNotification = Schema.Struct({

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { Effect } from 'effect';
-import type { WebhookCredentialsFor } from '../credentials.js';
-import type { ProviderOutcome } from '../delivery.js';
-import type { WebhookRejected } from '../errors.js';
-import { textResponse, type WebhookRequest } from '../request.js';
-import { type GraphNotification, graphValidationToken, verifyGraphNotifications } from '../signatures/graph.js';
+import { Effect, Schema } from 'effect';
+import type { ProviderOutcome, WebhookEvent } from '../../webhooks/delivery.js';
+import type { WebhookRejected } from '../../webhooks/errors.js';
+import { webhookProvider } from '../../webhooks/provider.js';
+import { textResponse, type WebhookRequest, type WebhookResponse } from '../../webhooks/request.js';
+import { type GraphNotification, graphValidationToken, verifyGraphNotifications } from './signature.js';
+
+export const TeamsWebhookCredentials = Schema.Struct({
+  /** The `clientState` we set on the Graph subscriptions of this connector. */
+  clientState: Schema.String.check(Schema.isMinLength(16)),
+  /** The customer's Entra tenant id: every notification of a batch must name it. */
+  tenantId: Schema.String.check(Schema.isMinLength(1)),
+});
 
 /**
  * What tells one version of the notified resource from another: the etag when
@@ -39,7 +46,7 @@ export const teamsNotificationKey = (n: GraphNotification): string | undefined =
  */
 export const authenticateTeams = (
   request: WebhookRequest,
-  credentials: WebhookCredentialsFor['teams'],
+  credentials: typeof TeamsWebhookCredentials.Type,
 ): Effect.Effect<ProviderOutcome, WebhookRejected> => {
   const token = graphValidationToken(request.query);
   if (token !== undefined) return Effect.succeed({ _tag: 'Respond', response: textResponse(200, token) });
@@ -56,3 +63,21 @@ export const authenticateTeams = (
     })),
   );
 };
+
+/** Keeps only what was not delivered before (a Graph batch may mix new and redelivered notifications). */
+const restrictTo = (event: WebhookEvent, fresh: ReadonlySet<number>): WebhookEvent =>
+  event._tag === 'TeamsNotifications'
+    ? { ...event, notifications: event.notifications.filter((_, i) => fresh.has(i)) }
+    : event;
+
+const accepted: WebhookResponse = { status: 202, headers: {}, body: '' };
+
+/** Microsoft Graph's webhook: the account is the Entra tenant; Graph expects 202 Accepted. */
+export const teamsWebhook = webhookProvider({
+  credentials: TeamsWebhookCredentials,
+  authenticate: (request, credentials) => authenticateTeams(request, credentials),
+  configuredAccount: (c) => c.tenantId,
+  storedResponse: accepted,
+  alreadyStoredResponse: accepted,
+  restrictTo,
+});

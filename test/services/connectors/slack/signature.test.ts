@@ -1,7 +1,7 @@
 import { Effect } from 'effect';
 import { describe, expect, it } from 'vitest';
+import { slackSignature, verifySlackSignature } from '../../../../src/services/connectors/slack/signature.js';
 import type { WebhookRejected } from '../../../../src/services/webhooks/errors.js';
-import { slackSignature, verifySlackSignature } from '../../../../src/services/webhooks/signatures/slack.js';
 
 // Slack's published example (api.slack.com/authentication/verifying-requests-from-slack).
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';

@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
-import { WebhookRejected } from '../errors.js';
-import { constantTimeEquals, hmacSha256Hex } from './crypto.js';
+import { constantTimeEquals, hmacSha256Hex } from '../../webhooks/crypto.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
 
 /** Zoom does not publish a window; we apply Slack's five minutes to the same v0 scheme. */
 export const ZOOM_TOLERANCE_SECONDS = 300;

@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { graphValidationToken, verifyGraphNotifications } from '../../../../src/services/webhooks/signatures/graph.js';
+import { graphValidationToken, verifyGraphNotifications } from '../../../../src/services/connectors/teams/signature.js';
 
 // The notification example in Microsoft's docs (learn.microsoft.com/graph/change-notifications-delivery-webhooks),
 // for a Teams chat message resource.

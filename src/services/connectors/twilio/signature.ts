@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
-import { WebhookRejected } from '../errors.js';
-import { constantTimeEquals, hmacSha1Base64, sha256Hex } from './crypto.js';
+import { constantTimeEquals, hmacSha1Base64, sha256Hex } from '../../webhooks/crypto.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
 
 /**
  * Twilio's `X-Twilio-Signature` (https://www.twilio.com/docs/usage/webhooks/webhooks-security):

@@ -1,0 +1,67 @@
+import { Effect, Schema } from 'effect';
+import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import { WebhookRejected } from '../../webhooks/errors.js';
+import { webhookProvider } from '../../webhooks/provider.js';
+import { jsonResponse, textResponse, type WebhookRequest } from '../../webhooks/request.js';
+import { SlackEventsPayload } from './events.js';
+import { verifySlackSignature } from './signature.js';
+
+/**
+ * What a webhook needs from a connector's secret (`panops/<customer id>/<connector id>`
+ * in Secrets Manager, the same secret that holds the connector's API token).
+ * The provider account id is REQUIRED for Slack, Zoom and Teams and must match
+ * the one in the signed payload: one PanOps Slack or Zoom app serves many
+ * customers with one signing secret, so a valid signature alone does not say
+ * whose workspace an event is from. A secret without it is refused as
+ * misconfigured (the webhook answers 503 and stores nothing), never accepted.
+ */
+export const SlackWebhookCredentials = Schema.Struct({
+  signingSecret: Schema.String.check(Schema.isMinLength(1)),
+  /** The customer's Slack workspace (`team_id`). */
+  teamId: Schema.String.check(Schema.isMinLength(1)),
+});
+
+const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(SlackEventsPayload));
+
+/** Slack Events API: signature first, then the handshake or the event callback (deduplicated on `event_id`). */
+export const authenticateSlack = (
+  request: WebhookRequest,
+  credentials: typeof SlackWebhookCredentials.Type,
+  nowSeconds: number,
+): Effect.Effect<ProviderOutcome, WebhookRejected> =>
+  verifySlackSignature({
+    signingSecret: credentials.signingSecret,
+    headers: request.headers,
+    rawBody: request.body,
+    nowSeconds,
+  }).pipe(
+    Effect.andThen(() => decode(request.body)),
+    Effect.mapError((e) =>
+      e instanceof WebhookRejected
+        ? e
+        : new WebhookRejected({
+            provider: 'slack',
+            reason: 'malformed',
+            detail: `not an Events API payload: ${e.message}`,
+          }),
+    ),
+    Effect.map((payload): ProviderOutcome => {
+      if (payload.type === 'url_verification')
+        return { _tag: 'Respond', response: textResponse(200, payload.challenge) };
+      return {
+        _tag: 'Deliver',
+        messageIds: [payload.event_id],
+        accountId: payload.team_id,
+        event: { _tag: 'SlackEvent', payload },
+      };
+    }),
+  );
+
+/** Slack's webhook: the workspace is `team_id`; Slack wants a 2xx within 3 s. */
+export const slackWebhook = webhookProvider({
+  credentials: SlackWebhookCredentials,
+  authenticate: authenticateSlack,
+  configuredAccount: (c) => c.teamId,
+  storedResponse: jsonResponse(200, { status: 'stored' }),
+  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
+});
