@@ -6,6 +6,7 @@
  * Dependency-free: nothing here imports CDK, Effect or another src/ folder,
  * so a Lambda bundle, a stack and a test can all read it.
  */
+export * from './archive-tags.js';
 export * from './directory.js';
 export * from './names.js';
 export * from './pooled-data.js';

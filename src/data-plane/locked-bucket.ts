@@ -6,11 +6,13 @@ import {
   Bucket,
   BucketEncryption,
   type CfnBucket,
+  type LifecycleRule,
   ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
+import { DISPOSITION_TAG } from '../contracts/archive-tags.js';
 
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
 
@@ -34,6 +36,17 @@ export interface LockedBucketProps {
   readonly serverAccessLogs: ServerAccessLogs | 'is-log-destination';
   /** WORM storage: object lock with this mode and default retention. @default no object lock */
   readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+  /**
+   * `age`: current objects expire `retentionDays` after creation (logs, trails).
+   * `disposition`: only objects tagged `panops:disposition=disposable` expire
+   * (the archive: the disposition job tags an object once no row names it, and
+   * a held object never carries that tag), so a legal hold survives the
+   * lifecycle in buckets with and without Object Lock. S3 lifecycle filters
+   * select by tag but cannot exclude by tag:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html
+   * @default 'age'
+   */
+  readonly expiry?: 'age' | 'disposition';
   /** Days after which incomplete multipart uploads are aborted. @default 7 */
   readonly abortIncompleteUploadsAfterDays?: number;
   /**
@@ -44,6 +57,33 @@ export interface LockedBucketProps {
    */
   readonly bucketKeyEnabled?: boolean;
 }
+
+/**
+ * The archive's lifecycle: expire (and then remove the noncurrent version of)
+ * only objects tagged disposable, one day after the tag is seen; abort
+ * incomplete uploads and remove expired delete markers everywhere (S3 refuses
+ * those two actions in a rule with a tag filter:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html).
+ * Under Object Lock the lifecycle still cannot remove a version before its
+ * retention date or while it has a legal hold:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+ */
+export const dispositionLifecycle = (abortAfterDays: number, prefix?: string): LifecycleRule[] => [
+  {
+    id: prefix ? `disposition-${prefix.replaceAll('/', '-').replace(/-$/, '')}` : 'disposition',
+    enabled: true,
+    ...(prefix ? { prefix } : {}),
+    tagFilters: { [DISPOSITION_TAG.key]: DISPOSITION_TAG.disposable },
+    expiration: Duration.days(1),
+    noncurrentVersionExpiration: Duration.days(1),
+  },
+  {
+    id: 'housekeeping',
+    enabled: true,
+    abortIncompleteMultipartUploadAfter: Duration.days(abortAfterDays),
+    expiredObjectDeleteMarker: true,
+  },
+];
 
 /**
  * An S3 bucket with every setting the seed and the guardrails fix, set
@@ -82,15 +122,18 @@ export class LockedBucket extends Construct {
           ? ObjectLockRetention.compliance(Duration.days(objectLock.days))
           : ObjectLockRetention.governance(Duration.days(objectLock.days))
         : undefined,
-      lifecycleRules: [
-        {
-          id: 'retention',
-          enabled: true,
-          expiration: Duration.days(retentionDays),
-          noncurrentVersionExpiration: Duration.days(retentionDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(props.abortIncompleteUploadsAfterDays ?? 7),
-        },
-      ],
+      lifecycleRules:
+        props.expiry === 'disposition'
+          ? dispositionLifecycle(props.abortIncompleteUploadsAfterDays ?? 7)
+          : [
+              {
+                id: 'retention',
+                enabled: true,
+                expiration: Duration.days(retentionDays),
+                noncurrentVersionExpiration: Duration.days(retentionDays),
+                abortIncompleteMultipartUploadAfter: Duration.days(props.abortIncompleteUploadsAfterDays ?? 7),
+              },
+            ],
       removalPolicy: RemovalPolicy.RETAIN,
       autoDeleteObjects: false,
     });

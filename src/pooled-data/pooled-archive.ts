@@ -1,8 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { pooledArchivePrefix } from '../contracts/pooled-data.js';
 import { LockedBucket, type ServerAccessLogs } from '../data-plane/locked-bucket.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
@@ -19,7 +17,7 @@ export interface PooledArchiveCustomer {
 export interface PooledArchiveProps {
   /** The PanOps-managed key of the pooled tier (SSE-KMS, bucket key off: see `LockedBucket.bucketKeyEnabled`). */
   readonly encryptionKey: IKey;
-  /** The pooled customers: each gets a retention rule on its own prefix. */
+  /** The pooled customers (their retention is enforced by disposition; the count is bounded). */
   readonly customers: readonly PooledArchiveCustomer[];
   /** Where the bucket's server access logs go. */
   readonly serverAccessLogs: ServerAccessLogs;
@@ -36,9 +34,9 @@ export interface PooledArchiveProps {
  * IAM conditions (the data-access role reaches only the prefix named by its
  * session tag) and by KMS encryption context: S3 Bucket Keys are off, so every
  * object's data key is bound to the object's ARN (which carries the prefix)
- * and the key policy releases it only to a session of that customer. Each
- * prefix expires on the customer's own retention (S3 honours the shortest of
- * overlapping expirations). WORM customers are not pooled (the blueprint
+ * and the key policy releases it only to a session of that customer. Objects
+ * expire only when tagged disposable by the customer's disposition job
+ * (`LockedBucket.expiry`), so each customer's retention and holds are its own. WORM customers are not pooled (the blueprint
  * refuses object lock on a pooled customer): object lock is per bucket.
  */
 export class PooledArchive extends Construct {
@@ -63,16 +61,10 @@ export class PooledArchive extends Construct {
       retentionDays: bucketRetention,
       serverAccessLogs: props.serverAccessLogs,
       bucketKeyEnabled: false,
+      // One tag-filtered rule for every prefix: a customer's objects expire only when its disposition job,
+      // after their rows passed that customer's retention unheld, tags them disposable.
+      expiry: 'disposition',
     }).bucket;
-    for (const customer of props.customers) {
-      this.bucket.addLifecycleRule({
-        id: `retention-${customer.slug}`,
-        enabled: true,
-        prefix: pooledArchivePrefix(customer.id),
-        expiration: Duration.days(customer.retentionDays),
-        noncurrentVersionExpiration: Duration.days(customer.retentionDays),
-      });
-    }
     tagRole(this, 'pooled-archive-bucket');
   }
 }

@@ -7,7 +7,11 @@ import { tagRole } from '../data-plane/tenant-tags.js';
 export interface ArchiveBucketProps {
   /** The customer key (SSE-KMS, bucket key on). */
   readonly encryptionKey: IKey;
-  /** The customer's retention: objects expire after it, and object lock (when on) keeps them at least that long. */
+  /**
+   * The customer's retention: object lock (when on) keeps each object at least
+   * that long. Objects expire only once the disposition job, after their rows
+   * passed retention unheld, tags them disposable (`LockedBucket.expiry`).
+   */
   readonly retentionDays: number;
   /**
    * WORM storage for regulated customers (SEC 17a-4, FINRA 4511): object lock in
@@ -33,6 +37,7 @@ export class ArchiveBucket extends Construct {
       encryptionKey: props.encryptionKey,
       retentionDays: props.retentionDays,
       serverAccessLogs: props.serverAccessLogs,
+      expiry: 'disposition',
       objectLock: props.objectLockMode ? { mode: props.objectLockMode, days: props.retentionDays } : undefined,
     }).bucket;
     tagRole(this, 'archive-bucket');

@@ -221,13 +221,15 @@ describe('archive bucket', () => {
     });
   });
 
-  it('expires objects after the customer retention', () => {
+  it('expires only objects the disposition job tagged disposable, so held objects survive the lifecycle', () => {
     const rules = (archive().props.LifecycleConfiguration as { Rules: Props[] }).Rules;
-    expect(rules).toEqual([
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined || r.NoncurrentVersionExpiration);
+    expect(expiring).toEqual([
       expect.objectContaining({
         Status: 'Enabled',
-        ExpirationInDays: customer.retentionDays,
-        NoncurrentVersionExpiration: { NoncurrentDays: customer.retentionDays },
+        TagFilters: [{ Key: 'panops:disposition', Value: 'disposable' }],
+        ExpirationInDays: 1,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
       }),
     ]);
   });

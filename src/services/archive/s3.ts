@@ -33,6 +33,11 @@ export interface ArchiveTarget {
    * prefix); a bucket key would carry the bucket's ARN and be refused. @default true
    */
   readonly bucketKeyEnabled?: boolean;
+  /**
+   * Whether the bucket has S3 Object Lock (then a legal hold is also an Object
+   * Lock legal hold). @default asked of S3 once (GetObjectLockConfiguration)
+   */
+  readonly objectLock?: boolean;
 }
 
 export interface S3ArchiveStoreOptions {
@@ -47,7 +52,7 @@ export interface S3ArchiveStoreOptions {
   readonly client?: S3ClientConfig;
 }
 
-const statusOf = (cause: unknown): number | undefined =>
+export const statusOf = (cause: unknown): number | undefined =>
   (cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
 const isNotFound = (cause: unknown): boolean =>
@@ -63,7 +68,7 @@ const isNotFound = (cause: unknown): boolean =>
 export const absentBehindPrefix = (keyPrefix: string | undefined, cause: unknown): boolean =>
   Boolean(keyPrefix) && statusOf(cause) === 403;
 
-const transient = (detail: string) => (cause: unknown) =>
+export const transient = (detail: string) => (cause: unknown) =>
   new Transient({
     source: 'archive',
     detail: `${detail}: ${causeMessage(cause)}`,
