@@ -1,7 +1,9 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
+import type { IConstruct } from 'constructs';
 import { bundleNodeEntry } from './node-bundle.js';
+import { oncePerApp } from './per-app.js';
 
 /**
  * The container images the stacks run, each built by `cdk deploy` from a
@@ -41,20 +43,16 @@ export interface PreparedImageContext {
   readonly runtimeImports: readonly string[];
 }
 
-const prepared = new Map<WorkerImageName, PreparedImageContext>();
-
 const isBuiltin = (specifier: string): boolean =>
   specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] as string);
 
 /**
- * Writes an image's `dist/` (bundle and data) once per process and returns its
- * build context. Refuses a bundle that leaves a package import to the runtime:
+ * Writes an image's `dist/` (bundle and data) and returns its build context
+ * (a stack asks through `imageContextFor`, once per App). Refuses a bundle that leaves a package import to the runtime:
  * the image has no node_modules, so such an import would fail only when the
  * container starts.
  */
 export const prepareImageContext = (name: WorkerImageName, root = process.cwd()): PreparedImageContext => {
-  const cached = prepared.get(name);
-  if (cached) return cached;
   const image: WorkerImage = WORKER_IMAGES[name];
   const directory = resolve(root, image.context);
   const dist = join(directory, 'dist');
@@ -72,7 +70,9 @@ export const prepareImageContext = (name: WorkerImageName, root = process.cwd())
     throw new Error(
       `${image.entry}: the bundle for ${image.context} imports ${missing.join(', ')} at run time, which the image does not contain`,
     );
-  const context = { directory, runtimeImports };
-  prepared.set(name, context);
-  return context;
+  return { directory, runtimeImports };
 };
+
+/** An image's build context, prepared once for the App `scope` belongs to, however many stacks build it. */
+export const imageContextFor = (scope: IConstruct, name: WorkerImageName): PreparedImageContext =>
+  oncePerApp(scope, `image-context:${name}`, () => prepareImageContext(name));

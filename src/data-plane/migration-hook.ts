@@ -9,11 +9,11 @@ import { BUNDLED_HANDLER, bundledLambdaCode } from '../common/lambda-code.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../common/lambda-vpc.js';
 import { ROLE_NAMES } from '../config/index.js';
 import type { CustomerKey } from './customer-key.js';
-import { type MigrationBundle, migrationBundle } from './migration-sources.js';
+import { appMigrationBundle, type MigrationBundle } from './migration-sources.js';
 import type { TenantDatabase } from './tenant-database.js';
 import { tagRole } from './tenant-tags.js';
 
-/** The handler module, bundled once per process for every customer stack. */
+/** The handler module, bundled once per App for every customer stack. */
 export const MIGRATION_HOOK_ENTRY = 'src/data-plane/migration-hook/handler.ts';
 
 export interface MigrationHookProps {
@@ -56,7 +56,7 @@ export class MigrationHook extends Construct {
   constructor(scope: Construct, id: string, props: MigrationHookProps) {
     super(scope, id);
     const { database, key } = props;
-    const migrations = props.migrations ?? migrationBundle();
+    const migrations = props.migrations ?? appMigrationBundle(this);
     const { region, account } = Stack.of(this);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
@@ -138,7 +138,7 @@ export class MigrationHook extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       handler: BUNDLED_HANDLER,
-      code: bundledLambdaCode(MIGRATION_HOOK_ENTRY),
+      code: bundledLambdaCode(this, MIGRATION_HOOK_ENTRY),
       role: this.role,
       vpc: props.vpc,
       vpcSubnets: props.subnets,

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { IConstruct } from 'constructs';
+import { oncePerApp } from '../common/per-app.js';
 import { type MigrationSource, readMigrationSources } from '../services/db/migrations.js';
 
 /** The migrations a customer stack ships to its hook, and their fingerprint. */
@@ -9,23 +11,19 @@ export interface MigrationBundle {
   readonly fingerprint: string;
 }
 
-const bundles = new Map<string, MigrationBundle>();
-
 /**
- * Reads `sql/` once per process (1,000 customer stacks share one read). The
- * hook receives the files through the custom resource's properties: the
+ * Reads the migration files of `dir` and fingerprints them. The hook receives the files through the custom resource's properties: the
  * template then carries exactly the schema it applies, a schema change is
  * what makes CloudFormation send an Update, and the Lambda bundle needs no
  * SQL files beside it.
  */
 export const migrationBundle = (dir = 'sql'): MigrationBundle => {
-  const root = resolve(dir);
-  const cached = bundles.get(root);
-  if (cached) return cached;
-  const sources = readMigrationSources(root);
+  const sources = readMigrationSources(resolve(dir));
   const hash = createHash('sha256');
   for (const { name, text } of sources) hash.update(name).update('\0').update(text).update('\0');
-  const bundle = { sources, fingerprint: hash.digest('hex') };
-  bundles.set(root, bundle);
-  return bundle;
+  return { sources, fingerprint: hash.digest('hex') };
 };
+
+/** The migrations of `sql/`, read once for the App `scope` belongs to (1,000 customer stacks share one read). */
+export const appMigrationBundle = (scope: IConstruct): MigrationBundle =>
+  oncePerApp(scope, 'migrations:sql', () => migrationBundle());

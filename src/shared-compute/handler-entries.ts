@@ -1,7 +1,7 @@
 /**
  * The Lambda handler entry points the shared compute stack deploys. The code
  * belongs to the services (src/services); each module exports `handler` and is
- * bundled once per process by `bundledLambdaCode`, however many stacks use it.
+ * bundled once per App by `bundledLambdaCode`, however many stacks use it.
  */
 export const LAMBDA_ENTRIES = {
   /** Push platforms' webhooks (Slack events, Twilio SMS/voice, Zoom, Graph notifications), behind the public API. */

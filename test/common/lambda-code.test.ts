@@ -23,7 +23,7 @@ describe('bundled Lambda code', () => {
       new LambdaFunction(stack, 'Fn', {
         runtime: Runtime.NODEJS_22_X,
         handler: BUNDLED_HANDLER,
-        code: bundledLambdaCode(entry),
+        code: bundledLambdaCode(stack, entry),
       });
       return stack;
     });
@@ -43,7 +43,7 @@ describe('bundled Lambda code', () => {
       new LambdaFunction(stack, id, {
         runtime: Runtime.NODEJS_22_X,
         handler: BUNDLED_HANDLER,
-        code: bundledLambdaCode(entry),
+        code: bundledLambdaCode(stack, entry),
       });
     fn('A', a);
     fn('B', b);

@@ -77,7 +77,7 @@ describe('the example customers under the guardrails', () => {
 });
 
 describe('the example customers together', () => {
-  it('share one migration hook bundle (esbuild runs once per process, not once per customer)', () => {
+  it('share one migration hook bundle (esbuild runs once per app, not once per customer)', () => {
     const hookCode = (slug: string) => {
       const template = JSON.parse(readFileSync(join(outdir, `PanOps-Customer-${slug}.template.json`), 'utf8')) as {
         Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: unknown } } }>;

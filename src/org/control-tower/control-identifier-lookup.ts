@@ -67,7 +67,7 @@ export class ControlIdentifierLookup extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       handler: BUNDLED_HANDLER,
-      code: bundledLambdaCode(CONTROL_IDENTIFIER_LOOKUP_ENTRY),
+      code: bundledLambdaCode(this, CONTROL_IDENTIFIER_LOOKUP_ENTRY),
       role,
       timeout: Duration.minutes(5),
       memorySize: 256,

@@ -46,7 +46,7 @@ const rolesWithEniAccess = new WeakSet<Role>();
  * A Lambda function in the shared compute VPC's private subnets, with its
  * own log group, a dead-letter queue and reserved concurrency: the shape the
  * seed and the guardrails require of every connector function. The code is
- * the services' handler, bundled once per process.
+ * the services' handler, bundled once per App.
  */
 export class VpcFunction extends Construct {
   readonly function: LambdaFunction;
@@ -105,7 +105,7 @@ export class VpcFunction extends Construct {
 
 /** The bundled handler; a missing entry (services not merged yet) fails deploy-time synth loudly. */
 const handlerCode = (scope: Construct, entry: string): Code => {
-  if (existsSync(resolve(entry))) return bundledLambdaCode(entry);
+  if (existsSync(resolve(entry))) return bundledLambdaCode(scope, entry);
   Annotations.of(scope).addError(`Lambda handler entry ${entry} does not exist; the function cannot be deployed`);
   return Code.fromInline(`exports.handler = async () => { throw new Error('handler ${entry} was not built'); };`);
 };
