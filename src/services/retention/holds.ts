@@ -3,7 +3,7 @@ import { SqlClient } from 'effect/sql';
 import { TenantSql } from '../db/tenant-sql.js';
 
 /**
- * Named legal holds (sql/0013): a matter holds communications; a record is
+ * Named legal holds (sql/0014): a matter holds communications; a record is
  * held while any matter holds it. Placing goes through `panops_place_hold`
  * (the application role may: a hold only protects more); lifting goes
  * through `panops_release_hold`, which only the owner role may execute.

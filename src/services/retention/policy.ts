@@ -10,7 +10,7 @@ export interface RetentionPolicy {
 }
 
 /**
- * Records the policy in the customer's database (sql/0013
+ * Records the policy in the customer's database (sql/0014
  * `panops_record_retention_policy`): a scope whose days changed gets a new
  * row, effective from now, and an audit row; an unchanged scope is a no-op.
  * Rows ingested afterwards take their `retention_until` from it; rows
