@@ -2,7 +2,11 @@ import { Effect, Schema } from 'effect';
 import { makeSlackClient } from '../connectors/slack/client.js';
 import { firstPageUrl, getMessagesPage } from '../connectors/teams/client.js';
 import type { ConnectorError } from '../pipeline/errors.js';
-import { type ProviderDay, utcDay } from './reconcile.js';
+import { GmailReconcileSource, gmailListing } from './gmail.js';
+import { M365ReconcileSource, m365Listing } from './m365.js';
+import { type ProviderDay, providerDays } from './reconcile.js';
+import { TwilioReconcileSource, twilioListing } from './twilio.js';
+import { ZoomReconcileSource, zoomListing } from './zoom.js';
 
 /**
  * What each provider lists for a period, per connector and day, with the ids
@@ -10,6 +14,9 @@ import { type ProviderDay, utcDay } from './reconcile.js';
  * (`conversations.history`, then `conversations.replies` for each thread);
  * Teams lists every chat message changed in the period (`getAllMessages`,
  * filtered `lastModifiedDateTime gt`), of which those created in it count.
+ * Zoom (recording uuids) and Twilio (MessageSid, RecordingSid) list ids too;
+ * Gmail and Microsoft 365 mail list ids the archive does not key on, so they
+ * are compared by count (their files: gmail.ts, m365.ts, zoom.ts, twilio.ts).
  */
 export const ReconcileSource = Schema.Union([
   Schema.Struct({
@@ -29,19 +36,14 @@ export const ReconcileSource = Schema.Union([
     users: Schema.Array(Schema.String),
     baseUrl: Schema.optionalKey(Schema.String),
   }),
+  GmailReconcileSource,
+  M365ReconcileSource,
+  ZoomReconcileSource,
+  TwilioReconcileSource,
 ]);
 export type ReconcileSource = typeof ReconcileSource.Type;
 
 export const ReconcileSources = Schema.Struct({ connectors: Schema.Array(ReconcileSource) });
-
-const byDay = (platform: string, connectorId: string, entries: readonly { id: string; at: Date }[]): ProviderDay[] => {
-  const days = new Map<string, string[]>();
-  for (const { id, at } of entries) {
-    const day = utcDay(at);
-    days.set(day, [...(days.get(day) ?? []), id]);
-  }
-  return [...days].map(([day, ids]) => ({ platform, connectorId, day, ids, count: ids.length }));
-};
 
 const slackListing = (
   source: Extract<ReconcileSource, { platform: 'slack' }>,
@@ -81,7 +83,7 @@ const slackListing = (
         cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
       } while (cursor);
     }
-    return byDay('slack', source.connectorId, entries);
+    return providerDays('slack', source.connectorId, entries);
   });
 
 const teamsListing = (
@@ -112,7 +114,7 @@ const teamsListing = (
         url = page['@odata.nextLink'];
       }
     }
-    return byDay('teams', source.connectorId, entries);
+    return providerDays('teams', source.connectorId, entries);
   });
 
 /** The provider's listing of one configured connector over [since, until]. */
@@ -121,5 +123,19 @@ export const listProvider = (
   token: string,
   since: Date,
   until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> =>
-  source.platform === 'slack' ? slackListing(source, token, since, until) : teamsListing(source, token, since, until);
+): Effect.Effect<ProviderDay[], ConnectorError> => {
+  switch (source.platform) {
+    case 'slack':
+      return slackListing(source, token, since, until);
+    case 'teams':
+      return teamsListing(source, token, since, until);
+    case 'gmail':
+      return gmailListing(source, token, since, until);
+    case 'm365':
+      return m365Listing(source, token, since, until);
+    case 'zoom':
+      return zoomListing(source, token, since, until);
+    case 'twilio':
+      return twilioListing(source, token, since, until);
+  }
+};

@@ -125,6 +125,36 @@ export const reconcileReport = (
 /** UTC day of an instant. */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
+/** A provider's listed ids grouped by the UTC day of their time. */
+export const providerDays = (
+  platform: string,
+  connectorId: string,
+  entries: readonly { readonly id: string; readonly at: Date }[],
+): ProviderDay[] => {
+  const days = new Map<string, string[]>();
+  for (const { id, at } of entries) {
+    const day = utcDay(at);
+    days.set(day, [...(days.get(day) ?? []), id]);
+  }
+  return [...days].map(([day, ids]) => ({ platform, connectorId, day, ids, count: ids.length }));
+};
+
+/** A provider's counts per UTC day (where its API lists nothing the archive keys on). */
+export const countedDays = (platform: string, connectorId: string, days: ReadonlyMap<string, number>): ProviderDay[] =>
+  [...days].map(([day, count]) => ({ platform, connectorId, day, count }));
+
+/** Each UTC day from `since` to `until`, as [start, end) instants. */
+export const utcDaysBetween = (since: Date, until: Date): { day: string; start: Date; end: Date }[] => {
+  const days: { day: string; start: Date; end: Date }[] = [];
+  for (
+    let t = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
+    t <= until.getTime();
+    t += 86_400_000
+  )
+    days.push({ day: utcDay(new Date(t)), start: new Date(t), end: new Date(t + 86_400_000) });
+  return days;
+};
+
 /**
  * The run's figure as a CloudWatch embedded-metric-format line: printed to the
  * log of the task that runs it, CloudWatch Logs extracts the metric the shared

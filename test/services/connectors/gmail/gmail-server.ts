@@ -2,7 +2,7 @@ import { json, type LocalServer, startLocalServer } from '../support/http-server
 
 /**
  * A local Gmail API (v1) speaking the wire format of the public reference:
- * users.getProfile, users.messages.list, users.history.list (messageAdded
+ * users.getProfile, users.messages.list (`q` after:/before: in epoch seconds), users.history.list (messageAdded
  * records, nextPageToken, historyId; 404 for a historyId older than the
  * mailbox keeps) and users.messages.get?format=raw (base64url RFC 822).
  * https://developers.google.com/gmail/api/reference/rest
@@ -60,9 +60,15 @@ export const startGmailServer = async (token = 'gmail-token'): Promise<GmailServ
     } else if (path === '/messages') {
       // Newest first, as Gmail lists them; SPAM and TRASH only with includeSpamTrash=true (users.messages.list).
       const withSpamTrash = url.searchParams.get('includeSpamTrash') === 'true';
+      // `q` with after:/before: in seconds since the epoch (the filtering guide's precise form), on internalDate.
+      const q = url.searchParams.get('q') ?? '';
+      const after = /(?:^|\s)after:(\d+)/.exec(q)?.[1];
+      const before = /(?:^|\s)before:(\d+)/.exec(q)?.[1];
       const all = [...messages.values()]
         .reverse()
-        .filter((x) => withSpamTrash || !x.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'));
+        .filter((x) => withSpamTrash || !x.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'))
+        .filter((x) => after === undefined || Number(x.internalDate) >= Number(after) * 1000)
+        .filter((x) => before === undefined || Number(x.internalDate) < Number(before) * 1000);
       const page = all.slice(offset, offset + maxResults);
       const next = offset + maxResults < all.length ? String(offset + maxResults) : undefined;
       json(res, 200, {
