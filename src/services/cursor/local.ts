@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Effect, Layer, Option, Semaphore } from 'effect';
+import { Clock, Effect, Layer, Option, Semaphore } from 'effect';
 import { CursorConflict, Transient } from '../pipeline/errors.js';
 import { type CursorKey, type CursorRecord, CursorStore, cursorKeyString } from './cursor-store.js';
 
@@ -31,20 +31,25 @@ export const localCursorStoreLayer = (directory?: string): Layer.Layer<CursorSto
           })
         : Effect.void;
 
-      const get = (key: CursorKey) => Effect.sync(() => Option.fromNullishOr(cursors.get(cursorKeyString(key))));
+      const get = Effect.fn('CursorStore.get')(function* (key: CursorKey) {
+        return yield* Effect.sync(() => Option.fromNullishOr(cursors.get(cursorKeyString(key))));
+      });
 
-      const advance = (key: CursorKey, expectedVersion: number, value: string) =>
-        lock.withPermits(1)(
-          Effect.gen(function* () {
-            const k = cursorKeyString(key);
-            const current = cursors.get(k)?.version ?? 0;
-            if (current !== expectedVersion) return yield* new CursorConflict({ key: k, expectedVersion });
-            const record: CursorRecord = { value, version: expectedVersion + 1, updatedAt: new Date().toISOString() };
-            cursors.set(k, record);
-            yield* persist;
-            return record;
-          }),
-        );
+      // Compare-and-set under the lock: one advance at a time within the process.
+      const advance = Effect.fn('CursorStore.advance')(function* (
+        key: CursorKey,
+        expectedVersion: number,
+        value: string,
+      ) {
+        const k = cursorKeyString(key);
+        const current = cursors.get(k)?.version ?? 0;
+        if (current !== expectedVersion) return yield* new CursorConflict({ key: k, expectedVersion });
+        const updatedAt = new Date(yield* Clock.currentTimeMillis).toISOString();
+        const record: CursorRecord = { value, version: expectedVersion + 1, updatedAt };
+        cursors.set(k, record);
+        yield* persist;
+        return record;
+      }, lock.withPermits(1));
 
       return CursorStore.of({ get, advance });
     }),

@@ -1,7 +1,12 @@
 import { Effect, Layer, Redacted } from 'effect';
 import { jsonObjectFromEnv } from '../runtime/env-json.js';
-import { CustomerDirectory, type CustomerLocation, type DatabaseLocation } from './customer-directory.js';
-import { CustomerLocationMissing, CustomerNotFound, type DirectoryError } from './errors.js';
+import {
+  CustomerDirectory,
+  type CustomerLocation,
+  type CustomerTier,
+  type DatabaseLocation,
+} from './customer-directory.js';
+import { CustomerLocationMissing, CustomerNotFound } from './errors.js';
 
 /**
  * Fixed locations (tests, local runs): an unknown customer is `CustomerNotFound`, never a default.
@@ -11,21 +16,19 @@ export const memoryCustomerDirectoryLayer = (locations: readonly CustomerLocatio
   Layer.succeed(
     CustomerDirectory,
     CustomerDirectory.of({
-      locate: (customerId, tier) => {
+      locate: Effect.fn('CustomerDirectory.locate')(function* (customerId: string, tier?: CustomerTier) {
         const id = String(customerId).toLowerCase();
         const found = locations.find((l) => l.customerId.toLowerCase() === id && (!tier || l.tier === tier));
-        if (found) return Effect.succeed(found);
-        return locations.some((l) => l.customerId.toLowerCase() === id)
-          ? Effect.fail(
-              new CustomerLocationMissing({
-                customerId: id,
-                accountId: 'unknown',
-                missing: [`${tier} location`],
-                detail: 'the in-memory directory has no location on that tier',
-              }),
-            )
-          : Effect.fail(new CustomerNotFound({ customerId: id, parameter: '(in-memory directory)' }));
-      },
+        if (found) return found;
+        return yield* locations.some((l) => l.customerId.toLowerCase() === id)
+          ? new CustomerLocationMissing({
+              customerId: id,
+              accountId: 'unknown',
+              missing: [`${tier} location`],
+              detail: 'the in-memory directory has no location on that tier',
+            })
+          : new CustomerNotFound({ customerId: id, parameter: '(in-memory directory)' });
+      }),
     }),
   );
 
@@ -78,42 +81,39 @@ export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<C
   return Layer.succeed(
     CustomerDirectory,
     CustomerDirectory.of({
-      locate: (customerId) =>
-        Effect.suspend((): Effect.Effect<CustomerLocation, DirectoryError> => {
-          const id = String(customerId).toLowerCase();
-          const archive = pick(archives, id);
-          const ownDatabase = pick(databases, id);
-          const databaseUrl = ownDatabase ?? env[LOCAL_DIRECTORY_ENV.databaseUrl];
-          if (!known.has(id) && !env[LOCAL_DIRECTORY_ENV.databaseUrl])
-            return Effect.fail(new CustomerNotFound({ customerId: id, parameter: '(local environment)' }));
-          const missing = [
-            ...(archive ? [] : [`${LOCAL_DIRECTORY_ENV.archiveTargets}["${id}"]`]),
-            ...(databaseUrl ? [] : [`${LOCAL_DIRECTORY_ENV.customerDatabases}["${id}"] or DATABASE_URL`]),
-          ];
-          if (!archive || !databaseUrl)
-            return Effect.fail(
-              new CustomerLocationMissing({
-                customerId: id,
-                accountId: 'local',
-                missing,
-                detail: 'the local environment does not say where this customer’s data is',
-              }),
-            );
-          return Effect.succeed({
+      locate: Effect.fn('CustomerDirectory.locate')(function* (customerId: string) {
+        const id = String(customerId).toLowerCase();
+        const archive = pick(archives, id);
+        const ownDatabase = pick(databases, id);
+        const databaseUrl = ownDatabase ?? env[LOCAL_DIRECTORY_ENV.databaseUrl];
+        if (!known.has(id) && !env[LOCAL_DIRECTORY_ENV.databaseUrl])
+          return yield* new CustomerNotFound({ customerId: id, parameter: '(local environment)' });
+        const missing = [
+          ...(archive ? [] : [`${LOCAL_DIRECTORY_ENV.archiveTargets}["${id}"]`]),
+          ...(databaseUrl ? [] : [`${LOCAL_DIRECTORY_ENV.customerDatabases}["${id}"] or DATABASE_URL`]),
+        ];
+        if (!archive || !databaseUrl)
+          return yield* new CustomerLocationMissing({
             customerId: id,
-            tier: ownDatabase ? 'dedicated' : 'pooled',
             accountId: 'local',
-            region: env.AWS_REGION ?? 'local',
-            dataAccessRoleArn: '(local: the process’s own credentials)',
-            archive: {
-              bucket: archive.bucket,
-              kmsKeyArn: archive.kmsKeyId,
-              keyPrefix: archive.keyPrefix ?? '',
-              bucketKeyEnabled: archive.bucketKeyEnabled ?? !archive.keyPrefix,
-            },
-            database: databaseLocationFromUrl(databaseUrl),
-          } satisfies CustomerLocation);
-        }),
+            missing,
+            detail: 'the local environment does not say where this customer’s data is',
+          });
+        return {
+          customerId: id,
+          tier: ownDatabase ? 'dedicated' : 'pooled',
+          accountId: 'local',
+          region: env.AWS_REGION ?? 'local',
+          dataAccessRoleArn: '(local: the process’s own credentials)',
+          archive: {
+            bucket: archive.bucket,
+            kmsKeyArn: archive.kmsKeyId,
+            keyPrefix: archive.keyPrefix ?? '',
+            bucketKeyEnabled: archive.bucketKeyEnabled ?? !archive.keyPrefix,
+          },
+          database: databaseLocationFromUrl(databaseUrl),
+        } satisfies CustomerLocation;
+      }),
     }),
   );
 };

@@ -47,13 +47,16 @@ export const rawEventTargetOf = (
 /** The store's keys, made relative to the customer's prefix again (`raw/objects/sha256/…`). */
 const rawKeys = (store: ArchiveStore['Service']): ArchiveStore['Service'] =>
   ArchiveStore.of({
-    put: (customerId, bytes, contentType) =>
-      Effect.map(store.put(customerId, bytes, contentType), (stored) => ({
-        ...stored,
-        key: `${RAW_EVENTS_PREFIX}${stored.key}`,
-      })),
-    get: (customerId, key) => store.get(customerId, key.replace(RAW_EVENTS_PREFIX, '')),
-    exists: (customerId, key) => store.exists(customerId, key.replace(RAW_EVENTS_PREFIX, '')),
+    put: Effect.fn('RawEventArchive.put')(function* (customerId: string, bytes: Uint8Array, contentType: string) {
+      const stored = yield* store.put(customerId, bytes, contentType);
+      return { ...stored, key: `${RAW_EVENTS_PREFIX}${stored.key}` };
+    }),
+    get: Effect.fn('RawEventArchive.get')(function* (customerId: string, key: string) {
+      return yield* store.get(customerId, key.replace(RAW_EVENTS_PREFIX, ''));
+    }),
+    exists: Effect.fn('RawEventArchive.exists')(function* (customerId: string, key: string) {
+      return yield* store.exists(customerId, key.replace(RAW_EVENTS_PREFIX, ''));
+    }),
   });
 
 const rawArchiveLayer = (

@@ -156,7 +156,9 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
       });
 
       return CustomerDirectory.of({
-        locate: (customerId, tier) => Cache.get(cache, `${String(customerId).toLowerCase()}|${tier ?? ''}`),
+        locate: Effect.fn('CustomerDirectory.locate')(function* (customerId: string, tier?: CustomerTier) {
+          return yield* Cache.get(cache, `${String(customerId).toLowerCase()}|${tier ?? ''}`);
+        }),
       });
     }),
   );

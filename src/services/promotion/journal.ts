@@ -28,8 +28,12 @@ export const memoryJournalLayer = (): Layer.Layer<PromotionJournal> =>
   Layer.sync(PromotionJournal, () => {
     const entries = new Map<string, PromotionProgress>();
     return PromotionJournal.of({
-      load: (customerId) => Effect.sync(() => entries.get(customerId)),
-      save: (progress) => Effect.sync(() => void entries.set(progress.customerId, progress)),
+      load: Effect.fn('PromotionJournal.load')(function* (customerId: string) {
+        return yield* Effect.sync(() => entries.get(customerId));
+      }),
+      save: Effect.fn('PromotionJournal.save')(function* (progress: PromotionProgress) {
+        yield* Effect.sync(() => void entries.set(progress.customerId, progress));
+      }),
     });
   });
 
@@ -38,8 +42,8 @@ export const fileJournalLayer = (dir: string): Layer.Layer<PromotionJournal> =>
   Layer.succeed(
     PromotionJournal,
     PromotionJournal.of({
-      load: (customerId) =>
-        Effect.tryPromise({
+      load: Effect.fn('PromotionJournal.load')(function* (customerId: string) {
+        return yield* Effect.tryPromise({
           try: async () => {
             const text = await readFile(join(dir, `${customerId}.json`), 'utf8').catch(
               (error: NodeJS.ErrnoException) => {
@@ -50,9 +54,10 @@ export const fileJournalLayer = (dir: string): Layer.Layer<PromotionJournal> =>
             return text === undefined ? undefined : (JSON.parse(text) as PromotionProgress);
           },
           catch: (cause) => new Error(`reading the promotion journal of ${customerId}: ${String(cause)}`),
-        }),
-      save: (progress) =>
-        Effect.tryPromise({
+        });
+      }),
+      save: Effect.fn('PromotionJournal.save')(function* (progress: PromotionProgress) {
+        return yield* Effect.tryPromise({
           try: async () => {
             const path = join(dir, `${progress.customerId}.json`);
             await mkdir(dirname(path), { recursive: true });
@@ -60,6 +65,7 @@ export const fileJournalLayer = (dir: string): Layer.Layer<PromotionJournal> =>
             await rename(`${path}.tmp`, path);
           },
           catch: (cause) => new Error(`writing the promotion journal of ${progress.customerId}: ${String(cause)}`),
-        }),
+        });
+      }),
     }),
   );

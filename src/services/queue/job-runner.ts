@@ -19,7 +19,11 @@ export class JobRunner extends Context.Service<
     Layer.effect(
       JobRunner,
       Effect.map(Layer.build(layer), (context) =>
-        JobRunner.of({ run: (job) => runJob(job).pipe(Effect.provideContext(context)) }),
+        JobRunner.of({
+          run: Effect.fn('JobRunner.run')(function* (job: ConnectorJob) {
+            return yield* runJob(job).pipe(Effect.provideContext(context));
+          }),
+        }),
       ),
     );
 
@@ -58,31 +62,29 @@ export class JobRunner extends Context.Service<
       ).pipe(
         Effect.map((runtimes) =>
           JobRunner.of({
-            run: (job) =>
-              Effect.flatMap(resolve(job.customerId), (route) => {
-                let runtime = runtimes.get(route.key);
-                if (!runtime) {
-                  runtime = ManagedRuntime.make(route.layer);
-                  runtimes.set(route.key, runtime);
-                }
-                const r = runtime;
-                return Effect.flatMap(
-                  Effect.tryPromise({
-                    try: () => r.context(),
-                    catch: (cause) =>
-                      new Transient({ source: 'database', detail: `opening ${route.key}: ${String(cause)}` }),
-                  }).pipe(
-                    // A runtime that failed to build is dropped, so the next job tries again (a token or network blip).
-                    Effect.tapError(() =>
-                      Effect.promise(() => {
-                        if (runtimes.get(route.key) === r) runtimes.delete(route.key);
-                        return r.dispose();
-                      }),
-                    ),
-                  ),
-                  (context) => runJob(job).pipe(Effect.provideContext(context)),
-                );
-              }),
+            run: Effect.fn('JobRunner.run')(function* (job: ConnectorJob) {
+              const route = yield* resolve(job.customerId);
+              let runtime = runtimes.get(route.key);
+              if (!runtime) {
+                runtime = ManagedRuntime.make(route.layer);
+                runtimes.set(route.key, runtime);
+              }
+              const r = runtime;
+              const context = yield* Effect.tryPromise({
+                try: () => r.context(),
+                catch: (cause) =>
+                  new Transient({ source: 'database', detail: `opening ${route.key}: ${String(cause)}` }),
+              }).pipe(
+                // A runtime that failed to build is dropped, so the next job tries again (a token or network blip).
+                Effect.tapError(() =>
+                  Effect.promise(() => {
+                    if (runtimes.get(route.key) === r) runtimes.delete(route.key);
+                    return r.dispose();
+                  }),
+                ),
+              );
+              return yield* runJob(job).pipe(Effect.provideContext(context));
+            }),
           }),
         ),
       ),
