@@ -13,6 +13,7 @@ import { sqlConnectorStatusLayer } from '../services/pipeline/connector-status-s
 import { sqlIngestLayer } from '../services/pipeline/ingest-sql.js';
 import type { RunJobServices } from '../services/queue/job-runner.js';
 import { memoryTranscriptionJobsLayer, type TranscriptionJob } from '../services/queue/transcription-jobs.js';
+import { recordRetentionPolicy } from '../services/retention/policy.js';
 
 /**
  * The same pipeline as in AWS, with the embedded layers: PGlite (pgvector,
@@ -66,8 +67,18 @@ export const openLocalPipeline = async (options: LocalPipelineOptions = {}): Pro
   };
 };
 
-/** Makes sure the customer's row exists (the blueprint is where customers come from). */
-export const ensureCustomerRow = (customer: { id: string; slug: string; displayName: string }) =>
+/**
+ * Makes sure the customer's row exists (the blueprint is where customers come
+ * from) and, when the blueprint's retention is given, that the database's
+ * retention policy is the blueprint's (recorded and audited when it changed).
+ */
+export const ensureCustomerRow = (customer: {
+  id: string;
+  slug: string;
+  displayName: string;
+  retentionDays?: number;
+  retentionByKind?: Readonly<Record<string, number>>;
+}) =>
   Effect.gen(function* () {
     const tenant = yield* TenantSql;
     yield* tenant.withCustomer(
@@ -76,4 +87,13 @@ export const ensureCustomerRow = (customer: { id: string; slug: string; displayN
                  VALUES (${customer.id}, ${customer.slug}, ${customer.displayName})
                  ON CONFLICT (customer_id) DO NOTHING`,
     );
+    if (customer.retentionDays !== undefined)
+      yield* recordRetentionPolicy(
+        {
+          customerId: customer.id,
+          retentionDays: customer.retentionDays,
+          ...(customer.retentionByKind ? { retentionByKind: customer.retentionByKind } : {}),
+        },
+        `blueprint:${customer.slug}`,
+      );
   });

@@ -22,6 +22,7 @@ import {
 } from '../services/search/commands.js';
 import { searchServicesLayer } from '../services/search/local-layer.js';
 import { ensureCustomerRow, type LocalPipeline, openLocalPipeline } from './local-pipeline.js';
+import { disposeCommand, holdCommand, releaseCommand } from './retention-commands.js';
 import { searchCommunications } from './search.js';
 
 /**
@@ -349,9 +350,159 @@ const reconcile = Command.make(
   ),
 );
 
+const matterFlag = Flag.String('matter').pipe(Flag.withDescription('The legal matter (a name; matters may overlap)'));
+const reasonFlag = Flag.String('reason').pipe(Flag.withDescription('Why: written to the audit log with who'));
+const idsFlag = Flag.String('ids').pipe(Flag.withDescription('Communication ids, comma-separated'), Flag.optional);
+const actorOf = () => `cli:${userInfo().username}`;
+const idList = (ids: Option.Option<string>) =>
+  Option.map(ids, (text) =>
+    text
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
+  );
+
+/** Runs `use` with the customer (blueprint) and the local pipeline, its row and retention policy ensured first. */
+const onCustomer = <A>(
+  wanted: string,
+  blueprint: string,
+  home: string,
+  databaseUrl: Option.Option<string>,
+  use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<A, unknown>,
+) =>
+  Effect.gen(function* () {
+    const customer = yield* findCustomer(blueprint, wanted);
+    return yield* withPipeline(home, databaseUrl, (pipeline) =>
+      Effect.andThen(
+        Effect.promise(() => pipeline.runtime.runPromise(ensureCustomerRow(customer))),
+        use(customer, pipeline),
+      ),
+    );
+  });
+
+const hold = Command.make(
+  'hold',
+  {
+    customer: customerFlag,
+    matter: matterFlag,
+    ids: idsFlag,
+    query: Flag.String('query').pipe(
+      Flag.withDescription('Hold every communication whose subject or text matches (web-search syntax)'),
+      Flag.optional,
+    ),
+    reason: reasonFlag,
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+  },
+  Effect.fn(function* ({ customer: wanted, matter, ids, query, reason, home, blueprint, databaseUrl }) {
+    const list = idList(ids);
+    if (Option.isSome(list) === Option.isSome(query))
+      return yield* Effect.fail(new Error('hold needs exactly one of --ids and --query'));
+    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+      holdCommand(pipeline, home, {
+        customerId: customer.id,
+        matter,
+        ...(Option.isSome(list) ? { ids: list.value } : { query: Option.getOrElse(query, () => '') }),
+        actor: actorOf(),
+        reason,
+      }),
+    );
+    yield* Console.log(text);
+  }),
+).pipe(
+  Command.withDescription(
+    'Place a legal hold for a matter on communications (rows, raw objects, attachments, recordings, transcripts); audited',
+  ),
+);
+
+const release = Command.make(
+  'release',
+  {
+    customer: customerFlag,
+    matter: matterFlag,
+    ids: idsFlag,
+    reason: reasonFlag,
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+    ownerDatabaseUrl: Flag.String('owner-database-url').pipe(
+      Flag.withDescription('With --database-url: an administrator URL that may SET ROLE to the owner role'),
+      Flag.optional,
+    ),
+    ownerRole: Flag.String('owner-role').pipe(
+      Flag.withDescription('The migrations owner role'),
+      Flag.withDefault('panops_owner'),
+    ),
+  },
+  Effect.fn(function* ({
+    customer: wanted,
+    matter,
+    ids,
+    reason,
+    home,
+    blueprint,
+    databaseUrl,
+    ownerDatabaseUrl,
+    ownerRole,
+  }) {
+    if (Option.isSome(databaseUrl) && Option.isNone(ownerDatabaseUrl))
+      return yield* Effect.fail(
+        new Error(
+          'release runs as the owner role: with --database-url, give --owner-database-url (the application role cannot lift a hold)',
+        ),
+      );
+    const list = idList(ids);
+    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+      releaseCommand(
+        pipeline,
+        home,
+        {
+          customerId: customer.id,
+          matter,
+          ...(Option.isSome(list) ? { ids: list.value } : {}),
+          actor: actorOf(),
+          reason,
+        },
+        { role: ownerRole, ...(Option.isSome(ownerDatabaseUrl) ? { databaseUrl: ownerDatabaseUrl.value } : {}) },
+      ),
+    );
+    yield* Console.log(text);
+  }),
+).pipe(
+  Command.withDescription(
+    'Lift a matter’s legal hold (all of it, or --ids); a record stays held while another matter holds it. Owner role only; audited',
+  ),
+);
+
+const dispose = Command.make(
+  'dispose',
+  {
+    customer: customerFlag,
+    dryRun: Flag.Boolean('dry-run').pipe(
+      Flag.withDescription('List what would go; delete nothing'),
+      Flag.withDefault(false),
+    ),
+    batchSize: Flag.Int('batch-size').pipe(Flag.withDefault(500)),
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+  },
+  Effect.fn(function* ({ customer: wanted, dryRun, batchSize, home, blueprint, databaseUrl }) {
+    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+      disposeCommand(pipeline, home, { customerId: customer.id, now: new Date(), actor: actorOf(), dryRun, batchSize }),
+    );
+    yield* Console.log(text);
+  }),
+).pipe(
+  Command.withDescription(
+    'Delete communications past retention and held by no matter (children first, batched, audited), then release their objects to the lifecycle',
+  ),
+);
+
 export const panops = Command.make('panops').pipe(
   Command.withDescription('PanOps on a laptop: the connector pipeline with embedded PGlite and files on disk'),
-  Command.withSubcommands([ingest, search, ask, reembed, reconcile]),
+  Command.withSubcommands([ingest, search, ask, reembed, reconcile, hold, release, dispose]),
 );
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {

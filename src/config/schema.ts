@@ -89,6 +89,10 @@ const AcuRange = Schema.Struct({
 
 export const ObjectLockMode = Schema.Literals(['GOVERNANCE', 'COMPLIANCE']);
 
+const RetentionDays = Schema.Int.check(
+  Schema.isBetween({ minimum: 1, maximum: 36_500 }, { message: 'must be between 1 and 36500 days' }),
+);
+
 export const CustomerFile = Schema.Struct({
   /** Stable customer id: the value of `customer_id` in every row of the customer's data. */
   id: Schema.String.check(Schema.isUUID(undefined, { message: 'must be a UUID' })),
@@ -104,8 +108,36 @@ export const CustomerFile = Schema.Struct({
   retentionDays: Schema.Int.check(
     Schema.isBetween({ minimum: 1, maximum: 36_500 }, { message: 'must be between 1 and 36500 days' }),
   ),
+  /**
+   * Retention per communication kind where it differs from `retentionDays`
+   * (e.g. `{ chat: 1095 }`); rows of that kind take it at ingest.
+   */
+  retentionByKind: Schema.optional(
+    Schema.Struct(
+      Object.fromEntries(
+        (['email', 'chat', 'call', 'meeting', 'sms', 'voice'] as const).map((kind) => [
+          kind,
+          Schema.optional(RetentionDays),
+        ]),
+      ) as Record<'email' | 'chat' | 'call' | 'meeting' | 'sms' | 'voice', Schema.optional<typeof RetentionDays>>,
+    ),
+  ),
   whisperModel: WhisperModel,
-  objectLock: Schema.optional(Schema.Struct({ mode: ObjectLockMode })),
+  /**
+   * WORM archive: S3 Object Lock in this mode, each object locked for `days`
+   * from its creation (@default `retentionDays`). Under COMPLIANCE no one can
+   * shorten or lift the lock, so the blueprint refuses any retention shorter.
+   */
+  objectLock: Schema.optional(
+    Schema.Struct({
+      mode: ObjectLockMode,
+      days: Schema.optional(
+        Schema.Int.check(
+          Schema.isBetween({ minimum: 1, maximum: 36_500 }, { message: 'must be between 1 and 36500 days' }),
+        ),
+      ),
+    }),
+  ),
   environment: Schema.optional(Schema.Literals(['prod', 'staging', 'dev'])),
   dataClassification: Schema.optional(Schema.Literals(['confidential', 'restricted'])),
   connectors: Schema.optional(Schema.Array(ConnectorConfig)),

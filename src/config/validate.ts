@@ -187,6 +187,7 @@ const checkCustomer = (
         rule: 'object lock (WORM) is set per bucket and the pooled archive is shared; a customer that needs it must be dedicated',
       });
   }
+  problems.push(...wormRetentionProblems(c, file));
   const connectorIds = new Set<string>();
   for (const [index, connector] of (c.connectors ?? []).entries()) {
     problems.push(...providerAccountProblems(file, index, connector));
@@ -376,4 +377,25 @@ export const validateBlueprint = (raw: RawBlueprint, rootDir = '.'): Blueprint =
     pooledData: org.pooledData,
     customers: [...customers].sort((a, b) => a.slug.localeCompare(b.slug)),
   };
+};
+
+/**
+ * A COMPLIANCE-mode Object Lock cannot be shortened or removed by anyone, the
+ * root user included (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-retention-modes):
+ * a retention shorter than the lock would promise a disposition the bucket
+ * refuses, so the blueprint refuses it. (GOVERNANCE locks, which a privileged
+ * user may bypass, are checked by `LockedBucket` against `retentionDays`.)
+ */
+const wormRetentionProblems = (c: Partial<CustomerFile>, file: string): BlueprintProblem[] => {
+  if (c.objectLock?.mode !== 'COMPLIANCE' || c.retentionDays === undefined) return [];
+  const lockDays = c.objectLock.days ?? c.retentionDays;
+  const rule = (days: number) =>
+    `retention of ${days} days is shorter than the COMPLIANCE object lock of ${lockDays} days (objectLock.days), which no one can shorten; retain at least ${lockDays} days`;
+  const problems: BlueprintProblem[] = [];
+  if (c.retentionDays < lockDays)
+    problems.push({ file, field: 'retentionDays', value: c.retentionDays, rule: rule(c.retentionDays) });
+  for (const [kind, days] of Object.entries(c.retentionByKind ?? {}))
+    if (days !== undefined && days < lockDays)
+      problems.push({ file, field: `retentionByKind.${kind}`, value: days, rule: rule(days) });
+  return problems;
 };

@@ -18,6 +18,8 @@ export interface ArchiveBucketProps {
    * this mode with a default retention of `retentionDays`. @default no object lock
    */
   readonly objectLockMode?: ObjectLockMode;
+  /** Days each object is locked with `objectLockMode`. @default `retentionDays` */
+  readonly objectLockDays?: number;
   /** Where the bucket's server access logs go. */
   readonly serverAccessLogs: ServerAccessLogs;
 }
@@ -38,7 +40,9 @@ export class ArchiveBucket extends Construct {
       retentionDays: props.retentionDays,
       serverAccessLogs: props.serverAccessLogs,
       expiry: 'disposition',
-      objectLock: props.objectLockMode ? { mode: props.objectLockMode, days: props.retentionDays } : undefined,
+      objectLock: props.objectLockMode
+        ? { mode: props.objectLockMode, days: props.objectLockDays ?? props.retentionDays }
+        : undefined,
     }).bucket;
     tagRole(this, 'archive-bucket');
   }

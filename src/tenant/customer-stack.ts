@@ -76,6 +76,7 @@ export class CustomerStack extends DataPlaneStack {
           encryptionKey: key.encryptionKey,
           retentionDays: customer.retentionDays,
           objectLockMode: customer.objectLock?.mode,
+          ...(customer.objectLock?.days === undefined ? {} : { objectLockDays: customer.objectLock.days }),
           serverAccessLogs,
         }),
       dataAccess: ({ key, archive, database }) =>

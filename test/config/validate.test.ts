@@ -257,6 +257,29 @@ describe('blueprint validation', () => {
     expect(problemsOf(organization(), [customerFile(dedicated)])).toEqual([]);
   });
 
+  it('refuses a retention shorter than a COMPLIANCE object lock, naming the file and the field', () => {
+    const worm = {
+      ...dedicatedCustomer(1),
+      retentionDays: 2000,
+      retentionByKind: { chat: 365, email: 2557 },
+      objectLock: { mode: 'COMPLIANCE', days: 2190 },
+    };
+    expect(problemsOf(organization(), [customerFile(worm)])).toEqual([
+      expect.objectContaining({
+        file: 'blueprint/customers/customer-1.yaml',
+        field: 'retentionDays',
+        value: 2000,
+        rule: expect.stringMatching(/shorter than the COMPLIANCE object lock of 2190 days/),
+      }),
+      expect.objectContaining({ field: 'retentionByKind.chat', value: 365 }),
+    ]);
+    // The same retentions under GOVERNANCE, or with a lock no longer than them, pass.
+    const governance = { ...worm, objectLock: { mode: 'GOVERNANCE', days: 365 } };
+    const shortLock = { ...worm, objectLock: { mode: 'COMPLIANCE', days: 365 } };
+    expect(problemsOf(organization(), [customerFile(governance)])).toEqual([]);
+    expect(problemsOf(organization(), [customerFile(shortLock)])).toEqual([]);
+  });
+
   it('refuses pooled customers when the organization has no pooled cluster', () => {
     const org = { ...organization(), pooledData: undefined };
     expect(only(problemsOf(org, [customerFile(pooledCustomer(1))]))).toEqual({

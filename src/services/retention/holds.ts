@@ -55,7 +55,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * Runs `effect` in one transaction as the owner role (`SET LOCAL ROLE`), on a
  * connection that may become it: an administrator's, or on PGlite the
  * bootstrap superuser behind the application role's session
- * (`SET LOCAL SESSION AUTHORIZATION DEFAULT` first; PGlite is local, not a
+ * (`SET LOCAL SESSION AUTHORIZATION postgres` first; PGlite is local, not a
  * security boundary: src/services/db/pglite.ts).
  */
 export const asOwner = <A, E, R>(
@@ -68,7 +68,7 @@ export const asOwner = <A, E, R>(
     const sql = yield* SqlClient.SqlClient;
     return yield* sql.withTransaction(
       Effect.gen(function* () {
-        if (options.fromPgliteSession) yield* sql.unsafe('SET LOCAL SESSION AUTHORIZATION DEFAULT').unprepared;
+        if (options.fromPgliteSession) yield* sql.unsafe('SET LOCAL SESSION AUTHORIZATION postgres').unprepared;
         yield* sql.unsafe(`SET LOCAL ROLE "${ownerRole}"`).unprepared;
         return yield* effect;
       }),

@@ -1,0 +1,206 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeServices } from '@effect/platform-node';
+import { Effect } from 'effect';
+import { Command } from 'effect/cli';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ensureCustomerRow, openLocalPipeline } from '../../src/cli/local-pipeline.js';
+import { panops } from '../../src/cli/panops.js';
+import { sha256Hex } from '../../src/services/archive/archive-store.js';
+import { TenantSql } from '../../src/services/db/tenant-sql.js';
+import type { RawItem } from '../../src/services/pipeline/communication.js';
+import { Ingest } from '../../src/services/pipeline/ingest.js';
+
+// acme-capital in blueprint/: 2557 days of retention. Messages sent 3000 days ago are past it.
+const ACME = {
+  id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01',
+  slug: 'acme-capital',
+  displayName: 'Acme Capital',
+  retentionDays: 2557,
+};
+const home = mkdtempSync(join(tmpdir(), 'panops-retention-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+const cli = async (...args: string[]) => {
+  const lines: string[] = [];
+  const capture = (...a: unknown[]) => {
+    lines.push(a.join(' '));
+  };
+  const log = vi.spyOn(console, 'log').mockImplementation(capture);
+  const error = vi.spyOn(console, 'error').mockImplementation(capture);
+  try {
+    const exit = await Effect.runPromiseExit(
+      Command.runWith(panops, { version: 'test' })(args).pipe(Effect.provide(NodeServices.layer)) as Effect.Effect<
+        void,
+        unknown
+      >,
+    );
+    return { ok: exit._tag === 'Success', out: lines.join('\n'), exit };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+};
+
+const text = (s: string) => new TextEncoder().encode(s);
+const email = (id: string, subject: string): RawItem => {
+  const content = text(`attachment of ${id}`);
+  return {
+    sourceId: id,
+    raw: text(`raw ${id}`),
+    contentType: 'message/rfc822',
+    communication: {
+      channel: 'email',
+      externalId: id,
+      subject,
+      sentAt: new Date(Date.now() - 3000 * 86_400_000),
+      bodyText: `body of ${id}`,
+      participants: [{ role: 'from', address: 'desk@example.com' }],
+      attachments: [
+        { filename: 'a.txt', contentType: 'text/plain', size: content.byteLength, sha256: sha256Hex(content), content },
+      ],
+      recordings: [],
+      metadata: {},
+    },
+  };
+};
+
+/** Runs `effect` on the local pipeline of `home` (as the ingest would). */
+const local = async <A>(effect: Effect.Effect<A, unknown, Ingest | TenantSql>) => {
+  const pipeline = await openLocalPipeline({ home });
+  try {
+    return await pipeline.runtime.runPromise(effect as Effect.Effect<A, unknown, never>);
+  } finally {
+    await pipeline.close();
+  }
+};
+const ids = () =>
+  local(
+    Effect.gen(function* () {
+      const tenant = yield* TenantSql;
+      return yield* tenant.withCustomer(
+        ACME.id,
+        tenant.sql<{ id: string; external_id: string; legal_hold: boolean }>`
+          SELECT id, external_id, legal_hold FROM communications ORDER BY external_id`,
+      );
+    }),
+  );
+const objectFile = (content: string) => {
+  const sha = sha256Hex(text(content));
+  return join(home, 'archive', ACME.id, 'objects', 'sha256', sha.slice(0, 2), sha);
+};
+
+describe('panops hold / release / dispose (local PGlite and archive)', () => {
+  it('a held message survives disposition with its objects; the unheld one goes, rows then objects, audited; release frees it', async () => {
+    await local(
+      Effect.gen(function* () {
+        yield* ensureCustomerRow(ACME);
+        const ingest = yield* Ingest;
+        yield* ingest.store({ customerId: ACME.id, connectorId: 'mail', platform: 'm365' }, [
+          email('m-1', 'block trade with Borealis'),
+          email('m-2', 'lunch'),
+        ]);
+      }),
+    );
+    const before = await ids();
+    const held = await cli(
+      'hold',
+      '--customer',
+      'acme-capital',
+      '--matter',
+      'SEC-2026-01',
+      '--query',
+      'block trade',
+      '--reason',
+      'subpoena',
+      '--home',
+      home,
+    );
+    expect(held.out).toMatch(/1 communication\(s\) held \(1 newly by this matter\), 2 archive object\(s\) held/);
+    const both = await cli(
+      'hold',
+      '--customer',
+      'acme-capital',
+      '--matter',
+      'SEC-2026-01',
+      '--reason',
+      'x',
+      '--home',
+      home,
+    );
+    expect(both.ok).toBe(false); // neither --ids nor --query
+
+    const dry = await cli('dispose', '--customer', 'acme-capital', '--dry-run', '--home', home);
+    expect(dry.out).toMatch(/Dry run: 1 communication\(s\) past retention would be deleted/);
+    expect(dry.out).toContain(`would delete ${before.find((r) => r.external_id === 'm-2')?.id}`);
+    expect(await ids()).toHaveLength(2);
+
+    const run = await cli('dispose', '--customer', 'acme-capital', '--home', home);
+    expect(run.out).toMatch(/Disposed of 1 communication\(s\) in 1 batch\(es\) \(.*attachments 1.*communications 1\)/);
+    expect(run.out).toMatch(/1 communication\(s\) past retention kept by a legal hold/);
+    expect((await ids()).map((r) => [r.external_id, r.legal_hold])).toEqual([['m-1', true]]);
+    expect(existsSync(objectFile('raw m-2'))).toBe(false);
+    expect(existsSync(objectFile('attachment of m-2'))).toBe(false);
+    expect(existsSync(objectFile('raw m-1'))).toBe(true);
+    expect(existsSync(objectFile('attachment of m-1'))).toBe(true);
+
+    const released = await cli(
+      'release',
+      '--customer',
+      'acme-capital',
+      '--matter',
+      'SEC-2026-01',
+      '--reason',
+      'closed',
+      '--home',
+      home,
+    );
+    expect(released.out).toMatch(
+      /released from 1 communication\(s\): 1 no longer held, 0 still held by another matter; 2 archive object\(s\) released/,
+    );
+    await cli('dispose', '--customer', 'acme-capital', '--home', home);
+    expect(await ids()).toEqual([]);
+    expect(existsSync(objectFile('raw m-1'))).toBe(false);
+
+    const audit = await local(
+      Effect.gen(function* () {
+        const tenant = yield* TenantSql;
+        return yield* tenant.withCustomer(
+          ACME.id,
+          tenant.sql<{ action: string; actor: string; operation: string | null }>`
+            SELECT action, actor, coalesce(details ->> 'operation', details ->> 'phase') AS operation
+            FROM audit_log WHERE action IN ('legal_hold', 'disposition', 'retention_policy') ORDER BY occurred_at, action`,
+        );
+      }),
+    );
+    expect(audit.map((a) => `${a.action}:${a.operation}`)).toEqual([
+      'retention_policy:null',
+      'legal_hold:place',
+      'disposition:rows',
+      'disposition:objects',
+      'legal_hold:release',
+      'disposition:rows',
+      'disposition:objects',
+    ]);
+    expect(audit.find((a) => a.action === 'legal_hold')?.actor).toMatch(/^cli:/);
+  }, 120_000);
+
+  it('release against a server needs the owner’s connection: the application role cannot lift a hold', async () => {
+    const out = await cli(
+      'release',
+      '--customer',
+      'acme-capital',
+      '--matter',
+      'X',
+      '--reason',
+      'r',
+      '--home',
+      home,
+      '--database-url',
+      'postgres://app@127.0.0.1:1/none',
+    );
+    expect(out.ok).toBe(false);
+    expect(String(out.exit._tag === 'Failure' ? out.exit.cause : '')).toMatch(/--owner-database-url/);
+  });
+});
