@@ -52,6 +52,20 @@ export interface KeyUser {
   readonly viaServices: readonly string[];
 }
 
+/** A role's use of the key through S3, limited to the objects under one key prefix. */
+export interface S3PrefixKeyUse {
+  /** Statement id in the role's policy. */
+  readonly identitySid: string;
+  /** Statement id in the key policy. */
+  readonly keyPolicySid: string;
+  readonly principal: IPrincipal;
+  readonly actions: readonly string[];
+  /** The key prefix (policy variables allowed), e.g. `customers/${aws:PrincipalTag/...}/`. */
+  readonly prefix: string;
+  /** The objects' ARN in the role's own bucket (`bucket.arnForObjects(prefix + '*')`). */
+  readonly objectsArn: string;
+}
+
 export interface CustomerKeyProps {
   /** Alias without the `alias/` prefix, e.g. `panops/acme-capital`. */
   readonly alias: string;
@@ -240,6 +254,35 @@ export class CustomerKey extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Lets a role use the key through S3 for the objects under one key prefix
+   * only. Returns the statement for the role's own policy (this key, the
+   * objects' ARN); the key policy gets the same grant with a bucket wildcard,
+   * since the bucket's name depends on the key.
+   */
+  allowThroughS3ForPrefix(use: S3PrefixKeyUse): PolicyStatement {
+    const { region, partition } = Stack.of(this);
+    const viaS3 = { 'kms:ViaService': `s3.${region}.amazonaws.com` };
+    this.addToResourcePolicy(
+      new PolicyStatement({
+        sid: use.keyPolicySid,
+        principals: [use.principal],
+        actions: [...use.actions],
+        resources: ['*'],
+        conditions: {
+          StringEquals: viaS3,
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${use.prefix}*` },
+        },
+      }),
+    );
+    return new PolicyStatement({
+      sid: use.identitySid,
+      actions: [...use.actions],
+      resources: [this.keyArn],
+      conditions: { StringEquals: viaS3, StringLike: { 'kms:EncryptionContext:aws:s3:arn': use.objectsArn } },
+    });
   }
 
   get keyArn(): string {

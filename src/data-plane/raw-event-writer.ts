@@ -71,7 +71,6 @@ export class RawEventWriter extends Construct {
 
   constructor(scope: Construct, id: string, props: RawEventWriterProps) {
     super(scope, id);
-    const { region, partition } = Stack.of(this);
     const webhookRoleArn = roleArn(props.sharedComputeAccountId, ROLE_NAMES.webhookHandler);
     const caller = new AccountPrincipal(props.sharedComputeAccountId).withConditions({
       ArnEquals: { 'aws:PrincipalArn': [webhookRoleArn] },
@@ -104,14 +103,13 @@ export class RawEventWriter extends Construct {
           actions: [...RAW_WRITER_S3_ACTIONS],
           resources: [rawObjects],
         }),
-        new PolicyStatement({
-          sid: 'DataKeyForRawEventsThroughS3',
-          actions: [...RAW_WRITER_KMS_ACTIONS],
-          resources: [props.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': rawObjects },
-          },
+        props.key.allowThroughS3ForPrefix({
+          identitySid: 'DataKeyForRawEventsThroughS3',
+          keyPolicySid: 'WebhookRawWriterDataKeysThroughS3',
+          principal: this.role,
+          actions: RAW_WRITER_KMS_ACTIONS,
+          prefix: rawPrefix,
+          objectsArn: rawObjects,
         }),
         new PolicyStatement({
           sid: 'WhereToPut',
@@ -127,19 +125,6 @@ export class RawEventWriter extends Construct {
         `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${rawPrefix.replace(/\$\{([^}]+)\}/g, '<$1>')}*]`,
       ],
       'Raw event keys are content hashes made at run time; the one action is PutObject, under the raw/ prefix of this customer only.',
-    );
-    // The key policy says the same (a bucket wildcard there: the bucket's name depends on the key).
-    props.key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'WebhookRawWriterDataKeysThroughS3',
-        principals: [this.role],
-        actions: [...RAW_WRITER_KMS_ACTIONS],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${rawPrefix}*` },
-        },
-      }),
     );
     if (props.grantAssumeTo) {
       new ManagedPolicy(this, 'WebhookAssumes', {

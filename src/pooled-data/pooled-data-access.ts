@@ -59,7 +59,6 @@ export class PooledDataAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: PooledDataAccessProps) {
     super(scope, id);
-    const { region, partition } = Stack.of(this);
     const workloadRoleArns = props.workloadRoleNames.map((name) => roleArn(props.sharedComputeAccountId, name));
     const tag = POOLED_DATA.sessionTag;
     this.role = new Role(this, 'Role', {
@@ -96,14 +95,13 @@ export class PooledDataAccess extends Construct {
           actions: [...ARCHIVE_OBJECT_ACTIONS],
           resources: [customerObjects],
         }),
-        new PolicyStatement({
-          sid: 'PooledKeyForOwnObjects',
+        props.key.allowThroughS3ForPrefix({
+          identitySid: 'PooledKeyForOwnObjects',
+          keyPolicySid: 'PooledDataAccessOwnObjectsThroughS3',
+          principal: this.role,
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': customerObjects },
-          },
+          prefix: customerPrefix,
+          objectsArn: customerObjects,
         }),
         new PolicyStatement({
           sid: 'DatabaseLoginAsApplication',
@@ -117,21 +115,6 @@ export class PooledDataAccess extends Construct {
       this.policy,
       [`AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/customers/<aws:PrincipalTag/${tag}>/*]`],
       'Archive object keys are created at run time (one per message and recording); the statement names the actions one by one (read, write, no delete) on the one prefix of the customer named by the session tag, which the trust policy requires.',
-    );
-    // The key policy says the same (a bucket wildcard there: the bucket's name depends on the key).
-    props.key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'PooledDataAccessOwnObjectsThroughS3',
-        principals: [this.role],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-          StringLike: {
-            'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${customerPrefix}*`,
-          },
-        },
-      }),
     );
     if (props.grantAssumeTo && props.grantAssumeTo.length > 0) {
       this.assumePolicy = new ManagedPolicy(this, 'WorkloadsAssume', {

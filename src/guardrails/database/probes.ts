@@ -51,33 +51,35 @@ const rowsForProbeTenant = async (db: SqlSession, table: TenantTable): Promise<n
   }
 };
 
+/** One outcome of a rule per table, from a probe that says whether the table passed and why. */
+const probeEachTable =
+  (
+    ruleId: string,
+    probe: (db: SqlSession, table: TenantTable) => Promise<Pick<DatabaseCheckOutcome, 'status' | 'detail'>>,
+  ) =>
+  async (db: SqlSession, tables: readonly TenantTable[], fileOf: FileOfTable): Promise<DatabaseCheckOutcome[]> => {
+    const outcomes: DatabaseCheckOutcome[] = [];
+    for (const t of tables)
+      outcomes.push({ ruleId, subject: tableSubject(t), ...(await probe(db, t)), file: fileOf(t.name) });
+    return outcomes;
+  };
+
 /** With no tenant set, every table with customer_id reads as empty (a refused read counts as empty). */
-export const probeNoTenantReads = async (
-  db: SqlSession,
-  tables: readonly TenantTable[],
-  fileOf: FileOfTable,
-): Promise<DatabaseCheckOutcome[]> => {
-  const outcomes: DatabaseCheckOutcome[] = [];
-  for (const t of tables) {
-    const seen = await rowsForProbeTenant(db, t);
-    let rows: number | undefined;
-    const failure = await failureOf(async () => {
-      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(t)}`);
-      rows = row?.n ?? 0;
-    });
-    const withTenant = seen === undefined ? '' : ` (${seen} with the probe tenant set)`;
-    outcomes.push({
-      ruleId: 'no-tenant-reads-nothing',
-      subject: tableSubject(t),
-      status: failure || rows === 0 ? 'passed' : 'failed',
-      detail: failure
-        ? `read refused without a tenant: ${failure.message}`
-        : `${rows} row(s) visible without a tenant${withTenant}`,
-      file: fileOf(t.name),
-    });
-  }
-  return outcomes;
-};
+export const probeNoTenantReads = probeEachTable('no-tenant-reads-nothing', async (db, t) => {
+  const seen = await rowsForProbeTenant(db, t);
+  let rows: number | undefined;
+  const failure = await failureOf(async () => {
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(t)}`);
+    rows = row?.n ?? 0;
+  });
+  const withTenant = seen === undefined ? '' : ` (${seen} with the probe tenant set)`;
+  return {
+    status: failure || rows === 0 ? 'passed' : 'failed',
+    detail: failure
+      ? `read refused without a tenant: ${failure.message}`
+      : `${rows} row(s) visible without a tenant${withTenant}`,
+  };
+});
 
 /**
  * With no tenant set, inserting a row (only customer_id given) into every
@@ -85,36 +87,25 @@ export const probeNoTenantReads = async (
  * an INSERT runs before NOT NULL and CHECK constraints, so any other error
  * (or success) means the policy let the row through. Always rolled back.
  */
-export const probeNoTenantInserts = async (
-  db: SqlSession,
-  tables: readonly TenantTable[],
-  fileOf: FileOfTable,
-): Promise<DatabaseCheckOutcome[]> => {
-  const outcomes: DatabaseCheckOutcome[] = [];
-  for (const t of tables) {
-    await db.query('BEGIN');
-    const failure = await failureOf(() =>
-      db.query(`INSERT INTO ${quoted(t)} (customer_id) VALUES ($1)`, [PROBE_CUSTOMER_ID]),
-    );
-    await db.query('ROLLBACK');
-    const byPolicy = failure !== undefined && refusedByRls(failure.code, failure.message);
-    const byGrant = failure !== undefined && failure.code === '42501' && !byPolicy;
-    outcomes.push({
-      ruleId: 'no-tenant-insert-refused',
-      subject: tableSubject(t),
-      status: byPolicy || byGrant ? 'passed' : 'failed',
-      detail: byPolicy
-        ? 'refused by row-level security'
-        : byGrant
-          ? `refused: the application role may not insert (${failure?.message})`
-          : failure
-            ? `not refused by row-level security; the row reached a later check: ${failure.code} ${failure.message}`
-            : 'the insert succeeded without a tenant',
-      file: fileOf(t.name),
-    });
-  }
-  return outcomes;
-};
+export const probeNoTenantInserts = probeEachTable('no-tenant-insert-refused', async (db, t) => {
+  await db.query('BEGIN');
+  const failure = await failureOf(() =>
+    db.query(`INSERT INTO ${quoted(t)} (customer_id) VALUES ($1)`, [PROBE_CUSTOMER_ID]),
+  );
+  await db.query('ROLLBACK');
+  const byPolicy = failure !== undefined && refusedByRls(failure.code, failure.message);
+  const byGrant = failure !== undefined && failure.code === '42501' && !byPolicy;
+  return {
+    status: byPolicy || byGrant ? 'passed' : 'failed',
+    detail: byPolicy
+      ? 'refused by row-level security'
+      : byGrant
+        ? `refused: the application role may not insert (${failure?.message})`
+        : failure
+          ? `not refused by row-level security; the row reached a later check: ${failure.code} ${failure.message}`
+          : 'the insert succeeded without a tenant',
+  };
+});
 
 /**
  * The careless borrower: the probe tenant set for the whole session

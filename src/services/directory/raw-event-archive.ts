@@ -1,15 +1,16 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { GetParametersCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
-import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { Cache, Duration, Effect, Exit, Layer } from 'effect';
 import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../contracts/directory.js';
 import { RAW_EVENTS_PREFIX, ROLE_NAMES, roleArn } from '../../contracts/names.js';
 import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import { ArchiveStore } from '../archive/archive-store.js';
 import { type ArchiveTarget, type S3ArchiveStoreOptions, s3ArchiveStoreLayer } from '../archive/s3.js';
-import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
+import { causeMessage } from '../aws/scoped-client.js';
+import { AssumeRoleFailed } from './assumed-role.js';
 import { CustomerDirectory, type CustomerLocation, type DirectoryEntry } from './customer-directory.js';
+import { awsErrorName, directoryReader } from './directory-reader.js';
 import { CustomerLocationMissing, type DirectoryError, DirectoryUnavailable, directoryJobError } from './errors.js';
 import { readDirectoryEntry } from './ssm.js';
 
@@ -96,9 +97,6 @@ export interface SsmRawEventArchiveOptions {
 }
 
 const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'IncompleteCredentials']);
-const errorName = (cause: unknown): string =>
-  cause instanceof AssumeRoleFailed ? cause.errorName : ((cause as { name?: string } | undefined)?.name ?? 'Error');
-const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
 
 /**
  * The AWS raw event archive: the customer's directory entry, a session of
@@ -108,27 +106,10 @@ const describe = (cause: unknown): string => (cause instanceof Error ? cause.mes
 export const ssmRawEventArchiveLayer = (options: SsmRawEventArchiveOptions = {}): Layer.Layer<ArchiveStore> =>
   Layer.unwrap(
     Effect.gen(function* () {
-      const ssm = yield* Effect.acquireRelease(
-        Effect.sync(() => new SSMClient(options.ssm ?? {})),
-        (client) => Effect.sync(() => client.destroy()),
-      );
-      const sts = yield* Effect.acquireRelease(
-        Effect.sync(() => new STSClient(options.sts ?? {})),
-        (client) => Effect.sync(() => client.destroy()),
-      );
-      const sessions = new Map<string, AwsCredentialIdentityProvider>();
-      const sessionFor = (entry: DirectoryEntry, role: string) => {
-        let session = sessions.get(role + entry.customerId);
-        if (!session) {
-          session = assumedRoleCredentials(sts, {
-            roleArn: role,
-            sessionName: `${options.sessionNamePrefix ?? 'panops-webhook'}-${entry.customerId}`,
-            ...(entry.tier === 'pooled' ? { tags: { [POOLED_DATA.sessionTag]: entry.customerId } } : {}),
-          });
-          sessions.set(role + entry.customerId, session);
-        }
-        return session;
-      };
+      const { ssm, sessionFor } = yield* directoryReader({
+        ...options,
+        sessionNamePrefix: options.sessionNamePrefix ?? 'panops-webhook',
+      });
 
       const lookup = (customerId: string): Effect.Effect<ArchiveTarget, DirectoryError> =>
         Effect.gen(function* () {
@@ -138,17 +119,17 @@ export const ssmRawEventArchiveLayer = (options: SsmRawEventArchiveOptions = {})
           const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
           const names = locationParameterNames(root);
           const refused = (cause: unknown) =>
-            REFUSED.has(errorName(cause))
+            REFUSED.has(awsErrorName(cause))
               ? new CustomerLocationMissing({
                   customerId,
                   accountId: entry.accountId,
                   missing: [cause instanceof AssumeRoleFailed ? role : `${root}archive/*`],
-                  detail: `the data account refused the raw event writer (${describe(cause)}): deploy its stack`,
+                  detail: `the data account refused the raw event writer (${causeMessage(cause)}): deploy its stack`,
                 })
               : new DirectoryUnavailable({
                   customerId,
                   step: cause instanceof AssumeRoleFailed ? 'assume-role' : 'locations',
-                  detail: describe(cause),
+                  detail: causeMessage(cause),
                 });
           yield* Effect.tryPromise({ try: () => credentials(), catch: refused });
           const wanted = [names.archiveBucket, names.archiveKeyArn];

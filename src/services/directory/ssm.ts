@@ -1,5 +1,5 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
-import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import type { STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Cache, Duration, Effect, Exit, Layer, Schema } from 'effect';
 import {
@@ -8,10 +8,11 @@ import {
   type LocationLeaf,
   locationParameterNames,
 } from '../../contracts/directory.js';
-import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
+import { pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import { causeMessage } from '../aws/scoped-client.js';
-import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
+import { AssumeRoleFailed } from './assumed-role.js';
 import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
+import { awsErrorName, directoryReader } from './directory-reader.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
 
 export interface SsmCustomerDirectoryOptions {
@@ -28,11 +29,6 @@ export interface SsmCustomerDirectoryOptions {
   /** Start of every session name, for the data account's CloudTrail (`<prefix>-<customer id>`). @default 'panops' */
   readonly sessionNamePrefix?: string;
 }
-
-const errorName = (cause: unknown): string =>
-  cause instanceof AssumeRoleFailed ? cause.errorName : ((cause as { name?: string } | undefined)?.name ?? 'Error');
-
-const describe = (cause: unknown): string => causeMessage(cause);
 
 /** STS and SSM answers that no retry can change: the role or the parameters are not there for us. */
 const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException', 'IncompleteCredentials']);
@@ -53,29 +49,10 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
   Layer.effect(
     CustomerDirectory,
     Effect.gen(function* () {
-      const ssm = yield* Effect.acquireRelease(
-        Effect.sync(() => new SSMClient(options.ssm ?? {})),
-        (client) => Effect.sync(() => client.destroy()),
-      );
-      const sts = yield* Effect.acquireRelease(
-        Effect.sync(() => new STSClient(options.sts ?? {})),
-        (client) => Effect.sync(() => client.destroy()),
-      );
-      // One renewing session per customer for the life of the process, however often its location is re-read.
-      const sessions = new Map<string, AwsCredentialIdentityProvider>();
-      const sessionFor = (entry: DirectoryEntry) => {
-        const key = `${entry.dataAccessRoleArn}|${entry.customerId}`;
-        let session = sessions.get(key);
-        if (!session) {
-          session = assumedRoleCredentials(sts, {
-            roleArn: entry.dataAccessRoleArn,
-            sessionName: `${options.sessionNamePrefix ?? 'panops'}-${entry.customerId}`,
-            ...(entry.tier === 'pooled' ? { tags: { [POOLED_DATA.sessionTag]: entry.customerId } } : {}),
-          });
-          sessions.set(key, session);
-        }
-        return session;
-      };
+      const { ssm, sessionFor } = yield* directoryReader({
+        ...options,
+        sessionNamePrefix: options.sessionNamePrefix ?? 'panops',
+      });
 
       const readEntry = (customerId: string) => readDirectoryEntry(ssm, customerId);
 
@@ -84,17 +61,17 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
         const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
         const names = locationParameterNames(root);
         const refused = (cause: unknown) =>
-          REFUSED.has(errorName(cause))
+          REFUSED.has(awsErrorName(cause))
             ? new CustomerLocationMissing({
                 customerId,
                 accountId,
                 missing: [cause instanceof AssumeRoleFailed ? entry.dataAccessRoleArn : `${root}*`],
-                detail: `the data account refused (${describe(cause)}): deploy its stack, which creates the role and publishes the locations`,
+                detail: `the data account refused (${causeMessage(cause)}): deploy its stack, which creates the role and publishes the locations`,
               })
             : new DirectoryUnavailable({
                 customerId,
                 step: cause instanceof AssumeRoleFailed ? 'assume-role' : 'locations',
-                detail: describe(cause),
+                detail: causeMessage(cause),
               });
         // The session first, on its own: a refusal there names the role, not the parameters.
         return Effect.tryPromise({ try: () => credentials(), catch: refused }).pipe(
@@ -138,7 +115,7 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
               missing: [directoryEntryName(customerId)],
               detail: `the directory entry has no ${tier} location (not promoted, or no pooled cluster)`,
             });
-          const credentials = sessionFor(entry);
+          const credentials = sessionFor(entry, entry.dataAccessRoleArn);
           return yield* readLocations(entry, credentials);
         }).pipe(Effect.withSpan('CustomerDirectory.lookup', { attributes: { customerId, tier } }));
       };
@@ -172,11 +149,11 @@ export const readDirectoryEntry = (ssm: SSMClient, customerId: string): Effect.E
         ssm.send(new GetParameterCommand({ Name: parameter }), { abortSignal: signal }).then(
           (out) => out.Parameter?.Value,
           (cause) => {
-            if (errorName(cause) === 'ParameterNotFound') return undefined;
+            if (awsErrorName(cause) === 'ParameterNotFound') return undefined;
             throw cause;
           },
         ),
-      catch: (cause) => new DirectoryUnavailable({ customerId, step: 'entry', detail: describe(cause) }),
+      catch: (cause) => new DirectoryUnavailable({ customerId, step: 'entry', detail: causeMessage(cause) }),
     });
     if (value === undefined) return yield* new CustomerNotFound({ customerId, parameter });
     const entry = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(DirectoryEntry))(value).pipe(

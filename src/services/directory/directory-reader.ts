@@ -1,0 +1,59 @@
+import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
+import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { Effect, type Scope } from 'effect';
+import { POOLED_DATA } from '../../contracts/pooled-data.js';
+import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
+import type { DirectoryEntry } from './customer-directory.js';
+
+export interface DirectoryReaderOptions {
+  /** Client settings for the shared compute account's own SSM (the entries). @default the SDK's defaults */
+  readonly ssm?: SSMClientConfig;
+  /** Client settings for STS (regional endpoint through the VPC endpoint). @default the SDK's defaults */
+  readonly sts?: STSClientConfig;
+  /** Start of every session name, for the data account's CloudTrail (`<prefix>-<customer id>`). */
+  readonly sessionNamePrefix: string;
+}
+
+/** What reads the directory: this account's SSM, and sessions of the roles the data accounts trust. */
+export interface DirectoryReader {
+  readonly ssm: SSMClient;
+  /**
+   * A renewing session of `roleArn` for the entry's customer, one per role and customer for the life
+   * of the reader, however often the location is re-read (pooled customers carry the session tag the
+   * pooled role requires).
+   */
+  readonly sessionFor: (entry: DirectoryEntry, roleArn: string) => AwsCredentialIdentityProvider;
+}
+
+/** The directory's SSM and STS clients, closed with the scope, and its session cache. */
+export const directoryReader = (options: DirectoryReaderOptions): Effect.Effect<DirectoryReader, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const ssm = yield* Effect.acquireRelease(
+      Effect.sync(() => new SSMClient(options.ssm ?? {})),
+      (client) => Effect.sync(() => client.destroy()),
+    );
+    const sts = yield* Effect.acquireRelease(
+      Effect.sync(() => new STSClient(options.sts ?? {})),
+      (client) => Effect.sync(() => client.destroy()),
+    );
+    const sessions = new Map<string, AwsCredentialIdentityProvider>();
+    const sessionFor = (entry: DirectoryEntry, roleArn: string) => {
+      const key = `${roleArn}|${entry.customerId}`;
+      let session = sessions.get(key);
+      if (!session) {
+        session = assumedRoleCredentials(sts, {
+          roleArn,
+          sessionName: `${options.sessionNamePrefix}-${entry.customerId}`,
+          ...(entry.tier === 'pooled' ? { tags: { [POOLED_DATA.sessionTag]: entry.customerId } } : {}),
+        });
+        sessions.set(key, session);
+      }
+      return session;
+    };
+    return { ssm, sessionFor };
+  });
+
+/** The AWS error name of a failed call or assume-role (`AccessDenied`, `ParameterNotFound`, ...). */
+export const awsErrorName = (cause: unknown): string =>
+  cause instanceof AssumeRoleFailed ? cause.errorName : ((cause as { name?: string } | undefined)?.name ?? 'Error');
