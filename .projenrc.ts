@@ -174,6 +174,7 @@ project.package.addField('allowScripts', {
 project.gitignore.exclude(
   '/.bundles/',
   '/compliance-report/',
+  '/.compliance-cache/',
   '/test-results/',
   '/bench/out/',
   '/.local/',

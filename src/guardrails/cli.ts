@@ -19,6 +19,14 @@
  * findings are reported in the Deployability section and SARIF;
  * `npx projen rehearse` is the gate that fails on them.
  *
+ * Incremental: every check's result is stored in .compliance-cache/ (or
+ * COMPLIANCE_CACHE_DIR) under the SHA-256 of everything that could change
+ * it — the template, the rule files, the tool versions, sql/, the blueprint,
+ * the project's code (src/guardrails/compliance/result-cache.ts) — and an
+ * unchanged check is answered from there. Acknowledgements are applied after
+ * the cache, on every run. `--no-cache` or COMPLIANCE_NO_CACHE=1 runs every
+ * check (and stores the results).
+ *
  * Evidence: compliance-report/SHA256SUMS lists every report file's SHA-256;
  * `--sign-with-kms <key-arn>` signs it with an asymmetric KMS key
  * (SHA256SUMS.sig.json; credentials with kms:Sign, kms:DescribeKey and
@@ -36,6 +44,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
 import type { ComplianceReport } from './compliance/model.js';
+import { DEFAULT_RESULT_CACHE_DIR, openResultCache } from './compliance/result-cache.js';
 import { checkOrganization } from './compliance/run.js';
 import { motoAvailable } from './deployability/moto-server.js';
 import { organizationAccess } from './evidence/live/accounts.js';
@@ -81,6 +90,9 @@ const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
   : flag('--fresh-database', 'COMPLIANCE_FRESH_DATABASE')
     ? { templateCache: false as const }
     : {};
+const cache = openResultCache(process.env.COMPLIANCE_CACHE_DIR ?? DEFAULT_RESULT_CACHE_DIR, {
+  read: !flag('--no-cache', 'COMPLIANCE_NO_CACHE'),
+});
 try {
   const started = Date.now();
   const phases: string[] = [];
@@ -89,6 +101,7 @@ try {
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
     database,
+    cache,
     rehearsal: flag('--skip-rehearsal', 'COMPLIANCE_SKIP_REHEARSAL') ? false : { sdk: motoAvailable() },
     onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
   });
@@ -102,6 +115,8 @@ try {
     );
   }
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s: blueprint and stacks, then ${phases.join(', ')})`);
+  const reused = [...cache.stats].map(([layer, s]) => `${layer} ${s.hits}/${s.hits + s.misses}`);
+  if (reused.length > 0) console.log(`Results reused from the cache: ${reused.join(', ')}`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
   if (error instanceof BlueprintInvalid || error instanceof SignatureError) {

@@ -8,14 +8,15 @@ import { TIER_ISOLATION } from '../../pooled-data/tier-isolation.js';
 import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } from '../acknowledgements.js';
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
-import { type DatabaseCheckOptions, runDatabaseChecks, skippedDatabaseEvidence } from '../database/run.js';
+import { type DatabaseCheckOptions, skippedDatabaseEvidence } from '../database/run.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
 import { sdkStepsCheck } from '../deployability/sdk-steps.js';
 import { readProvenance } from '../evidence/provenance.js';
-import { runGuardBatched } from '../guard/batch-runner.js';
 import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
 import { assembleReport } from './assemble.js';
+import { cachedDatabase, cachedGuard } from './cached-checks.js';
+import { cachedRehearsal, rehearsalToolVersions } from './cached-rehearsal.js';
 import { databaseEvaluations } from './evaluate-database.js';
 import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
@@ -30,6 +31,7 @@ import type {
   StackSummary,
   TierReport,
 } from './model.js';
+import { NO_RESULT_CACHE, type ResultCache } from './result-cache.js';
 import { addCounts, emptyCounts, resolveRule } from './rule-results.js';
 
 /** CDK context: report validation findings in cdk.out instead of throwing, so the run can write its report. */
@@ -57,6 +59,12 @@ export interface CheckOptions {
    * @default the repository's sql/ with the shared PGlite template cache
    */
   readonly database?: DatabaseCheckOptions | false;
+  /**
+   * Check results stored by content (src/guardrails/compliance/result-cache.ts):
+   * a check whose every input is unchanged is answered from it.
+   * @default none: every check runs
+   */
+  readonly cache?: ResultCache;
   /** Told how long each phase took (synth with cdk-nag, cfn-guard, database, evaluation): for the CLI and benchmarks. */
   readonly onPhase?: (phase: CheckPhase, ms: number) => void;
 }
@@ -89,7 +97,8 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
   // cfn-guard runs in child processes; the database checks (PGlite, in this
   // process) overlap with them. The guard batches are spawned first.
   const guardStarted = performance.now();
-  const guardRun = runGuardBatched({
+  const cache = options.cache ?? NO_RESULT_CACHE;
+  const guardRun = cachedGuard(cache, {
     ruleFiles: applied.guardRules.map((r) => r.path),
     templates: stacks.map((s) => s.templateFile),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -98,7 +107,7 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
   const databaseRun =
     options.database === false
       ? Promise.resolve(skippedDatabaseEvidence())
-      : runDatabaseChecks(options.database ?? {}).finally(() => phase('database', databaseStarted));
+      : cachedDatabase(cache, options.database ?? {}).finally(() => phase('database', databaseStarted));
   const [guardResults, database] = await Promise.all([guardRun, databaseRun]);
   started = performance.now();
   const rules: RuleResult[] = [];
@@ -205,16 +214,20 @@ export interface OrganizationRunOptions extends CheckOptions {
 export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
   const blueprintDir = options.blueprintDir ?? 'blueprint';
   const blueprint = loadBlueprint(blueprintDir);
+  // The tool versions of the rehearsal's cache keys are read in a child process while synth runs.
+  if (options.cache && options.rehearsal) void rehearsalToolVersions();
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
   const report = await checkApp(app, options);
   const outdir = options.outdir ?? 'cdk.out';
-  const rehearsal = options.rehearsal
-    ? await rehearseTemplates(outdir, {
-        blueprintDir,
-        ...(options.rehearsal.sdk ? { extraChecks: () => sdkStepsCheck({ blueprintDir }) } : {}),
-      })
-    : undefined;
+  const rehearsal = !options.rehearsal
+    ? undefined
+    : options.cache
+      ? await cachedRehearsal(options.cache, outdir, { blueprintDir, sdk: options.rehearsal.sdk ?? false })
+      : await rehearseTemplates(outdir, {
+          blueprintDir,
+          ...(options.rehearsal.sdk ? { extraChecks: () => sdkStepsCheck({ blueprintDir }) } : {}),
+        });
   return {
     ...report,
     tiers: tierReports(blueprint),

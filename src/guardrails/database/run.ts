@@ -58,7 +58,7 @@ const fileOfTable =
 
 const require = createRequire(import.meta.url);
 /** The installed PGlite version (its package.json is not exported, so walk up from its entry point). */
-const pgliteVersion = (): string => {
+export const pgliteVersion = (): string => {
   try {
     let dir = dirname(require.resolve('@electric-sql/pglite'));
     while (dir !== dirname(dir)) {

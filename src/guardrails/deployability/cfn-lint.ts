@@ -74,10 +74,13 @@ export class CfnLintUnavailable extends Error {
   }
 }
 
+let installedVersion: string | null | undefined;
+/** The cfn-lint version (asked once per process: `cfn-lint --version` imports all of cfn-lint, seconds). */
 export const cfnLintVersion = (): string | null => {
+  if (installedVersion !== undefined) return installedVersion;
   const run = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  if (run.error || run.status !== 0) return null;
-  return /(\d+\.\d+\.\d+)/.exec(run.stdout)?.[1] ?? null;
+  installedVersion = run.error || run.status !== 0 ? null : (/(\d+\.\d+\.\d+)/.exec(run.stdout)?.[1] ?? null);
+  return installedVersion;
 };
 
 /** Runs cfn-lint once over the files (JSON output). cfn-lint exits non-zero when it finds anything; only a crash throws. */

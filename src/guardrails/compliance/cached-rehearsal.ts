@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type CfnLintMatch, cfnLintVersion, runCfnLint } from '../deployability/cfn-lint.js';
+import type { CheckOutcome, RehearsalReport } from '../deployability/model.js';
+import { rehearseTemplates } from '../deployability/rehearse.js';
+import { sdkStepsCheck } from '../deployability/sdk-steps.js';
+import { loadTemplates } from '../deployability/templates.js';
+import { POLICIES_DIR, REPO_ROOT } from '../paths.js';
+import { digest, fileDigest, type ResultCache, treeDigest } from './result-cache.js';
+
+/**
+ * The deploy rehearsal answered from the result cache: cfn-lint per
+ * template (its matches depend on that file and the cfn-lint version only),
+ * the SDK steps by the blueprint, and the whole rehearsal by every template
+ * and the blueprint. The organization-wide keys include the project's code,
+ * policies and locked dependencies: the rehearsal synthesizes and plans
+ * with them.
+ */
+
+const run = (command: string, args: readonly string[]): Promise<string | null> =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(out).toString('utf8') : null));
+  });
+
+const VERSIONS_SCRIPT = [
+  'import importlib.metadata as m',
+  "for p in ('cfn-lint', 'moto'):",
+  '    try: print(p, m.version(p))',
+  "    except Exception: print(p, '-')",
+].join('\n');
+
+let versions: Promise<{ cfnLint: string; moto: string }> | undefined;
+/**
+ * The installed cfn-lint and moto versions, read from the Python package
+ * metadata (one interpreter start, ~0.1 s; `cfn-lint --version` imports all
+ * of cfn-lint, seconds), falling back to cfn-lint itself where the metadata
+ * is not on `python3`'s path. Started early: it overlaps with synth.
+ */
+export const rehearsalToolVersions = (): Promise<{ cfnLint: string; moto: string }> => {
+  versions ??= run('python3', ['-c', VERSIONS_SCRIPT]).then((out) => {
+    const found = new Map(
+      (out ?? '')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
+    const cfnLint = found.get('cfn-lint');
+    return {
+      cfnLint: cfnLint && cfnLint !== '-' ? cfnLint : (cfnLintVersion() ?? 'absent'),
+      moto: found.get('moto') ?? '-',
+    };
+  });
+  return versions;
+};
+
+/** The project's code, policies and locked dependencies: what every organization-wide check runs with. */
+export const projectCodeDigest = (): string =>
+  digest(
+    treeDigest([join(REPO_ROOT, 'src')], (name) => name.endsWith('.ts') || name.endsWith('.json')),
+    treeDigest([POLICIES_DIR]),
+    fileDigest(join(REPO_ROOT, 'package-lock.json')),
+  );
+
+/** Every file of the cloud assembly the rehearsal reads: the templates and the manifest. */
+const assemblyDigest = (outdir: string): string =>
+  digest(
+    ...readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json') || f === 'manifest.json')
+      .sort()
+      .flatMap((f) => [f, fileDigest(join(outdir, f))]),
+  );
+
+export interface CachedRehearsalOptions {
+  readonly blueprintDir: string;
+  /** Run the SDK steps against moto_server. */
+  readonly sdk: boolean;
+  readonly exceptionsFile?: string;
+  /** The cfn-lint and moto versions the keys name. @default rehearsalToolVersions() */
+  readonly tools?: { readonly cfnLint: string; readonly moto: string };
+}
+
+/** cfn-lint matches per template file, each answered from the cache or from one cfn-lint call over the misses. */
+const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint: string): CfnLintMatch[] => {
+  const keyOf = (file: string) => digest('cfn-lint', cfnLint, fileDigest(file));
+  const byFile = new Map<string, CfnLintMatch[]>();
+  const missing: string[] = [];
+  for (const file of files) {
+    const stored = cache.get<CfnLintMatch[]>('cfn-lint', keyOf(file));
+    if (stored)
+      byFile.set(
+        file,
+        stored.map((m) => ({ ...m, Filename: file })),
+      );
+    else missing.push(file);
+  }
+  if (missing.length > 0) {
+    const matches = runCfnLint(missing);
+    for (const file of missing) {
+      const own = matches.filter((m) => basename(m.Filename) === basename(file));
+      byFile.set(file, own);
+      cache.put('cfn-lint', keyOf(file), own);
+    }
+  }
+  return files.flatMap((file) => byFile.get(file) ?? []);
+};
+
+/** The SDK steps, answered by the blueprint, the code and moto's version. */
+const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: string): Promise<CheckOutcome> => {
+  const key = digest('sdk-steps', projectCodeDigest(), moto, treeDigest([blueprintDir]));
+  const stored = cache.get<CheckOutcome>('sdk-steps', key);
+  if (stored) return stored;
+  const outcome = await sdkStepsCheck({ blueprintDir });
+  cache.put('sdk-steps', key, outcome);
+  return outcome;
+};
+
+/** The deploy rehearsal of `outdir`, from the cache where every input is unchanged. */
+export const cachedRehearsal = async (
+  cache: ResultCache,
+  outdir: string,
+  options: CachedRehearsalOptions,
+): Promise<RehearsalReport> => {
+  const tools = options.tools ?? (await rehearsalToolVersions());
+  const exceptionsFile = options.exceptionsFile ?? join(POLICIES_DIR, 'cfn-lint-exceptions.json');
+  const key = digest(
+    'rehearsal',
+    projectCodeDigest(),
+    tools.cfnLint,
+    tools.moto,
+    String(options.sdk),
+    assemblyDigest(outdir),
+    treeDigest([options.blueprintDir]),
+    existsSync(exceptionsFile) ? fileDigest(exceptionsFile) : 'absent',
+  );
+  const stored = cache.get<RehearsalReport>('rehearsal', key);
+  if (stored) return stored;
+  const files = [
+    ...new Set(
+      loadTemplates(outdir)
+        .filter((t) => !t.stackSet)
+        .map((t) => t.file),
+    ),
+  ];
+  const report = await rehearseTemplates(outdir, {
+    blueprintDir: options.blueprintDir,
+    ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
+    cfnLintMatches: cachedLint(cache, files, tools.cfnLint),
+    ...(options.sdk ? { extraChecks: () => cachedSdkSteps(cache, options.blueprintDir, tools.moto) } : {}),
+  });
+  cache.put('rehearsal', key, report);
+  return report;
+};
