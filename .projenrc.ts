@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { awscdk, javascript, typescript } from 'projen';
 import { JobPermission } from 'projen/lib/github/workflows-model';
 
@@ -230,6 +231,15 @@ project.addTask('compliance', {
   receiveArgs: true,
 });
 
+// Shards of one run (`npx projen compliance -- --shard k/n`, each into its own .compliance-cache/) joined into the report.
+project.addTask('compliance:merge', {
+  description:
+    "Join the compliance shards' result caches into .compliance-cache/ and write the report, the one a single run writes (`-- <shard cache folder>...`)",
+  exec: 'tsx src/guardrails/cli.ts --merge',
+  env: { CDK_OUTDIR: 'cdk.out' },
+  receiveArgs: true,
+});
+
 // The deploy rehearsal (src/guardrails/deployability): what would fail a real deploy, found offline —
 // cfn-lint, IAM simulation of SCPs and key/bucket/trust policies, the customer-data access matrix, and
 // the SDK-driven steps against moto_server. `-- --templates DIR` rehearses a folder of templates.
@@ -252,36 +262,101 @@ project.addTask('compliance:verify', {
 // the run fails (that is when auditors and reviewers need it), and the SARIF goes to code scanning.
 const complianceWorkflow = project.github?.addWorkflow('compliance');
 complianceWorkflow?.on({ pullRequest: {}, push: { branches: ['main'] }, workflowDispatch: {} });
-complianceWorkflow?.addJobs({
-  compliance: {
-    name: 'Guardrails compliance report',
-    runsOn: ['ubuntu-latest'],
-    permissions: { contents: JobPermission.READ, securityEvents: JobPermission.WRITE, actions: JobPermission.READ },
-    steps: [
-      { name: 'Checkout', uses: 'actions/checkout@v4' },
-      { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': NODE_MAJOR } },
-      { name: 'Install dependencies', run: 'npm ci' },
-      {
-        name: 'Deploy rehearsal tools (cfn-lint, moto_server)',
-        run: "python3 -m pip install --quiet 'cfn-lint==1.51.0' 'moto[server]==5.2.1'",
-      },
-      { name: 'Compliance', run: 'npx projen compliance' },
-      { name: 'Deploy rehearsal', run: 'npx projen rehearse' },
-      {
-        name: 'Upload compliance report',
-        if: 'always()',
-        uses: 'actions/upload-artifact@v4',
-        with: { name: 'compliance-report', path: 'compliance-report/', 'if-no-files-found': 'warn' },
-      },
-      {
-        name: 'Upload SARIF to code scanning',
-        if: "always() && hashFiles('compliance-report/report.sarif') != ''",
-        uses: 'github/codeql-action/upload-sarif@v3',
-        with: { sarif_file: 'compliance-report/report.sarif', category: 'panops-guardrails' },
-      },
-    ],
+/**
+ * Past this many customers the workflow checks the organization in SHARDS parallel jobs and merges
+ * their result caches (src/guardrails/compliance/shard.ts). Each shard still synthesizes the whole
+ * organization (with cdk-nag), so sharding saves only the per-template checks (cfn-guard, cfn-lint:
+ * ~0.15 s a customer on 2 cores, #24) against one more job's setup (~90 s): the crossover is
+ * estimated from those figures, not measured end to end on GitHub's runners.
+ */
+const SHARD_CROSSOVER_CUSTOMERS = 800;
+const SHARDS = 4;
+const customerCount = readdirSync('blueprint/customers').filter((f) => f.endsWith('.yaml')).length;
+const complianceSetup = [
+  { name: 'Checkout', uses: 'actions/checkout@v4' },
+  { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': NODE_MAJOR } },
+  { name: 'Install dependencies', run: 'npm ci' },
+  {
+    name: 'Deploy rehearsal tools (cfn-lint, moto_server)',
+    run: "python3 -m pip install --quiet 'cfn-lint==1.51.0' 'moto[server]==5.2.1'",
   },
-});
+];
+const complianceUploads = [
+  {
+    name: 'Upload compliance report',
+    if: 'always()',
+    uses: 'actions/upload-artifact@v4',
+    with: { name: 'compliance-report', path: 'compliance-report/', 'if-no-files-found': 'warn' },
+  },
+  {
+    name: 'Upload SARIF to code scanning',
+    if: "always() && hashFiles('compliance-report/report.sarif') != ''",
+    uses: 'github/codeql-action/upload-sarif@v3',
+    with: { sarif_file: 'compliance-report/report.sarif', category: 'panops-guardrails' },
+  },
+];
+const compliancePermissions = {
+  contents: JobPermission.READ,
+  securityEvents: JobPermission.WRITE,
+  actions: JobPermission.READ,
+};
+if (customerCount < SHARD_CROSSOVER_CUSTOMERS) {
+  complianceWorkflow?.addJobs({
+    compliance: {
+      name: 'Guardrails compliance report',
+      runsOn: ['ubuntu-latest'],
+      permissions: compliancePermissions,
+      steps: [
+        ...complianceSetup,
+        { name: 'Compliance', run: 'npx projen compliance' },
+        { name: 'Deploy rehearsal', run: 'npx projen rehearse' },
+        ...complianceUploads,
+      ],
+    },
+  });
+} else {
+  complianceWorkflow?.addJobs({
+    'compliance-shard': {
+      name: 'Guardrails compliance shard ${{ matrix.shard }}',
+      runsOn: ['ubuntu-latest'],
+      permissions: { contents: JobPermission.READ },
+      strategy: {
+        failFast: false,
+        matrix: { domain: { shard: Array.from({ length: SHARDS }, (_, i) => `${i + 1}/${SHARDS}`) } },
+      },
+      steps: [
+        ...complianceSetup,
+        { name: 'Compliance shard', run: 'npx projen compliance -- --shard ${{ matrix.shard }}' },
+        {
+          name: 'Upload shard results',
+          uses: 'actions/upload-artifact@v4',
+          with: {
+            name: 'compliance-shard-${{ strategy.job-index }}',
+            path: '.compliance-cache/',
+            'include-hidden-files': true,
+          },
+        },
+      ],
+    },
+    compliance: {
+      name: 'Guardrails compliance report',
+      runsOn: ['ubuntu-latest'],
+      needs: ['compliance-shard'],
+      permissions: compliancePermissions,
+      steps: [
+        ...complianceSetup,
+        {
+          name: 'Download shard results',
+          uses: 'actions/download-artifact@v4',
+          with: { pattern: 'compliance-shard-*', path: 'shards' },
+        },
+        { name: 'Compliance (merged shards)', run: 'npx projen compliance:merge -- shards/*' },
+        { name: 'Deploy rehearsal', run: 'npx projen rehearse' },
+        ...complianceUploads,
+      ],
+    },
+  });
+}
 
 // CI: both worker images built with Docker on pull requests (no engine runs on the project's
 // own machines): the build contexts as synth writes them, then each image's entry point started

@@ -27,6 +27,12 @@
  * the cache, on every run. `--no-cache` or COMPLIANCE_NO_CACHE=1 runs every
  * check (and stores the results).
  *
+ * Past one machine: `--shard k/n` checks every n-th template from the k-th
+ * (shard 1 also the database layer and the SDK steps) into the cache and
+ * writes no report; `npx projen compliance:merge -- <shard cache folder>...`
+ * copies the shards' results into the cache and writes the report, the one
+ * a single run writes (src/guardrails/compliance/shard.ts).
+ *
  * Evidence: compliance-report/SHA256SUMS lists every report file's SHA-256;
  * `--sign-with-kms <key-arn>` signs it with an asymmetric KMS key
  * (SHA256SUMS.sig.json; credentials with kms:Sign, kms:DescribeKey and
@@ -44,8 +50,9 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
 import type { ComplianceReport } from './compliance/model.js';
-import { DEFAULT_RESULT_CACHE_DIR, openResultCache } from './compliance/result-cache.js';
-import { checkOrganization } from './compliance/run.js';
+import { DEFAULT_RESULT_CACHE_DIR, mergeResultCaches, openResultCache } from './compliance/result-cache.js';
+import { checkOrganization, type OrganizationRunOptions } from './compliance/run.js';
+import { checkOrganizationShard, parseShard, ShardInvalid } from './compliance/shard.js';
 import { motoAvailable } from './deployability/moto-server.js';
 import { organizationAccess } from './evidence/live/accounts.js';
 import { withLiveEvidence } from './evidence/live/join.js';
@@ -90,13 +97,17 @@ const database = flag('--skip-database', 'COMPLIANCE_SKIP_DATABASE')
   : flag('--fresh-database', 'COMPLIANCE_FRESH_DATABASE')
     ? { templateCache: false as const }
     : {};
-const cache = openResultCache(process.env.COMPLIANCE_CACHE_DIR ?? DEFAULT_RESULT_CACHE_DIR, {
-  read: !flag('--no-cache', 'COMPLIANCE_NO_CACHE'),
-});
+const cacheDir = process.env.COMPLIANCE_CACHE_DIR ?? DEFAULT_RESULT_CACHE_DIR;
+const cache = openResultCache(cacheDir, { read: !flag('--no-cache', 'COMPLIANCE_NO_CACHE') });
+const shardText = option('--shard');
+/** `--merge <dir>...`: the shards' cache folders (every argument after it that is not an option). */
+const mergeFrom = process.argv.includes('--merge')
+  ? process.argv.slice(process.argv.indexOf('--merge') + 1).filter((a) => !a.startsWith('--'))
+  : undefined;
 try {
   const started = Date.now();
   const phases: string[] = [];
-  const synthReport = await checkOrganization({
+  const runOptions: OrganizationRunOptions = {
     blueprintDir: process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint',
     outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
     generatedAt: process.env.COMPLIANCE_TIMESTAMP === '0' ? null : new Date().toISOString(),
@@ -104,7 +115,21 @@ try {
     cache,
     rehearsal: flag('--skip-rehearsal', 'COMPLIANCE_SKIP_REHEARSAL') ? false : { sdk: motoAvailable() },
     onPhase: (phase, ms) => phases.push(`${phase} ${(ms / 1000).toFixed(1)} s`),
-  });
+  };
+  if (shardText !== undefined) {
+    const done = await checkOrganizationShard({ ...runOptions, cache, shard: parseShard(shardText) });
+    console.log(
+      `Shard ${done.shard.index}/${done.shard.count}: ${done.templates} of ${done.of} templates checked into ${cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s); npx projen compliance:merge -- <every shard's cache folder> writes the report`,
+    );
+    process.exit(0);
+  }
+  if (mergeFrom) {
+    if (mergeFrom.length === 0) throw new ShardInvalid("(compliance:merge needs the shards' cache folders)");
+    console.log(
+      `Merged ${mergeResultCaches(cacheDir, mergeFrom)} results of ${mergeFrom.length} shard(s) into ${cacheDir}`,
+    );
+  }
+  const synthReport = await checkOrganization(runOptions);
   const report = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
@@ -119,7 +144,7 @@ try {
   if (reused.length > 0) console.log(`Results reused from the cache: ${reused.join(', ')}`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
-  if (error instanceof BlueprintInvalid || error instanceof SignatureError) {
+  if (error instanceof BlueprintInvalid || error instanceof SignatureError || error instanceof ShardInvalid) {
     console.error(error.message);
     process.exitCode = 1;
   } else throw error;

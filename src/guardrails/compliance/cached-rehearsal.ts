@@ -85,7 +85,7 @@ export interface CachedRehearsalOptions {
 }
 
 /** cfn-lint matches per template file, each answered from the cache or from one cfn-lint call over the misses. */
-const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint: string): CfnLintMatch[] => {
+export const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint: string): CfnLintMatch[] => {
   const keyOf = (file: string) => digest('cfn-lint', cfnLint, fileDigest(file));
   const byFile = new Map<string, CfnLintMatch[]>();
   const missing: string[] = [];
@@ -110,7 +110,7 @@ const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint: strin
 };
 
 /** The SDK steps, answered by the blueprint, the code and moto's version. */
-const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: string): Promise<CheckOutcome> => {
+export const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: string): Promise<CheckOutcome> => {
   const key = digest('sdk-steps', projectCodeDigest(), moto, treeDigest([blueprintDir]));
   const stored = cache.get<CheckOutcome>('sdk-steps', key);
   if (stored) return stored;
@@ -118,6 +118,15 @@ const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: st
   cache.put('sdk-steps', key, outcome);
   return outcome;
 };
+
+/** The template files cfn-lint checks: each file once (a StackSet's embedded template is linted with its file). */
+export const lintedFiles = (outdir: string): string[] => [
+  ...new Set(
+    loadTemplates(outdir)
+      .filter((t) => !t.stackSet)
+      .map((t) => t.file),
+  ),
+];
 
 /** The deploy rehearsal of `outdir`, from the cache where every input is unchanged. */
 export const cachedRehearsal = async (
@@ -139,13 +148,7 @@ export const cachedRehearsal = async (
   );
   const stored = cache.get<RehearsalReport>('rehearsal', key);
   if (stored) return stored;
-  const files = [
-    ...new Set(
-      loadTemplates(outdir)
-        .filter((t) => !t.stackSet)
-        .map((t) => t.file),
-    ),
-  ];
+  const files = lintedFiles(outdir);
   const report = await rehearseTemplates(outdir, {
     blueprintDir: options.blueprintDir,
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),

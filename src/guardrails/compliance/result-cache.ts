@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /**
@@ -59,6 +68,22 @@ export const openResultCache = (dir: string, options: ResultCacheOptions = {}): 
       renameSync(temporary, path);
     },
   };
+};
+
+/** Copies every entry of the `from` folders (shards' caches) into `into`; returns how many were copied. */
+export const mergeResultCaches = (into: string, from: readonly string[]): number => {
+  let copied = 0;
+  for (const dir of from) {
+    if (!existsSync(dir)) throw new Error(`${dir}: no such result cache folder`);
+    for (const layer of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      mkdirSync(join(into, layer.name), { recursive: true });
+      for (const entry of readdirSync(join(dir, layer.name)).filter((n) => n.endsWith('.json'))) {
+        copyFileSync(join(dir, layer.name, entry), join(into, layer.name, entry));
+        copied++;
+      }
+    }
+  }
+  return copied;
 };
 
 /** A cache that stores nothing and answers nothing (the library's default: tests and callers opt in). */

@@ -177,6 +177,9 @@ export const probeTemporaryObjects = async (db: SqlSession, file: string): Promi
   };
 };
 
+/** The held probe row's id, fixed so that the evidence (which names it) is the same on every run. */
+const LEGAL_HOLD_PROBE_ID = '00000000-0000-4000-8000-000000001e9a';
+
 /**
  * As the application role, in one transaction (rolled back): a held
  * communication of the probe tenant, then lift the hold and delete it. Both
@@ -204,9 +207,9 @@ export const probeLegalHold = async (
     await db.query('BEGIN');
     await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
     await db.query(
-      `INSERT INTO ${table} (customer_id, platform, external_id, kind, sent_at, legal_hold)
-       VALUES ($1, 'probe', 'legal-hold-probe', 'email', now(), true)`,
-      [PROBE_CUSTOMER_ID],
+      `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, legal_hold)
+       VALUES ($1, $2, 'probe', 'legal-hold-probe', 'email', now(), true)`,
+      [PROBE_CUSTOMER_ID, LEGAL_HOLD_PROBE_ID],
     );
     const lift = await failureOf(async () => {
       await db.query(`UPDATE ${table} SET legal_hold = false WHERE external_id = 'legal-hold-probe'`);

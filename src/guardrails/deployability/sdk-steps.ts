@@ -193,7 +193,7 @@ export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<Chec
     const dir = copyBlueprint(options.blueprintDir ?? 'blueprint', ids);
     const pending = planOrganization(loadBlueprint(dir)).accounts.filter((a) => a.customer && !a.accountId);
     notes.push(
-      `moto_server ${server?.version ?? 'unknown'} on ${endpoint}; organization seeded with ${ids.size} accounts; ${pending.length} customer account(s) to vend: ${pending.map((a) => a.customer).join(', ') || 'none'}`,
+      `moto_server ${server?.version ?? 'unknown'}${options.endpoint ? ` on ${endpoint}` : ''}; organization seeded with ${ids.size} accounts; ${pending.length} customer account(s) to vend: ${pending.map((a) => a.customer).join(', ') || 'none'}`,
     );
 
     // 1. vend: creates the accounts known only by email, into Quarantine.
@@ -277,7 +277,8 @@ export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<Chec
         `customers left out after vending: ${plan.skippedCustomers.join(', ')}`,
         'vend --release must record every account id before the workload steps',
       );
-    notes.push(`deploy plan: ${plan.steps.map((s) => s.id).join(' → ')} (root ${rootId})`);
+    // The root id is moto's random one: named by where it came from, so the evidence is the same on every run.
+    notes.push(`deploy plan: ${plan.steps.map((s) => s.id).join(' → ')} (root id from ListRoots)`);
     // 6. preflight: every read-only check's requests, against the emulated organization.
     evaluated++;
     const rows = await Effect.runPromise(
