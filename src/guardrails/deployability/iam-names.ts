@@ -53,34 +53,40 @@ export const iamNamesCheck = async (policies: readonly FoundPolicy[]): Promise<C
   for (const policy of policies) {
     for (const [index, statement] of statementsOf(policy.document).entries()) {
       const where = `${KIND_NAME[policy.kind]} statement ${statement.Sid ?? index}`;
-      for (const action of [...asList(statement.Action), ...asList(statement.NotAction)]) {
+      // Each distinct name is looked up once; every use of a misspelled one is a finding.
+      const check = async (
+        cache: Map<string, Promise<string | undefined>>,
+        name: string,
+        problemOf: (name: string) => Promise<string | undefined>,
+        fix: string,
+      ) => {
         evaluated++;
-        if (!actionCache.has(action)) actionCache.set(action, actionProblem(action));
-        const problem = await actionCache.get(action);
+        if (!cache.has(name)) cache.set(name, problemOf(name));
+        const problem = await cache.get(name);
         if (problem)
           findings.push({
             check: 'iam-names',
             template: policy.template.name,
             resource: policy.resource,
             message: `${where}: ${problem}`,
-            fix: 'spell the action as the Service Authorization Reference lists it (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html)',
+            fix,
           });
-      }
-      for (const operator of Object.values(statement.Condition ?? {})) {
-        for (const key of Object.keys(operator ?? {})) {
-          evaluated++;
-          if (!keyCache.has(key)) keyCache.set(key, conditionKeyProblem(key));
-          const problem = await keyCache.get(key);
-          if (problem)
-            findings.push({
-              check: 'iam-names',
-              template: policy.template.name,
-              resource: policy.resource,
-              message: `${where}: ${problem}`,
-              fix: "use a global condition key or one the service's actions support (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)",
-            });
-        }
-      }
+      };
+      for (const action of [...asList(statement.Action), ...asList(statement.NotAction)])
+        await check(
+          actionCache,
+          action,
+          actionProblem,
+          'spell the action as the Service Authorization Reference lists it (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html)',
+        );
+      for (const operator of Object.values(statement.Condition ?? {}))
+        for (const key of Object.keys(operator ?? {}))
+          await check(
+            keyCache,
+            key,
+            conditionKeyProblem,
+            "use a global condition key or one the service's actions support (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)",
+          );
     }
   }
   return {

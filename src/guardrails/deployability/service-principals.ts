@@ -85,6 +85,27 @@ const keyArn = (template: LoadedTemplate, id: string) =>
   arnOf({ template }, id, template.body.Resources?.[id] as CfnResource);
 
 /** What each resource makes a service deliver, from the services' documentation. */
+/** A service assuming the template's role that `roleArnValue` names (none when it names no role of the template). */
+const roleAssumption = (
+  template: LoadedTemplate,
+  producer: string,
+  roleArnValue: unknown,
+  assumption: Pick<Delivery, 'service' | 'context' | 'doc'>,
+): Delivery[] => {
+  const roleId = findResource(template, 'AWS::IAM::Role', str(template, roleArnValue));
+  if (!roleId) return [];
+  return [
+    {
+      template,
+      producer,
+      action: 'sts:AssumeRole',
+      resource: arnOf({ template }, roleId, template.body.Resources?.[roleId] as CfnResource),
+      target: { kind: 'trust', id: roleId, name: roleId },
+      ...assumption,
+    },
+  ];
+};
+
 export const deliveries = (template: LoadedTemplate): Delivery[] => {
   const { account, region } = template;
   const out: Delivery[] = [];
@@ -204,21 +225,16 @@ export const deliveries = (template: LoadedTemplate): Delivery[] => {
             doc: DOCS.flowLogKey,
           });
       } else if (destinationType === 'cloud-watch-logs') {
-        const roleId = findResource(template, 'AWS::IAM::Role', str(template, p.DeliverLogsPermissionArn));
-        if (roleId)
-          out.push({
-            template,
-            producer: id,
+        out.push(
+          ...roleAssumption(template, id, p.DeliverLogsPermissionArn, {
             service: 'vpc-flow-logs.amazonaws.com',
-            action: 'sts:AssumeRole',
-            resource: arnOf({ template }, roleId, template.body.Resources?.[roleId] as CfnResource),
-            target: { kind: 'trust', id: roleId, name: roleId },
             context: {
               'aws:SourceAccount': account,
               'aws:SourceArn': `arn:aws:ec2:${region}:${account}:vpc-flow-log/${id}`,
             },
             doc: DOCS.flowLogRole,
-          });
+          }),
+        );
       }
     }
     if (r.Type === 'AWS::Logs::LogGroup' && p.KmsKeyId !== undefined) {
@@ -262,18 +278,13 @@ export const deliveries = (template: LoadedTemplate): Delivery[] => {
       }
     }
     if (r.Type === 'AWS::RDS::DBInstance' && p.MonitoringRoleArn !== undefined) {
-      const roleId = findResource(template, 'AWS::IAM::Role', str(template, p.MonitoringRoleArn));
-      if (roleId)
-        out.push({
-          template,
-          producer: id,
+      out.push(
+        ...roleAssumption(template, id, p.MonitoringRoleArn, {
           service: 'monitoring.rds.amazonaws.com',
-          action: 'sts:AssumeRole',
-          resource: arnOf({ template }, roleId, template.body.Resources?.[roleId] as CfnResource),
-          target: { kind: 'trust', id: roleId, name: roleId },
           context: { 'aws:SourceAccount': account },
           doc: DOCS.rdsMonitoring,
-        });
+        }),
+      );
     }
   }
   return out;
