@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HeadObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Context, Effect, Layer } from 'effect';
 import { causeMessage } from '../aws/scoped-client.js';
 import { type BadPayload, Transient } from '../pipeline/errors.js';
 import {
   type ArchiveTarget,
-  absentBehindPrefix,
   acquireS3Clients,
+  headObjectExists,
   type S3ArchiveStoreOptions,
   s3TargetResolver,
 } from './s3.js';
@@ -87,19 +87,7 @@ export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) 
       const exists = (customerId: string, name: string) =>
         Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
           Effect.tryPromise({
-            try: (signal) =>
-              client
-                .send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(largeObjectKey(name)) }), {
-                  abortSignal: signal,
-                })
-                .then(
-                  () => true,
-                  (cause: { $metadata?: { httpStatusCode?: number }; name?: string }) => {
-                    if (cause?.$metadata?.httpStatusCode === 404 || cause?.name === 'NotFound') return false;
-                    if (absentBehindPrefix(keyPrefix, cause)) return false;
-                    throw cause;
-                  },
-                ),
+            try: (signal) => headObjectExists(client, bucket, objectKey(largeObjectKey(name)), keyPrefix, signal),
             catch: (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
           }),
         );

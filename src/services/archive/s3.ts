@@ -68,6 +68,22 @@ const isNotFound = (cause: unknown): boolean =>
 export const absentBehindPrefix = (keyPrefix: string | undefined, cause: unknown): boolean =>
   Boolean(keyPrefix) && statusOf(cause) === 403;
 
+/** Whether an object exists (HEAD): not found, or refused behind a prefix-scoped session, is absent. */
+export const headObjectExists = (
+  client: S3Client,
+  bucket: string,
+  key: string,
+  keyPrefix: string | undefined,
+  signal: AbortSignal,
+): Promise<boolean> =>
+  client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }).then(
+    () => true,
+    (cause) => {
+      if (isNotFound(cause) || absentBehindPrefix(keyPrefix, cause)) return false;
+      throw cause;
+    },
+  );
+
 export const transient = (detail: string) => (cause: unknown) =>
   new Transient({
     source: 'archive',
@@ -158,14 +174,7 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
       const exists = (customerId: string, key: string) =>
         Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
           Effect.tryPromise({
-            try: (signal) =>
-              client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal }).then(
-                () => true,
-                (cause) => {
-                  if (isNotFound(cause) || absentBehindPrefix(keyPrefix, cause)) return false;
-                  throw cause;
-                },
-              ),
+            try: (signal) => headObjectExists(client, bucket, objectKey(key), keyPrefix, signal),
             catch: transient(`checking s3://${bucket}/${objectKey(key)}`),
           }),
         );
