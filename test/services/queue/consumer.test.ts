@@ -5,8 +5,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { it as effectIt } from '@effect/vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Effect, Layer } from 'effect';
+import { Deferred, Effect, Fiber, Layer } from 'effect';
+import { TestClock } from 'effect/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthExpired, type JobError, RateLimited, Transient } from '../../../src/services/pipeline/errors.js';
 import { type ConnectorJob, encodeJob } from '../../../src/services/pipeline/job.js';
@@ -65,6 +67,16 @@ const layers = (runner: Layer.Layer<JobRunner>, visibilityTimeoutSeconds = 1800)
     }),
     Layer.succeed(PipelineSettings, { ...FAST_SETTINGS, backoffBaseMs: 4000, backoffMaxMs: 60_000 }),
   );
+
+/** Lets the mocked SDK's promises settle (no time passes) until `done` holds; fails after 1,000 turns. */
+const settledWhen = (done: () => boolean) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 1000; turn++) {
+      if (done()) return;
+      yield* Effect.yieldNow;
+    }
+    return yield* Effect.die(new Error('the condition never held'));
+  });
 
 const deletedHandles = () =>
   sqs
@@ -137,17 +149,31 @@ describe('SQS job consumer (Fargate worker)', () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('keeps a long job invisible with a visibility heartbeat until it is stored', async () => {
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [sqsMessage('long', encodeJob(job('long')))] });
-    sqs.on(ChangeMessageVisibilityCommand).resolves({});
-    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }] });
-    const runner = runnerLayer(() => Effect.as(Effect.sleep('2500 millis'), {}));
-    await Effect.runPromise(pollOnce().pipe(Effect.provide(layers(runner, 3))));
-    const beats = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
-    expect(beats.length).toBeGreaterThanOrEqual(2);
-    expect(beats.every((b) => b.VisibilityTimeout === 3 && b.ReceiptHandle === 'rh-long')).toBe(true);
-    expect(deletedHandles()).toEqual(['rh-long']);
-  });
+  effectIt.effect('keeps a long job invisible with a visibility heartbeat until it is stored', () =>
+    Effect.gen(function* () {
+      sqs.on(ReceiveMessageCommand).resolves({ Messages: [sqsMessage('long', encodeJob(job('long')))] });
+      sqs.on(ChangeMessageVisibilityCommand).resolves({});
+      sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: '0' }] });
+      const started = yield* Deferred.make<void>();
+      // A job of 2.5 s (virtual time) against a 3-second visibility timeout: renewed every second.
+      const runner = runnerLayer(() =>
+        Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep('2500 millis')), Effect.as({})),
+      );
+      const poll = yield* Effect.forkChild(pollOnce().pipe(Effect.provide(layers(runner, 3))));
+      yield* Deferred.await(started);
+      const beats = () => sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
+      for (const beat of [1, 2]) {
+        yield* TestClock.adjust('1 second');
+        yield* settledWhen(() => beats().length === beat);
+        expect(deletedHandles()).toEqual([]);
+      }
+      yield* TestClock.adjust('500 millis');
+      yield* Fiber.join(poll);
+      expect(beats()).toHaveLength(2);
+      expect(beats().every((b) => b.VisibilityTimeout === 3 && b.ReceiptHandle === 'rh-long')).toBe(true);
+      expect(deletedHandles()).toEqual(['rh-long']);
+    }),
+  );
 
   it('queues a continuation before acknowledging a round that hit the page limit', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [sqsMessage('big', encodeJob(job('big')))] });
