@@ -1,7 +1,9 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Effect, Exit, Layer, Option } from 'effect';
+import { it as effectIt } from '@effect/vitest';
+import { Effect, Exit, Fiber, Layer, Option } from 'effect';
+import { TestClock } from 'effect/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveStore } from '../../../src/services/archive/archive-store.js';
 import { localArchiveStoreLayer } from '../../../src/services/archive/local.js';
@@ -37,6 +39,19 @@ const cursorOf = (customerId: string) =>
   });
 
 /** Every test gets its own tenant, runtime and archive folder. */
+/** Lets pending promises (the database, the mocked connector) settle until `done` holds; no time passes. */
+const settledWhen = (done: () => boolean) =>
+  Effect.gen(function* () {
+    for (let turn = 0; turn < 1000; turn++) {
+      if (done()) return;
+      yield* Effect.yieldNow;
+    }
+    return yield* Effect.die(new Error('the condition never held'));
+  });
+const settle = Effect.gen(function* () {
+  for (let turn = 0; turn < 100; turn++) yield* Effect.yieldNow;
+});
+
 const scenario = async (options: {
   count: number;
   pageSize: number;
@@ -212,16 +227,25 @@ describe('the connector pipeline on the test database', () => {
     expect(s.mailbox.fetches.at(-1)).toEqual(Option.none());
   });
 
-  it('a rate limit is honoured: the retry waits at least Retry-After', async () => {
-    const s = await scenario({ count: 2, pageSize: 2 });
-    s.mailbox.fault = (_, call) =>
-      call === 1 ? new RateLimited({ platform: 'gmail', retryAfterMs: 300, detail: '429' }) : undefined;
-    const started = Date.now();
-    const exit = await s.run(job(s.customerId));
-    expect(Exit.isSuccess(exit)).toBe(true);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(s.mailbox.fetches).toHaveLength(2);
-  });
+  effectIt.effect('a rate limit is honoured: the retry waits exactly Retry-After (virtual time)', () =>
+    Effect.gen(function* () {
+      const s = yield* Effect.promise(() => scenario({ count: 2, pageSize: 2 }));
+      s.mailbox.fault = (_, call) =>
+        call === 1 ? new RateLimited({ platform: 'gmail', retryAfterMs: 300, detail: '429' }) : undefined;
+      // The pipeline's services, run on this test's clock.
+      const services = yield* Effect.promise(() => s.runtime.context());
+      const run = yield* Effect.forkChild(runJob(job(s.customerId)).pipe(Effect.provideContext(services)));
+      yield* settledWhen(() => s.mailbox.fetches.length === 1);
+      yield* settle;
+      yield* TestClock.adjust('299 millis');
+      yield* settle;
+      expect(s.mailbox.fetches).toHaveLength(1);
+      yield* TestClock.adjust('1 millis');
+      const outcome = yield* Fiber.join(run);
+      expect(outcome.scopes[0]).toMatchObject({ stored: 2 });
+      expect(s.mailbox.fetches).toHaveLength(2);
+    }),
+  );
 
   it('expired credentials mark the connector for re-authorization and stop without retrying', async () => {
     const status = new Map<string, string>();
