@@ -145,6 +145,90 @@ describe('Zoom connector against a local Zoom API and S3', () => {
     ]);
   });
 
+  it('archives each participant_audio_files entry beside the recordings, marked as participant audio', async () => {
+    const m = meeting('9999FFFiFFFFFiFiFiiFii==', '2026-11-19', { mp4: 2000, m4a: 700 });
+    const own = `${m.uuid}-participant-U1`;
+    zoom.files.set(own, fileBytes(own, 900));
+    const withParticipants = {
+      ...m,
+      participant_audio_files: [
+        {
+          id: own,
+          file_type: 'M4A',
+          file_extension: 'M4A',
+          file_name: 'Ana Trader',
+          file_size: 900,
+          download_url: `${zoom.base}/rec/download/${own}`,
+          status: 'completed',
+          recording_type: 'audio_only',
+        },
+      ],
+    };
+    const page = await Effect.runPromise(
+      connector.fetchPage(job('webhook', { meeting: withParticipants }), 'meeting:x', Option.none()),
+    );
+    const files = page.items[0]?.communication.metadata.recordingFiles as Array<{
+      fileId: string;
+      participantAudio?: boolean;
+      archiveKey: string;
+    }>;
+    expect(files.map((f) => [f.fileId, f.participantAudio === true])).toEqual([
+      [`${m.uuid}-mp4`, false],
+      [`${m.uuid}-m4a`, false],
+      [own, true],
+    ]);
+    const participant = files.find((f) => f.participantAudio);
+    expect(await archivedSha(participant?.archiveKey as string)).toBe(
+      createHash('sha256').update(fileBytes(own, 900)).digest('hex'),
+    );
+  });
+
+  it('fetches the download_url a webhook file lacks from meetings/{uuid}/recordings, and fails naming a file Zoom gives none for', async () => {
+    const m = meeting('7777DDDiDDDDDiDiDiiDii==', '2026-11-19', { mp4: 1500, m4a: 600 });
+    // Known to the API (meetings/{uuid}/recordings); taken out again so the poll test sees only its own.
+    const known = zoom.meetings.length;
+    zoom.meetings.push(m);
+    const [mp4, m4a] = m.recording_files;
+    const { download_url: _url, ...withoutUrl } = mp4 as NonNullable<typeof mp4>;
+    const event = { ...m, recording_files: [withoutUrl, m4a] };
+    const page = await Effect.runPromise(
+      connector.fetchPage(
+        job('webhook', { meeting: event, downloadToken: DOWNLOAD_TOKEN }),
+        'meeting:x',
+        Option.none(),
+      ),
+    );
+    const files = page.items[0]?.communication.metadata.recordingFiles as Array<{ fileId: string; archiveKey: string }>;
+    expect(files.map((f) => f.fileId)).toEqual([`${m.uuid}-mp4`, `${m.uuid}-m4a`]);
+    expect(await archivedSha(files[0]?.archiveKey as string)).toBe(
+      createHash('sha256')
+        .update(zoom.files.get(`${m.uuid}-mp4`) as Buffer)
+        .digest('hex'),
+    );
+    expect(zoom.requests.some((r) => r.path === `/v2/meetings/${encodeURIComponent(m.uuid)}/recordings`)).toBe(true);
+
+    // Zoom has no URL for the file either: the job fails naming it, nothing is skipped in silence.
+    const orphan = meeting('8888EEEiEEEEEiEiEiiEii==', '2026-11-19', { mp4: 100, m4a: 100 });
+    const { download_url: _gone, ...noUrl } = orphan.recording_files[0] as NonNullable<
+      (typeof orphan.recording_files)[0]
+    >;
+    zoom.meetings.push({ ...orphan, recording_files: [noUrl, orphan.recording_files[1]] });
+    const failed = await Effect.runPromise(
+      Effect.flip(
+        connector.fetchPage(
+          job('webhook', { meeting: { ...orphan, recording_files: [noUrl, orphan.recording_files[1]] } }),
+          'meeting:x',
+          Option.none(),
+        ),
+      ),
+    );
+    expect(failed).toMatchObject({ _tag: 'Transient' });
+    expect(JSON.stringify(failed)).toContain(
+      `recording file ${orphan.uuid}-mp4 of meeting ${orphan.uuid} has no download_url`,
+    );
+    zoom.meetings.splice(known);
+  });
+
   it('falls back to the OAuth token when the 24-hour download token has expired', async () => {
     const m = meeting('5555BBBiBBBBBiBiBiiBii==', '2026-11-19', { mp4: 1000, m4a: 500 });
     const page = await Effect.runPromise(

@@ -15,7 +15,7 @@ export const fileBytes = (id: string, size: number): Buffer => {
 
 /**
  * Zoom's REST API as documented for cloud recordings: `GET /v2/users/{id}/recordings`
- * (from/to, page_size, next_page_token), and file downloads that take a Bearer
+ * (from/to, page_size, next_page_token), `GET /v2/meetings/{meetingId}/recordings`, and file downloads that take a Bearer
  * token (the webhook's download token or an OAuth token) and redirect to storage.
  */
 export const startFakeZoom = async (oauthToken: string, downloadToken: string) => {
@@ -59,6 +59,17 @@ export const startFakeZoom = async (oauthToken: string, downloadToken: string) =
         next_page_token: next,
         meetings: page,
       });
+    }
+    // GET /meetings/{meetingId}/recordings: one instance's files with their download_url (the uuid arrives
+    // encoded twice when it starts with `/` or contains `//`, once otherwise; the raw path is matched).
+    const one = /^\/v2\/meetings\/([^/]+)\/recordings$/.exec(req.url?.split('?')[0] ?? '');
+    if (one) {
+      if (req.headers.authorization !== `Bearer ${oauthToken}`)
+        return json(401, { code: 124, message: 'Invalid access token.' });
+      let uuid = decodeURIComponent(one[1] as string);
+      if (uuid.startsWith('%2F') || uuid.includes('%2F%2F')) uuid = decodeURIComponent(uuid);
+      const found = meetings.find((m) => m.uuid === uuid);
+      return found ? json(200, found) : json(404, { code: 3301, message: 'This recording does not exist.' });
     }
     const download = /^\/rec\/download\/(.+)$/.exec(url.pathname);
     if (download) {
