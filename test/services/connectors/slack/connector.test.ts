@@ -1,5 +1,8 @@
-import { Effect, Option } from 'effect';
+import { it as effectIt } from '@effect/vitest';
+import { Effect, Fiber, Option } from 'effect';
+import { TestClock } from 'effect/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLACK_NON_MARKETPLACE_LIMITS } from '../../../../src/services/connectors/slack/client.js';
 import { makeSlackConnector } from '../../../../src/services/connectors/slack/connector.js';
 import { slackEventItems } from '../../../../src/services/connectors/slack/normalize.js';
 import type { Page } from '../../../../src/services/pipeline/connector.js';
@@ -117,16 +120,42 @@ describe('Slack connector against a local Slack Web API', () => {
     expect(revoked._tag === 'Failure' && revoked.failure._tag).toBe('AuthExpired');
   });
 
-  it('spaces its requests by the configured interval (one a minute in production)', async () => {
-    slack.channels.set(
-      'C3',
-      Array.from({ length: 31 }, (_, i) => message(i)),
-    );
-    const started = Date.now();
-    const { pages } = await reconcile(connector(120), 'C3', Option.none());
-    expect(pages).toBe(3);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-  });
+  effectIt.effect('spaces its requests by the configured interval (one a minute in production), in virtual time', () =>
+    Effect.gen(function* () {
+      slack.channels.set(
+        'C3',
+        Array.from({ length: 31 }, (_, i) => message(i)),
+      );
+      const before = slack.requests.length;
+      // The round's upper bound is "now": virtual now is the job's day, after the channel's messages.
+      yield* TestClock.setTime(Date.parse('2026-11-20T00:00:00Z'));
+      const c = connector(SLACK_NON_MARKETPLACE_LIMITS.minRequestIntervalMs);
+      // Paged on this fiber (the test clock), as the runner pages.
+      const paging = yield* Effect.forkChild(
+        Effect.gen(function* () {
+          let cursor = Option.none<string>();
+          for (let pages = 1; ; pages++) {
+            const page = yield* c.fetchPage(job({ channels: ['C3'] }), 'C3', cursor);
+            if (page.done) return { pages };
+            cursor = Option.some(page.nextCursor);
+          }
+        }),
+      );
+      // Virtual time moves a second at a time; between steps the local server answers (real I/O, no virtual time).
+      // Each request is seen at the first step after it was made: never earlier than it was sent.
+      const seenAt: number[] = [];
+      for (let second = 0; second <= 150 && seenAt.length < 3; second++) {
+        yield* TestClock.withLive(Effect.sleep('20 millis'));
+        while (slack.requests.length - before > seenAt.length) seenAt.push(second * 1000);
+        yield* TestClock.adjust('1 second');
+      }
+      const { pages } = yield* Fiber.join(paging);
+      expect(pages).toBe(3);
+      expect(seenAt[0]).toBeLessThan(60_000);
+      expect(seenAt[1]).toBeGreaterThanOrEqual(60_000);
+      expect(seenAt[2]).toBeGreaterThanOrEqual(120_000);
+    }),
+  );
 
   it('keeps an edit as a new version beside the original, with the same key whether pushed or polled', async () => {
     const original = message(7, { thread_ts: message(1).ts });
