@@ -1,4 +1,4 @@
-import { Duration, Effect, Schedule, Schema } from 'effect';
+import { Duration, Effect, Redacted, Schedule, Schema } from 'effect';
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from 'effect/http';
 import {
   type InferenceCallError,
@@ -20,8 +20,8 @@ import {
 export interface Endpoint {
   /** Base URL up to and including `/v1`, e.g. `http://vllm.internal:8000/v1`. */
   readonly baseUrl: string;
-  /** Bearer token, when the server was started with `--api-key`. */
-  readonly apiKey?: string | undefined;
+  /** Bearer token, when the server was started with `--api-key` (redacted: never logged or printed). */
+  readonly apiKey?: Redacted.Redacted<string> | undefined;
 }
 
 /** Accepts `http://host:8000`, `http://host:8000/` or `http://host:8000/v1` and returns the `/v1` base. */
@@ -87,7 +87,7 @@ export const postOpenAi = <S extends Schema.Top>(
     const client = yield* HttpClient.HttpClient;
     const url = `${normalizeBaseUrl(endpoint.baseUrl)}${path}`;
     let request = HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson);
-    if (endpoint.apiKey) request = HttpClientRequest.bearerToken(request, endpoint.apiKey);
+    if (endpoint.apiKey) request = HttpClientRequest.bearerToken(request, Redacted.value(endpoint.apiKey));
     request =
       'json' in body
         ? HttpClientRequest.bodyJsonUnsafe(request, body.json)

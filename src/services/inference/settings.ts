@@ -124,7 +124,7 @@ export const inferenceSettingsFromEnv = Layer.effect(
       whisperByModel: whisperBaseUrls,
       chat: either(RUNTIME_ENV.vllmBaseUrl, 'PANOPS_VLLM_URL'),
       embeddings: optional(RUNTIME_ENV.embeddingsUrl),
-      apiKey: optional('PANOPS_INFERENCE_API_KEY'),
+      apiKey: Config.option(Config.Redacted('PANOPS_INFERENCE_API_KEY')),
       chatModel: optional(RUNTIME_ENV.chatModel),
       embeddingModel: optional(RUNTIME_ENV.embeddingModel),
     });

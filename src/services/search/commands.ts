@@ -1,4 +1,4 @@
-import { Effect } from 'effect';
+import { Effect, Redacted } from 'effect';
 import { type CustomerRef, Indexer } from '../inference/indexer.js';
 import { normalizeBaseUrl } from '../inference/openai-http.js';
 import { defaultInferenceSettings, type InferenceSettings, InferenceSettingsRef } from '../inference/settings.js';
@@ -19,7 +19,7 @@ export interface LocalEndpoints {
   readonly url?: string | undefined;
   /** Embeddings on another server (`--embeddings-url`, `PANOPS_EMBEDDINGS_URL`). */
   readonly embeddingsUrl?: string | undefined;
-  readonly apiKey?: string | undefined;
+  readonly apiKey?: Redacted.Redacted<string> | undefined;
   readonly chatModel?: string | undefined;
   readonly embeddingModel?: string | undefined;
   /** Must match the local database's `chunks.embedding` column. */
@@ -30,7 +30,7 @@ export interface LocalEndpoints {
 export const localEndpointsFromEnv = (env: NodeJS.ProcessEnv = process.env): LocalEndpoints => ({
   url: env.PANOPS_VLLM_URL ?? env.PANOPS_VLLM_BASE_URL,
   embeddingsUrl: env.PANOPS_EMBEDDINGS_URL,
-  apiKey: env.PANOPS_INFERENCE_API_KEY,
+  apiKey: env.PANOPS_INFERENCE_API_KEY === undefined ? undefined : Redacted.make(env.PANOPS_INFERENCE_API_KEY),
   chatModel: env.PANOPS_CHAT_MODEL,
   embeddingModel: env.PANOPS_EMBEDDING_MODEL,
 });

@@ -1,4 +1,4 @@
-import { Effect, Layer } from 'effect';
+import { Effect, Layer, Redacted } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Embeddings, type EmbeddingTarget } from '../../../src/services/inference/embeddings.js';
@@ -11,7 +11,11 @@ let target: EmbeddingTarget;
 
 beforeAll(async () => {
   server = await startFakeOpenAiServer({ maxEmbeddingBatch: 8, dimensions: 64 });
-  target = { endpoint: { baseUrl: server.url, apiKey: 'sekret' }, model: 'BAAI/bge-small-en-v1.5', dimensions: 64 };
+  target = {
+    endpoint: { baseUrl: server.url, apiKey: Redacted.make('sekret') },
+    model: 'BAAI/bge-small-en-v1.5',
+    dimensions: 64,
+  };
 });
 afterAll(() => server.close());
 beforeEach(() => {

@@ -1,4 +1,4 @@
-import { ConfigProvider, Effect, Layer } from 'effect';
+import { ConfigProvider, Effect, Layer, Redacted } from 'effect';
 import { describe, expect, it } from 'vitest';
 import {
   defaultInferenceSettings,
@@ -43,7 +43,10 @@ describe('inference settings', () => {
       PANOPS_VLLM_BASE_URL: 'http://nlb.internal/v1',
       PANOPS_INFERENCE_API_KEY: 'k',
     });
-    expect(settings.whisper).toEqual({ baseUrl: 'http://127.0.0.1:9000/v1', apiKey: 'k' });
+    expect(settings.whisper.baseUrl).toBe('http://127.0.0.1:9000/v1');
+    // The key is redacted: it prints as <redacted> and is read only where the request is signed.
+    expect(String(settings.whisper.apiKey)).toBe('<redacted>');
+    expect(settings.whisper.apiKey && Redacted.value(settings.whisper.apiKey)).toBe('k');
     expect(settings.chat.baseUrl).toBe('http://nlb.internal/v1');
     expect(settings.embeddings.baseUrl).toBe('http://nlb.internal/v1');
   });
