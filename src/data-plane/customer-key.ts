@@ -95,6 +95,16 @@ export class CustomerKey extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { account, region, partition } = stack;
+    const trails = `arn:${partition}:cloudtrail:*:${account}:trail/*`;
+    /** CloudTrail's use of the key, for this account's trails only (`trailKey` names the condition key that says so). */
+    const cloudTrailUse = (sid: string, action: string, trailKey: string) =>
+      new PolicyStatement({
+        sid,
+        principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: [action],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account }, StringLike: { [trailKey]: trails } },
+      });
     const policy = new PolicyDocument({
       statements: [
         new PolicyStatement({
@@ -132,41 +142,12 @@ export class CustomerKey extends Construct {
         }),
         // CloudTrail's three required sections, each as its documentation writes it:
         // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
-        new PolicyStatement({
-          sid: 'CloudTrailEncryptLogs',
-          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
-          actions: ['kms:GenerateDataKey'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': account },
-            StringLike: {
-              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
-            },
-          },
-        }),
+        cloudTrailUse('CloudTrailEncryptLogs', 'kms:GenerateDataKey', 'kms:EncryptionContext:aws:cloudtrail:arn'),
         // DescribeKey carries no encryption context: under the condition above it could never be allowed.
-        new PolicyStatement({
-          sid: 'CloudTrailDescribeKey',
-          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
-          actions: ['kms:DescribeKey'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': account },
-            StringLike: { 'aws:SourceArn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
-          },
-        }),
+        cloudTrailUse('CloudTrailDescribeKey', 'kms:DescribeKey', 'aws:SourceArn'),
         // The trail bucket uses an S3 Bucket Key: creating or updating the trail needs kms:Decrypt,
         // whose encryption context is then the bucket's ARN, not the trail's.
-        new PolicyStatement({
-          sid: 'CloudTrailDecryptForBucketKey',
-          principals: [new ServicePrincipal('cloudtrail.amazonaws.com')],
-          actions: ['kms:Decrypt'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': account },
-            StringLike: { 'aws:SourceArn': `arn:${partition}:cloudtrail:*:${account}:trail/*` },
-          },
-        }),
+        cloudTrailUse('CloudTrailDecryptForBucketKey', 'kms:Decrypt', 'aws:SourceArn'),
         // Auditors in the account can read (and validate) the trail's log files.
         new PolicyStatement({
           sid: 'AccountDecryptTrailLogs',
@@ -176,7 +157,7 @@ export class CustomerKey extends Construct {
           conditions: {
             StringEquals: { 'kms:CallerAccount': account },
             StringLike: {
-              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${partition}:cloudtrail:*:${account}:trail/*`,
+              'kms:EncryptionContext:aws:cloudtrail:arn': trails,
             },
           },
         }),
