@@ -257,7 +257,9 @@ describe('Whisper GPU fleet', () => {
   });
 
   it('tells the worker its dead-letter queue and lets it send there (a hopeless job is copied with its reason)', () => {
-    const dlq = logicalIdOf(core, 'AWS::SQS::Queue', (p) => String(p.QueueName ?? '').includes('transcription-jobs-dlq'));
+    const dlq = logicalIdOf(core, 'AWS::SQS::Queue', (p) =>
+      String(p.QueueName ?? '').includes('transcription-jobs-dlq'),
+    );
     expect(dlq).toBeDefined();
     const userData = JSON.stringify(
       propertiesOf(core, 'AWS::EC2::LaunchTemplate').map((t) => t.LaunchTemplateData.UserData),
