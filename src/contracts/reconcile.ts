@@ -8,3 +8,29 @@ export const RECONCILE_METRIC = {
   gapsMetricName: 'ArchiveGaps',
   customerDimension: 'Customer',
 } as const;
+
+/**
+ * A reconcile run's figures, as `panops reconcile` and the scheduled reconcile
+ * job write them (JSON) and as the compliance report reads them.
+ */
+export interface ReconcileRow {
+  readonly platform: string;
+  readonly connectorId: string;
+  readonly day: string;
+  /** `ids` when the provider listed ids, `count` when it gave only a count. */
+  readonly basis: 'ids' | 'count';
+  readonly provider: number;
+  readonly archive: number;
+  readonly gap: number;
+  /** The provider's ids the archive lacks (basis `ids`). */
+  readonly missing: readonly string[];
+}
+
+export interface ReconcileReport {
+  readonly customerId: string;
+  readonly customerSlug: string;
+  readonly since: string;
+  readonly generatedAt: string;
+  readonly rows: readonly ReconcileRow[];
+  readonly totalGaps: number;
+}

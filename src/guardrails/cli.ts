@@ -46,6 +46,10 @@
  * rotation, Control Tower controls and their status per OU, and the AWS Config
  * compliance of the Control Tower detective controls per account. A
  * disagreement, or a check that cannot be read, fails the run.
+ *
+ * Completeness: `--reconcile <dir>` or COMPLIANCE_RECONCILE_DIR adds the
+ * reconcile figures in that folder (what `panops reconcile` writes) as the
+ * Completeness section: per customer, connector and day, provider beside archive.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
@@ -57,6 +61,7 @@ import { motoAvailable } from './deployability/moto-server.js';
 import { organizationAccess } from './evidence/live/accounts.js';
 import { withLiveEvidence } from './evidence/live/join.js';
 import { collectOrganizationEvidence } from './evidence/live/organization.js';
+import { ReconcileFiguresInvalid, readReconcileEvidence } from './evidence/reconcile.js';
 import { SignatureError, signManifest } from './evidence/signing.js';
 import { summaryLines, writeReport } from './report/write.js';
 
@@ -74,6 +79,8 @@ if (process.argv.includes('--sign-with-kms') && (!signingKey || signingKey.start
   process.exit(2);
 }
 const liveRole = option('--live-role');
+/** A folder of reconcile figures (`panops reconcile` writes <home>/reconcile/<slug>.json): the Completeness section. */
+const reconcileDir = option('--reconcile') ?? process.env.COMPLIANCE_RECONCILE_DIR;
 
 /** Reads the deployed organization and puts it beside the synth report. */
 async function addLiveEvidence(report: ComplianceReport): Promise<ComplianceReport> {
@@ -130,7 +137,8 @@ try {
     );
   }
   const synthReport = await checkOrganization(runOptions);
-  const report = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;
+  const withLive = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;
+  const report = reconcileDir ? { ...withLive, reconcile: readReconcileEvidence(reconcileDir) } : withLive;
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
   if (signingKey) {
@@ -144,7 +152,12 @@ try {
   if (reused.length > 0) console.log(`Results reused from the cache: ${reused.join(', ')}`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
-  if (error instanceof BlueprintInvalid || error instanceof SignatureError || error instanceof ShardInvalid) {
+  if (
+    error instanceof BlueprintInvalid ||
+    error instanceof SignatureError ||
+    error instanceof ShardInvalid ||
+    error instanceof ReconcileFiguresInvalid
+  ) {
     console.error(error.message);
     process.exitCode = 1;
   } else throw error;

@@ -7,6 +7,7 @@ import {
   deployedNetworkId,
   usesTransitGateway,
 } from '../config/index.js';
+import { SCHEDULES_PER_CONNECTOR } from './constructs/connector-schedules.js';
 import { directoryEntries, directoryShards } from './directory-plan.js';
 import { CustomerDirectoryStack } from './directory-stack.js';
 import type { LambdaEntries } from './handler-entries.js';
@@ -60,7 +61,9 @@ export const buildSharedCompute = (
     blueprint,
     ...(options.lambdaEntries ? { lambdaEntries: options.lambdaEntries } : {}),
   });
-  const schedules = chunk(connectorSchedulePlans(blueprint), SHARDING.schedulesPerStack).map(
+  // Each connector has SCHEDULES_PER_CONNECTOR schedules (poll, reconcile); a shard holds at most schedulesPerStack.
+  const connectorsPerShard = Math.floor(SHARDING.schedulesPerStack / SCHEDULES_PER_CONNECTOR);
+  const schedules = chunk(connectorSchedulePlans(blueprint), connectorsPerShard).map(
     (plans, index) =>
       new ConnectorSchedulesStack(scope, `${prefix}-Schedules-${index + 1}`, {
         env: options.env,

@@ -28,6 +28,10 @@ export interface ConnectorSchedulePlan {
   /** EventBridge Scheduler expression (`cron(...)` or `rate(...)`). */
   readonly expression: string;
   readonly runtime: PollRuntime;
+  /** Daily reconcile of the connector (`cron(...)`), at its own minute of the day. */
+  readonly reconcileExpression: string;
+  /** The provider account the blueprint names (Slack team, Zoom account, Entra tenant, Twilio account SID). */
+  readonly providerAccountId?: string;
 }
 
 /** FNV-1a (32 bit): a small, stable hash, so a connector keeps its slot across synths and machines. */
@@ -78,6 +82,8 @@ export const connectorSchedulePlans = (blueprint: Blueprint): ConnectorScheduleP
         offsetMinutes,
         expression: scheduleExpression(intervalHours, offsetMinutes),
         runtime: POLL_RUNTIME[connector.platform],
+        reconcileExpression: scheduleExpression(24, jitterOffsetMinutes(customer.id, `${connector.id}/reconcile`, 24)),
+        ...(connector.providerAccountId ? { providerAccountId: connector.providerAccountId } : {}),
       };
     }),
   );
@@ -96,4 +102,25 @@ export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
     kind: 'poll',
     requestedAt: '<aws.scheduler.scheduled-time>',
     params: { tier: plan.customer.tier, whisperModel: plan.customer.whisperModel },
+  });
+
+/**
+ * The reconcile job a connector's daily schedule sends to the connector-jobs
+ * queue (`kind: reconcile`, src/services/reconcile/reconcile-job.ts): the
+ * customer's slug names the ArchiveGaps metric; a Twilio connector's account
+ * SID is the one its listing reads.
+ */
+export const scheduledReconcileInput = (plan: ConnectorSchedulePlan): string =>
+  JSON.stringify({
+    version: 1,
+    jobId: '<aws.scheduler.execution-id>',
+    customerId: plan.customer.id,
+    connectorId: plan.connectorId,
+    platform: plan.platform,
+    kind: 'reconcile',
+    requestedAt: '<aws.scheduler.scheduled-time>',
+    params: {
+      customerSlug: plan.customer.slug,
+      ...(plan.platform === 'twilio' && plan.providerAccountId ? { accountSid: plan.providerAccountId } : {}),
+    },
   });

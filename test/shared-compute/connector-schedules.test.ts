@@ -6,14 +6,27 @@ import { jitterOffsetMinutes, POLL_RUNTIME, scheduleExpression } from '../../src
 import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
 
 let schedules: CfnProperties[];
+let reconciles: CfnProperties[];
 let shards: Template[];
 beforeAll(() => {
   shards = synthSharedCompute(exampleBlueprint()).schedules;
-  schedules = shards.flatMap((t) => propertiesOf(t, 'AWS::Scheduler::Schedule'));
+  const all = shards.flatMap((t) => propertiesOf(t, 'AWS::Scheduler::Schedule'));
+  schedules = all.filter((s) => jobOf(s).kind === 'poll');
+  reconciles = all.filter((s) => jobOf(s).kind === 'reconcile');
 });
 
 /** The connector id a schedule polls, from its job. */
 const jobOf = (schedule: CfnProperties) => JSON.parse(schedule.Target.Input) as Record<string, string>;
+
+/** The job a schedule delivers, once Scheduler fills in its placeholders. */
+const deliveredJob = (schedule: CfnProperties) =>
+  Effect.runSync(
+    decodeJob(
+      String(schedule.Target.Input)
+        .replace('<aws.scheduler.execution-id>', 'e6c8a6d2-0f5e-4a63-9d1c-2f1a3b4c5d6e')
+        .replace('<aws.scheduler.scheduled-time>', '2026-11-26T06:17:00Z'),
+    ),
+  );
 
 describe('connector schedule timing', () => {
   it('gives a connector the same offset on every synth, within its interval', () => {
@@ -82,13 +95,29 @@ describe('connector schedules of the example organization', () => {
   });
 
   it('delivers a connector job the services decode (once Scheduler fills in its placeholders)', () => {
-    for (const { Target } of schedules) {
-      const body = String(Target.Input)
-        .replace('<aws.scheduler.execution-id>', 'e6c8a6d2-0f5e-4a63-9d1c-2f1a3b4c5d6e')
-        .replace('<aws.scheduler.scheduled-time>', '2026-11-26T06:17:00Z');
-      const job = Effect.runSync(decodeJob(body));
+    for (const schedule of schedules) {
+      const job = deliveredJob(schedule);
       expect(job.kind).toBe('poll');
       expect(job.requestedAt).toBe('2026-11-26T06:17:00Z');
+    }
+  });
+
+  it('reconciles every connector daily through the connector-jobs queue, naming the customer for the ArchiveGaps metric', () => {
+    const configured = exampleBlueprint().customers.flatMap((c) =>
+      (c.connectors ?? []).map((k) => ({ key: `${c.id}/${k.id}`, slug: c.slug })),
+    );
+    expect(reconciles.map((s) => `${jobOf(s).customerId}/${jobOf(s).connectorId}`).sort()).toEqual(
+      configured.map((c) => c.key).sort(),
+    );
+    for (const schedule of reconciles) {
+      expect(schedule.ScheduleExpression).toMatch(/^cron\(\d+ \d+ \* \* \? \*\)$/);
+      expect(JSON.stringify(schedule.Target.Arn)).toContain('ConnectorJobsQueue');
+      expect(schedule.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
+      const job = deliveredJob(schedule);
+      expect(job.kind).toBe('reconcile');
+      expect(job.params?.customerSlug).toBe(
+        configured.find((c) => c.key === `${job.customerId}/${job.connectorId}`)?.slug,
+      );
     }
   });
 });

@@ -3,6 +3,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AWS_LIMITS, type Blueprint, validateBlueprint } from '../../src/config/index.js';
 import { buildSharedCompute, routeAfterCustomers } from '../../src/shared-compute/build.js';
+import { SCHEDULES_PER_CONNECTOR } from '../../src/shared-compute/constructs/connector-schedules.js';
 import { CUSTOMER_ROLE_ARNS_PER_POLICY } from '../../src/shared-compute/constructs/workload-roles.js';
 import { resourcesPerPeeredCustomer, SHARDING } from '../../src/shared-compute/sharding.js';
 import { dedicatedCustomer, organization, pooledCustomer } from '../config/fixtures.js';
@@ -62,8 +63,8 @@ const count = (t: Template) => Object.keys(resourcesOf(t)).length;
 
 describe('shared compute scale', () => {
   it('synthesizes the example organization into a core, one schedules shard and one routes shard', () => {
-    // 7 connectors; acme-capital is the one dedicated customer with an account to peer with.
-    expect(example.schedules.map(count)).toEqual([7]);
+    // 7 connectors, each polled and reconciled; acme-capital is the one dedicated customer with an account to peer with.
+    expect(example.schedules.map(count)).toEqual([7 * SCHEDULES_PER_CONNECTOR]);
     expect(example.peeringRoutes.map(count)).toEqual([SHARDING.peeringRoutesStackBaseResources + 3]);
   });
 
@@ -72,9 +73,12 @@ describe('shared compute scale', () => {
     expect(count(large.core)).toBe(count(example.core) + extraPolicies);
   });
 
-  it('puts at most 400 schedules in a shard: one schedule per connector', () => {
-    const schedules = LARGE.dedicated * 3 + LARGE.pooled * 2;
-    expect(large.schedules).toHaveLength(Math.ceil(schedules / SHARDING.schedulesPerStack));
+  it('puts at most 400 schedules in a shard: a poll and a daily reconcile per connector', () => {
+    const connectors = LARGE.dedicated * 3 + LARGE.pooled * 2;
+    const schedules = connectors * SCHEDULES_PER_CONNECTOR;
+    expect(large.schedules).toHaveLength(
+      Math.ceil(connectors / Math.floor(SHARDING.schedulesPerStack / SCHEDULES_PER_CONNECTOR)),
+    );
     expect(large.schedules.map(count).reduce((a, b) => a + b, 0)).toBe(schedules);
     for (const shard of large.schedules) expect(count(shard)).toBeLessThanOrEqual(SHARDING.schedulesPerStack);
   });

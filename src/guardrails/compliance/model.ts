@@ -3,6 +3,7 @@ import type { GuardrailSeverity } from '../catalog/model.js';
 import type { RehearsalReport } from '../deployability/model.js';
 import type { LiveEvidence } from '../evidence/live/model.js';
 import type { Provenance } from '../evidence/provenance.js';
+import type { ReconcileEvidence } from '../evidence/reconcile.js';
 import type { SourceLocation } from '../source-location.js';
 import type { FrameworkView } from './framework-view.js';
 
@@ -208,6 +209,8 @@ export interface ComplianceReport {
   readonly live?: LiveEvidence;
   /** The deploy rehearsal of the same templates (src/guardrails/deployability), when it ran. */
   readonly deployability?: RehearsalReport;
+  /** Completeness: the reconcile figures given to the run (`--reconcile <dir>`). */
+  readonly reconcile?: ReconcileEvidence;
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

@@ -6,6 +6,7 @@ import { deployabilityBlocks } from './sections/deployability.js';
 import { frameworkBlocks, guardrailAnchor, guardrailFrameworkItems } from './sections/frameworks.js';
 import { liveBlocks, liveTable } from './sections/live.js';
 import { provenanceBlocks } from './sections/provenance.js';
+import { reconcileBlocks } from './sections/reconcile.js';
 
 export interface Link {
   readonly text: string;
@@ -315,6 +316,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     ...tierBlocks(report),
     ...frameworkBlocks(report),
     ...deployabilityBlocks(report),
+    ...reconcileBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',

@@ -15,6 +15,7 @@ import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { directoryJobError } from '../directory/errors.js';
 import { JobRunner, type RunJobServices } from '../queue/job-runner.js';
 import { sqsTranscriptionJobsLayer, type TranscriptionJobs } from '../queue/transcription-jobs.js';
+import { Reconciler } from '../reconcile/reconcile-job.js';
 import { jsonObjectFromEnv } from '../runtime/env-json.js';
 import { Connectors } from './connector.js';
 import { sqlConnectorStatusLayer } from './connector-status-sql.js';
@@ -107,6 +108,8 @@ export const awsPipelineLayer = (
     ingest,
     dynamoCursorStoreLayer({ tableName: settings.cursorTableName }),
     sqlConnectorStatusLayer.pipe(Layer.provide(tenant)),
+    // `reconcile` jobs (each connector's daily schedule): the provider's listing against this database's archive.
+    Reconciler.layer.pipe(Layer.provide(Layer.mergeAll(tenant, secretsManagerCredentialsLayer()))),
   );
 };
 

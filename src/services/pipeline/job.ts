@@ -9,7 +9,8 @@ import { BadPayload } from './errors.js';
  */
 export const JOB_VERSION = 1 as const;
 
-export const JobKind = Schema.Literals(['poll', 'resync', 'webhook', 'import']);
+/** `reconcile`: compare the provider's listing with the archive (the daily schedule of each connector). */
+export const JobKind = Schema.Literals(['poll', 'resync', 'webhook', 'import', 'reconcile']);
 export type JobKind = typeof JobKind.Type;
 
 const CustomerId = Schema.String.check(Schema.isUUID(undefined, { message: 'customerId must be a UUID' }));

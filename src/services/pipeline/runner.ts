@@ -1,9 +1,10 @@
 import { Effect, Option } from 'effect';
 import { type CursorKey, CursorStore } from '../cursor/cursor-store.js';
+import { Reconciler } from '../reconcile/reconcile-job.js';
 import type { SkippedItem } from './communication.js';
 import { type Connector, Connectors } from './connector.js';
 import { ConnectorStatus } from './connector-status.js';
-import { Transient } from './errors.js';
+import { BadPayload, Transient } from './errors.js';
 import { Ingest } from './ingest.js';
 import type { ConnectorJob } from './job.js';
 import { PipelineSettings, withRetryPolicy } from './policy.js';
@@ -96,8 +97,26 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
  * failure marks the connector for re-authorization (and alerts) before the
  * job fails with it. The error that escapes tells the queue what to do.
  */
+/**
+ * A `reconcile` job: the provider's listing against the archive (src/services/reconcile). Only entry points
+ * that provide a Reconciler run it; elsewhere it is a bad job, dead-lettered with the reason.
+ */
+const reconcile = (job: ConnectorJob) =>
+  Effect.gen(function* () {
+    const reconciler = yield* Effect.serviceOption(Reconciler);
+    if (Option.isNone(reconciler))
+      return yield* new BadPayload({
+        subject: 'job',
+        reason: 'this runtime does not run reconcile jobs',
+        location: job.jobId,
+      });
+    yield* withRetryPolicy(reconciler.value.run(job));
+    return { job, scopes: [], more: false } satisfies JobOutcome;
+  });
+
 export const runJob = Effect.fn('Pipeline.runJob')(
   function* (job: ConnectorJob) {
+    if (job.kind === 'reconcile') return yield* reconcile(job);
     const connectors = yield* Connectors;
     const status = yield* ConnectorStatus;
     const connector = yield* connectors.forPlatform(job.platform);

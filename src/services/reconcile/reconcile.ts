@@ -1,4 +1,6 @@
-import { RECONCILE_METRIC } from '../../contracts/reconcile.js';
+import { RECONCILE_METRIC, type ReconcileReport, type ReconcileRow } from '../../contracts/reconcile.js';
+
+export type { ReconcileReport, ReconcileRow };
 
 /**
  * Completeness you can prove: per connector and day, what the provider lists
@@ -23,28 +25,6 @@ export interface ArchiveDay {
   readonly connectorId: string;
   readonly day: string;
   readonly ids: readonly string[];
-}
-
-export interface ReconcileRow {
-  readonly platform: string;
-  readonly connectorId: string;
-  readonly day: string;
-  /** `ids` when the provider listed ids, `count` when it gave only a count. */
-  readonly basis: 'ids' | 'count';
-  readonly provider: number;
-  readonly archive: number;
-  readonly gap: number;
-  /** The provider's ids the archive lacks (basis `ids`). */
-  readonly missing: readonly string[];
-}
-
-export interface ReconcileReport {
-  readonly customerId: string;
-  readonly customerSlug: string;
-  readonly since: string;
-  readonly generatedAt: string;
-  readonly rows: readonly ReconcileRow[];
-  readonly totalGaps: number;
 }
 
 /**

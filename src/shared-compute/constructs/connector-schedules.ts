@@ -1,9 +1,17 @@
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { type ConnectorSchedulePlan, type PollRuntime, scheduledJobInput } from '../schedule-plan.js';
+import {
+  type ConnectorSchedulePlan,
+  type PollRuntime,
+  scheduledJobInput,
+  scheduledReconcileInput,
+} from '../schedule-plan.js';
 
 /** Retry policy of every connector schedule: a missed poll is retried for an hour, then dead-lettered. */
 export const SCHEDULE_RETRY_POLICY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3_600 } as const;
+
+/** Schedules per connector: its poll, and its daily reconcile. */
+export const SCHEDULES_PER_CONNECTOR = 2;
 
 /** Where the schedules deliver, by runtime, and with which role. */
 export interface ScheduleTargets {
@@ -32,6 +40,11 @@ export interface ConnectorSchedulesProps {
  */
 export class ConnectorSchedules extends Construct {
   readonly schedules: readonly CfnSchedule[];
+  /**
+   * One daily reconcile per connector (the provider's listing against the archive, whose ArchiveGaps metric the
+   * ReconcileGaps alarm watches), delivered through the connector-jobs queue like the Fargate polls.
+   */
+  readonly reconcileSchedules: readonly CfnSchedule[];
 
   constructor(scope: Construct, id: string, props: ConnectorSchedulesProps) {
     super(scope, id);
@@ -48,6 +61,24 @@ export class ConnectorSchedules extends Construct {
             arn: props.targets.arnFor[plan.runtime],
             roleArn: props.targets.roleArn,
             input: scheduledJobInput(plan),
+            deadLetterConfig: { arn: props.targets.deadLetterQueueArn },
+            retryPolicy: { ...SCHEDULE_RETRY_POLICY },
+          },
+        }),
+    );
+    const reconcile = new Construct(this, 'Reconcile');
+    this.reconcileSchedules = props.plans.map(
+      (plan) =>
+        new CfnSchedule(reconcile, `${plan.customer.slug}-${plan.connectorId}`, {
+          description: `Reconcile ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} daily`,
+          scheduleExpression: plan.reconcileExpression,
+          scheduleExpressionTimezone: 'UTC',
+          state: 'ENABLED',
+          flexibleTimeWindow: window > 0 ? { mode: 'FLEXIBLE', maximumWindowInMinutes: window } : { mode: 'OFF' },
+          target: {
+            arn: props.targets.arnFor.fargate,
+            roleArn: props.targets.roleArn,
+            input: scheduledReconcileInput(plan),
             deadLetterConfig: { arn: props.targets.deadLetterQueueArn },
             retryPolicy: { ...SCHEDULE_RETRY_POLICY },
           },
