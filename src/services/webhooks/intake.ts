@@ -1,92 +1,16 @@
-import { Effect, Layer, Option } from 'effect';
+import { Effect, Layer } from 'effect';
 import { ArchiveStore } from '../archive/archive-store.js';
-import { decodeSlackMessageEvent } from '../connectors/slack/events.js';
-import { slackEventItems } from '../connectors/slack/normalize.js';
-import { twilioMessageItem } from '../connectors/twilio/normalize.js';
-import type { RawItem } from '../pipeline/communication.js';
+import { WEBHOOKS } from '../connectors/providers.js';
 import { Ingest } from '../pipeline/ingest.js';
-import { type ConnectorJob, JOB_VERSION } from '../pipeline/job.js';
 import { ConnectorJobSubmitter } from './connector-jobs.js';
 import { type VerifiedDelivery, WebhookIntake } from './delivery.js';
 import { WebhookStoreFailed } from './errors.js';
+import { type DeliveryPlan, followUpJob } from './follow-up-job.js';
+import type { WebhookProviderSpec } from './provider.js';
 
-/** The job a push starts when the payload itself is not the item (a recording to download, a Graph resource to fetch). */
-const followUpJob = (delivery: VerifiedDelivery, jobId: string, params: Record<string, unknown>): ConnectorJob => ({
-  version: JOB_VERSION,
-  jobId,
-  customerId: delivery.route.customerId,
-  connectorId: delivery.route.connectorId,
-  platform: delivery.route.provider,
-  kind: 'webhook',
-  requestedAt: delivery.receivedAt.toISOString(),
-  params,
-});
-
-/** Items stored at once (chat, SMS) and jobs queued (downloads, fetches) for one delivery. */
-export const planDelivery = (
-  delivery: VerifiedDelivery,
-): { readonly items: readonly RawItem[]; readonly jobs: readonly ConnectorJob[] } => {
-  const { event } = delivery;
-  switch (event._tag) {
-    case 'SlackEvent': {
-      const message = decodeSlackMessageEvent(event.payload.event);
-      // Other event types we subscribe to (channel renames, member joins) are kept in the raw archive only.
-      return {
-        items: Option.isSome(message)
-          ? slackEventItems(
-              event.payload.team_id,
-              message.value,
-              new TextEncoder().encode(JSON.stringify(event.payload.event)),
-            )
-          : [],
-        jobs: [],
-      };
-    }
-    case 'TwilioMessage':
-      return { items: [twilioMessageItem(event.params, event.all, delivery.receivedAt)], jobs: [] };
-    case 'TwilioRecording':
-      return event.params.RecordingStatus === 'completed'
-        ? {
-            items: [],
-            jobs: [followUpJob(delivery, `twilio-recording-${event.params.RecordingSid}`, { recording: event.params })],
-          }
-        : { items: [], jobs: [] };
-    case 'ZoomRecordingCompleted':
-      return {
-        items: [],
-        jobs: [
-          followUpJob(delivery, `zoom-recording-${event.payload.payload.object.uuid}`, {
-            meeting: event.payload.payload.object,
-            ...(event.payload.download_token ? { downloadToken: event.payload.download_token } : {}),
-          }),
-        ],
-      };
-    case 'TeamsNotifications': {
-      const resources = event.notifications.flatMap((n) =>
-        n.resource && !n.lifecycleEvent ? [{ resource: n.resource, changeType: n.changeType ?? 'updated' }] : [],
-      );
-      const lifecycle = event.notifications.flatMap((n) => (n.lifecycleEvent ? [n.lifecycleEvent] : []));
-      return {
-        items: [],
-        jobs:
-          resources.length + lifecycle.length > 0
-            ? [
-                followUpJob(
-                  delivery,
-                  `teams-${delivery.receivedAt.getTime()}-${resources[0]?.resource ?? lifecycle[0]}`.slice(0, 128),
-                  {
-                    resources,
-                    lifecycle,
-                  },
-                ),
-              ]
-            : [],
-      };
-    }
-    case 'ZoomEvent':
-      return { items: [], jobs: [] };
-  }
-};
+/** Items stored at once and jobs queued for one delivery: its provider's plan (each provider's webhook.ts). */
+export const planDelivery = (delivery: VerifiedDelivery): DeliveryPlan =>
+  (WEBHOOKS[delivery.route.provider] as unknown as WebhookProviderSpec<unknown>).plan(delivery);
 
 /**
  * Verified deliveries handed to the queue, for the Lambda: the raw body into

@@ -1,6 +1,7 @@
 import type { Effect, Schema } from 'effect';
-import type { ProviderOutcome, WebhookEvent } from './delivery.js';
+import type { ProviderOutcome, VerifiedDelivery, WebhookEvent } from './delivery.js';
 import type { WebhookRejected } from './errors.js';
+import type { DeliveryPlan } from './follow-up-job.js';
 import type { WebhookRequest, WebhookResponse } from './request.js';
 
 /**
@@ -31,6 +32,8 @@ export interface WebhookProviderSpec<C> {
   readonly alreadyStoredResponse: WebhookResponse;
   /** Keeps only the items of a batch not delivered before (indexes into `messageIds`); whole events need none. */
   readonly restrictTo?: (event: WebhookEvent, fresh: ReadonlySet<number>) => WebhookEvent;
+  /** What a stored delivery becomes: items stored at once, follow-up jobs queued (the in-process intake). */
+  readonly plan: (delivery: VerifiedDelivery) => DeliveryPlan;
 }
 
 /** A provider's webhook, typed by its credentials (the registry keeps them apart). */

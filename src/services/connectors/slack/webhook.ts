@@ -1,9 +1,11 @@
-import { Effect, Schema } from 'effect';
-import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import { Effect, Option, Schema } from 'effect';
+import type { ProviderOutcome, VerifiedDelivery } from '../../webhooks/delivery.js';
 import { WebhookRejected } from '../../webhooks/errors.js';
+import { type DeliveryPlan, NOTHING_TO_STORE } from '../../webhooks/follow-up-job.js';
 import { webhookProvider } from '../../webhooks/provider.js';
 import { jsonResponse, textResponse, type WebhookRequest } from '../../webhooks/request.js';
-import { SlackEventsPayload } from './events.js';
+import { decodeSlackMessageEvent, SlackEventsPayload } from './events.js';
+import { slackEventItems } from './normalize.js';
 import { verifySlackSignature } from './signature.js';
 
 /**
@@ -58,9 +60,26 @@ export const authenticateSlack = (
   );
 
 /** Slack's webhook: the workspace is `team_id`; Slack wants a 2xx within 3 s. */
+/** A message event is stored at once; other event types we subscribe to (channel renames, member joins) are kept in the raw archive only. */
+const plan = ({ event }: VerifiedDelivery): DeliveryPlan => {
+  if (event._tag !== 'SlackEvent') return NOTHING_TO_STORE;
+  const message = decodeSlackMessageEvent(event.payload.event);
+  return {
+    items: Option.isSome(message)
+      ? slackEventItems(
+          event.payload.team_id,
+          message.value,
+          new TextEncoder().encode(JSON.stringify(event.payload.event)),
+        )
+      : [],
+    jobs: [],
+  };
+};
+
 export const slackWebhook = webhookProvider({
   credentials: SlackWebhookCredentials,
   authenticate: authenticateSlack,
+  plan,
   configuredAccount: (c) => c.teamId,
   storedResponse: jsonResponse(200, { status: 'stored' }),
   alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Effect, Schema } from 'effect';
-import type { ProviderOutcome, WebhookEvent } from '../../webhooks/delivery.js';
+import type { ProviderOutcome, VerifiedDelivery, WebhookEvent } from '../../webhooks/delivery.js';
 import type { WebhookRejected } from '../../webhooks/errors.js';
+import { type DeliveryPlan, followUpJob, NOTHING_TO_STORE } from '../../webhooks/follow-up-job.js';
 import { webhookProvider } from '../../webhooks/provider.js';
 import { textResponse, type WebhookRequest, type WebhookResponse } from '../../webhooks/request.js';
 import { type GraphNotification, graphValidationToken, verifyGraphNotifications } from './signature.js';
@@ -73,9 +74,36 @@ const restrictTo = (event: WebhookEvent, fresh: ReadonlySet<number>): WebhookEve
 const accepted: WebhookResponse = { status: 202, headers: {}, body: '' };
 
 /** Microsoft Graph's webhook: the account is the Entra tenant; Graph expects 202 Accepted. */
+/** Notifications become one fetch job for the resources they name (and the lifecycle events they carry). */
+const plan = (delivery: VerifiedDelivery): DeliveryPlan => {
+  const { event } = delivery;
+  if (event._tag !== 'TeamsNotifications') return NOTHING_TO_STORE;
+  const resources = event.notifications.flatMap((n) =>
+    n.resource && !n.lifecycleEvent ? [{ resource: n.resource, changeType: n.changeType ?? 'updated' }] : [],
+  );
+  const lifecycle = event.notifications.flatMap((n) => (n.lifecycleEvent ? [n.lifecycleEvent] : []));
+  return {
+    items: [],
+    jobs:
+      resources.length + lifecycle.length > 0
+        ? [
+            followUpJob(
+              delivery,
+              `teams-${delivery.receivedAt.getTime()}-${resources[0]?.resource ?? lifecycle[0]}`.slice(0, 128),
+              {
+                resources,
+                lifecycle,
+              },
+            ),
+          ]
+        : [],
+  };
+};
+
 export const teamsWebhook = webhookProvider({
   credentials: TeamsWebhookCredentials,
   authenticate: (request, credentials) => authenticateTeams(request, credentials),
+  plan,
   configuredAccount: (c) => c.tenantId,
   storedResponse: accepted,
   alreadyStoredResponse: accepted,

@@ -1,9 +1,11 @@
 import { Effect, Option, Schema } from 'effect';
-import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import type { ProviderOutcome, VerifiedDelivery } from '../../webhooks/delivery.js';
 import { WebhookRejected } from '../../webhooks/errors.js';
+import { type DeliveryPlan, followUpJob, NOTHING_TO_STORE } from '../../webhooks/follow-up-job.js';
 import { webhookProvider } from '../../webhooks/provider.js';
 import type { WebhookRequest, WebhookResponse } from '../../webhooks/request.js';
 import { TwilioInboundMessage, TwilioRecordingStatus } from './events.js';
+import { twilioMessageItem } from './normalize.js';
 import { verifyTwilioSignature } from './signature.js';
 
 export const TwilioWebhookCredentials = Schema.Struct({
@@ -80,9 +82,23 @@ const emptyTwiml: WebhookResponse = {
 };
 
 /** Twilio's webhook: the auth token is the account's own, so the secret may omit `accountSid`. */
+/** An SMS/MMS is stored at once; a completed recording becomes a download job. */
+const plan = (delivery: VerifiedDelivery): DeliveryPlan => {
+  const { event } = delivery;
+  if (event._tag === 'TwilioMessage')
+    return { items: [twilioMessageItem(event.params, event.all, delivery.receivedAt)], jobs: [] };
+  if (event._tag === 'TwilioRecording' && event.params.RecordingStatus === 'completed')
+    return {
+      items: [],
+      jobs: [followUpJob(delivery, `twilio-recording-${event.params.RecordingSid}`, { recording: event.params })],
+    };
+  return NOTHING_TO_STORE;
+};
+
 export const twilioWebhook = webhookProvider({
   credentials: TwilioWebhookCredentials,
   authenticate: (request, credentials) => authenticateTwilio(request, credentials),
+  plan,
   configuredAccount: (c) => c.accountSid,
   accountOptional: true,
   storedResponse: emptyTwiml,

@@ -1,6 +1,7 @@
 import { Effect, Schema } from 'effect';
-import type { ProviderOutcome } from '../../webhooks/delivery.js';
+import type { ProviderOutcome, VerifiedDelivery } from '../../webhooks/delivery.js';
 import { WebhookRejected } from '../../webhooks/errors.js';
+import { type DeliveryPlan, followUpJob, NOTHING_TO_STORE } from '../../webhooks/follow-up-job.js';
 import { webhookProvider } from '../../webhooks/provider.js';
 import { jsonResponse, type WebhookRequest } from '../../webhooks/request.js';
 import { ZoomWebhookPayload } from './events.js';
@@ -59,9 +60,25 @@ export const authenticateZoom = (
   });
 
 /** Zoom's webhook: the account is `payload.account_id`. */
+/** recording.completed becomes a download job (with the event's download token); other events are archived only. */
+const plan = (delivery: VerifiedDelivery): DeliveryPlan => {
+  const { event } = delivery;
+  if (event._tag !== 'ZoomRecordingCompleted') return NOTHING_TO_STORE;
+  return {
+    items: [],
+    jobs: [
+      followUpJob(delivery, `zoom-recording-${event.payload.payload.object.uuid}`, {
+        meeting: event.payload.payload.object,
+        ...(event.payload.download_token ? { downloadToken: event.payload.download_token } : {}),
+      }),
+    ],
+  };
+};
+
 export const zoomWebhook = webhookProvider({
   credentials: ZoomWebhookCredentials,
   authenticate: authenticateZoom,
+  plan,
   configuredAccount: (c) => c.accountId,
   storedResponse: jsonResponse(200, { status: 'stored' }),
   alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
