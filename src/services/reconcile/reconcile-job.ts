@@ -32,7 +32,13 @@ const decodeSource = Schema.decodeUnknownEffect(ReconcileSource);
  * the connector's own token and the job's listing params (the names the poll
  * uses: channels, users, mailbox, folders, accountSid), reads what the archive
  * holds as the customer, and prints the figures and the `ArchiveGaps` metric
- * line that CloudWatch Logs extracts for the ReconcileGaps alarm.
+ * line that CloudWatch Logs extracts for the ReconcileGaps alarm. Both runtimes
+ * of the queue deliver stdout to CloudWatch Logs (the Fargate task's awslogs
+ * driver through PutLogEvents, Lambda on its own), and CloudWatch Logs extracts
+ * metrics from any event in embedded metric format; the `x-amzn-logs-format`
+ * header is optional.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_PutLogEvents.html
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Lambda.html
  */
 export class Reconciler extends Context.Service<
   Reconciler,
