@@ -2,9 +2,12 @@ import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Effect, type Scope } from 'effect';
+import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../contracts/directory.js';
 import { POOLED_DATA } from '../../contracts/pooled-data.js';
+import { causeMessage } from '../aws/scoped-client.js';
 import { AssumeRoleFailed, assumedRoleCredentials } from './assumed-role.js';
 import type { DirectoryEntry } from './customer-directory.js';
+import { CustomerLocationMissing, DirectoryUnavailable } from './errors.js';
 
 export interface DirectoryReaderOptions {
   /** Client settings for the shared compute account's own SSM (the entries). @default the SDK's defaults */
@@ -57,3 +60,42 @@ export const directoryReader = (options: DirectoryReaderOptions): Effect.Effect<
 /** The AWS error name of a failed call or assume-role (`AccessDenied`, `ParameterNotFound`, ...). */
 export const awsErrorName = (cause: unknown): string =>
   cause instanceof AssumeRoleFailed ? cause.errorName : ((cause as { name?: string } | undefined)?.name ?? 'Error');
+
+/** Errors that mean the data account is not set up for us (its stack not deployed, or its region off): a gap, not an outage. */
+const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException', 'IncompleteCredentials']);
+
+/** Where a data account publishes its locations: the tier's parameter root and the names under it. */
+export const publishedLocationsOf = (entry: Pick<DirectoryEntry, 'tier'>) => {
+  const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
+  return { root, names: locationParameterNames(root) };
+};
+
+export interface DataAccountRead {
+  readonly customerId: string;
+  readonly accountId: string;
+  /** The role whose session is read with: what is missing when the assume-role is refused. */
+  readonly roleArn: string;
+  /** The parameters read: what is missing when the read is refused. */
+  readonly parameters: string;
+  /** The refusal's detail, given the cause's message. */
+  readonly refusal: (message: string) => string;
+}
+
+/** A failed read of a data account: a refusal is a `CustomerLocationMissing` naming the role or parameters; anything else is `DirectoryUnavailable`. */
+export const dataAccountReadFailure =
+  (read: DataAccountRead) =>
+  (cause: unknown): CustomerLocationMissing | DirectoryUnavailable => {
+    const assuming = cause instanceof AssumeRoleFailed;
+    return REFUSED.has(awsErrorName(cause))
+      ? new CustomerLocationMissing({
+          customerId: read.customerId,
+          accountId: read.accountId,
+          missing: [assuming ? read.roleArn : read.parameters],
+          detail: read.refusal(causeMessage(cause)),
+        })
+      : new DirectoryUnavailable({
+          customerId: read.customerId,
+          step: assuming ? 'assume-role' : 'locations',
+          detail: causeMessage(cause),
+        });
+  };

@@ -2,16 +2,13 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { GetParametersCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { Cache, Duration, Effect, Exit, Layer } from 'effect';
-import { DIRECTORY_PARAMETERS, locationParameterNames } from '../../contracts/directory.js';
 import { RAW_EVENTS_PREFIX, ROLE_NAMES, roleArn } from '../../contracts/names.js';
 import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import { ArchiveStore } from '../archive/archive-store.js';
 import { type ArchiveTarget, type S3ArchiveStoreOptions, s3ArchiveStoreLayer } from '../archive/s3.js';
-import { causeMessage } from '../aws/scoped-client.js';
-import { AssumeRoleFailed } from './assumed-role.js';
 import { CustomerDirectory, type CustomerLocation, type DirectoryEntry } from './customer-directory.js';
-import { awsErrorName, directoryReader } from './directory-reader.js';
-import { CustomerLocationMissing, type DirectoryError, DirectoryUnavailable, directoryJobError } from './errors.js';
+import { dataAccountReadFailure, directoryReader, publishedLocationsOf } from './directory-reader.js';
+import { CustomerLocationMissing, type DirectoryError, directoryJobError } from './errors.js';
 import { readDirectoryEntry } from './ssm.js';
 
 /**
@@ -96,8 +93,6 @@ export interface SsmRawEventArchiveOptions {
   readonly sessionNamePrefix?: string;
 }
 
-const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'IncompleteCredentials']);
-
 /**
  * The AWS raw event archive: the customer's directory entry, a session of
  * its data account's raw event writer, the published bucket and key read
@@ -116,21 +111,14 @@ export const ssmRawEventArchiveLayer = (options: SsmRawEventArchiveOptions = {})
           const entry = yield* readDirectoryEntry(ssm, customerId);
           const role = rawEventWriterRoleArn(entry);
           const credentials = sessionFor(entry, role);
-          const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
-          const names = locationParameterNames(root);
-          const refused = (cause: unknown) =>
-            REFUSED.has(awsErrorName(cause))
-              ? new CustomerLocationMissing({
-                  customerId,
-                  accountId: entry.accountId,
-                  missing: [cause instanceof AssumeRoleFailed ? role : `${root}archive/*`],
-                  detail: `the data account refused the raw event writer (${causeMessage(cause)}): deploy its stack`,
-                })
-              : new DirectoryUnavailable({
-                  customerId,
-                  step: cause instanceof AssumeRoleFailed ? 'assume-role' : 'locations',
-                  detail: causeMessage(cause),
-                });
+          const { root, names } = publishedLocationsOf(entry);
+          const refused = dataAccountReadFailure({
+            customerId,
+            accountId: entry.accountId,
+            roleArn: role,
+            parameters: `${root}archive/*`,
+            refusal: (message) => `the data account refused the raw event writer (${message}): deploy its stack`,
+          });
           yield* Effect.tryPromise({ try: () => credentials(), catch: refused });
           const wanted = [names.archiveBucket, names.archiveKeyArn];
           const out = yield* Effect.acquireUseRelease(

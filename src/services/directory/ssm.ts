@@ -2,17 +2,11 @@ import { GetParameterCommand, GetParametersCommand, SSMClient, type SSMClientCon
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Cache, Duration, Effect, Exit, Layer, Schema } from 'effect';
-import {
-  DIRECTORY_PARAMETERS,
-  directoryEntryName,
-  type LocationLeaf,
-  locationParameterNames,
-} from '../../contracts/directory.js';
+import { directoryEntryName, type LocationLeaf } from '../../contracts/directory.js';
 import { pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import { causeMessage } from '../aws/scoped-client.js';
-import { AssumeRoleFailed } from './assumed-role.js';
 import { CustomerDirectory, type CustomerLocation, type CustomerTier, DirectoryEntry } from './customer-directory.js';
-import { awsErrorName, directoryReader } from './directory-reader.js';
+import { awsErrorName, dataAccountReadFailure, directoryReader, publishedLocationsOf } from './directory-reader.js';
 import { CustomerLocationMissing, CustomerNotFound, type DirectoryError, DirectoryUnavailable } from './errors.js';
 
 export interface SsmCustomerDirectoryOptions {
@@ -31,7 +25,6 @@ export interface SsmCustomerDirectoryOptions {
 }
 
 /** STS and SSM answers that no retry can change: the role or the parameters are not there for us. */
-const REFUSED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException', 'IncompleteCredentials']);
 
 /**
  * The AWS customer directory. For each customer (then cached):
@@ -58,21 +51,15 @@ export const ssmCustomerDirectoryLayer = (options: SsmCustomerDirectoryOptions =
 
       const readLocations = (entry: DirectoryEntry, credentials: AwsCredentialIdentityProvider) => {
         const { customerId, accountId } = entry;
-        const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
-        const names = locationParameterNames(root);
-        const refused = (cause: unknown) =>
-          REFUSED.has(awsErrorName(cause))
-            ? new CustomerLocationMissing({
-                customerId,
-                accountId,
-                missing: [cause instanceof AssumeRoleFailed ? entry.dataAccessRoleArn : `${root}*`],
-                detail: `the data account refused (${causeMessage(cause)}): deploy its stack, which creates the role and publishes the locations`,
-              })
-            : new DirectoryUnavailable({
-                customerId,
-                step: cause instanceof AssumeRoleFailed ? 'assume-role' : 'locations',
-                detail: causeMessage(cause),
-              });
+        const { root, names } = publishedLocationsOf(entry);
+        const refused = dataAccountReadFailure({
+          customerId,
+          accountId,
+          roleArn: entry.dataAccessRoleArn,
+          parameters: `${root}*`,
+          refusal: (message) =>
+            `the data account refused (${message}): deploy its stack, which creates the role and publishes the locations`,
+        });
         // The session first, on its own: a refusal there names the role, not the parameters.
         return Effect.tryPromise({ try: () => credentials(), catch: refused }).pipe(
           Effect.andThen(
@@ -192,8 +179,7 @@ const toLocation = (
 ): Effect.Effect<CustomerLocation, CustomerLocationMissing> => {
   const port = Number(value('databasePort'));
   const auth = value('databaseAuth');
-  const root = entry.tier === 'pooled' ? DIRECTORY_PARAMETERS.pooledRoot : DIRECTORY_PARAMETERS.customerRoot;
-  const names = locationParameterNames(root);
+  const { names } = publishedLocationsOf(entry);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     return Effect.fail(
       new CustomerLocationMissing({
