@@ -89,20 +89,24 @@ export const connectorSchedulePlans = (blueprint: Blueprint): ConnectorScheduleP
   );
 
 /**
- * The connector job a schedule sends (the services' `ConnectorJob`, version 1):
+ * A connector job as a schedule's input (the services' `ConnectorJob`, version 1):
  * Scheduler fills in the execution id and the scheduled time.
  */
-export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
+const scheduledInput = (plan: ConnectorSchedulePlan, kind: 'poll' | 'reconcile', params: Record<string, unknown>) =>
   JSON.stringify({
     version: 1,
     jobId: '<aws.scheduler.execution-id>',
     customerId: plan.customer.id,
     connectorId: plan.connectorId,
     platform: plan.platform,
-    kind: 'poll',
+    kind,
     requestedAt: '<aws.scheduler.scheduled-time>',
-    params: { tier: plan.customer.tier, whisperModel: plan.customer.whisperModel },
+    params,
   });
+
+/** The poll job a connector's schedule sends. */
+export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
+  scheduledInput(plan, 'poll', { tier: plan.customer.tier, whisperModel: plan.customer.whisperModel });
 
 /**
  * The reconcile job a connector's daily schedule sends to the connector-jobs
@@ -111,16 +115,7 @@ export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
  * SID is the one its listing reads.
  */
 export const scheduledReconcileInput = (plan: ConnectorSchedulePlan): string =>
-  JSON.stringify({
-    version: 1,
-    jobId: '<aws.scheduler.execution-id>',
-    customerId: plan.customer.id,
-    connectorId: plan.connectorId,
-    platform: plan.platform,
-    kind: 'reconcile',
-    requestedAt: '<aws.scheduler.scheduled-time>',
-    params: {
-      customerSlug: plan.customer.slug,
-      ...(plan.platform === 'twilio' && plan.providerAccountId ? { accountSid: plan.providerAccountId } : {}),
-    },
+  scheduledInput(plan, 'reconcile', {
+    customerSlug: plan.customer.slug,
+    ...(plan.platform === 'twilio' && plan.providerAccountId ? { accountSid: plan.providerAccountId } : {}),
   });

@@ -45,32 +45,37 @@ export const twilioListing = (
     const origin = source.baseUrl ?? 'https://api.twilio.com';
     const authorization = `Basic ${Buffer.from(`${source.accountSid}:${authToken}`).toString('base64')}`;
     const account = `/2010-04-01/Accounts/${encodeURIComponent(source.accountSid)}`;
-    const entries: { id: string; at: Date }[] = [];
-    const inWindow = (at: Date) => at >= since && at <= until;
-    let next: string | null | undefined =
-      `${account}/Messages.json?${new URLSearchParams({ 'DateSent>': utcDay(since), PageSize: '1000' })}`;
-    while (next) {
-      const url: string = `${origin}${next}`;
-      const page: typeof MessagesPage.Type = yield* getListing('twilio', url, authorization).pipe(
-        Effect.flatMap(decodeMessages(url)),
-      );
-      for (const m of page.messages) {
-        const at = m.date_sent ? new Date(m.date_sent) : undefined;
-        if (m.direction === 'inbound' && at && inWindow(at)) entries.push({ id: m.sid, at });
-      }
-      next = page.next_page_uri;
-    }
-    next = `${account}/Recordings.json?${new URLSearchParams({ 'DateCreated>': utcDay(since), PageSize: '1000' })}`;
-    while (next) {
-      const url: string = `${origin}${next}`;
-      const page: typeof RecordingsPage.Type = yield* getListing('twilio', url, authorization).pipe(
-        Effect.flatMap(decodeRecordings(url)),
-      );
-      for (const r of page.recordings) {
-        const at = r.start_time ? new Date(r.start_time) : undefined;
-        if (at && inWindow(at)) entries.push({ id: r.sid, at });
-      }
-      next = page.next_page_uri;
-    }
+    const inWindow = (at: Date | undefined): at is Date => at !== undefined && at >= since && at <= until;
+    /** Every page of one list resource, from its first URI through `next_page_uri`. */
+    const everyPage = <T extends { readonly next_page_uri?: string | null }>(
+      first: string,
+      decode: (url: string) => (json: unknown) => Effect.Effect<T, ConnectorError>,
+    ) =>
+      Effect.gen(function* () {
+        const pages: T[] = [];
+        for (let next: string | null | undefined = first; next; ) {
+          const url: string = `${origin}${next}`;
+          const page: T = yield* getListing('twilio', url, authorization).pipe(Effect.flatMap(decode(url)));
+          pages.push(page);
+          next = page.next_page_uri;
+        }
+        return pages;
+      });
+    const messages = yield* everyPage(
+      `${account}/Messages.json?${new URLSearchParams({ 'DateSent>': utcDay(since), PageSize: '1000' })}`,
+      decodeMessages,
+    );
+    const recordings = yield* everyPage(
+      `${account}/Recordings.json?${new URLSearchParams({ 'DateCreated>': utcDay(since), PageSize: '1000' })}`,
+      decodeRecordings,
+    );
+    const dated = (at: string | null) => (at ? new Date(at) : undefined);
+    const entries = [
+      ...messages
+        .flatMap((p) => p.messages)
+        .filter((m) => m.direction === 'inbound')
+        .map((m) => ({ id: m.sid, at: dated(m.date_sent) })),
+      ...recordings.flatMap((p) => p.recordings).map((r) => ({ id: r.sid, at: dated(r.start_time) })),
+    ].flatMap((e) => (inWindow(e.at) ? [{ id: e.id, at: e.at }] : []));
     return providerDays('twilio', source.connectorId, entries);
   });
