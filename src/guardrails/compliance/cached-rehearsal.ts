@@ -80,6 +80,8 @@ export interface CachedRehearsalOptions {
   /** Run the SDK steps against moto_server. */
   readonly sdk: boolean;
   readonly exceptionsFile?: string;
+  /** The SDK steps already started (they need the blueprint only, so the run starts them before synth). */
+  readonly sdkSteps?: Promise<CheckOutcome>;
   /** The cfn-lint and moto versions the keys name. @default rehearsalToolVersions() */
   readonly tools?: { readonly cfnLint: string; readonly moto: string };
 }
@@ -153,7 +155,9 @@ export const cachedRehearsal = async (
     blueprintDir: options.blueprintDir,
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
     cfnLintMatches: cachedLint(cache, files, tools.cfnLint),
-    ...(options.sdk ? { extraChecks: () => cachedSdkSteps(cache, options.blueprintDir, tools.moto) } : {}),
+    ...(options.sdk
+      ? { extraChecks: () => options.sdkSteps ?? cachedSdkSteps(cache, options.blueprintDir, tools.moto) }
+      : {}),
   });
   cache.put('rehearsal', key, report);
   return report;

@@ -16,7 +16,7 @@ import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
 import { assembleReport } from './assemble.js';
 import { cachedDatabase, cachedGuard } from './cached-checks.js';
-import { cachedRehearsal, rehearsalToolVersions } from './cached-rehearsal.js';
+import { cachedRehearsal, cachedSdkSteps, rehearsalToolVersions } from './cached-rehearsal.js';
 import { databaseEvaluations } from './evaluate-database.js';
 import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
@@ -214,16 +214,26 @@ export interface OrganizationRunOptions extends CheckOptions {
 export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
   const blueprintDir = options.blueprintDir ?? 'blueprint';
   const blueprint = loadBlueprint(blueprintDir);
-  // The tool versions of the rehearsal's cache keys are read in a child process while synth runs.
-  if (options.cache && options.rehearsal) void rehearsalToolVersions();
+  // The tool versions of the rehearsal's cache keys are read in a child process while synth runs, and the
+  // SDK steps (they read the blueprint, not the templates) run beside synth and the checks: moto_server
+  // is a process of its own.
+  const { cache } = options;
+  const sdkSteps =
+    cache && options.rehearsal && options.rehearsal.sdk
+      ? rehearsalToolVersions().then(({ moto }) => cachedSdkSteps(cache, blueprintDir, moto))
+      : undefined;
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
   const report = await checkApp(app, options);
   const outdir = options.outdir ?? 'cdk.out';
   const rehearsal = !options.rehearsal
     ? undefined
-    : options.cache
-      ? await cachedRehearsal(options.cache, outdir, { blueprintDir, sdk: options.rehearsal.sdk ?? false })
+    : cache
+      ? await cachedRehearsal(cache, outdir, {
+          blueprintDir,
+          sdk: options.rehearsal.sdk ?? false,
+          ...(sdkSteps ? { sdkSteps } : {}),
+        })
       : await rehearseTemplates(outdir, {
           blueprintDir,
           ...(options.rehearsal.sdk ? { extraChecks: () => sdkStepsCheck({ blueprintDir }) } : {}),
