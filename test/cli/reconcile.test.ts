@@ -11,6 +11,7 @@ import { slackHistoryItem } from '../../src/services/connectors/slack/normalize.
 import { Ingest } from '../../src/services/pipeline/ingest.js';
 import { reconcileDays } from '../../src/services/reconcile/reconcile.js';
 import { type FakeSlackMessage, startFakeSlack } from '../services/connectors/slack/fake-slack.js';
+import { startFakeTwilio } from '../services/connectors/twilio/fake-twilio.js';
 
 const ACME = { id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', slug: 'acme-capital', displayName: 'Acme Capital' };
 const TOKEN = 'xoxb-reconcile';
@@ -152,4 +153,45 @@ describe('panops reconcile', () => {
     expect(run.ok).toBe(false);
     expect(Exit.isFailure(run.exit) && String(Cause.squash(run.exit.cause))).toMatch(/bad\.json.*tokenEnv/s);
   });
+
+  it('reconciles a Twilio connector from the sources file: inbound SMS the archive lacks are named per day', async () => {
+    const account = 'AC0123456789abcdef0123456789abcdef';
+    const twilio = await startFakeTwilio(account, 'twilio-auth');
+    try {
+      process.env.PANOPS_TEST_TWILIO_TOKEN = 'twilio-auth';
+      twilio.messages.push({ sid: 'SMcli1', direction: 'inbound', date_sent: 'Mon, 02 Nov 2026 10:00:00 +0000' });
+      const sources = join(home, 'twilio-sources.json');
+      writeFileSync(
+        sources,
+        JSON.stringify({
+          connectors: [
+            {
+              platform: 'twilio',
+              connectorId: 'sms',
+              tokenEnv: 'PANOPS_TEST_TWILIO_TOKEN',
+              accountSid: account,
+              baseUrl: twilio.baseUrl,
+            },
+          ],
+        }),
+      );
+      const run = await cli(
+        'reconcile',
+        '--customer',
+        'acme-capital',
+        '--since',
+        '2026-11-01',
+        '--sources',
+        sources,
+        '--home',
+        home,
+        '--out',
+        join(home, 'twilio-figures.json'),
+      );
+      expect(run.ok).toBe(false);
+      expect(run.out).toContain('2026-11-02  twilio/sms  provider 1 (ids)  archive 0  gap 1  missing: SMcli1');
+    } finally {
+      await twilio.close();
+    }
+  }, 60_000);
 });
