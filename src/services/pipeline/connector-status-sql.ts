@@ -18,23 +18,29 @@ export const sqlConnectorStatusLayer: Layer.Layer<ConnectorStatus, never, Tenant
       new Transient({ source: 'database', detail: `${error._tag}: ${error.message}` });
 
     return ConnectorStatus.of({
-      markNeedsReauthorization: (customerId, connectorId, detail) =>
-        tenant
+      markNeedsReauthorization: Effect.fn('ConnectorStatus.markNeedsReauthorization')(function* (
+        customerId: string,
+        connectorId: string,
+        detail: string,
+      ) {
+        yield* tenant
           .withCustomer(
             customerId,
             sql`UPDATE connectors SET state = 'needs_reauthorization', state_detail = ${detail.slice(0, 1000)}, updated_at = now()
                 WHERE customer_id = ${customerId} AND name = ${connectorId}`,
           )
-          .pipe(Effect.asVoid, Effect.mapError(asTransient)),
-      markSynced: (customerId, connectorId) =>
-        tenant
+          .pipe(Effect.mapError(asTransient));
+      }),
+      markSynced: Effect.fn('ConnectorStatus.markSynced')(function* (customerId: string, connectorId: string) {
+        yield* tenant
           .withCustomer(
             customerId,
             sql`UPDATE connectors SET last_synced_at = now(), updated_at = now(),
                   state = CASE WHEN state = 'failed' THEN 'active' ELSE state END
                 WHERE customer_id = ${customerId} AND name = ${connectorId}`,
           )
-          .pipe(Effect.asVoid, Effect.mapError(asTransient)),
+          .pipe(Effect.mapError(asTransient));
+      }),
     });
   }),
 );
