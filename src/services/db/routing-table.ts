@@ -49,15 +49,18 @@ export const memoryRoutesLayer = (initial: readonly CustomerRoute[] = []): Layer
   Layer.sync(TenantRoutes, () => {
     const routes = new Map(initial.map((route) => [route.customerId.toLowerCase(), route]));
     return TenantRoutes.of({
-      get: (customerId) => Effect.sync(() => routes.get(customerId.toLowerCase())),
-      compareAndSet: (expected, next) =>
-        Effect.suspend(() => {
-          const key = next.customerId.toLowerCase();
-          const stored = routes.get(key);
-          if (!sameRoute(stored, expected)) return Effect.fail(conflict(key, stored));
-          routes.set(key, { ...next, customerId: key });
-          return Effect.void;
-        }),
+      get: Effect.fn('TenantRoutes.get')(function* (customerId: string) {
+        return yield* Effect.sync(() => routes.get(customerId.toLowerCase()));
+      }),
+      compareAndSet: Effect.fn('TenantRoutes.compareAndSet')(function* (
+        expected: CustomerRoute | undefined,
+        next: CustomerRoute,
+      ) {
+        const key = next.customerId.toLowerCase();
+        const stored = routes.get(key);
+        if (!sameRoute(stored, expected)) return yield* conflict(key, stored);
+        routes.set(key, { ...next, customerId: key });
+      }),
     });
   });
 
@@ -99,20 +102,21 @@ export const fileRoutesLayer = (path: string): Layer.Layer<TenantRoutes> =>
           catch: unavailable(customerId),
         });
       return TenantRoutes.of({
-        get: (customerId) =>
-          readAll(customerId).pipe(
-            Effect.map((routes) => routes.find((r) => r.customerId === customerId.toLowerCase())),
-          ),
-        compareAndSet: (expected, next) =>
-          lock.withPermits(1)(
-            Effect.gen(function* () {
-              const key = next.customerId.toLowerCase();
-              const routes = yield* readAll(key);
-              const stored = routes.find((r) => r.customerId === key);
-              if (!sameRoute(stored, expected)) return yield* Effect.fail(conflict(key, stored));
-              yield* writeAll(key, [...routes.filter((r) => r.customerId !== key), { ...next, customerId: key }]);
-            }),
-          ),
+        get: Effect.fn('TenantRoutes.get')(function* (customerId: string) {
+          const routes = yield* readAll(customerId);
+          return routes.find((r) => r.customerId === customerId.toLowerCase());
+        }),
+        // One compare-and-set at a time within the process; the file is replaced atomically.
+        compareAndSet: Effect.fn('TenantRoutes.compareAndSet')(function* (
+          expected: CustomerRoute | undefined,
+          next: CustomerRoute,
+        ) {
+          const key = next.customerId.toLowerCase();
+          const routes = yield* readAll(key);
+          const stored = routes.find((r) => r.customerId === key);
+          if (!sameRoute(stored, expected)) return yield* conflict(key, stored);
+          yield* writeAll(key, [...routes.filter((r) => r.customerId !== key), { ...next, customerId: key }]);
+        }, lock.withPermits(1)),
       });
     }),
   );

@@ -33,8 +33,8 @@ export const secretsManagerCredentialsLayer = (client: SecretsManagerClientConfi
     scopedClient(() => new SecretsManagerClient(client)).pipe(
       Effect.map((sm) =>
         ConnectorCredentials.of({
-          accessToken: (request) =>
-            Effect.tryPromise({
+          accessToken: Effect.fn('ConnectorCredentials.accessToken')(function* (request: CredentialRequest) {
+            const out = yield* Effect.tryPromise({
               try: (signal) =>
                 sm.send(new GetSecretValueCommand({ SecretId: credentialSecretName(request) }), {
                   abortSignal: signal,
@@ -46,22 +46,17 @@ export const secretsManagerCredentialsLayer = (client: SecretsManagerClientConfi
                       detail: `no secret ${credentialSecretName(request)}`,
                     })
                   : new Transient({ source: 'secrets', detail: String(cause) }),
-            }).pipe(
-              Effect.flatMap((out) => {
-                const token = (() => {
-                  try {
-                    return (JSON.parse(out.SecretString ?? '{}') as { accessToken?: unknown }).accessToken;
-                  } catch {
-                    return undefined;
-                  }
-                })();
-                return typeof token === 'string' && token.length > 0
-                  ? Effect.succeed(token)
-                  : Effect.fail(
-                      new AuthExpired({ platform: request.platform, detail: 'the secret holds no accessToken' }),
-                    );
-              }),
-            ),
+            });
+            const token = (() => {
+              try {
+                return (JSON.parse(out.SecretString ?? '{}') as { accessToken?: unknown }).accessToken;
+              } catch {
+                return undefined;
+              }
+            })();
+            if (typeof token === 'string' && token.length > 0) return token;
+            return yield* new AuthExpired({ platform: request.platform, detail: 'the secret holds no accessToken' });
+          }),
         }),
       ),
     ),
