@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Effect, Layer, ManagedRuntime } from 'effect';
 import { localArchiveStoreLayer } from '../services/archive/local.js';
+import { localObjectRetentionLayer } from '../services/archive/object-retention-local.js';
 import { makeArchiveImportConnector } from '../services/connectors/import/archive-import.js';
 import { localCursorStoreLayer } from '../services/cursor/local.js';
 import { openPgliteDatabase } from '../services/db/pglite.js';
@@ -55,6 +56,7 @@ export const openLocalPipeline = async (options: LocalPipelineOptions = {}): Pro
     tenant,
     localCursorStoreLayer(join(home, 'cursors')),
     sqlConnectorStatusLayer.pipe(Layer.provide(tenant)),
+    localObjectRetentionLayer(join(home, 'archive')),
   );
   const runtime = ManagedRuntime.make(layer as Layer.Layer<RunJobServices | TenantSql, unknown>);
   return {

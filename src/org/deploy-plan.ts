@@ -71,6 +71,7 @@ export interface PlannedStacks {
   readonly sharedComputeStacks: {
     readonly core: Stack;
     readonly schedules: readonly Stack[];
+    readonly dispositions: readonly Stack[];
     readonly directory: readonly Stack[];
     readonly transitGateway?: Stack;
     readonly peeringRoutes: readonly Stack[];
@@ -102,6 +103,7 @@ export const deployPlan = (stacks: PlannedStacks, blueprint: Blueprint, options:
   const computeStacks = [
     compute.core,
     ...compute.schedules,
+    ...compute.dispositions,
     // The customer directory (where each customer's data is) before any worker needs it.
     ...compute.directory,
     ...(compute.transitGateway ? [compute.transitGateway] : []),

@@ -11,8 +11,8 @@ import { SCHEDULES_PER_CONNECTOR } from './constructs/connector-schedules.js';
 import { directoryEntries, directoryShards } from './directory-plan.js';
 import { CustomerDirectoryStack } from './directory-stack.js';
 import type { LambdaEntries } from './handler-entries.js';
-import { connectorSchedulePlans } from './schedule-plan.js';
-import { ConnectorSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
+import { connectorSchedulePlans, dispositionSchedulePlans } from './schedule-plan.js';
+import { ConnectorSchedulesStack, DispositionSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
 import { chunk, SHARDING } from './sharding.js';
 import { SharedComputeStack } from './shared-compute-stack.js';
 import { TransitGatewayStack } from './transit-gateway-stack.js';
@@ -21,6 +21,8 @@ import { TransitGatewayStack } from './transit-gateway-stack.js';
 export interface SharedComputeStacks {
   readonly core: SharedComputeStack;
   readonly schedules: readonly ConnectorSchedulesStack[];
+  /** Each customer's daily retention disposition schedule, in shards. */
+  readonly dispositions: readonly DispositionSchedulesStack[];
   readonly peeringRoutes: readonly PeeringRoutesStack[];
   /** The customer directory's entries (`/panops/customers/<id>`), in up to 16 shards keyed by a hash of the customer id. */
   readonly directory: readonly CustomerDirectoryStack[];
@@ -73,6 +75,16 @@ export const buildSharedCompute = (
         jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
       }),
   );
+  const dispositions = chunk(dispositionSchedulePlans(blueprint), SHARDING.schedulesPerStack).map(
+    (plans, index) =>
+      new DispositionSchedulesStack(scope, `${prefix}-Dispositions-${index + 1}`, {
+        env: options.env,
+        description: `PanOps daily retention disposition schedules, shard ${index + 1} (${plans.length} customers)`,
+        plans,
+        targets: core.scheduleTargets,
+        jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
+      }),
+  );
   const peeringRoutes = chunk(peeredCustomers(blueprint, scope), SHARDING.peeredCustomersPerStack).map(
     (customers, index) =>
       new PeeringRoutesStack(scope, `${prefix}-PeeringRoutes-${index + 1}`, {
@@ -104,7 +116,7 @@ export const buildSharedCompute = (
         entries,
       }),
   );
-  return { core, schedules, peeringRoutes, directory, ...(transitGateway ? { transitGateway } : {}) };
+  return { core, schedules, dispositions, peeringRoutes, directory, ...(transitGateway ? { transitGateway } : {}) };
 };
 
 /** Orders each peering-routes shard after the stacks of its customers (which request the peering). */

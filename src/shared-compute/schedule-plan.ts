@@ -92,7 +92,11 @@ export const connectorSchedulePlans = (blueprint: Blueprint): ConnectorScheduleP
  * A connector job as a schedule's input (the services' `ConnectorJob`, version 1):
  * Scheduler fills in the execution id and the scheduled time.
  */
-const scheduledInput = (plan: ConnectorSchedulePlan, kind: 'poll' | 'reconcile', params: Record<string, unknown>) =>
+const scheduledInput = (
+  plan: { readonly customer: { readonly id: string }; readonly connectorId: string; readonly platform: string },
+  kind: 'poll' | 'reconcile' | 'disposition',
+  params: Record<string, unknown>,
+) =>
   JSON.stringify({
     version: 1,
     jobId: '<aws.scheduler.execution-id>',
@@ -119,3 +123,41 @@ export const scheduledReconcileInput = (plan: ConnectorSchedulePlan): string =>
     customerSlug: plan.customer.slug,
     ...(plan.platform === 'twilio' && plan.providerAccountId ? { accountSid: plan.providerAccountId } : {}),
   });
+
+/** The pseudo-connector a customer's disposition job names (it is no provider). */
+export const DISPOSITION_CONNECTOR = { id: 'retention-disposition', platform: 'retention' } as const;
+
+/** One customer's daily disposition schedule, derived from the blueprint. */
+export interface DispositionSchedulePlan {
+  readonly customer: Customer;
+  /** Deterministic minute of the day, from the customer id. */
+  readonly offsetMinutes: number;
+  /** `cron(m h * * ? *)`, once a day. */
+  readonly expression: string;
+}
+
+/**
+ * One daily disposition schedule per customer, at the customer's own minute
+ * of the day (jittered from its id like a connector), so the customers'
+ * runs spread over the day.
+ */
+export const dispositionSchedulePlans = (blueprint: Blueprint): DispositionSchedulePlan[] =>
+  blueprint.customers.map((customer) => {
+    const offsetMinutes = jitterOffsetMinutes(customer.id, DISPOSITION_CONNECTOR.id, 24);
+    return { customer, offsetMinutes, expression: scheduleExpression(24, offsetMinutes) };
+  });
+
+/**
+ * The disposition job a schedule sends (kind `disposition`), carrying the
+ * blueprint's retention: the worker records it as the database's policy
+ * before disposing (src/services/retention/disposition-job.ts).
+ */
+export const scheduledDispositionInput = (plan: DispositionSchedulePlan): string =>
+  scheduledInput(
+    { customer: plan.customer, connectorId: DISPOSITION_CONNECTOR.id, platform: DISPOSITION_CONNECTOR.platform },
+    'disposition',
+    {
+      retentionDays: plan.customer.retentionDays,
+      ...(plan.customer.retentionByKind ? { retentionByKind: plan.customer.retentionByKind } : {}),
+    },
+  );

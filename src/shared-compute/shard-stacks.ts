@@ -4,8 +4,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { DedicatedCustomer } from '../config/index.js';
 import { ConnectorSchedules, type ScheduleTargets } from './constructs/connector-schedules.js';
+import { DispositionSchedules } from './constructs/disposition-schedules.js';
 import { PeeringRoutes } from './constructs/peering-routes.js';
-import type { ConnectorSchedulePlan } from './schedule-plan.js';
+import type { ConnectorSchedulePlan, DispositionSchedulePlan } from './schedule-plan.js';
 
 export interface ConnectorSchedulesStackProps extends StackProps {
   readonly plans: readonly ConnectorSchedulePlan[];
@@ -20,6 +21,26 @@ export class ConnectorSchedulesStack extends Stack {
   constructor(scope: Construct, id: string, props: ConnectorSchedulesStackProps) {
     super(scope, id, props);
     this.schedules = new ConnectorSchedules(this, 'Schedules', {
+      plans: props.plans,
+      targets: props.targets,
+      jitterWindowMinutes: props.jitterWindowMinutes,
+    });
+  }
+}
+
+export interface DispositionSchedulesStackProps extends StackProps {
+  readonly plans: readonly DispositionSchedulePlan[];
+  readonly targets: ScheduleTargets;
+  readonly jitterWindowMinutes: number;
+}
+
+/** One shard of daily disposition schedules (at most `SHARDING.schedulesPerStack` customers), in shared compute. */
+export class DispositionSchedulesStack extends Stack {
+  readonly schedules: DispositionSchedules;
+
+  constructor(scope: Construct, id: string, props: DispositionSchedulesStackProps) {
+    super(scope, id, props);
+    this.schedules = new DispositionSchedules(this, 'Schedules', {
       plans: props.plans,
       targets: props.targets,
       jitterWindowMinutes: props.jitterWindowMinutes,

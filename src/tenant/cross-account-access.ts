@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { ROLE_NAMES, roleArn } from '../config/index.js';
 import { dataWorkloadRoleNames } from '../contracts/workloads.js';
-import { ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
+import { ARCHIVE_BUCKET_READ_ACTIONS, ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
@@ -70,6 +70,11 @@ export class CrossAccountAccess extends Construct {
       roles: [this.role],
       description: 'Customer data access for PanOps workloads: named actions only',
       statements: [
+        new PolicyStatement({
+          sid: 'ArchiveObjectLockConfiguration',
+          actions: [...ARCHIVE_BUCKET_READ_ACTIONS],
+          resources: [props.archiveBucket.bucketArn],
+        }),
         new PolicyStatement({
           sid: 'ListArchive',
           actions: ['s3:ListBucket'],

@@ -368,10 +368,14 @@ describe('cross-account data access', () => {
         'kms:GenerateDataKey',
         'rds-db:connect',
         's3:AbortMultipartUpload',
+        's3:GetBucketObjectLockConfiguration',
         's3:GetObject',
+        's3:GetObjectTagging',
         's3:GetObjectVersion',
         's3:ListBucket',
         's3:PutObject',
+        's3:PutObjectLegalHold',
+        's3:PutObjectTagging',
       ].sort(),
     );
   });

@@ -6,6 +6,8 @@ import {
   type S3LargeObjectArchiveOptions,
   s3LargeObjectArchiveLayer,
 } from '../archive/large-object.js';
+import type { ArchiveObjectRetention } from '../archive/object-retention.js';
+import { s3ObjectRetentionLayer } from '../archive/object-retention-s3.js';
 import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
 import { CustomerDirectory, type CustomerLocation } from './customer-directory.js';
 import { directoryJobError } from './errors.js';
@@ -16,6 +18,9 @@ export const archiveTargetOf = (location: CustomerLocation): ArchiveTarget => ({
   kmsKeyId: location.archive.kmsKeyArn,
   keyPrefix: location.archive.keyPrefix,
   bucketKeyEnabled: location.archive.bucketKeyEnabled,
+  // A prefix is the pooled archive, which never has Object Lock (the blueprint keeps WORM customers dedicated);
+  // its data-access role may not read bucket settings, so it is not asked.
+  ...(location.archive.keyPrefix ? { objectLock: false } : {}),
   ...(location.accountId === 'local' ? {} : { region: location.region }),
   ...(location.credentials ? { credentials: location.credentials } : {}),
 });
@@ -52,6 +57,21 @@ export const directoryS3LargeObjectArchiveLayer = (
         ...options,
         resolveTarget: (customerId) =>
           directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
+      });
+    }),
+  );
+
+/** Object holds and disposal (tags, Object Lock legal holds) in each customer's archive, found through the directory. */
+export const directoryS3ObjectRetentionLayer = (
+  options: { readonly client?: S3ClientConfig } = {},
+): Layer.Layer<ArchiveObjectRetention, never, CustomerDirectory> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const directory = yield* CustomerDirectory;
+      return s3ObjectRetentionLayer({
+        resolveTarget: (customerId) =>
+          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
+        ...(options.client ? { client: options.client } : {}),
       });
     }),
   );

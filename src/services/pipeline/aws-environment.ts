@@ -8,7 +8,11 @@ import type { ArchiveTarget } from '../archive/s3.js';
 import { providerConnectors } from '../connectors/providers.js';
 import { dynamoCursorStoreLayer } from '../cursor/dynamodb.js';
 import { TenantSql } from '../db/tenant-sql.js';
-import { directoryS3ArchiveStoreLayer, directoryS3LargeObjectArchiveLayer } from '../directory/archive.js';
+import {
+  directoryS3ArchiveStoreLayer,
+  directoryS3LargeObjectArchiveLayer,
+  directoryS3ObjectRetentionLayer,
+} from '../directory/archive.js';
 import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
 import { directoryDatabaseLayer } from '../directory/database.js';
 import { customerDirectoryLayerFor } from '../directory/environment.js';
@@ -103,9 +107,12 @@ export const awsPipelineLayer = (
       Layer.mergeAll(tenant, archive, sqsTranscriptionJobsLayer({ queueUrl: settings.transcriptionJobsQueueUrl })),
     ),
   );
+  const objects = directoryS3ObjectRetentionLayer().pipe(Layer.provide(Layer.succeed(CustomerDirectory, directory)));
   return Layer.mergeAll(
     awsConnectors(settings, directory),
     ingest,
+    tenant,
+    objects,
     dynamoCursorStoreLayer({ tableName: settings.cursorTableName }),
     sqlConnectorStatusLayer.pipe(Layer.provide(tenant)),
     // `reconcile` jobs (each connector's daily schedule): the provider's listing against this database's archive.

@@ -9,8 +9,11 @@ import { BadPayload } from './errors.js';
  */
 export const JOB_VERSION = 1 as const;
 
-/** `reconcile`: compare the provider's listing with the archive (the daily schedule of each connector). */
-export const JobKind = Schema.Literals(['poll', 'resync', 'webhook', 'import', 'reconcile']);
+/**
+ * `reconcile`: compare the provider's listing with the archive (the daily schedule of each connector).
+ * `disposition`: the customer's daily retention run (src/services/retention/disposition-job.ts).
+ */
+export const JobKind = Schema.Literals(['poll', 'resync', 'webhook', 'import', 'reconcile', 'disposition']);
 export type JobKind = typeof JobKind.Type;
 
 const CustomerId = Schema.String.check(Schema.isUUID(undefined, { message: 'customerId must be a UUID' }));

@@ -1,6 +1,9 @@
 import { Effect, Option } from 'effect';
+import { ArchiveObjectRetention } from '../archive/object-retention.js';
 import { type CursorKey, CursorStore } from '../cursor/cursor-store.js';
+import { TenantSql } from '../db/tenant-sql.js';
 import { Reconciler } from '../reconcile/reconcile-job.js';
+import { runDispositionJob } from '../retention/disposition-job.js';
 import type { SkippedItem } from './communication.js';
 import { type Connector, Connectors } from './connector.js';
 import { ConnectorStatus } from './connector-status.js';
@@ -114,9 +117,31 @@ const reconcile = (job: ConnectorJob) =>
     return { job, scopes: [], more: false } satisfies JobOutcome;
   });
 
+/**
+ * A `disposition` job: the customer's daily retention run (src/services/retention/disposition-job.ts). Only
+ * runtimes that hold the customer's database and archive objects run it; elsewhere it is a bad job.
+ */
+const disposition = (job: ConnectorJob) =>
+  Effect.gen(function* () {
+    const tenant = yield* Effect.serviceOption(TenantSql);
+    const objects = yield* Effect.serviceOption(ArchiveObjectRetention);
+    if (Option.isNone(tenant) || Option.isNone(objects))
+      return yield* new BadPayload({
+        subject: 'job',
+        reason: 'this runtime does not run disposition jobs',
+        location: job.jobId,
+      });
+    const { more } = yield* runDispositionJob(job).pipe(
+      Effect.provideService(TenantSql, tenant.value),
+      Effect.provideService(ArchiveObjectRetention, objects.value),
+    );
+    return { job, scopes: [], more } satisfies JobOutcome;
+  });
+
 export const runJob = Effect.fn('Pipeline.runJob')(
   function* (job: ConnectorJob) {
     if (job.kind === 'reconcile') return yield* reconcile(job);
+    if (job.kind === 'disposition') return yield* disposition(job);
     const connectors = yield* Connectors;
     const status = yield* ConnectorStatus;
     const connector = yield* connectors.forPlatform(job.platform);

@@ -10,6 +10,8 @@ import { TenantSql } from '../../../src/services/db/index.js';
 import type { RawItem } from '../../../src/services/pipeline/communication.js';
 import { Ingest } from '../../../src/services/pipeline/ingest.js';
 import { sqlIngestLayer } from '../../../src/services/pipeline/ingest-sql.js';
+import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
+import { runJob } from '../../../src/services/pipeline/runner.js';
 import { memoryTranscriptionJobsLayer } from '../../../src/services/queue/transcription-jobs.js';
 import { disposeExpired, idsDigest } from '../../../src/services/retention/disposition.js';
 import { asOwner, objectKeysOf, placeHold, releaseHold } from '../../../src/services/retention/holds.js';
@@ -326,5 +328,40 @@ describe('retention, legal holds and disposition (PostgreSQL server + s3rver)', 
       }),
     );
     expect(String((error as { _tag?: string })._tag)).toMatch(/TenantIsolationError|DatabaseQueryError/);
+  });
+
+  it('the scheduled disposition job records the blueprint’s retention, then disposes at its scheduled time; bad params dead-letter', async () => {
+    const job = (params: Record<string, unknown>): ConnectorJob => ({
+      version: 1,
+      jobId: `disposition-${params.retentionDays}`,
+      customerId: B,
+      connectorId: 'retention-disposition',
+      platform: 'retention',
+      kind: 'disposition',
+      requestedAt: NOW.toISOString(),
+      params,
+    });
+    const runs = <X>(effect: Effect.Effect<X, unknown, unknown>) => run(effect as Effect.Effect<X, unknown, Services>);
+    const first = await runs(runJob(job({ retentionDays: 30 })));
+    expect(first).toMatchObject({ scopes: [], more: false });
+    await run(
+      Effect.gen(function* () {
+        const ingest = yield* Ingest;
+        yield* ingest.store({ customerId: B, connectorId: 'mail', platform: 'gmail' }, [email('b-old', 100)]);
+      }),
+    );
+    await runs(runJob(job({ retentionDays: 30 })));
+    const left = await run(
+      Effect.gen(function* () {
+        const tenant = yield* TenantSql;
+        return yield* tenant.withCustomer(
+          B,
+          tenant.sql<{ n: number }>`SELECT count(*)::int AS n FROM communications WHERE external_id = 'b-old'`,
+        );
+      }),
+    );
+    expect(left).toEqual([{ n: 0 }]);
+    const bad = await runs(Effect.flip(runJob(job({ retentionDays: 0 }))));
+    expect(bad).toMatchObject({ _tag: 'BadPayload' });
   });
 });
