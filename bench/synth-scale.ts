@@ -12,7 +12,7 @@
  * Results are written after every N, so a run cut short keeps what it measured.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,12 @@ import { generateBlueprint, writeBlueprintDir } from './generate-blueprint.js';
 import { type Figure, figure, slope, summarize, writeBenchResult } from './lib/results.js';
 import { sampleTreeMemory } from './lib/tree-memory.js';
 
-type Mode = 'synth' | 'checks';
+/**
+ * `incremental`: the checks with the result cache, three runs on one blueprint: cold (empty cache),
+ * unchanged, then one customer changed (its connectors' interval): what a pull request that touches
+ * one customer costs.
+ */
+type Mode = 'synth' | 'checks' | 'incremental';
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const sizes = args.filter((a) => !a.startsWith('--')).map(Number);
@@ -47,11 +52,18 @@ interface Run {
   readonly failedFindings?: number;
 }
 
-const runOnce = (dir: string, mode: Mode): Promise<Run> =>
+const runOnce = (dir: string, mode: Mode, cacheDir?: string): Promise<Run> =>
   new Promise((resolve, reject) => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-out-'));
     const timesFile = join(outdir, 'times.txt');
-    const command = ['tsx', 'bench/scenarios/synth-once.ts', dir, outdir, ...(mode === 'checks' ? ['--checks'] : [])];
+    const command = [
+      'tsx',
+      'bench/scenarios/synth-once.ts',
+      dir,
+      outdir,
+      ...(mode === 'synth' ? [] : ['--checks']),
+      ...(cacheDir ? [`--cache=${cacheDir}`] : []),
+    ];
     const withTime = existsSync(GNU_TIME);
     const start = performance.now();
     const child = spawn(
@@ -102,11 +114,46 @@ const runOnce = (dir: string, mode: Mode): Promise<Run> =>
     });
   });
 
-const LABEL: Record<Mode, string> = { synth: 'synth', checks: 'synth + every compliance check' };
+const LABEL: Record<Mode, string> = {
+  synth: 'synth',
+  checks: 'synth + every compliance check',
+  incremental: 'synth + every compliance check, result cache',
+};
 const figures: Figure[] = [];
-const wallByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
-const peakByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
-const cpuByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [] };
+const wallByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [], incremental: [] };
+const peakByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [], incremental: [] };
+const cpuByMode: Record<Mode, Array<[number, number]>> = { synth: [], checks: [], incremental: [] };
+const incrementalNotes: string[] = [];
+
+/** Cold, unchanged and one-customer-changed runs with one result cache; the blueprint's first customer is changed. */
+const incremental = async (n: number, dir: string) => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'synth-cache-'));
+  const cold = await runOnce(dir, 'incremental', cacheDir);
+  const unchanged = await runOnce(dir, 'incremental', cacheDir);
+  const customers = join(dir, 'customers');
+  const first = readdirSync(customers).sort()[0] as string;
+  const file = join(customers, first);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('intervalHours: 6', 'intervalHours: 8'));
+  const changed = await runOnce(dir, 'incremental', cacheDir);
+  rmSync(cacheDir, { recursive: true, force: true });
+  const conditions = { customers: n, stacks: cold.stacks, mode: 'incremental' };
+  for (const [what, run] of [
+    ['cold', cold],
+    ['unchanged re-run', unchanged],
+    ['one customer changed', changed],
+  ] as const) {
+    figures.push(
+      figure(`${LABEL.incremental}: ${what} wall time, N=${n}`, 's', [run.wallMs / 1000], conditions),
+      figure(`${LABEL.incremental}: ${what} CPU time (all processes), N=${n}`, 's', [run.cpuS], conditions),
+    );
+  }
+  incrementalNotes.push(
+    `N=${n} with the result cache: one customer changed costs ${fmt((100 * changed.cpuS) / cold.cpuS, 0)}% of a cold run's CPU time (${fmt(changed.cpuS)} of ${fmt(cold.cpuS)} s), an unchanged re-run ${fmt((100 * unchanged.cpuS) / cold.cpuS, 0)}%`,
+  );
+  console.error(
+    `N=${n} incremental: cold ${fmt(cold.cpuS)} CPU-s, unchanged ${fmt(unchanged.cpuS)}, one changed ${fmt(changed.cpuS)}`,
+  );
+};
 const outcomes: string[] = [];
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -150,7 +197,7 @@ const notes = (): string[] => {
     lines.push(
       `target: peak memory ${fmt(peak, 0)} MB over every run, Node and cfn-guard processes together (target < ${TARGETS.peakMb} MB): ${peak < TARGETS.peakMb ? 'met' : 'NOT met'}`,
     );
-  lines.push(...outcomes);
+  lines.push(...outcomes, ...incrementalNotes);
   lines.push(
     'Blueprints: generateBlueprint(N) in bench/generate-blueprint.ts, every customer dedicated (one account stack each), 2 connectors each, network mode transit-gateway with its id set (the steady state after the first deploy). Each run is a fresh process (tsx); wall time includes Node start and module loading.',
   );
@@ -169,6 +216,11 @@ const write = () =>
 for (const n of SIZES) {
   const dir = writeBlueprintDir(mkdtempSync(join(tmpdir(), `bp-${n}-`)), generateBlueprint(n));
   for (const mode of MODES) {
+    if (mode === 'incremental') {
+      await incremental(n, dir);
+      write();
+      continue;
+    }
     const runs: Run[] = [];
     for (let i = 0; i < repetitionsFor(n); i++) runs.push(await runOnce(dir, mode));
     const conditions = { customers: n, stacks: runs[0]?.stacks ?? 0, mode };

@@ -15,11 +15,14 @@ import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { buildOrganization } from '../../src/app.js';
 import { loadBlueprint } from '../../src/config/index.js';
+import { openResultCache } from '../../src/guardrails/compliance/result-cache.js';
 import { checkOrganization } from '../../src/guardrails/compliance/run.js';
 import { writeReport } from '../../src/guardrails/report/write.js';
 
 const args = process.argv.slice(2);
 const checks = args.includes('--checks');
+/** `--cache=DIR`: the result cache of `npx projen compliance` (an incremental run). */
+const cacheDir = args.find((a) => a.startsWith('--cache='))?.slice('--cache='.length);
 const [dir, outdir] = args.filter((a) => !a.startsWith('--'));
 if (!dir || !outdir) throw new Error('usage: synth-once.ts <blueprint-dir> <outdir> [--checks]');
 
@@ -58,6 +61,7 @@ const synthAndCheck = async () => {
   const report = await checkOrganization({
     blueprintDir: dir,
     outdir,
+    ...(cacheDir ? { cache: openResultCache(cacheDir) } : {}),
     onPhase: (phase, ms) => {
       phasesMs[phase] = ms;
       rssAfterMb[phase] = rssMb();
