@@ -469,7 +469,7 @@ project.addTask('promote', {
   receiveArgs: true,
 });
 
-// Synth and compliance at scale: N = 1, 10, 100, 1,000 generated customers (`npx projen bench:synth 1 10 --modes=checks` to pick).
+// Synth and compliance at scale: N = 1, 10, 100, 1,000 generated customers (`npx projen bench:synth 1 10 --modes=checks,incremental` to pick).
 project.addTask('bench:synth', {
   description:
     'Benchmark synth alone and synth + every compliance check for N = 1, 10, 100, 1,000 customers (wall time, peak memory, cost per customer) → bench/out/synth-scale.json',

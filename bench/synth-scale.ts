@@ -30,7 +30,7 @@ const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const sizes = args.filter((a) => !a.startsWith('--')).map(Number);
 const SIZES = sizes.length > 0 ? sizes : [1, 10, 100, 1000];
-const MODES = (option('modes')?.split(',') ?? ['synth', 'checks']) as Mode[];
+const MODES = (option('modes')?.split(',') ?? ['synth', 'checks', 'incremental']) as Mode[];
 /** Fewer repetitions for the big sizes: a 1,000-customer run takes minutes. */
 const repetitionsFor = (n: number) => Number(option('reps') ?? (n >= 1000 ? 1 : n >= 100 ? 2 : 3));
 
