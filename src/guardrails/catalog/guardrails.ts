@@ -328,9 +328,9 @@ export const GUARDRAILS: readonly Guardrail[] = [
         },
         {
           control:
-            'Only the owner lifts a legal hold, through the audited procedure panops_release_legal_hold (who and why in audit_log); the application role can neither lift a hold nor lift and delete in one transaction',
+            'Only the owner lifts a legal hold, through the audited procedures panops_release_legal_hold and panops_release_hold (who and why in audit_log); the application role can neither lift a hold nor lift and delete in one transaction, nor write a matter’s hold rows',
           evidence:
-            'every compliance run, as the application role, holds a probe row and tries to lift the hold and delete it in one transaction (rolled back), and reads the procedure’s EXECUTE privilege (legal-hold probe); sql/0009_legal_hold_owner_only.sql',
+            'every compliance run, as the application role, holds a probe row and tries to lift the hold and delete it in one transaction (rolled back), and reads the EXECUTE privilege of both release procedures and its write privileges on legal_holds (legal-hold probe); sql/0009_legal_hold_owner_only.sql, sql/0014_retention_and_matters.sql (named matters); test/services/retention/disposition.server.test.ts (a held record survives disposition)',
           rules: ['legal-hold-owner-only'],
         },
         {

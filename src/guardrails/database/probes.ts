@@ -234,5 +234,26 @@ export const probeLegalHold = async (
         ? 'the application role may run panops_release_legal_hold'
         : 'panops_release_legal_hold not executable by the application role',
   );
-  return outcome(!lifted && procedure === false ? 'passed' : 'failed', steps.join('; '));
+  // Named matters (sql/0014): the release procedure is the owner's, and hold rows are read-only to the application role.
+  const [matters] = await db.query<{ release: boolean | null; writable: boolean | null }>(
+    `SELECT CASE WHEN to_regprocedure('panops_release_hold(uuid, text, uuid[], text, text)') IS NULL THEN NULL
+            ELSE has_function_privilege('panops_release_hold(uuid, text, uuid[], text, text)', 'EXECUTE') END AS release,
+            CASE WHEN to_regclass('legal_holds') IS NULL THEN NULL
+            ELSE has_table_privilege('legal_holds', 'DELETE') OR has_table_privilege('legal_holds', 'UPDATE')
+              OR has_table_privilege('legal_holds', 'INSERT') OR has_table_privilege('legal_holds', 'TRUNCATE') END AS writable`,
+  );
+  if (matters?.release !== null && matters?.release !== undefined)
+    steps.push(
+      matters.release
+        ? 'the application role may run panops_release_hold'
+        : 'panops_release_hold not executable by the application role',
+    );
+  if (matters?.writable !== null && matters?.writable !== undefined)
+    steps.push(
+      matters.writable
+        ? 'the application role may write legal_holds directly'
+        : 'legal_holds is read-only to the application role',
+    );
+  const mattersSafe = matters?.release !== true && matters?.writable !== true;
+  return outcome(!lifted && procedure === false && mattersSafe ? 'passed' : 'failed', steps.join('; '));
 };
