@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { basename } from 'node:path';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
 import { REHEARSAL_CHECKS } from './model.js';
+import { onPath } from './on-path.js';
 import type { LoadedTemplate } from './templates.js';
 
 /**
@@ -73,10 +74,6 @@ export class CfnLintUnavailable extends Error {
     this.name = 'CfnLintUnavailable';
   }
 }
-
-/** Whether an executable of that name is on PATH (without running it: cfn-lint takes seconds to start). */
-const onPath = (name: string): boolean =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, name)));
 
 let installedVersion: string | null | undefined;
 /**

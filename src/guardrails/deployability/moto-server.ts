@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { onPath } from './on-path.js';
 
 /**
  * `moto_server` (https://docs.getmoto.org/en/latest/docs/server_mode.html), the
@@ -19,7 +20,8 @@ export class MotoUnavailable extends Error {
   }
 }
 
-export const motoAvailable = (): boolean => !spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error;
+/** Whether moto_server is installed (on PATH; not started: `moto_server --help` takes seconds). */
+export const motoAvailable = (): boolean => onPath('moto_server');
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
