@@ -1,12 +1,15 @@
 import {
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Effect, Layer } from 'effect';
+import { DISPOSITION_TAG, LEGAL_HOLD_TAG } from '../../contracts/archive-tags.js';
 import { causeMessage } from '../aws/scoped-client.js';
 import { BadPayload, Transient } from '../pipeline/errors.js';
 import { ArchiveStore, archiveKeyFor, sha256Hex } from './archive-store.js';
@@ -179,11 +182,41 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
           }),
         );
 
+      /**
+       * The same bytes stored again after disposition tagged the object disposable (its last row gone):
+       * a new row is about to name it, so the object stops being disposable before the put returns,
+       * or the lifecycle would expire what the archive holds. PutObjectTagging replaces the whole set
+       * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html); an explicit
+       * not-held tag stands for the empty set, as the hold service writes it.
+       */
+      const reclaim = (client: S3Client, bucket: string, key: string) =>
+        Effect.tryPromise({
+          try: async (signal) => {
+            const { TagSet = [] } = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }), {
+              abortSignal: signal,
+            });
+            if (!TagSet.some((t) => t.Key === DISPOSITION_TAG.key)) return;
+            const kept = TagSet.filter((t) => t.Key !== DISPOSITION_TAG.key);
+            await client.send(
+              new PutObjectTaggingCommand({
+                Bucket: bucket,
+                Key: key,
+                Tagging: { TagSet: kept.length > 0 ? kept : [{ Key: LEGAL_HOLD_TAG.key, Value: LEGAL_HOLD_TAG.off }] },
+              }),
+              { abortSignal: signal },
+            );
+          },
+          catch: transient(`reclaiming s3://${bucket}/${key} from disposition`),
+        });
+
       const put = Effect.fn('ArchiveStore.put')(function* (customerId: string, bytes: Uint8Array, contentType: string) {
         const { bucket, kmsKeyId, client, objectKey, bucketKeyEnabled } = yield* target(customerId);
         const sha256 = sha256Hex(bytes);
         const key = archiveKeyFor(sha256);
-        if (yield* exists(customerId, key)) return { key, sha256, size: bytes.byteLength, created: false };
+        if (yield* exists(customerId, key)) {
+          yield* reclaim(client, bucket, objectKey(key));
+          return { key, sha256, size: bytes.byteLength, created: false };
+        }
         const created = yield* Effect.tryPromise({
           try: (signal) =>
             client

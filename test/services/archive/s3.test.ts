@@ -1,5 +1,7 @@
+import { GetObjectTaggingCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { Effect, Exit, type Layer } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISPOSITION_TAG } from '../../../src/contracts/archive-tags.js';
 import { ArchiveStore, archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import { s3ArchiveStoreLayer } from '../../../src/services/archive/s3.js';
 import { emulatorCredentials, type S3Emulator, startS3 } from '../pipeline/support/emulators.js';
@@ -67,6 +69,35 @@ describe('S3 archive store', () => {
     if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
     expect(exit.value.map((o) => o.created)).toEqual([true, false]);
     expect(s3.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  it('the same bytes stored again after disposition are no longer disposable (the lifecycle would expire them)', async () => {
+    const bytes = mime('disposed, then received again');
+    const key = archiveKeyFor(sha256Hex(bytes));
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: emulatorCredentials,
+    });
+    const tagsOf = async () =>
+      (await client.send(new GetObjectTaggingCommand({ Bucket: 'acme-archive', Key: key }))).TagSet ?? [];
+    const first = await withArchive((archive) => archive.put(ACME, bytes, 'message/rfc822'));
+    if (!Exit.isSuccess(first)) throw new Error(String(first.cause));
+    // What the disposition job does once the last row naming the object is gone.
+    await client.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'acme-archive',
+        Key: key,
+        Tagging: { TagSet: [{ Key: DISPOSITION_TAG.key, Value: DISPOSITION_TAG.disposable }] },
+      }),
+    );
+    expect(await tagsOf()).toContainEqual({ Key: DISPOSITION_TAG.key, Value: DISPOSITION_TAG.disposable });
+    const again = await withArchive((archive) => archive.put(ACME, bytes, 'message/rfc822'));
+    if (!Exit.isSuccess(again)) throw new Error(String(again.cause));
+    expect(again.value.created).toBe(false);
+    expect((await tagsOf()).map((t) => t.Key)).not.toContain(DISPOSITION_TAG.key);
+    client.destroy();
   });
 
   it("encrypts every object with the customer's own KMS key and sends it only to the customer's bucket", async () => {
