@@ -48,41 +48,60 @@ export class ConnectorSchedules extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectorSchedulesProps) {
     super(scope, id);
-    const window = props.jitterWindowMinutes;
-    this.schedules = props.plans.map(
-      (plan) =>
-        new CfnSchedule(this, `${plan.customer.slug}-${plan.connectorId}`, {
-          description: `Poll ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} every ${plan.intervalHours} h`,
-          scheduleExpression: plan.expression,
-          scheduleExpressionTimezone: 'UTC',
-          state: 'ENABLED',
-          flexibleTimeWindow: window > 0 ? { mode: 'FLEXIBLE', maximumWindowInMinutes: window } : { mode: 'OFF' },
-          target: {
-            arn: props.targets.arnFor[plan.runtime],
-            roleArn: props.targets.roleArn,
-            input: scheduledJobInput(plan),
-            deadLetterConfig: { arn: props.targets.deadLetterQueueArn },
-            retryPolicy: { ...SCHEDULE_RETRY_POLICY },
-          },
-        }),
+    const delivered = (owner: Construct, plan: ConnectorSchedulePlan, schedule: DeliveredSchedule) =>
+      deliveredSchedule(owner, `${plan.customer.slug}-${plan.connectorId}`, props, schedule);
+    this.schedules = props.plans.map((plan) =>
+      delivered(this, plan, {
+        description: `Poll ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} every ${plan.intervalHours} h`,
+        expression: plan.expression,
+        targetArn: props.targets.arnFor[plan.runtime],
+        input: scheduledJobInput(plan),
+      }),
     );
     const reconcile = new Construct(this, 'Reconcile');
-    this.reconcileSchedules = props.plans.map(
-      (plan) =>
-        new CfnSchedule(reconcile, `${plan.customer.slug}-${plan.connectorId}`, {
-          description: `Reconcile ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} daily`,
-          scheduleExpression: plan.reconcileExpression,
-          scheduleExpressionTimezone: 'UTC',
-          state: 'ENABLED',
-          flexibleTimeWindow: window > 0 ? { mode: 'FLEXIBLE', maximumWindowInMinutes: window } : { mode: 'OFF' },
-          target: {
-            arn: props.targets.arnFor.fargate,
-            roleArn: props.targets.roleArn,
-            input: scheduledReconcileInput(plan),
-            deadLetterConfig: { arn: props.targets.deadLetterQueueArn },
-            retryPolicy: { ...SCHEDULE_RETRY_POLICY },
-          },
-        }),
+    this.reconcileSchedules = props.plans.map((plan) =>
+      delivered(reconcile, plan, {
+        description: `Reconcile ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} daily`,
+        expression: plan.reconcileExpression,
+        targetArn: props.targets.arnFor.fargate,
+        input: scheduledReconcileInput(plan),
+      }),
     );
   }
 }
+
+/** What differs between the schedules of the shared compute account: the rest is {@link deliveredSchedule}'s. */
+export interface DeliveredSchedule {
+  readonly description: string;
+  readonly expression: string;
+  readonly targetArn: string;
+  /** The job (JSON) the schedule delivers. */
+  readonly input: string;
+}
+
+/**
+ * One EventBridge Scheduler schedule in UTC, with the blueprint's flexible window, delivering its job with the
+ * scheduler role, the retry policy and the dead-letter queue every schedule shares.
+ */
+export const deliveredSchedule = (
+  scope: Construct,
+  id: string,
+  settings: { readonly targets: ScheduleTargets; readonly jitterWindowMinutes: number },
+  schedule: DeliveredSchedule,
+): CfnSchedule => {
+  const window = settings.jitterWindowMinutes;
+  return new CfnSchedule(scope, id, {
+    description: schedule.description,
+    scheduleExpression: schedule.expression,
+    scheduleExpressionTimezone: 'UTC',
+    state: 'ENABLED',
+    flexibleTimeWindow: window > 0 ? { mode: 'FLEXIBLE', maximumWindowInMinutes: window } : { mode: 'OFF' },
+    target: {
+      arn: schedule.targetArn,
+      roleArn: settings.targets.roleArn,
+      input: schedule.input,
+      deadLetterConfig: { arn: settings.targets.deadLetterQueueArn },
+      retryPolicy: { ...SCHEDULE_RETRY_POLICY },
+    },
+  });
+};

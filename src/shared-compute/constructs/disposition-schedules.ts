@@ -1,7 +1,7 @@
-import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { type DispositionSchedulePlan, scheduledDispositionInput } from '../schedule-plan.js';
-import { SCHEDULE_RETRY_POLICY, type ScheduleTargets } from './connector-schedules.js';
+import { deliveredSchedule, type ScheduleTargets } from './connector-schedules.js';
 
 export interface DispositionSchedulesProps {
   readonly plans: readonly DispositionSchedulePlan[];
@@ -20,23 +20,13 @@ export class DispositionSchedules extends Construct {
 
   constructor(scope: Construct, id: string, props: DispositionSchedulesProps) {
     super(scope, id);
-    const window = props.jitterWindowMinutes;
-    this.schedules = props.plans.map(
-      (plan) =>
-        new CfnSchedule(this, plan.customer.slug, {
-          description: `Daily retention disposition of ${plan.customer.slug}`,
-          scheduleExpression: plan.expression,
-          scheduleExpressionTimezone: 'UTC',
-          state: 'ENABLED',
-          flexibleTimeWindow: window > 0 ? { mode: 'FLEXIBLE', maximumWindowInMinutes: window } : { mode: 'OFF' },
-          target: {
-            arn: props.targets.arnFor.fargate,
-            roleArn: props.targets.roleArn,
-            input: scheduledDispositionInput(plan),
-            deadLetterConfig: { arn: props.targets.deadLetterQueueArn },
-            retryPolicy: { ...SCHEDULE_RETRY_POLICY },
-          },
-        }),
+    this.schedules = props.plans.map((plan) =>
+      deliveredSchedule(this, plan.customer.slug, props, {
+        description: `Daily retention disposition of ${plan.customer.slug}`,
+        expression: plan.expression,
+        targetArn: props.targets.arnFor.fargate,
+        input: scheduledDispositionInput(plan),
+      }),
     );
   }
 }
