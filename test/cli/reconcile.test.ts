@@ -1,17 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeServices } from '@effect/platform-node';
 import { Cause, Effect, Exit } from 'effect';
-import { Command } from 'effect/cli';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCustomerRow, openLocalPipeline } from '../../src/cli/local-pipeline.js';
-import { panops } from '../../src/cli/panops.js';
 import { slackHistoryItem } from '../../src/services/connectors/slack/normalize.js';
 import { Ingest } from '../../src/services/pipeline/ingest.js';
 import { reconcileDays } from '../../src/services/reconcile/reconcile.js';
 import { type FakeSlackMessage, startFakeSlack } from '../services/connectors/slack/fake-slack.js';
 import { startFakeTwilio } from '../services/connectors/twilio/fake-twilio.js';
+import { runPanops } from '../support/panops-cli.js';
 
 const ACME = { id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', slug: 'acme-capital', displayName: 'Acme Capital' };
 const TOKEN = 'xoxb-reconcile';
@@ -26,26 +24,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const cli = async (...args: string[]) => {
-  const lines: string[] = [];
-  const capture = (...a: unknown[]) => {
-    lines.push(a.join(' '));
-  };
-  const log = vi.spyOn(console, 'log').mockImplementation(capture);
-  const error = vi.spyOn(console, 'error').mockImplementation(capture);
-  try {
-    const exit = await Effect.runPromiseExit(
-      Command.runWith(panops, { version: 'test' })(args).pipe(Effect.provide(NodeServices.layer)) as Effect.Effect<
-        void,
-        unknown
-      >,
-    );
-    return { ok: exit._tag === 'Success', out: lines.join('\n'), exit };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-};
+const cli = runPanops;
 
 // 2026-11-02 (UTC): a parent with one reply and two plain messages.
 const msg = (ts: string, extra: Partial<FakeSlackMessage> = {}): FakeSlackMessage => ({

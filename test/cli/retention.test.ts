@@ -1,16 +1,14 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeServices } from '@effect/platform-node';
 import { Effect } from 'effect';
-import { Command } from 'effect/cli';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ensureCustomerRow, openLocalPipeline } from '../../src/cli/local-pipeline.js';
-import { panops } from '../../src/cli/panops.js';
 import { sha256Hex } from '../../src/services/archive/archive-store.js';
 import { TenantSql } from '../../src/services/db/tenant-sql.js';
 import type { RawItem } from '../../src/services/pipeline/communication.js';
 import { Ingest } from '../../src/services/pipeline/ingest.js';
+import { runPanops } from '../support/panops-cli.js';
 
 // acme-capital in blueprint/: 2557 days of retention. Messages sent 3000 days ago are past it.
 const ACME = {
@@ -22,26 +20,7 @@ const ACME = {
 const home = mkdtempSync(join(tmpdir(), 'panops-retention-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-const cli = async (...args: string[]) => {
-  const lines: string[] = [];
-  const capture = (...a: unknown[]) => {
-    lines.push(a.join(' '));
-  };
-  const log = vi.spyOn(console, 'log').mockImplementation(capture);
-  const error = vi.spyOn(console, 'error').mockImplementation(capture);
-  try {
-    const exit = await Effect.runPromiseExit(
-      Command.runWith(panops, { version: 'test' })(args).pipe(Effect.provide(NodeServices.layer)) as Effect.Effect<
-        void,
-        unknown
-      >,
-    );
-    return { ok: exit._tag === 'Success', out: lines.join('\n'), exit };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-};
+const cli = runPanops;
 
 const text = (s: string) => new TextEncoder().encode(s);
 const email = (id: string, subject: string): RawItem => {
