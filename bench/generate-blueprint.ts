@@ -39,6 +39,17 @@ const providerAccountIdFor = (platform: string, i: number): string | undefined =
   if (platform === 'slack') return `T${n}`;
   if (platform === 'zoom') return `zoomacct${n}`;
   if (platform === 'teams') return uuidFor(i);
+  if (platform === 'twilio') return `AC${n.padStart(32, '0')}`;
+  return undefined;
+};
+
+/** What each platform's poll and reconcile list (config/listing-scope.ts), one of each per customer. */
+const scopeFor = (platform: string, i: number): Record<string, unknown> | undefined => {
+  const n = String(i).padStart(10, '0');
+  if (platform === 'slack') return { channels: [`C${n}`] };
+  if (platform === 'teams') return { users: [uuidFor(i)] };
+  if (platform === 'zoom') return { users: [`recorder-${n}@customer.example`] };
+  if (platform === 'm365') return { mailbox: `journal-${n}@customer.example` };
   return undefined;
 };
 
@@ -72,7 +83,13 @@ export const generateBlueprint = (n: number, options: GenerateOptions = {}): Raw
     const connectors = [0, 1].map((k) => {
       const platform = PLATFORMS[(i + k) % PLATFORMS.length] as string;
       const accountId = providerAccountIdFor(platform, i);
-      return { id: `${platform}-${k}`, platform, ...(accountId ? { providerAccountId: accountId } : {}) };
+      const scope = scopeFor(platform, i);
+      return {
+        id: `${platform}-${k}`,
+        platform,
+        ...(accountId ? { providerAccountId: accountId } : {}),
+        ...(scope ? { scope } : {}),
+      };
     });
     const common = {
       id: uuidFor(i),

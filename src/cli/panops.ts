@@ -5,10 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { NodeRuntime, NodeServices } from '@effect/platform-node';
 import { Console, Effect, type Layer, Option, Schema } from 'effect';
 import { Argument, Command, Flag } from 'effect/cli';
-import { type Customer, loadBlueprint } from '../config/index.js';
+import { type Customer, listingParams, loadBlueprint } from '../config/index.js';
 import { runJob } from '../services/pipeline/runner.js';
 import { archiveHoldings } from '../services/reconcile/archive-holdings.js';
-import { listProvider, ReconcileSources } from '../services/reconcile/listers.js';
+import { listProvider, ReconcileSource, ReconcileSources } from '../services/reconcile/listers.js';
 import { formatReport, gapsMetricLine, type ProviderDay, reconcileReport } from '../services/reconcile/reconcile.js';
 import {
   askCommand,
@@ -275,6 +275,38 @@ const readSources = (path: string) =>
     catch: (e) => new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`),
   });
 
+/** The environment variable the reconcile CLI reads a blueprint connector's token from: `PANOPS_TOKEN_<ID>`. */
+export const connectorTokenEnv = (connectorId: string): string =>
+  `PANOPS_TOKEN_${connectorId.toUpperCase().replace(/-/g, '_')}`;
+
+/**
+ * The connectors to reconcile, from the blueprint: each connector's listing
+ * scope (what its scheduled reconcile lists in AWS), its token from
+ * {@link connectorTokenEnv}; `only` keeps one connector, `baseUrl` points the
+ * listing at a local provider server.
+ */
+const blueprintSources = (customer: Customer, only: string | undefined, baseUrl: string | undefined) =>
+  Effect.try({
+    try: () =>
+      (customer.connectors ?? [])
+        .filter((connector) => only === undefined || connector.id === only)
+        .map((connector) =>
+          Schema.decodeUnknownSync(ReconcileSource)({
+            ...listingParams(connector),
+            platform: connector.platform,
+            connectorId: connector.id,
+            tokenEnv: connectorTokenEnv(connector.id),
+            ...(baseUrl ? { baseUrl } : {}),
+          }),
+        ),
+    catch: (e) => new Error(`blueprint connector of ${customer.slug}: ${e instanceof Error ? e.message : String(e)}`),
+  }).pipe(
+    Effect.filterOrFail(
+      (sources) => sources.length > 0,
+      () => new Error(`${customer.slug} has no connector${only ? ` ${only}` : ''} to reconcile`),
+    ),
+  );
+
 const reconcile = Command.make(
   'reconcile',
   {
@@ -284,7 +316,18 @@ const reconcile = Command.make(
       Flag.optional,
     ),
     sources: Flag.String('sources').pipe(
-      Flag.withDescription('JSON file naming the connectors to list (platform, connectorId, tokenEnv, channels/users)'),
+      Flag.withDescription(
+        'JSON file naming the connectors to list (platform, connectorId, tokenEnv, channels/users); default the blueprint’s connectors, each token from PANOPS_TOKEN_<CONNECTOR_ID>',
+      ),
+      Flag.optional,
+    ),
+    connector: Flag.String('connector').pipe(
+      Flag.withDescription('Reconcile only this blueprint connector (its id)'),
+      Flag.optional,
+    ),
+    baseUrl: Flag.String('provider-base-url').pipe(
+      Flag.withDescription('List at this origin instead of the provider’s public API (a local provider server)'),
+      Flag.optional,
     ),
     out: Flag.String('out').pipe(
       Flag.withDescription('Where to write the figures (JSON); default <home>/reconcile/<slug>.json'),
@@ -298,6 +341,8 @@ const reconcile = Command.make(
     customer: wanted,
     since: sinceFlag,
     sources: sourcesPath,
+    connector: onlyConnector,
+    baseUrl,
     out,
     home,
     blueprint,
@@ -309,13 +354,16 @@ const reconcile = Command.make(
     if (Number.isNaN(since.getTime()))
       return yield* Effect.fail(new Error(`--since: "${sinceText}" is not a date (YYYY-MM-DD)`));
     const until = new Date();
-    const { connectors } = yield* readSources(sourcesPath);
+    const connectors = Option.isSome(sourcesPath)
+      ? (yield* readSources(sourcesPath.value)).connectors
+      : yield* blueprintSources(customer, Option.getOrUndefined(onlyConnector), Option.getOrUndefined(baseUrl));
+    const from = Option.getOrElse(sourcesPath, () => 'blueprint');
     const provider: ProviderDay[] = [];
     for (const source of connectors) {
       const token = process.env[source.tokenEnv];
       if (!token)
         return yield* Effect.fail(
-          new Error(`${sourcesPath}: connectors[${source.connectorId}].tokenEnv: ${source.tokenEnv} is not set`),
+          new Error(`${from}: connectors[${source.connectorId}].tokenEnv: ${source.tokenEnv} is not set`),
         );
       provider.push(
         ...(yield* listProvider(source, token, since, until).pipe(

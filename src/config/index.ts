@@ -2,6 +2,7 @@ export * from '../contracts/names.js';
 export * from './deployed-network.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './listing-scope.js';
 export * from './load.js';
 export * from './model.js';
 export * from './network.js';

@@ -66,6 +66,30 @@ const ConnectorId = Schema.String.check(
   }),
 );
 
+const ScopeIds = Schema.Array(Schema.String.check(Schema.isMinLength(1))).check(
+  Schema.isMinLength(1, { message: 'must list at least one id' }),
+);
+
+/**
+ * What a connector's scheduled poll and daily reconcile read at the provider
+ * (issue #19): the provider APIs list per channel, user, team or mailbox, so a
+ * scheduled job must name them. Which fields a platform takes, and which it
+ * requires, is validate.ts's LISTING_SCOPES.
+ */
+export const ListingScope = Schema.Struct({
+  /** Slack: the channel ids (`C…`, `G…`) the bot reads with `conversations.history`. */
+  channels: Schema.optional(ScopeIds),
+  /** Teams: the users whose chats are exported; Zoom: the users (ids or emails) whose cloud recordings are archived. */
+  users: Schema.optional(ScopeIds),
+  /** Teams: the teams whose channel messages are exported. */
+  teams: Schema.optional(ScopeIds),
+  /** Gmail and Microsoft 365: the mailbox (user id or address). Gmail's default is the token's own (`me`). */
+  mailbox: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
+  /** Microsoft 365: the mail folder ids to archive. @default every folder of the mailbox, children included */
+  folders: Schema.optional(ScopeIds),
+});
+export type ListingScope = typeof ListingScope.Type;
+
 export const ConnectorConfig = Schema.Struct({
   /** Stable id, unique within the customer; also seeds the schedule jitter. */
   id: ConnectorId,
@@ -79,6 +103,8 @@ export const ConnectorConfig = Schema.Struct({
    * secret, so only this id says whose workspace a signed event is from.
    */
   providerAccountId: Schema.optional(Schema.String),
+  /** What the scheduled poll and reconcile list (channels, users, teams, mailbox, folders). */
+  scope: Schema.optional(ListingScope),
 });
 export type ConnectorConfig = typeof ConnectorConfig.Type;
 

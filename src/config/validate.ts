@@ -3,9 +3,10 @@ import { Cause, Exit, Schema, SchemaIssue } from 'effect';
 import type { BlueprintProblem } from './errors.js';
 import { BlueprintInvalid } from './errors.js';
 import { AWS_LIMITS } from './limits.js';
+import { LISTING_SCOPES, type ScopeField } from './listing-scope.js';
 import type { Blueprint, Customer } from './model.js';
 import { checkCustomerNetwork, networkMode } from './network.js';
-import { CustomerFile, OrganizationFile, type Platform } from './schema.js';
+import { CustomerFile, type ListingScope, OrganizationFile, type Platform } from './schema.js';
 import { checkSharedComputeScale } from './shared-compute-scale.js';
 
 /** A blueprint file's parsed content, before validation. */
@@ -191,6 +192,7 @@ const checkCustomer = (
   const connectorIds = new Set<string>();
   for (const [index, connector] of (c.connectors ?? []).entries()) {
     problems.push(...providerAccountProblems(file, index, connector));
+    problems.push(...listingScopeProblems(file, index, connector));
     if (connectorIds.has(connector.id))
       problems.push({
         file,
@@ -245,6 +247,54 @@ const providerAccountProblems = (
       { file, field, value: connector.providerAccountId, rule: `must be ${required.what}, e.g. ${required.example}` },
     ];
   return [];
+};
+
+/** The Twilio account SID a Twilio connector's reconcile lists Messages and Recordings under. */
+const TWILIO_ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
+
+const listingScopeProblems = (
+  file: string,
+  index: number,
+  connector: {
+    readonly platform: Platform;
+    readonly providerAccountId?: string | undefined;
+    readonly scope?: ListingScope | undefined;
+  },
+): BlueprintProblem[] => {
+  const rules = LISTING_SCOPES[connector.platform];
+  const scope = connector.scope ?? {};
+  const problems: BlueprintProblem[] = [];
+  for (const field of Object.keys(scope) as ScopeField[])
+    if (!rules.fields.includes(field))
+      problems.push({
+        file,
+        field: `connectors.${index}.scope.${field}`,
+        value: scope[field],
+        rule: `a ${connector.platform} connector does not list by ${field}${rules.fields.length > 0 ? ` (it takes ${rules.fields.join(', ')})` : ' (it takes no scope)'}`,
+      });
+  if (rules.oneOf.length > 0 && !rules.oneOf.some((field) => scope[field] !== undefined))
+    problems.push({
+      file,
+      field: `connectors.${index}.scope`,
+      rule: `a ${connector.platform} connector needs scope.${rules.oneOf.join(' and/or scope.')}: ${rules.why}; without it every scheduled poll and reconcile is dead-lettered`,
+    });
+  if (connector.platform === 'twilio') {
+    const field = `connectors.${index}.providerAccountId`;
+    if (connector.providerAccountId === undefined)
+      problems.push({
+        file,
+        field,
+        rule: 'required for a twilio connector: the Twilio account SID (AC…), under which the daily reconcile lists Messages and Recordings',
+      });
+    else if (!TWILIO_ACCOUNT_SID.test(connector.providerAccountId))
+      problems.push({
+        file,
+        field,
+        value: connector.providerAccountId,
+        rule: 'must be a Twilio account SID: AC followed by 32 hex digits',
+      });
+  }
+  return problems;
 };
 
 /** Reports the second and later holders of a value that must be unique across files. */

@@ -1,4 +1,4 @@
-import type { Blueprint, Customer, Platform } from '../config/index.js';
+import { type Blueprint, type Customer, listingParams, type Platform } from '../config/index.js';
 
 /** Where a connector's scheduled poll runs. */
 export type PollRuntime = 'lambda' | 'fargate';
@@ -7,14 +7,17 @@ export type PollRuntime = 'lambda' | 'fargate';
  * Short delta polls (mail and chat delta APIs finish in seconds to minutes) run
  * in the poller Lambda; platforms whose polls download recordings run on the
  * Fargate workers through the connector-jobs queue (no 15-minute ceiling).
+ * Twilio is not polled: it pushes every message and recording to the webhook
+ * (its connector runs webhook jobs only), and its daily reconcile lists
+ * Messages and Recordings to prove none was missed.
  */
-export const POLL_RUNTIME: Readonly<Record<Platform, PollRuntime>> = {
+export const POLL_RUNTIME: Readonly<Record<Platform, PollRuntime | undefined>> = {
   gmail: 'lambda',
   m365: 'lambda',
   slack: 'lambda',
   teams: 'lambda',
   zoom: 'fargate',
-  twilio: 'fargate',
+  twilio: undefined,
 };
 
 /** One connector's schedule, derived from the blueprint. */
@@ -27,11 +30,12 @@ export interface ConnectorSchedulePlan {
   readonly offsetMinutes: number;
   /** EventBridge Scheduler expression (`cron(...)` or `rate(...)`). */
   readonly expression: string;
-  readonly runtime: PollRuntime;
+  /** Where its scheduled poll runs; none for a push-only platform. */
+  readonly runtime: PollRuntime | undefined;
   /** Daily reconcile of the connector (`cron(...)`), at its own minute of the day. */
   readonly reconcileExpression: string;
-  /** The provider account the blueprint names (Slack team, Zoom account, Entra tenant, Twilio account SID). */
-  readonly providerAccountId?: string;
+  /** What the poll and reconcile jobs ask the provider for (config/listing-scope.ts). */
+  readonly listing: Readonly<Record<string, unknown>>;
 }
 
 /** FNV-1a (32 bit): a small, stable hash, so a connector keeps its slot across synths and machines. */
@@ -83,7 +87,7 @@ export const connectorSchedulePlans = (blueprint: Blueprint): ConnectorScheduleP
         expression: scheduleExpression(intervalHours, offsetMinutes),
         runtime: POLL_RUNTIME[connector.platform],
         reconcileExpression: scheduleExpression(24, jitterOffsetMinutes(customer.id, `${connector.id}/reconcile`, 24)),
-        ...(connector.providerAccountId ? { providerAccountId: connector.providerAccountId } : {}),
+        listing: listingParams(connector),
       };
     }),
   );
@@ -110,19 +114,20 @@ const scheduledInput = (
 
 /** The poll job a connector's schedule sends. */
 export const scheduledJobInput = (plan: ConnectorSchedulePlan): string =>
-  scheduledInput(plan, 'poll', { tier: plan.customer.tier, whisperModel: plan.customer.whisperModel });
+  scheduledInput(plan, 'poll', {
+    tier: plan.customer.tier,
+    whisperModel: plan.customer.whisperModel,
+    ...plan.listing,
+  });
 
 /**
  * The reconcile job a connector's daily schedule sends to the connector-jobs
  * queue (`kind: reconcile`, src/services/reconcile/reconcile-job.ts): the
- * customer's slug names the ArchiveGaps metric; a Twilio connector's account
- * SID is the one its listing reads.
+ * customer's slug names the ArchiveGaps metric; the listing params say what
+ * the provider is asked for, as in the poll.
  */
 export const scheduledReconcileInput = (plan: ConnectorSchedulePlan): string =>
-  scheduledInput(plan, 'reconcile', {
-    customerSlug: plan.customer.slug,
-    ...(plan.platform === 'twilio' && plan.providerAccountId ? { accountSid: plan.providerAccountId } : {}),
-  });
+  scheduledInput(plan, 'reconcile', { customerSlug: plan.customer.slug, ...plan.listing });
 
 /** The pseudo-connector a customer's disposition job names (it is no provider). */
 export const DISPOSITION_CONNECTOR = { id: 'retention-disposition', platform: 'retention' } as const;

@@ -125,6 +125,32 @@ describe('panops reconcile', () => {
     ]);
   }, 60_000);
 
+  it('without a sources file, lists the blueprint’s connectors by their scope, each token from PANOPS_TOKEN_<ID>', async () => {
+    // borealis-health's twilio-voice connector names its account SID in the blueprint (providerAccountId).
+    const account = 'AC5e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b';
+    const twilio = await startFakeTwilio(account, 'borealis-auth');
+    try {
+      twilio.messages.push({ sid: 'SMbp1', direction: 'inbound', date_sent: 'Mon, 02 Nov 2026 10:00:00 +0000' });
+      const args = ['reconcile', '--customer', 'borealis-health', '--since', '2026-11-01', '--home', home];
+      const local = ['--connector', 'twilio-voice', '--provider-base-url', twilio.baseUrl];
+      const unset = await cli(...args, ...local);
+      expect(Exit.isFailure(unset.exit) && String(Cause.squash(unset.exit.cause))).toMatch(
+        /blueprint: connectors\[twilio-voice\]\.tokenEnv: PANOPS_TOKEN_TWILIO_VOICE is not set/,
+      );
+      process.env.PANOPS_TOKEN_TWILIO_VOICE = 'borealis-auth';
+      const run = await cli(...args, ...local, '--out', join(home, 'borealis.json'));
+      expect(run.ok).toBe(false);
+      expect(run.out).toContain('2026-11-02  twilio/twilio-voice  provider 1 (ids)  archive 0  gap 1  missing: SMbp1');
+      const other = await cli(...args, '--connector', 'no-such-connector');
+      expect(Exit.isFailure(other.exit) && String(Cause.squash(other.exit.cause))).toMatch(
+        /borealis-health has no connector no-such-connector to reconcile/,
+      );
+    } finally {
+      delete process.env.PANOPS_TOKEN_TWILIO_VOICE;
+      await twilio.close();
+    }
+  }, 60_000);
+
   it('refuses a sources file with a bad field, naming the file', async () => {
     const bad = join(home, 'bad.json');
     writeFileSync(bad, JSON.stringify({ connectors: [{ platform: 'slack', connectorId: 'x' }] }));

@@ -306,7 +306,7 @@ describe('blueprint validation', () => {
       ...dedicatedCustomer(1),
       connectors: [
         { id: 'gmail', platform: 'gmail' },
-        { id: 'gmail', platform: 'slack', providerAccountId: 'T061EG9R6' },
+        { id: 'gmail', platform: 'slack', providerAccountId: 'T061EG9R6', scope: { channels: ['C0123456'] } },
       ],
     };
     expect(only(problemsOf(organization(), [customerFile(a)]))).toEqual({
@@ -322,9 +322,9 @@ describe('blueprint validation', () => {
       ...dedicatedCustomer(1),
       connectors: [
         { id: 'mail', platform: 'gmail' },
-        { id: 'slack', platform: 'slack' },
-        { id: 'zoom', platform: 'zoom' },
-        { id: 'teams', platform: 'teams' },
+        { id: 'slack', platform: 'slack', scope: { channels: ['C0123456'] } },
+        { id: 'zoom', platform: 'zoom', scope: { users: ['me'] } },
+        { id: 'teams', platform: 'teams', scope: { teams: ['2f6a9c1e-3b4d-4e5f-8a7b-6c5d4e3f2a1b'] } },
       ],
     };
     const problems = problemsOf(organization(), [customerFile(a)]);
@@ -341,9 +341,9 @@ describe('blueprint validation', () => {
     const withIds = (slack: string, zoom: string, teams: string) => ({
       ...dedicatedCustomer(1),
       connectors: [
-        { id: 'slack', platform: 'slack', providerAccountId: slack },
-        { id: 'zoom', platform: 'zoom', providerAccountId: zoom },
-        { id: 'teams', platform: 'teams', providerAccountId: teams },
+        { id: 'slack', platform: 'slack', providerAccountId: slack, scope: { channels: ['C0123456'] } },
+        { id: 'zoom', platform: 'zoom', providerAccountId: zoom, scope: { users: ['me'] } },
+        { id: 'teams', platform: 'teams', providerAccountId: teams, scope: { users: ['me'] } },
       ],
     });
     expect(
@@ -357,6 +357,61 @@ describe('blueprint validation', () => {
       ['connectors.1.providerAccountId', 'a b'],
       ['connectors.2.providerAccountId', 'contoso'],
     ]);
+  });
+
+  it('refuses a connector whose scheduled poll and reconcile would not know what to list, naming the file and field (#19 item 5)', () => {
+    const a = {
+      ...dedicatedCustomer(1),
+      connectors: [
+        { id: 'mail', platform: 'gmail' },
+        { id: 'slack', platform: 'slack', providerAccountId: 'T061EG9R6' },
+        { id: 'zoom', platform: 'zoom', providerAccountId: 'lAAAAAAAAAAAAAAAAAAAAA' },
+        { id: 'teams', platform: 'teams', providerAccountId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+        { id: 'm365', platform: 'm365' },
+        { id: 'sms', platform: 'twilio' },
+      ],
+    };
+    const problems = problemsOf(organization(), [customerFile(a)]);
+    expect(problems.map((p) => p.field)).toEqual([
+      'connectors.1.scope',
+      'connectors.2.scope',
+      'connectors.3.scope',
+      'connectors.4.scope',
+      'connectors.5.providerAccountId',
+    ]);
+    expect(problems[0]?.file).toBe('blueprint/customers/customer-1.yaml');
+    expect(problems[0]?.rule).toMatch(/a slack connector needs scope\.channels: Slack lists messages per channel/);
+    expect(problems[2]?.rule).toMatch(/needs scope\.users and\/or scope\.teams/);
+    expect(problems[3]?.rule).toMatch(/needs scope\.mailbox/);
+    expect(problems[4]?.rule).toMatch(/Twilio account SID/);
+  });
+
+  it('refuses a scope its platform cannot list by, an empty list and a malformed account SID; accepts every documented scope', () => {
+    const withScopes = (twilioSid: string, slackScope: Record<string, unknown>) => ({
+      ...dedicatedCustomer(1),
+      connectors: [
+        { id: 'mail', platform: 'gmail', scope: { mailbox: 'ada@example.com' } },
+        { id: 'slack', platform: 'slack', providerAccountId: 'T061EG9R6', scope: slackScope },
+        { id: 'm365', platform: 'm365', scope: { mailbox: 'journal@example.com', folders: ['AAMk1'] } },
+        { id: 'sms', platform: 'twilio', providerAccountId: twilioSid },
+      ],
+    });
+    expect(
+      problemsOf(organization(), [
+        customerFile(withScopes('AC0123456789abcdef0123456789abcdef', { channels: ['C0123456', 'G0123456'] })),
+      ]),
+    ).toEqual([]);
+    const wrong = problemsOf(organization(), [
+      customerFile(withScopes('AC123', { channels: ['C0123456'], users: ['U1'] })),
+    ]);
+    expect(wrong.map((p) => [p.field, p.rule])).toEqual([
+      ['connectors.1.scope.users', 'a slack connector does not list by users (it takes channels)'],
+      ['connectors.3.providerAccountId', 'must be a Twilio account SID: AC followed by 32 hex digits'],
+    ]);
+    const empty = problemsOf(organization(), [
+      customerFile(withScopes('AC0123456789abcdef0123456789abcdef', { channels: [] })),
+    ]);
+    expect(empty.map((p) => p.field)).toEqual(['connectors.1.scope.channels']);
   });
 
   it('refuses unknown fields, so a typo is never silently ignored', () => {

@@ -1,7 +1,14 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { Effect } from 'effect';
+import { Effect, Layer } from 'effect';
+import { HttpClient, HttpClientResponse } from 'effect/http';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LargeObjectArchive } from '../../src/services/archive/large-object.js';
+import { PROVIDERS } from '../../src/services/connectors/providers.js';
+import type { Connector } from '../../src/services/pipeline/connector.js';
+import { staticCredentialsLayer } from '../../src/services/pipeline/credentials.js';
 import { decodeJob } from '../../src/services/pipeline/job.js';
+import { memoryTranscriptionJobsLayer } from '../../src/services/queue/transcription-jobs.js';
+import { reconcileSourceOf } from '../../src/services/reconcile/reconcile-job.js';
 import { jitterOffsetMinutes, POLL_RUNTIME, scheduleExpression } from '../../src/shared-compute/schedule-plan.js';
 import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
 
@@ -58,9 +65,59 @@ describe('connector schedule timing', () => {
 });
 
 describe('connector schedules of the example organization', () => {
-  it('has exactly one schedule per configured connector', () => {
-    const configured = exampleBlueprint().customers.flatMap((c) => (c.connectors ?? []).map((k) => `${c.id}/${k.id}`));
-    expect(schedules.map((s) => `${jobOf(s).customerId}/${jobOf(s).connectorId}`).sort()).toEqual(configured.sort());
+  it('has exactly one poll schedule per configured connector of a polled platform (Twilio pushes, it is not polled)', () => {
+    const connectors = exampleBlueprint().customers.flatMap((c) =>
+      (c.connectors ?? []).map((k) => ({ key: `${c.id}/${k.id}`, platform: k.platform })),
+    );
+    expect(connectors.some((k) => k.platform === 'twilio')).toBe(true);
+    const polled = connectors.filter((k) => k.platform !== 'twilio').map((k) => k.key);
+    expect(schedules.map((s) => `${jobOf(s).customerId}/${jobOf(s).connectorId}`).sort()).toEqual(polled.sort());
+  });
+
+  it('names in every scheduled poll what its provider lists, so the connector starts instead of dead-lettering it', async () => {
+    // A Graph stand-in for the one listing a scope needs (a mailbox without named folders lists its folders).
+    const graph = HttpClient.make((request) =>
+      Effect.succeed(HttpClientResponse.fromWeb(request, Response.json({ value: [{ id: 'inbox' }] }))),
+    );
+    const deps = Layer.mergeAll(
+      Layer.succeed(HttpClient.HttpClient, graph),
+      staticCredentialsLayer('token'),
+      memoryTranscriptionJobsLayer(),
+      Layer.succeed(LargeObjectArchive, {} as LargeObjectArchive['Service']),
+    );
+    const platforms = new Set<string>();
+    for (const schedule of schedules) {
+      const job = deliveredJob(schedule);
+      const make = PROVIDERS[job.platform as keyof typeof PROVIDERS].connector() as Effect.Effect<Connector>;
+      const scopes = await Effect.runPromise(
+        make.pipe(
+          Effect.flatMap((connector) => connector.scopes(job)),
+          Effect.provide(deps),
+        ),
+      );
+      expect(scopes.length, `${job.platform}/${job.connectorId}`).toBeGreaterThan(0);
+      platforms.add(job.platform);
+    }
+    expect([...platforms].sort()).toEqual(['gmail', 'm365', 'slack', 'teams', 'zoom']);
+  });
+
+  it('names in every scheduled reconcile what its provider lists (channels, users and teams, mailbox, account SID)', async () => {
+    const sources = await Effect.runPromise(Effect.forEach(reconciles, (s) => reconcileSourceOf(deliveredJob(s))));
+    expect(sources.map((s) => s.platform).sort()).toEqual([
+      'gmail',
+      'gmail',
+      'm365',
+      'slack',
+      'teams',
+      'twilio',
+      'zoom',
+    ]);
+    expect(sources.find((s) => s.platform === 'slack')).toMatchObject({ channels: ['C0ACMETRADE1', 'C0ACMERSRCH2'] });
+    expect(sources.find((s) => s.platform === 'teams')).toMatchObject({
+      users: [expect.any(String)],
+      teams: [expect.any(String)],
+    });
+    expect(sources.find((s) => s.platform === 'twilio')).toMatchObject({ accountSid: expect.stringMatching(/^AC/) });
   });
 
   it('polls every 6 hours by default and honours a connector’s own interval', () => {

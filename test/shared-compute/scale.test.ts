@@ -31,7 +31,7 @@ const largeBlueprint = (): Blueprint => {
     Array.from({ length: n }, (_, i) =>
       i % 2 === 0
         ? { id: `c${i}`, platform: 'gmail' }
-        : { id: `c${i}`, platform: 'zoom', providerAccountId: `zoomAccount${i}xx` },
+        : { id: `c${i}`, platform: 'zoom', providerAccountId: `zoomAccount${i}xx`, scope: { users: ['me'] } },
     );
   const file = <T extends { slug: string }>(data: T) => ({ file: `blueprint/customers/${data.slug}.yaml`, data });
   return validateBlueprint({
@@ -63,8 +63,9 @@ const count = (t: Template) => Object.keys(resourcesOf(t)).length;
 
 describe('shared compute scale', () => {
   it('synthesizes the example organization into a core, one schedules shard and one routes shard', () => {
-    // 7 connectors, each polled and reconciled; acme-capital is the one dedicated customer with an account to peer with.
-    expect(example.schedules.map(count)).toEqual([7 * SCHEDULES_PER_CONNECTOR]);
+    // 7 connectors, each reconciled and all but the push-only Twilio one polled; acme-capital is the one dedicated
+    // customer with an account to peer with.
+    expect(example.schedules.map(count)).toEqual([7 * SCHEDULES_PER_CONNECTOR - 1]);
     expect(example.peeringRoutes.map(count)).toEqual([SHARDING.peeringRoutesStackBaseResources + 3]);
   });
 

@@ -1,6 +1,7 @@
 import { Effect, Schema } from 'effect';
 import { makeSlackClient } from '../connectors/slack/client.js';
 import { firstPageUrl, getMessagesPage } from '../connectors/teams/client.js';
+import { conversationOf } from '../connectors/teams/messages.js';
 import type { ConnectorError } from '../pipeline/errors.js';
 import { GmailReconcileSource, gmailListing } from './gmail.js';
 import { M365ReconcileSource, m365Listing } from './m365.js';
@@ -12,8 +13,9 @@ import { ZoomReconcileSource, zoomListing } from './zoom.js';
  * What each provider lists for a period, per connector and day, with the ids
  * the archive keys its messages on. Slack lists every message of a channel
  * (`conversations.history`, then `conversations.replies` for each thread);
- * Teams lists every chat message changed in the period (`getAllMessages`,
- * filtered `lastModifiedDateTime gt`), of which those created in it count.
+ * Teams lists every chat and channel message changed in the period (the
+ * users' and teams' `getAllMessages`, filtered `lastModifiedDateTime gt`), of
+ * which those created in it count.
  * Zoom (recording uuids) and Twilio (MessageSid, RecordingSid) list ids too;
  * Gmail and Microsoft 365 mail list ids the archive does not key on, so they
  * are compared by count (their files: gmail.ts, m365.ts, zoom.ts, twilio.ts).
@@ -33,9 +35,12 @@ export const ReconcileSource = Schema.Union([
     platform: Schema.Literal('teams'),
     connectorId: Schema.String,
     tokenEnv: Schema.String,
-    users: Schema.Array(Schema.String),
+    /** The users whose chats the connector exports. */
+    users: Schema.optionalKey(Schema.Array(Schema.String)),
+    /** The teams whose channel messages the connector exports. */
+    teams: Schema.optionalKey(Schema.Array(Schema.String)),
     baseUrl: Schema.optionalKey(Schema.String),
-  }),
+  }).check(Schema.makeFilter((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0 || 'needs users and/or teams')),
   GmailReconcileSource,
   M365ReconcileSource,
   ZoomReconcileSource,
@@ -94,10 +99,14 @@ const teamsListing = (
 ) =>
   Effect.gen(function* () {
     const entries: { id: string; at: Date }[] = [];
-    for (const userId of source.users) {
+    const sources = [
+      ...(source.users ?? []).map((userId) => ({ kind: 'user-chats' as const, userId })),
+      ...(source.teams ?? []).map((teamId) => ({ kind: 'team-channels' as const, teamId })),
+    ];
+    for (const exported of sources) {
       let url: string | undefined = firstPageUrl(
         source.baseUrl ? { baseUrl: source.baseUrl } : {},
-        { kind: 'user-chats', userId },
+        exported,
         since.toISOString(),
       );
       while (url) {
@@ -107,9 +116,7 @@ const teamsListing = (
         );
         for (const m of page.value) {
           const created = new Date(m.createdDateTime);
-          const conversation =
-            m.chatId ?? (m.channelIdentity ? `${m.channelIdentity.teamId}/${m.channelIdentity.channelId}` : 'unknown');
-          if (created >= since && created <= until) entries.push({ id: `${conversation}:${m.id}`, at: created });
+          if (created >= since && created <= until) entries.push({ id: `${conversationOf(m)}:${m.id}`, at: created });
         }
         url = page['@odata.nextLink'];
       }

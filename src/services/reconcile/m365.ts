@@ -1,4 +1,5 @@
 import { Effect, Schema } from 'effect';
+import { FolderList, listMailFolders } from '../connectors/m365/folders.js';
 import type { ConnectorError } from '../pipeline/errors.js';
 import { getListing, listingPage } from './listing-http.js';
 import { countedDays, type ProviderDay, utcDay } from './reconcile.js';
@@ -9,8 +10,8 @@ export const M365ReconcileSource = Schema.Struct({
   tokenEnv: Schema.String,
   /** The mailbox (user id or principal name). */
   mailbox: Schema.String,
-  /** The mail folder ids the connector syncs. */
-  folders: Schema.Array(Schema.String),
+  /** The mail folder ids the connector syncs. @default every folder of the mailbox, as the connector's */
+  folders: Schema.optionalKey(Schema.Array(Schema.String)),
   baseUrl: Schema.optionalKey(Schema.String),
 });
 export type M365ReconcileSource = typeof M365ReconcileSource.Type;
@@ -27,6 +28,7 @@ const DeltaPage = Schema.Struct({
   '@odata.deltaLink': Schema.optionalKey(Schema.String),
 });
 const decodePage = listingPage(Schema.decodeUnknownEffect(DeltaPage));
+const decodeFolders = listingPage(Schema.decodeUnknownEffect(FolderList));
 
 /**
  * Microsoft 365 mail counts per day: a fresh `messages/delta` round of each
@@ -43,8 +45,15 @@ export const m365Listing = (
 ): Effect.Effect<ProviderDay[], ConnectorError> =>
   Effect.gen(function* () {
     const counts = new Map<string, number>();
-    const user = `${source.baseUrl ?? 'https://graph.microsoft.com'}/v1.0/users/${encodeURIComponent(source.mailbox)}`;
-    for (const folder of source.folders) {
+    const graph = `${source.baseUrl ?? 'https://graph.microsoft.com'}/v1.0`;
+    const mailbox = encodeURIComponent(source.mailbox);
+    const user = `${graph}/users/${mailbox}`;
+    const folders =
+      source.folders ??
+      (yield* listMailFolders(graph, mailbox, (url) =>
+        getListing('m365', url, `Bearer ${token}`).pipe(Effect.flatMap(decodeFolders(url))),
+      ));
+    for (const folder of folders) {
       let url: string | undefined = `${user}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
       while (url) {
         const page: typeof DeltaPage.Type = yield* getListing('m365', url, `Bearer ${token}`, {

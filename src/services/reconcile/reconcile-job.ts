@@ -27,6 +27,32 @@ export const reconcileWindow = (requestedAt: Date): { since: Date; until: Date }
 const decodeSource = Schema.decodeUnknownEffect(ReconcileSource);
 
 /**
+ * What a reconcile job asks its provider to list: the job's listing params
+ * (never its `baseUrl`, so a job cannot send a connector's token elsewhere)
+ * as a {@link ReconcileSource}; a job without the params its provider needs
+ * is BadPayload naming them (dead-lettered, not retried).
+ */
+export const reconcileSourceOf = (job: ConnectorJob, baseUrl?: string): Effect.Effect<ReconcileSource, BadPayload> => {
+  const { baseUrl: _fromJob, ...params } = job.params ?? {};
+  return decodeSource({
+    ...params,
+    ...(baseUrl ? { baseUrl } : {}),
+    platform: job.platform,
+    connectorId: job.connectorId,
+    tokenEnv: 'connector secret',
+  }).pipe(
+    Effect.mapError(
+      (e) =>
+        new BadPayload({
+          subject: 'job',
+          reason: `a ${job.platform} reconcile job lacks its listing params: ${e.message}`,
+          location: job.jobId,
+        }),
+    ),
+  );
+};
+
+/**
  * Runs `reconcile` jobs (the daily schedule of each connector, through the
  * connector-jobs queue): lists what the provider holds for the window, with
  * the connector's own token and the job's listing params (the names the poll
@@ -56,23 +82,7 @@ export class Reconciler extends Context.Service<
         const credentials = yield* ConnectorCredentials;
         return Reconciler.of({
           run: Effect.fn('Reconciler.run')(function* (job: ConnectorJob) {
-            const { baseUrl: _fromJob, ...params } = job.params ?? {};
-            const source = yield* decodeSource({
-              ...params,
-              ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-              platform: job.platform,
-              connectorId: job.connectorId,
-              tokenEnv: 'connector secret',
-            }).pipe(
-              Effect.mapError(
-                (e) =>
-                  new BadPayload({
-                    subject: 'job',
-                    reason: `a ${job.platform} reconcile job lacks its listing params: ${e.message}`,
-                    location: job.jobId,
-                  }),
-              ),
-            );
+            const source = yield* reconcileSourceOf(job, options.baseUrl);
             const token = yield* credentials.accessToken(job);
             const { since, until } = reconcileWindow(new Date(job.requestedAt));
             const provider = yield* listProvider(source, token, since, until);

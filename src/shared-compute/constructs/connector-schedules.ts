@@ -11,7 +11,7 @@ import {
 export const SCHEDULE_RETRY_POLICY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3_600 } as const;
 
 /** Schedules per connector: its poll, and its daily reconcile. */
-export const SCHEDULES_PER_CONNECTOR = 2;
+export const SCHEDULES_PER_CONNECTOR = 2; // at most: a poll (none for a push-only platform) and a reconcile
 
 /** Where the schedules deliver, by runtime, and with which role. */
 export interface ScheduleTargets {
@@ -50,13 +50,17 @@ export class ConnectorSchedules extends Construct {
     super(scope, id);
     const delivered = (owner: Construct, plan: ConnectorSchedulePlan, schedule: DeliveredSchedule) =>
       deliveredSchedule(owner, `${plan.customer.slug}-${plan.connectorId}`, props, schedule);
-    this.schedules = props.plans.map((plan) =>
-      delivered(this, plan, {
-        description: `Poll ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} every ${plan.intervalHours} h`,
-        expression: plan.expression,
-        targetArn: props.targets.arnFor[plan.runtime],
-        input: scheduledJobInput(plan),
-      }),
+    this.schedules = props.plans.flatMap((plan) =>
+      plan.runtime === undefined
+        ? []
+        : [
+            delivered(this, plan, {
+              description: `Poll ${plan.platform} connector ${plan.connectorId} of ${plan.customer.slug} every ${plan.intervalHours} h`,
+              expression: plan.expression,
+              targetArn: props.targets.arnFor[plan.runtime],
+              input: scheduledJobInput(plan),
+            }),
+          ],
     );
     const reconcile = new Construct(this, 'Reconcile');
     this.reconcileSchedules = props.plans.map((plan) =>

@@ -72,6 +72,13 @@ describe('reconcile listers against the local provider APIs', () => {
       'graph-token',
     );
     expect(days).toEqual([{ platform: 'm365', connectorId: 'exchange', day: '2025-01-06', count: 3 }]);
+
+    // The blueprint's scope names only the mailbox: every folder is listed, children included, as the connector syncs.
+    const everyFolder = await list(
+      { platform: 'm365', connectorId: 'exchange', tokenEnv: 'X', mailbox: graph.mailbox, baseUrl: graph.baseUrl },
+      'graph-token',
+    );
+    expect(everyFolder).toEqual([{ platform: 'm365', connectorId: 'exchange', day: '2025-01-06', count: 4 }]);
   });
 
   it('Zoom: recording uuids per day of start_time, every page', async () => {

@@ -8,6 +8,7 @@ import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
 import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
 import { receivedItems, receivedJson } from '../raw-json.js';
+import { FolderList, listMailFolders } from './folders.js';
 
 /**
  * Microsoft 365 mail through Microsoft Graph (v1.0): one delta query per mail
@@ -31,15 +32,6 @@ export interface M365Options {
   readonly pageSize?: number;
 }
 
-const Folder = Schema.Struct({
-  id: Schema.String,
-  displayName: Schema.optional(Schema.String),
-  childFolderCount: Schema.optional(Schema.Number),
-});
-const FolderList = Schema.Struct({
-  value: Schema.Array(Folder),
-  '@odata.nextLink': Schema.optional(Schema.String),
-});
 const DeltaMessage = Schema.Struct({
   id: Schema.String,
   receivedDateTime: Schema.optional(Schema.String),
@@ -88,27 +80,18 @@ export const makeM365Connector = (options: M365Options = {}) =>
         return callProvider(http, 'm365', HttpClientRequest.get(url, { headers }), accessToken, pass);
       });
 
-    /** All mail folders, children included (depth first), each a scope. */
-    const listFolders = (job: ConnectorJob, mailbox: string) =>
-      Effect.gen(function* () {
-        const ids: string[] = [];
-        const visit = (url: string): Effect.Effect<void, import('../../pipeline/errors.js').ConnectorError> =>
-          Effect.gen(function* () {
-            let next: string | undefined = url;
-            while (next) {
-              const page: typeof FolderList.Type = yield* decodeJsonBody(FolderList, yield* get(job, next), next);
-              for (const folder of page.value) {
-                ids.push(folder.id);
-                if ((folder.childFolderCount ?? 0) > 0) {
-                  yield* visit(`${base}/users/${mailbox}/mailFolders/${folder.id}/childFolders?$top=100`);
-                }
-              }
-              next = page['@odata.nextLink'];
-            }
-          });
-        yield* visit(`${base}/users/${mailbox}/mailFolders?$top=100`);
-        return ids;
-      });
+    /**
+     * The folders to sync, each a scope: those the job names (`params.folders`,
+     * from the blueprint's connector scope), else every folder of the mailbox.
+     */
+    const foldersOf = (job: ConnectorJob, mailbox: string) => {
+      const named = job.params?.folders;
+      return Array.isArray(named) && named.length > 0 && named.every((f) => typeof f === 'string')
+        ? Effect.succeed(named as string[])
+        : listMailFolders(base, mailbox, (url) =>
+            Effect.flatMap(get(job, url), (response) => decodeJsonBody(FolderList, response, url)),
+          );
+    };
 
     const fetchMime = (job: ConnectorJob, mailbox: string, folderId: string, message: typeof DeltaMessage.Type) =>
       Effect.gen(function* () {
@@ -178,7 +161,7 @@ export const makeM365Connector = (options: M365Options = {}) =>
 
     const connector: Connector = {
       platform: 'm365',
-      scopes: (job) => Effect.flatMap(mailboxOf(job), (mailbox) => listFolders(job, mailbox)),
+      scopes: (job) => Effect.flatMap(mailboxOf(job), (mailbox) => foldersOf(job, mailbox)),
       fetchPage: (job, folderId, cursor) =>
         Effect.gen(function* () {
           const mailbox = yield* mailboxOf(job);

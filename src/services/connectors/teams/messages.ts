@@ -46,8 +46,8 @@ export const GraphChatMessage = Schema.Struct({
 });
 export type GraphChatMessage = typeof GraphChatMessage.Type;
 
-/** The conversation a message belongs to: the chat, or team/channel. */
-const conversationOf = (m: GraphChatMessage): string =>
+/** The conversation a message belongs to: the chat, or team/channel (the archive keys messages on it). */
+export const conversationOf = (m: GraphChatMessage): string =>
   m.chatId ?? (m.channelIdentity ? `${m.channelIdentity.teamId}/${m.channelIdentity.channelId}` : 'unknown');
 
 /** The text of an Adaptive Card (its TextBlock, RichTextBlock and FactSet texts, in order). */

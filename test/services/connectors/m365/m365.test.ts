@@ -22,7 +22,7 @@ afterAll(async () => {
   await db.close();
 });
 
-const setup = async () => {
+const setup = async (params: Record<string, unknown> = {}) => {
   const customerId = await createCustomer(db);
   const connector = makeM365Connector({ baseUrl: `${graph.baseUrl}/v1.0`, pageSize: 2 }).pipe(
     Effect.provide(Layer.merge(FetchHttpClient.layer, staticCredentialsLayer('graph-token'))),
@@ -43,7 +43,7 @@ const setup = async () => {
     platform: 'm365',
     kind: 'poll',
     requestedAt: '2025-01-06T10:00:00Z',
-    params: { mailbox: graph.mailbox },
+    params: { mailbox: graph.mailbox, ...params },
   };
   const cursor = (folder: string) =>
     runtime.runPromise(
@@ -72,6 +72,19 @@ describe('Microsoft 365 mail connector against a local Microsoft Graph', () => {
     expect(graph.requests.filter((r) => r.includes('$skiptoken')).length).toBeGreaterThanOrEqual(1);
     expect(graph.requests.filter((r) => r.endsWith('/$value')).length).toBe(5);
     expect((await s.cursor('AAMkInbox'))?.value).toMatch(/messages\/delta\?\$deltatoken=/);
+  });
+
+  it('syncs only the folders the job names (the blueprint scope’s folders), without listing the mailbox’s folders', async () => {
+    const s = await setup({ folders: ['AAMkDeals'] });
+    graph.add('AAMkInbox', message(++n));
+    graph.add('AAMkDeals', message(++n));
+    graph.requests.length = 0;
+    const exit = await s.run();
+    if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
+    expect(exit.value.scopes.map((o) => o.scope)).toEqual(['AAMkDeals']);
+    expect(graph.requests.some((r) => r.includes('/mailFolders?'))).toBe(false);
+    expect(graph.requests.some((r) => r.includes('/mailFolders/AAMkInbox/'))).toBe(false);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(exit.value.scopes[0]?.stored);
   });
 
   it('a later round fetches only new mail, records a deletion as a version, and a message seen again is a no-op', async () => {
