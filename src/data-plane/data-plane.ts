@@ -13,6 +13,7 @@ import { LogDestinationBucket } from './log-destination-bucket.js';
 import { MigrationHook } from './migration-hook.js';
 import type { MigrationBundle } from './migration-sources.js';
 import { PublishedLocations } from './published-locations.js';
+import { RawEventWriter, type RawEventWriterProps } from './raw-event-writer.js';
 import { TenantDatabase } from './tenant-database.js';
 
 /** What holds customer data in an account: an archive (dedicated: one bucket; pooled: one with a prefix per customer). */
@@ -64,14 +65,30 @@ export interface DataPlaneProps<Archive extends ArchiveLike, Access extends Data
   readonly archive: (props: { readonly key: CustomerKey; readonly serverAccessLogs: ServerAccessLogs }) => Archive;
   /** Builds the role workloads assume to reach the archive, the key and the database. */
   readonly dataAccess: (parts: DataPlaneParts & { readonly archive: Archive }) => Access;
+  /** The webhook handler's write-only role in this account (the archive, key and locations are the plane's). */
+  readonly rawEventWriter: Pick<
+    RawEventWriterProps,
+    'roleName' | 'description' | 'sharedComputeAccountId' | 'organizationId' | 'customerPrefix' | 'session'
+  > & {
+    /** The handler role to grant the assume to (same account only), built when the writer is. @default none */
+    readonly grantAssumeTo?: () => IRole;
+  };
 }
 
 /**
  * A stack that holds customer data (a customer's own account, the pooled
  * tier): deleting it takes a deliberate step, and its zones are drawn from
- * the account at deploy (Fn::GetAZs) so synth needs no credentials.
+ * the account at deploy (Fn::GetAZs) so synth needs no credentials. Its
+ * parts are those of the {@link DataPlane} the subclass composes.
  */
-export class DataPlaneStack extends Stack {
+export abstract class DataPlaneStack<
+  Archive extends ArchiveLike = ArchiveLike,
+  Access extends DataAccessLike = DataAccessLike,
+  Connection = unknown,
+> extends Stack {
+  /** The stack's data plane, composed in the subclass's constructor. */
+  protected abstract readonly plane: DataPlane<Archive, Access, Connection>;
+
   constructor(scope: Construct, id: string, props: StackProps) {
     // The account holds its customers' only copy of their data.
     super(scope, id, { terminationProtection: true, ...props });
@@ -80,6 +97,39 @@ export class DataPlaneStack extends Stack {
   /** The account's own zones, resolved at deploy (see `accountAvailabilityZones`): synth needs no credentials. */
   override get availabilityZones(): string[] {
     return accountAvailabilityZones(2);
+  }
+
+  get key(): CustomerKey {
+    return this.plane.key;
+  }
+  get logBucket(): LogDestinationBucket {
+    return this.plane.logBucket;
+  }
+  get network(): IsolatedVpc {
+    return this.plane.network;
+  }
+  get archive(): Archive {
+    return this.plane.archive;
+  }
+  get database(): TenantDatabase {
+    return this.plane.database;
+  }
+  get migrations(): MigrationHook {
+    return this.plane.migrations;
+  }
+  get trail(): CustomerTrail {
+    return this.plane.trail;
+  }
+  get dataAccess(): Access {
+    return this.plane.dataAccess;
+  }
+  /** Where the archive and database are, for the workloads' customer directory. */
+  get locations(): PublishedLocations {
+    return this.plane.locations;
+  }
+  /** The webhook handler's write-only role: raw events under the customer's `raw/` prefix, nothing else. */
+  get rawEventWriter(): RawEventWriter {
+    return this.plane.rawEventWriter;
   }
 }
 
@@ -103,8 +153,9 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
   readonly trail: CustomerTrail;
   readonly dataAccess: Access;
   readonly locations: PublishedLocations;
+  readonly rawEventWriter: RawEventWriter;
 
-  constructor(stack: DataPlaneStack, props: DataPlaneProps<Archive, Access, Connection>) {
+  constructor(stack: Stack, props: DataPlaneProps<Archive, Access, Connection>) {
     const [writerZone, readerZone] = stack.availabilityZones as [string, string];
     this.key = new CustomerKey(stack, props.keyId, { alias: props.keyAlias, description: props.keyDescription });
     this.logBucket = new LogDestinationBucket(stack, 'LogBucket', {
@@ -180,5 +231,14 @@ export class DataPlane<Archive extends ArchiveLike, Access extends DataAccessLik
         'CDK’s deploy-time provider that removes the default security group’s rules calls only the EC2 API and never touches customer data; inside the isolated VPC it would need an EC2 endpoint for that one call.',
       );
     }
+    const { grantAssumeTo, ...writer } = props.rawEventWriter;
+    const assumer = grantAssumeTo?.();
+    this.rawEventWriter = new RawEventWriter(stack, 'RawEventWriter', {
+      ...writer,
+      archiveBucket: this.archive.bucket,
+      key: this.key,
+      locationParameters: [this.locations.parameters.archiveBucket, this.locations.parameters.archiveKeyArn],
+      ...(assumer ? { grantAssumeTo: assumer } : {}),
+    });
   }
 }

@@ -13,18 +13,11 @@ import {
 import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
 import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from '../contracts/pooled-data.js';
 import { dataWorkloadRoleNames } from '../contracts/workloads.js';
-import type { CustomerKey } from '../data-plane/customer-key.js';
-import type { CustomerTrail } from '../data-plane/customer-trail.js';
 import { DataPlane, DataPlaneStack } from '../data-plane/data-plane.js';
 import type { IsolatedVpc } from '../data-plane/isolated-vpc.js';
-import type { LockedBucket } from '../data-plane/locked-bucket.js';
-import type { MigrationHook } from '../data-plane/migration-hook.js';
 import type { MigrationBundle } from '../data-plane/migration-sources.js';
-import type { PublishedLocations } from '../data-plane/published-locations.js';
-import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SameAccountPeering } from '../data-plane/same-account-peering.js';
 import { peeringToSharedCompute, type SharedComputePeering } from '../data-plane/shared-compute-peering.js';
-import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 import { PooledArchive } from './pooled-archive.js';
 import { PooledDataAccess } from './pooled-data-access.js';
@@ -62,20 +55,17 @@ export interface PooledDataStackProps extends StackProps {
  * AWS-managed key). One archive bucket with a prefix per customer, reached
  * through an attribute-scoped role; a trail records every object access.
  */
-export class PooledDataStack extends DataPlaneStack {
-  readonly key: CustomerKey;
-  readonly logBucket: LockedBucket;
-  readonly network: IsolatedVpc;
+export class PooledDataStack extends DataPlaneStack<
+  PooledArchive,
+  PooledDataAccess,
+  SameAccountPeering | SharedComputePeering | undefined
+> {
+  protected readonly plane: DataPlane<
+    PooledArchive,
+    PooledDataAccess,
+    SameAccountPeering | SharedComputePeering | undefined
+  >;
   readonly peering: SameAccountPeering | SharedComputePeering | undefined;
-  readonly archive: PooledArchive;
-  readonly database: TenantDatabase;
-  readonly migrations: MigrationHook;
-  readonly trail: CustomerTrail;
-  readonly dataAccess: PooledDataAccess;
-  /** The webhook handler's write-only role: one customer's `raw/` per session, nothing else. */
-  readonly rawEventWriter: RawEventWriter;
-  /** Where the pooled cluster and archive are, for the workloads' customer directory (`/panops/pooled/...`). */
-  readonly locations: PublishedLocations;
 
   constructor(scope: Construct, id: string, props: PooledDataStackProps) {
     super(scope, id, props);
@@ -128,38 +118,30 @@ export class PooledDataStack extends DataPlaneStack {
             : [],
         });
       },
+      rawEventWriter: {
+        roleName: POOLED_DATA.rawWriterRole,
+        description: "PanOps webhook handler: put raw events under the session customer's raw/ prefix, nothing else",
+        sharedComputeAccountId: sharedCompute.accountId,
+        organizationId: organization.organizationId,
+        customerPrefix: `${POOLED_DATA.customersPrefix}${SESSION_CUSTOMER_VARIABLE}/`,
+        session: { tag: POOLED_DATA.sessionTag, valuePattern: UUID_GLOB },
+        ...(this.account === sharedCompute.accountId
+          ? {
+              grantAssumeTo: () =>
+                Role.fromRoleArn(
+                  this,
+                  'WebhookHandlerRole',
+                  roleArn(sharedCompute.accountId, ROLE_NAMES.webhookHandler),
+                  {
+                    mutable: true,
+                  },
+                ),
+            }
+          : {}),
+      },
     });
-    this.key = plane.key;
-    this.logBucket = plane.logBucket;
-    this.network = plane.network;
+    this.plane = plane;
     this.peering = plane.connection;
-    this.archive = plane.archive;
-    this.database = plane.database;
-    this.migrations = plane.migrations;
-    this.trail = plane.trail;
-    this.dataAccess = plane.dataAccess;
-    this.locations = plane.locations;
-    this.rawEventWriter = new RawEventWriter(this, 'RawEventWriter', {
-      roleName: POOLED_DATA.rawWriterRole,
-      description: "PanOps webhook handler: put raw events under the session customer's raw/ prefix, nothing else",
-      sharedComputeAccountId: sharedCompute.accountId,
-      organizationId: organization.organizationId,
-      archiveBucket: this.archive.bucket,
-      key: this.key,
-      customerPrefix: `${POOLED_DATA.customersPrefix}${SESSION_CUSTOMER_VARIABLE}/`,
-      session: { tag: POOLED_DATA.sessionTag, valuePattern: UUID_GLOB },
-      locationParameters: [this.locations.parameters.archiveBucket, this.locations.parameters.archiveKeyArn],
-      ...(this.account === sharedCompute.accountId
-        ? {
-            grantAssumeTo: Role.fromRoleArn(
-              this,
-              'WebhookHandlerRole',
-              roleArn(sharedCompute.accountId, ROLE_NAMES.webhookHandler),
-              { mutable: true },
-            ),
-          }
-        : {}),
-    });
     tagRole(this, 'pooled-data');
     Tags.of(this).add(TAG_KEYS.dataClassification, 'confidential');
   }

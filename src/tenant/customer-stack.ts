@@ -9,18 +9,11 @@ import {
   usesTransitGateway,
 } from '../config/index.js';
 import { DIRECTORY_PARAMETERS } from '../contracts/directory.js';
-import type { CustomerKey } from '../data-plane/customer-key.js';
-import type { CustomerTrail } from '../data-plane/customer-trail.js';
 import { DataPlane, DataPlaneStack } from '../data-plane/data-plane.js';
 import type { IsolatedVpc } from '../data-plane/isolated-vpc.js';
-import type { LockedBucket } from '../data-plane/locked-bucket.js';
-import type { MigrationHook } from '../data-plane/migration-hook.js';
 import type { MigrationBundle } from '../data-plane/migration-sources.js';
-import type { PublishedLocations } from '../data-plane/published-locations.js';
-import { RawEventWriter } from '../data-plane/raw-event-writer.js';
 import { SharedComputeAttachment } from '../data-plane/shared-compute-attachment.js';
 import { peeringToSharedCompute, SharedComputePeering } from '../data-plane/shared-compute-peering.js';
-import type { TenantDatabase } from '../data-plane/tenant-database.js';
 import { tagCustomerScope } from '../data-plane/tenant-tags.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { CrossAccountAccess } from './cross-account-access.js';
@@ -37,22 +30,19 @@ export interface CustomerStackProps extends StackProps {
  * customer key, the archive bucket, the Aurora cluster with its migration
  * hook, the customer's trail and the one role PanOps workloads assume.
  */
-export class CustomerStack extends DataPlaneStack {
-  readonly key: CustomerKey;
-  readonly network: IsolatedVpc;
+export class CustomerStack extends DataPlaneStack<
+  ArchiveBucket,
+  CrossAccountAccess,
+  SharedComputePeering | SharedComputeAttachment | undefined
+> {
+  protected readonly plane: DataPlane<
+    ArchiveBucket,
+    CrossAccountAccess,
+    SharedComputePeering | SharedComputeAttachment | undefined
+  >;
   readonly peering?: SharedComputePeering;
   /** The Transit Gateway attachment (transit-gateway network mode), instead of the peering. */
   readonly attachment?: SharedComputeAttachment;
-  readonly logBucket: LockedBucket;
-  readonly archive: ArchiveBucket;
-  readonly database: TenantDatabase;
-  readonly migrations: MigrationHook;
-  readonly trail: CustomerTrail;
-  readonly dataAccess: CrossAccountAccess;
-  /** The webhook handler's write-only role: raw events under `raw/`, nothing else. */
-  readonly rawEventWriter: RawEventWriter;
-  /** Where the archive and database are, for the workloads' customer directory (`/panops/customer/...`). */
-  readonly locations: PublishedLocations;
 
   constructor(scope: Construct, id: string, props: CustomerStackProps) {
     super(scope, id, props);
@@ -87,28 +77,17 @@ export class CustomerStack extends DataPlaneStack {
           key,
           databaseConnectArn: database.iamConnectArn(CUSTOMER_DATABASE.iamAppUser),
         }),
+      rawEventWriter: {
+        roleName: ROLE_NAMES.webhookRawWriter,
+        description: "PanOps webhook handler: put raw events under this customer's raw/ prefix, nothing else",
+        sharedComputeAccountId: sharedCompute.accountId,
+        organizationId: organization.organizationId,
+        customerPrefix: '',
+      },
     });
-    this.key = plane.key;
-    this.logBucket = plane.logBucket;
-    this.network = plane.network;
+    this.plane = plane;
     this.peering = plane.connection instanceof SharedComputePeering ? plane.connection : undefined;
     this.attachment = plane.connection instanceof SharedComputeAttachment ? plane.connection : undefined;
-    this.archive = plane.archive;
-    this.database = plane.database;
-    this.migrations = plane.migrations;
-    this.trail = plane.trail;
-    this.dataAccess = plane.dataAccess;
-    this.locations = plane.locations;
-    this.rawEventWriter = new RawEventWriter(this, 'RawEventWriter', {
-      roleName: ROLE_NAMES.webhookRawWriter,
-      description: "PanOps webhook handler: put raw events under this customer's raw/ prefix, nothing else",
-      sharedComputeAccountId: sharedCompute.accountId,
-      organizationId: organization.organizationId,
-      archiveBucket: this.archive.bucket,
-      key: this.key,
-      customerPrefix: '',
-      locationParameters: [this.locations.parameters.archiveBucket, this.locations.parameters.archiveKeyArn],
-    });
     tagCustomerScope(this, customer);
   }
 
