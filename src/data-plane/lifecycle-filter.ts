@@ -9,6 +9,8 @@
  * Used to simulate a lifecycle run (s3rver runs none) and by the guardrail
  * "held records are never deleted" at synth.
  */
+import { DISPOSITION_TAG } from '../contracts/archive-tags.js';
+
 export interface SynthesizedLifecycleRule {
   readonly Id?: string;
   readonly Status?: string;
@@ -50,3 +52,18 @@ export const rulesExpiring = (
       ((rule.ExpirationInDays !== undefined && object.ageDays >= rule.ExpirationInDays) ||
         rule.ExpirationDate !== undefined),
   );
+
+/** Whether the rule selects only objects tagged `panops:disposition=disposable` (S3 ANDs every tag filter). */
+export const ruleSelectsOnlyDisposable = (rule: SynthesizedLifecycleRule): boolean =>
+  (rule.TagFilters ?? []).some((t) => t.Key === DISPOSITION_TAG.key && t.Value === DISPOSITION_TAG.disposable);
+
+/**
+ * The rules of an archive bucket that could expire an object the disposition
+ * job never tagged (a held record, or a live one): every enabled rule that
+ * expires current or noncurrent versions without the disposable tag in its
+ * filter. An archive lifecycle is safe for holds when this is empty. Rules
+ * that only abort incomplete uploads or remove expired delete markers delete
+ * no stored version and are not counted.
+ */
+export const rulesExpiringUntagged = (rules: readonly SynthesizedLifecycleRule[]): SynthesizedLifecycleRule[] =>
+  rules.filter((rule) => ruleExpires(rule) && !ruleSelectsOnlyDisposable(rule));

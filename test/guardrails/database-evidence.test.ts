@@ -136,7 +136,16 @@ describe('the database layer of the compliance run', () => {
   it('reports every database check as a rule of the tenant-isolation guardrail, with the tables in the report files', () => {
     const rules = report.rules.filter((r) => r.layer === 'database');
     expect(rules.map((r) => r.ruleId).sort()).toEqual([...DATABASE_RULE_IDS].sort());
-    for (const rule of rules) expect(rule.guardrails, rule.ruleId).toEqual([TENANT]);
+    // The hold probes also serve held-records-never-deleted; the held-record probe serves only it.
+    const HELD = 'held-records-never-deleted';
+    for (const rule of rules)
+      expect(rule.guardrails, rule.ruleId).toEqual(
+        rule.ruleId === 'held-records-survive-disposition'
+          ? [HELD]
+          : rule.ruleId === 'legal-hold-owner-only'
+            ? [HELD, TENANT]
+            : [TENANT],
+      );
     const forced = rules.find((r) => r.ruleId === 'tenant-tables-rls-forced');
     expect(forced?.totals).toMatchObject({ failed: 2 });
     expect(forced?.totals.passed).toBeGreaterThanOrEqual(10);
@@ -171,6 +180,15 @@ describe('the session-leak, temporary-object, legal-hold and search_path evidenc
         status: 'passed',
         detail: expect.stringMatching(
           /^lift and delete refused: .*legal hold.*panops_release_hold not executable by the application role; legal_holds is read-only to the application role$/,
+        ),
+      }),
+    ]);
+    expect(outcome('held-records-survive-disposition')).toEqual([
+      expect.objectContaining({
+        status: 'passed',
+        subject: 'held record past retention',
+        detail: expect.stringMatching(
+          /^held by matter compliance-probe \(panops_place_hold\); delete past retention refused: .*legal hold; no table with customer_id can be truncated by the application role$/,
         ),
       }),
     ]);

@@ -26,6 +26,7 @@ const DEFECTS = {
   'aurora-without-deletion-protection': 'aurora-deletion-protection',
   'unversioned-bucket': 's3-versioning',
   'admin-wildcard-policy': 'least-privilege-iam',
+  'archive-expires-by-age': 'held-records-never-deleted',
 } as const;
 type Defect = keyof typeof DEFECTS;
 
@@ -47,7 +48,13 @@ const customerAccount = (app: App, name: string, defect?: Defect): Stack => {
     const igw = new ec2.CfnInternetGateway(stack, 'Igw');
     new ec2.CfnVPCGatewayAttachment(stack, 'IgwAttachment', { vpcId: vpc.vpcId, internetGatewayId: igw.ref });
   }
-  new s3.Bucket(stack, 'Archive', {
+  const archive = new s3.Bucket(stack, 'Archive', {
+    // The archive's lifecycle expires only what disposition tagged disposable; the defect expires by age.
+    lifecycleRules: [
+      defect === 'archive-expires-by-age'
+        ? { id: 'retention', expiration: Duration.days(2557) }
+        : { id: 'disposition', expiration: Duration.days(1), tagFilters: { 'panops:disposition': 'disposable' } },
+    ],
     ...(defect === 'aws-managed-key'
       ? { encryption: s3.BucketEncryption.KMS_MANAGED }
       : { encryption: s3.BucketEncryption.KMS, encryptionKey: key }),
@@ -63,6 +70,7 @@ const customerAccount = (app: App, name: string, defect?: Defect): Stack => {
         : s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
   });
+  Tags.of(archive).add(TAG_KEYS.role, 'archive-bucket');
   new rds.DatabaseCluster(stack, 'Database', {
     engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_15_8 }),
     writer: rds.ClusterInstance.serverlessV2('writer'),
@@ -163,6 +171,10 @@ describe('negative proof: each deliberate defect fails the compliance run on exa
     expect(rulesFailing('Defect-no-trail')).toContain('panops_customer_account_trail_present');
     expect(rulesFailing('Defect-trail-without-validation')).toContain('cloud_trail_log_file_validation_enabled_check');
     expect(rulesFailing('Defect-aws-managed-key')).toContain('panops_customer_data_uses_customer_key');
+    expect(added('Defect-archive-expires-by-age')).toEqual([
+      'PanOps-ArchiveLifecycleSparesHeldRecords',
+      'panops_archive_lifecycle_spares_held_records',
+    ]);
     // Least privilege: the Control Tower control (CT.IAM.PR.2) and the packs.
     expect(added('Defect-admin-wildcard-policy')).toEqual(
       expect.arrayContaining([

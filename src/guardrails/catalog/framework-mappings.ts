@@ -313,6 +313,35 @@ export const GUARDRAIL_FRAMEWORKS: Readonly<Record<string, readonly FrameworkRef
     nist('SC-28', 'direct', 'Protection of information at rest on EBS.'),
     iso('A.8.24', 'direct', 'Cryptography protects instance storage.'),
   ],
+  'held-records-never-deleted': [
+    sec(
+      '17a-4(f)(2)(i)(A)',
+      'supporting',
+      'A record under legal hold keeps its row and archive objects past its retention period: no lifecycle rule can expire an object the disposition job did not tag disposable, and the database refuses to delete a held row; every disposition writes its counts and id hash to the audit log.',
+    ),
+    finra(
+      '4511(a)',
+      'direct',
+      'Books and records subject to a hold are preserved, whatever their retention date, in the archive and its index.',
+    ),
+    finra('4511(c)', 'supporting', 'The preservation media never deletes a held record by age.'),
+    soc2(
+      'C1.2',
+      'supporting',
+      'Disposal at the end of retention never reaches information that a legal hold retains; disposal itself is scheduled and audited.',
+    ),
+    nist(
+      'SI-12',
+      'supporting',
+      'Information retention honours legal holds: retention-driven deletion (lifecycle, disposition) skips held records.',
+    ),
+    iso('A.5.33', 'direct', 'Records under legal hold are protected from deletion by lifecycle or disposition.'),
+    iso(
+      'A.8.10',
+      'supporting',
+      'Information deletion at the end of retention skips information a hold still requires.',
+    ),
+  ],
   'tenant-row-level-isolation': [
     sec(
       '17a-4(j)',

@@ -270,8 +270,8 @@ export const FRAMEWORK_GAPS: readonly FrameworkGap[] = [
   {
     framework: 'soc2-tsc',
     control: 'C1.2',
-    coverage: 'none',
-    note: 'Disposal of confidential information at the end of retention (disposition, legal holds) is not a guardrail of this catalog.',
+    coverage: 'partial',
+    note: 'The guardrail held-records-never-deleted proves that disposal never reaches a held record; that disposal of everything else happens on time is the daily disposition job (its runs are in the report’s Retention section when supplied), not a guardrail.',
   },
   {
     framework: 'nist-800-53-r5',
@@ -306,8 +306,8 @@ export const FRAMEWORK_GAPS: readonly FrameworkGap[] = [
   {
     framework: 'iso-27001-2022',
     control: 'A.8.10',
-    coverage: 'none',
-    note: 'Deletion at the end of retention (disposition) is not a guardrail of this catalog.',
+    coverage: 'partial',
+    note: 'The guardrail held-records-never-deleted proves that deletion skips held information; that deletion at the end of retention happens is the daily disposition job (the Retention section shows its last run when supplied), not a guardrail.',
   },
   {
     framework: 'iso-27001-2022',

@@ -257,3 +257,75 @@ export const probeLegalHold = async (
   const mattersSafe = matters?.release !== true && matters?.writable !== true;
   return outcome(!lifted && procedure === false && mattersSafe ? 'passed' : 'failed', steps.join('; '));
 };
+
+/** The held probe row of the disposition probe (fixed, so the evidence is the same on every run). */
+const DISPOSITION_PROBE_ID = '00000000-0000-4000-8000-0000000d1590';
+
+/**
+ * Held records are never deleted (the database side). As the application
+ * role, in one transaction (rolled back): a communication of the probe tenant
+ * past its retention, held by a named matter (`panops_place_hold`, the way
+ * `panops hold` places it), then deleted the way disposition would delete it:
+ * the delete must be refused (sql/0002's trigger: a held communication
+ * cannot be deleted, whoever asks). And no table with customer_id may be
+ * truncated by the application role (TRUNCATE fires no row trigger).
+ */
+export const probeHeldRecordsSurviveDisposition = async (
+  db: SqlSession,
+  tables: readonly TenantTable[],
+  fileOf: FileOfTable,
+): Promise<DatabaseCheckOutcome> => {
+  const communications = tables.find((t) => t.name === 'communications');
+  const file = fileOf('communications');
+  const outcome = (status: 'passed' | 'failed', detail: string): DatabaseCheckOutcome => ({
+    ruleId: 'held-records-survive-disposition',
+    subject: 'held record past retention',
+    status,
+    detail,
+    file,
+  });
+  if (!communications) return outcome('failed', 'no communications table to probe');
+  const table = quoted(communications);
+  const steps: string[] = [];
+  let deleted = false;
+  try {
+    await db.query('BEGIN');
+    await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
+    await db.query(
+      `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, retention_until)
+       VALUES ($1, $2, 'probe', 'disposition-probe', 'email', now() - interval '2 days', now() - interval '1 day')`,
+      [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
+    );
+    const [matters] = await db.query<{ placed: boolean }>(
+      `SELECT to_regprocedure('panops_place_hold(uuid, text, uuid[], text, text)') IS NOT NULL AS placed`,
+    );
+    if (matters?.placed) {
+      await db.query(
+        `SELECT panops_place_hold($1::uuid, 'compliance-probe', ARRAY[$2::uuid], 'panops-compliance', 'held-record probe')`,
+        [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
+      );
+      steps.push('held by matter compliance-probe (panops_place_hold)');
+    } else {
+      await db.query(`UPDATE ${table} SET legal_hold = true WHERE id = $1`, [DISPOSITION_PROBE_ID]);
+      steps.push('held (legal_hold set)');
+    }
+    const removal = await failureOf(() => db.query(`DELETE FROM ${table} WHERE id = $1`, [DISPOSITION_PROBE_ID]));
+    deleted = removal === undefined;
+    steps.push(removal ? `delete past retention refused: ${removal.message}` : 'the held row was deleted');
+  } catch (error) {
+    return outcome('failed', `the probe could not run: ${postgresFailure(error).message}`);
+  } finally {
+    await db.query('ROLLBACK').catch(() => undefined);
+  }
+  const truncatable: string[] = [];
+  for (const t of tables) {
+    const [row] = await db.query<{ can: boolean }>(`SELECT has_table_privilege($1, 'TRUNCATE') AS can`, [quoted(t)]);
+    if (row?.can) truncatable.push(t.name);
+  }
+  steps.push(
+    truncatable.length === 0
+      ? 'no table with customer_id can be truncated by the application role'
+      : `the application role may truncate ${truncatable.join(', ')} (TRUNCATE fires no row trigger)`,
+  );
+  return outcome(!deleted && truncatable.length === 0 ? 'passed' : 'failed', steps.join('; '));
+};

@@ -21,6 +21,8 @@ export const DATABASE_RULES = {
     'The application role cannot create temporary tables (TEMPORARY revoked), which could shadow a customer table in pg_temp',
   'legal-hold-owner-only':
     'The application role cannot lift a legal hold (nor lift it and delete in one transaction), cannot run panops_release_legal_hold or panops_release_hold (the owner’s audited procedures) and cannot write legal_holds',
+  'held-records-survive-disposition':
+    'A communication past its retention and held by a matter cannot be deleted by the application role (the delete disposition would run is refused), and no table with customer_id can be truncated by it',
   'term-statistics-withheld':
     "chunk_terms.term gathers no planner statistics (target 0), so no tenant's EXPLAIN estimate says how often another tenant's term occurs",
   'functions-pin-search-path':

@@ -15,6 +15,7 @@ import {
   tenantTables,
 } from './catalog-checks.js';
 import {
+  probeHeldRecordsSurviveDisposition,
   probeLegalHold,
   probeNoTenantInserts,
   probeNoTenantReads,
@@ -135,6 +136,7 @@ export const checkTenantIsolation = async (
   outcomes.push(await probeSessionTenant(db, tables, fileOf));
   outcomes.push(await probeTemporaryObjects(db, TEMPORARY_FILE));
   outcomes.push(await probeLegalHold(db, tables, fileOf));
+  outcomes.push(await probeHeldRecordsSurviveDisposition(db, tables, fileOf));
   outcomes.push(
     ...(await guarded('term-statistics-withheld', 'chunk_terms.term', STATISTICS_FILE, async () => [
       await checkTermStatisticsWithheld(db, STATISTICS_FILE),
