@@ -10,6 +10,7 @@ import { runJob } from '../services/pipeline/runner.js';
 import { archiveHoldings } from '../services/reconcile/archive-holdings.js';
 import { listProvider, ReconcileSource, ReconcileSources } from '../services/reconcile/listers.js';
 import { formatReport, gapsMetricLine, type ProviderDay, reconcileReport } from '../services/reconcile/reconcile.js';
+import { formatRetentionStatus } from '../services/retention/status.js';
 import {
   askCommand,
   type CommandInput,
@@ -22,7 +23,7 @@ import {
 } from '../services/search/commands.js';
 import { searchServicesLayer } from '../services/search/local-layer.js';
 import { ensureCustomerRow, type LocalPipeline, openLocalPipeline } from './local-pipeline.js';
-import { disposeCommand, holdCommand, releaseCommand } from './retention-commands.js';
+import { disposeCommand, holdCommand, releaseCommand, retentionStatusCommand } from './retention-commands.js';
 import { searchCommunications } from './search.js';
 
 /**
@@ -548,9 +549,37 @@ const dispose = Command.make(
   ),
 );
 
+const retentionStatusCmd = Command.make(
+  'retention-status',
+  {
+    customer: customerFlag,
+    out: Flag.String('out').pipe(
+      Flag.withDescription('Where to write the status (JSON); default <home>/retention/<slug>.json'),
+      Flag.optional,
+    ),
+    home: homeFlag,
+    blueprint: blueprintFlag,
+    databaseUrl: databaseFlag,
+  },
+  Effect.fn(function* ({ customer: wanted, out, home, blueprint, databaseUrl }) {
+    const status = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+      retentionStatusCommand(pipeline, customer),
+    );
+    const outPath = Option.getOrUndefined(out) ?? join(home, 'retention', `${status.customerSlug}.json`);
+    mkdirSync(dirname(resolve(outPath)), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(status, null, 2)}\n`);
+    yield* Console.log(formatRetentionStatus(status));
+    yield* Console.log(`status written to ${outPath} (npx projen compliance -- --retention ${dirname(outPath)})`);
+  }),
+).pipe(
+  Command.withDescription(
+    "Read a customer's retention evidence from its database (policy in force, open matters, held counts, last disposition run) and write it for the compliance report's Retention section",
+  ),
+);
+
 export const panops = Command.make('panops').pipe(
   Command.withDescription('PanOps on a laptop: the connector pipeline with embedded PGlite and files on disk'),
-  Command.withSubcommands([ingest, search, ask, reembed, reconcile, hold, release, dispose]),
+  Command.withSubcommands([ingest, search, ask, reembed, reconcile, hold, release, dispose, retentionStatusCmd]),
 );
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {

@@ -7,6 +7,7 @@ import { postgresDatabaseLayer } from '../services/db/postgres.js';
 import { TenantSql } from '../services/db/tenant-sql.js';
 import { type DispositionReport, disposeExpired } from '../services/retention/disposition.js';
 import { asOwner, idsMatching, objectKeysOf, placeHold, releaseHold } from '../services/retention/holds.js';
+import { retentionStatus } from '../services/retention/status.js';
 import type { LocalPipeline } from './local-pipeline.js';
 
 /**
@@ -121,3 +122,9 @@ export const disposeCommand = (
   home: string,
   request: { customerId: string; now: Date; actor: string; dryRun: boolean; batchSize: number },
 ) => Effect.map(withTenant(pipeline, home, disposeExpired(request)), formatDisposition);
+
+/** Reads the customer's retention status (policy in force, open matters, held counts, last disposition run). */
+export const retentionStatusCommand = (
+  pipeline: LocalPipeline,
+  customer: { readonly id: string; readonly slug: string },
+) => Effect.promise(() => pipeline.runtime.runPromise(retentionStatus(customer, new Date())));

@@ -11,5 +11,6 @@ export * from './directory.js';
 export * from './names.js';
 export * from './pooled-data.js';
 export * from './reconcile.js';
+export * from './retention-status.js';
 export * from './runtime-env.js';
 export * from './workloads.js';
