@@ -50,6 +50,12 @@
  * Completeness: `--reconcile <dir>` or COMPLIANCE_RECONCILE_DIR adds the
  * reconcile figures in that folder (what `panops reconcile` writes) as the
  * Completeness section: per customer, connector and day, provider beside archive.
+ *
+ * Retention: every organization run has a Retention section (per customer: the
+ * blueprint's policy, Object Lock, effective retention, the archive lifecycle as
+ * synthesized). `--retention <dir>` or COMPLIANCE_RETENTION_DIR adds what each
+ * customer's database says (what `panops retention-status` writes: open matters,
+ * held counts, the last disposition run); without it those columns read "not supplied".
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
@@ -62,6 +68,7 @@ import { organizationAccess } from './evidence/live/accounts.js';
 import { withLiveEvidence } from './evidence/live/join.js';
 import { collectOrganizationEvidence } from './evidence/live/organization.js';
 import { ReconcileFiguresInvalid, readReconcileEvidence } from './evidence/reconcile.js';
+import { RetentionStatusInvalid, readRetentionEvidence } from './evidence/retention.js';
 import { SignatureError, signManifest } from './evidence/signing.js';
 import { summaryLines, writeReport } from './report/write.js';
 
@@ -81,6 +88,8 @@ if (process.argv.includes('--sign-with-kms') && (!signingKey || signingKey.start
 const liveRole = option('--live-role');
 /** A folder of reconcile figures (`panops reconcile` writes <home>/reconcile/<slug>.json): the Completeness section. */
 const reconcileDir = option('--reconcile') ?? process.env.COMPLIANCE_RECONCILE_DIR;
+/** A folder of retention status files (`panops retention-status` writes <home>/retention/<slug>.json): the Retention section's database side. */
+const retentionDir = option('--retention') ?? process.env.COMPLIANCE_RETENTION_DIR;
 
 /** Reads the deployed organization and puts it beside the synth report. */
 async function addLiveEvidence(report: ComplianceReport): Promise<ComplianceReport> {
@@ -138,7 +147,12 @@ try {
   }
   const synthReport = await checkOrganization(runOptions);
   const withLive = flag('--live', 'COMPLIANCE_LIVE') ? await addLiveEvidence(synthReport) : synthReport;
-  const report = reconcileDir ? { ...withLive, reconcile: readReconcileEvidence(reconcileDir) } : withLive;
+  const reconciled = reconcileDir ? { ...withLive, reconcile: readReconcileEvidence(reconcileDir) } : withLive;
+  // Read after the cached checks, on every run: the status files are not an input of any cached result.
+  const report =
+    retentionDir && reconciled.retention
+      ? { ...reconciled, retention: { ...reconciled.retention, status: readRetentionEvidence(retentionDir) } }
+      : reconciled;
   writeReport(report, reportDir);
   for (const line of summaryLines(report, reportDir)) console.log(line);
   if (signingKey) {
@@ -156,7 +170,8 @@ try {
     error instanceof BlueprintInvalid ||
     error instanceof SignatureError ||
     error instanceof ShardInvalid ||
-    error instanceof ReconcileFiguresInvalid
+    error instanceof ReconcileFiguresInvalid ||
+    error instanceof RetentionStatusInvalid
   ) {
     console.error(error.message);
     process.exitCode = 1;

@@ -106,6 +106,38 @@ describe('the compliance run over the example organization', () => {
     expect(renderMarkdown(report)).toContain('### pooled (logical isolation)');
   });
 
+  it("states each customer's retention: policy, Object Lock, effective retention, the archive lifecycle as synthesized; database side not supplied", () => {
+    expect(
+      report.retention?.customers.map((c) => [
+        c.customerSlug,
+        c.tier,
+        c.objectLock?.mode ?? 'none',
+        c.effectiveRetentionDays,
+        c.lifecycle?.stack,
+        c.lifecycle?.sparesUntagged,
+      ]),
+    ).toEqual([
+      ['acme-capital', 'dedicated', 'COMPLIANCE', 2557, 'PanOps-Customer-acme-capital', true],
+      ['borealis-health', 'dedicated', 'GOVERNANCE', 2190, 'PanOps-Customer-borealis-health', true],
+      ['cobalt-advisors', 'pooled', 'none', 1825, 'PanOps-PooledData', true],
+    ]);
+    expect(report.retention?.status).toBeUndefined();
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain('## Retention and legal holds');
+    expect(markdown).toMatch(/\| cobalt-advisors \| not supplied \| not supplied \|/);
+    const held = report.guardrails.find((g) => g.id === 'held-records-never-deleted');
+    expect(held?.status).toBe('pass');
+    // Evaluated on every archive bucket: two dedicated (Object Lock) and the pooled one.
+    const nag = report.rules.find((r) => r.ruleId === 'PanOps-ArchiveLifecycleSparesHeldRecords');
+    expect(nag?.totals).toMatchObject({ evaluated: 3, passed: 3, failed: 0 });
+    const guard = report.rules.find((r) => r.ruleId === 'panops_archive_lifecycle_spares_held_records');
+    expect(guard?.stacks.map((s) => [s.stack, s.status]).sort()).toEqual([
+      ['PanOps-Customer-acme-capital', 'passed'],
+      ['PanOps-Customer-borealis-health', 'passed'],
+      ['PanOps-PooledData', 'passed'],
+    ]);
+  });
+
   it('every acknowledgement in the code uses a prefixed id and gives a reason', () => {
     const bad = report.acknowledgements
       .filter((a) => a.problem !== undefined || !/^[^:]+::/.test(a.id) || a.reason.trim().length < 10)

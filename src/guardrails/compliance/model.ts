@@ -6,9 +6,10 @@ import type { Provenance } from '../evidence/provenance.js';
 import type { ReconcileEvidence } from '../evidence/reconcile.js';
 import type { SourceLocation } from '../source-location.js';
 import type { FrameworkView } from './framework-view.js';
+import type { RetentionReport } from './retention.js';
 
 /** Bumped on any change a consumer of report.json must know about. */
-export const REPORT_SCHEMA_VERSION = '1.4.0';
+export const REPORT_SCHEMA_VERSION = '1.5.0';
 
 /** Where a rule runs: cdk-nag and Guard at synth, database checks on the migrated schema. */
 export type Layer = 'nag' | 'guard' | 'database';
@@ -211,6 +212,11 @@ export interface ComplianceReport {
   readonly deployability?: RehearsalReport;
   /** Completeness: the reconcile figures given to the run (`--reconcile <dir>`). */
   readonly reconcile?: ReconcileEvidence;
+  /**
+   * Retention per customer (organization runs): policy, Object Lock, effective retention and the archive
+   * lifecycle from synth; open matters, held counts and the last disposition run when supplied (`--retention <dir>`).
+   */
+  readonly retention?: RetentionReport;
 }
 
 /** One database tier: its isolation statement (from `TIER_ISOLATION`) and its customers. */

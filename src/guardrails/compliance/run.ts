@@ -32,6 +32,7 @@ import type {
   TierReport,
 } from './model.js';
 import { NO_RESULT_CACHE, type ResultCache } from './result-cache.js';
+import { retentionReport } from './retention.js';
 import { addCounts, emptyCounts, resolveRule } from './rule-results.js';
 
 /** CDK context: report validation findings in cdk.out instead of throwing, so the run can write its report. */
@@ -241,6 +242,7 @@ export const checkOrganization = async (options: OrganizationRunOptions = {}): P
   return {
     ...report,
     tiers: tierReports(blueprint),
+    retention: retentionReport(blueprint, report.stacks),
     provenance: readProvenance(blueprintDir),
     ...(rehearsal ? { deployability: rehearsal } : {}),
   };

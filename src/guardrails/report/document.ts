@@ -7,6 +7,7 @@ import { frameworkBlocks, guardrailAnchor, guardrailFrameworkItems } from './sec
 import { liveBlocks, liveTable } from './sections/live.js';
 import { provenanceBlocks } from './sections/provenance.js';
 import { reconcileBlocks } from './sections/reconcile.js';
+import { retentionBlocks } from './sections/retention.js';
 
 export interface Link {
   readonly text: string;
@@ -317,6 +318,7 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     ...frameworkBlocks(report),
     ...deployabilityBlocks(report),
     ...reconcileBlocks(report),
+    ...retentionBlocks(report),
     { kind: 'heading', level: 2, text: 'Accounts and stacks', anchor: 'accounts' },
     {
       kind: 'table',

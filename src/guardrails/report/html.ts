@@ -73,6 +73,7 @@ const NAV: readonly (readonly [string, string])[] = [
   ['guardrails', 'Guardrails'],
   ['frameworks', 'Frameworks'],
   ['deployability', 'Deployability'],
+  ['retention', 'Retention'],
   ['accounts', 'Accounts'],
   ['provenance', 'Provenance'],
   ['failed', 'Unacknowledged'],
