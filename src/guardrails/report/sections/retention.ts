@@ -59,8 +59,8 @@ export const retentionBlocks = (report: ComplianceReport): Block[] => {
       kind: 'paragraph',
       text: `Per customer: the blueprint's retention policy, the archive's Object Lock (WORM) and the effective retention (the policy, or under Object Lock the longer of policy and lock), and the archive bucket's lifecycle as synthesized: it may expire only objects the disposition job tagged ${DISPOSABLE_TAG_TEXT} (never a held record), checked by the guardrail held-records-never-deleted. Open matters, held records and the last disposition run come from each customer's database: ${
         r.status
-          ? `from ${r.status.source} (npx projen panops -- retention-status --customer <slug>), ${r.status.statuses.length} customer(s).`
-          : 'not supplied to this run (write them with npx projen panops -- retention-status --customer <slug> against each database, then npx projen compliance -- --retention <dir>).'
+          ? `from ${r.status.source} (npx projen panops retention-status --customer <slug>), ${r.status.statuses.length} customer(s).`
+          : 'not supplied to this run (write them with npx projen panops retention-status --customer <slug> against each database, then npx projen compliance -- --retention <dir>).'
       }`,
     },
     {
