@@ -582,6 +582,19 @@ export const panops = Command.make('panops').pipe(
   Command.withSubcommands([ingest, search, ask, reembed, reconcile, hold, release, dispose, retentionStatusCmd]),
 );
 
+/**
+ * The arguments without the `--` projen passes on: `npx projen panops reconcile -- --customer x` runs
+ * `panops.ts reconcile -- --customer x`, and after a `--` the parser would take every flag for an operand.
+ * Only a `--` before or right after the subcommand is projen's; panops itself takes no operands there.
+ */
+export const withoutProjenSeparator = (args: readonly string[]): string[] => {
+  const at = args.indexOf('--');
+  return at === 0 || at === 1 ? [...args.slice(0, at), ...args.slice(at + 1)] : [...args];
+};
+
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {
-  panops.pipe(Command.run({ version: '0.1.0' }), Effect.provide(NodeServices.layer), NodeRuntime.runMain);
+  Command.runWith(panops, { version: '0.1.0' })(withoutProjenSeparator(process.argv.slice(2))).pipe(
+    Effect.provide(NodeServices.layer),
+    NodeRuntime.runMain,
+  );
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Effect } from 'effect';
 import { Command } from 'effect/cli';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openLocalPipeline } from '../../src/cli/local-pipeline.js';
-import { panops } from '../../src/cli/panops.js';
+import { panops, withoutProjenSeparator } from '../../src/cli/panops.js';
 
 const EXPORT = fileURLToPath(new URL('../services/connectors/import/fixtures/export', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'panops-home-'));
@@ -78,4 +79,44 @@ describe('panops CLI on the embedded layers', () => {
   it('refuses a customer that is not in the blueprint, naming the known ones', async () => {
     await expect(cli('search', '--customer', 'nobody', '--home', home, 'x')).rejects.toThrow(/acme-capital/);
   });
+});
+
+describe('panops through projen', () => {
+  it('drops the `--` projen passes on, before or right after the subcommand, and nothing else', () => {
+    expect(withoutProjenSeparator(['reconcile', '--', '--customer', 'acme'])).toEqual([
+      'reconcile',
+      '--customer',
+      'acme',
+    ]);
+    expect(withoutProjenSeparator(['--', 'hold', '--customer', 'acme'])).toEqual(['hold', '--customer', 'acme']);
+    expect(withoutProjenSeparator(['ingest', '--customer', 'acme', '--', '-file'])).toEqual([
+      'ingest',
+      '--customer',
+      'acme',
+      '--',
+      '-file',
+    ]);
+  });
+
+  it('runs `npx projen panops reconcile -- --customer <slug>` as the issue writes it (the flags reach the command)', async () => {
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+      (done) => {
+        const child = spawn('npx', ['projen', 'panops', 'reconcile', '--', '--customer', 'no-such-customer'], {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          err += d;
+        });
+        child.on('close', (c) => done({ stdout: out, stderr: err, code: c }));
+      },
+    );
+    expect(code).not.toBe(0);
+    expect(`${stdout}${stderr}`).toContain('no customer "no-such-customer" in blueprint');
+    expect(`${stdout}${stderr}`).not.toContain('Missing required flag');
+  }, 60_000);
 });
