@@ -7,12 +7,19 @@ import {
   deployedNetworkId,
   usesTransitGateway,
 } from '../config/index.js';
-import { SCHEDULES_PER_CONNECTOR } from './constructs/connector-schedules.js';
+import { ConnectorSchedules, SCHEDULES_PER_CONNECTOR } from './constructs/connector-schedules.js';
+import { DispositionSchedules } from './constructs/disposition-schedules.js';
+import { PeeringRoutes } from './constructs/peering-routes.js';
 import { directoryEntries, directoryShards } from './directory-plan.js';
 import { CustomerDirectoryStack } from './directory-stack.js';
 import type { LambdaEntries } from './handler-entries.js';
 import { connectorSchedulePlans, dispositionSchedulePlans } from './schedule-plan.js';
-import { ConnectorSchedulesStack, DispositionSchedulesStack, PeeringRoutesStack } from './shard-stacks.js';
+import {
+  type ConnectorSchedulesStack,
+  type DispositionSchedulesStack,
+  type PeeringRoutesStack,
+  ShardStack,
+} from './shard-stacks.js';
 import { chunk, SHARDING } from './sharding.js';
 import { SharedComputeStack } from './shared-compute-stack.js';
 import { TransitGatewayStack } from './transit-gateway-stack.js';
@@ -65,36 +72,49 @@ export const buildSharedCompute = (
   });
   // Each connector has SCHEDULES_PER_CONNECTOR schedules (poll, reconcile); a shard holds at most schedulesPerStack.
   const connectorsPerShard = Math.floor(SHARDING.schedulesPerStack / SCHEDULES_PER_CONNECTOR);
+  const targets = core.scheduleTargets;
+  const { jitterWindowMinutes } = blueprint.sharedCompute.schedule;
   const schedules = chunk(connectorSchedulePlans(blueprint), connectorsPerShard).map(
     (plans, index) =>
-      new ConnectorSchedulesStack(scope, `${prefix}-Schedules-${index + 1}`, {
-        env: options.env,
-        description: `PanOps connector schedules, shard ${index + 1} (${plans.length} connectors)`,
-        plans,
-        targets: core.scheduleTargets,
-        jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
-      }),
+      new ShardStack(
+        scope,
+        `${prefix}-Schedules-${index + 1}`,
+        {
+          env: options.env,
+          description: `PanOps connector schedules, shard ${index + 1} (${plans.length} connectors)`,
+        },
+        (stack) => new ConnectorSchedules(stack, 'Schedules', { plans, targets, jitterWindowMinutes }),
+      ),
   );
   const dispositions = chunk(dispositionSchedulePlans(blueprint), SHARDING.schedulesPerStack).map(
     (plans, index) =>
-      new DispositionSchedulesStack(scope, `${prefix}-Dispositions-${index + 1}`, {
-        env: options.env,
-        description: `PanOps daily retention disposition schedules, shard ${index + 1} (${plans.length} customers)`,
-        plans,
-        targets: core.scheduleTargets,
-        jitterWindowMinutes: blueprint.sharedCompute.schedule.jitterWindowMinutes,
-      }),
+      new ShardStack(
+        scope,
+        `${prefix}-Dispositions-${index + 1}`,
+        {
+          env: options.env,
+          description: `PanOps daily retention disposition schedules, shard ${index + 1} (${plans.length} customers)`,
+        },
+        (stack) => new DispositionSchedules(stack, 'Schedules', { plans, targets, jitterWindowMinutes }),
+      ),
   );
   const peeringRoutes = chunk(peeredCustomers(blueprint, scope), SHARDING.peeredCustomersPerStack).map(
     (customers, index) =>
-      new PeeringRoutesStack(scope, `${prefix}-PeeringRoutes-${index + 1}`, {
-        env: options.env,
-        description: `PanOps routes to customer VPCs over their peering, shard ${index + 1} (${customers.length} customers)`,
-        vpc: core.network.vpc,
-        routeTableIds: core.network.privateRouteTableIds,
-        customers,
-        logKey: core.platformKey.key,
-      }),
+      new ShardStack(
+        scope,
+        `${prefix}-PeeringRoutes-${index + 1}`,
+        {
+          env: options.env,
+          description: `PanOps routes to customer VPCs over their peering, shard ${index + 1} (${customers.length} customers)`,
+        },
+        (stack) =>
+          new PeeringRoutes(stack, 'PeeringRoutes', {
+            vpc: core.network.vpc,
+            routeTableIds: core.network.privateRouteTableIds,
+            customers,
+            logKey: core.platformKey.key,
+          }),
+      ),
   );
   const transitGateway = usesTransitGateway(blueprint)
     ? new TransitGatewayStack(scope, `${prefix}-TransitGateway`, {
@@ -125,7 +145,7 @@ export const routeAfterCustomers = (
   customerStackOf: (customer: DedicatedCustomer) => Stack | undefined,
 ): void => {
   for (const shard of stacks.peeringRoutes)
-    for (const customer of shard.peeringRoutes.customers) {
+    for (const customer of shard.content.customers) {
       const stack = customerStackOf(customer);
       if (stack) shard.addStackDependency(stack, 'its customers request the peering connections it routes to');
     }

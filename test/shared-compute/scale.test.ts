@@ -89,7 +89,7 @@ describe('shared compute scale', () => {
     expect(large.peeringRoutes).toHaveLength(shards);
     const perCustomer = resourcesPerPeeredCustomer(PRIVATE_ROUTE_TABLES);
     expect(perCustomer).toBe(3);
-    const customersPerShard = large.stacks.peeringRoutes.map((s) => s.peeringRoutes.customers.length);
+    const customersPerShard = large.stacks.peeringRoutes.map((s) => s.content.customers.length);
     expect(customersPerShard).toEqual([100, 24]);
     large.peeringRoutes.forEach((shard, i) => {
       expect(count(shard)).toBe(SHARDING.peeringRoutesStackBaseResources + perCustomer * (customersPerShard[i] ?? 0));
