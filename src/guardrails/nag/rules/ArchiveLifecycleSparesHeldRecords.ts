@@ -10,40 +10,28 @@ import type { PanOpsNagRule } from '../panops-rule.js';
 /** The `panops:role` of the buckets that hold customer records: a dedicated customer's archive and the pooled one. */
 export const ARCHIVE_BUCKET_ROLES: readonly string[] = ['archive-bucket', 'pooled-archive-bucket'];
 
-/** A lifecycle rule as the L1 holds it (CDK's camelCase form, after resolving). */
-interface L1LifecycleRule {
-  readonly id?: string;
-  readonly status?: string;
-  readonly prefix?: string;
-  readonly tagFilters?: readonly { readonly key: string; readonly value: string }[];
-  readonly expirationInDays?: number;
-  readonly expirationDate?: unknown;
-  readonly noncurrentVersionExpiration?: { readonly noncurrentDays?: number };
-  readonly noncurrentVersionExpirationInDays?: number;
-}
-
-/** The rule in the form CloudFormation (and lifecycle-filter.ts) reads it. */
-const synthesized = (r: L1LifecycleRule): SynthesizedLifecycleRule => ({
-  ...(r.id === undefined ? {} : { Id: r.id }),
-  ...(r.status === undefined ? {} : { Status: r.status }),
-  ...(r.prefix === undefined ? {} : { Prefix: r.prefix }),
-  ...(r.tagFilters === undefined ? {} : { TagFilters: r.tagFilters.map((t) => ({ Key: t.key, Value: t.value })) }),
-  ...(r.expirationInDays === undefined ? {} : { ExpirationInDays: r.expirationInDays }),
-  ...(r.expirationDate === undefined ? {} : { ExpirationDate: String(r.expirationDate) }),
-  ...(r.noncurrentVersionExpiration === undefined
-    ? {}
-    : { NoncurrentVersionExpiration: { NoncurrentDays: r.noncurrentVersionExpiration.noncurrentDays ?? 0 } }),
-  ...(r.noncurrentVersionExpirationInDays === undefined
-    ? {}
-    : { NoncurrentVersionExpirationInDays: r.noncurrentVersionExpirationInDays }),
-});
+/**
+ * An L1 property value in CloudFormation's casing: CDK's L1 keys are
+ * CloudFormation's with the first letter lowered, and the lifecycle schema
+ * has no key that breaks that rule (`expirationInDays` → `ExpirationInDays`).
+ */
+const cloudFormationCase = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(cloudFormationCase);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.charAt(0).toUpperCase() + key.slice(1),
+      cloudFormationCase(inner),
+    ]),
+  );
+};
 
 /** The lifecycle rules of a bucket, in CloudFormation form. */
 export const lifecycleRulesOf = (bucket: CfnBucket): SynthesizedLifecycleRule[] => {
-  const config = Stack.of(bucket).resolve(bucket.lifecycleConfiguration) as
-    | { rules?: readonly L1LifecycleRule[] }
+  const config = cloudFormationCase(Stack.of(bucket).resolve(bucket.lifecycleConfiguration)) as
+    | { Rules?: readonly SynthesizedLifecycleRule[] }
     | undefined;
-  return (config?.rules ?? []).map(synthesized);
+  return [...(config?.Rules ?? [])];
 };
 
 /**
