@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  type AdjustmentTier as AppAdjustment,
   AdjustmentType as AppAdjustmentType,
   StepScalingAction as AppStepScalingAction,
   type IScalableTarget,
 } from 'aws-cdk-lib/aws-applicationautoscaling';
 import {
+  type AdjustmentTier as AsgAdjustment,
   AdjustmentType as AsgAdjustmentType,
   StepScalingAction as AsgStepScalingAction,
   type IAutoScalingGroup,
@@ -90,34 +92,39 @@ export class QueueDepthScaling extends Construct {
       upperBound: steps[i + 1]?.messagesAtLeast,
       adjustment: step.add,
     }));
-    if ('autoScalingGroup' in props.target) {
-      const out = new AsgStepScalingAction(this, 'ScaleOut', {
-        autoScalingGroup: props.target.autoScalingGroup,
-        adjustmentType: AsgAdjustmentType.CHANGE_IN_CAPACITY,
-        estimatedInstanceWarmup: props.cooldown,
+    const out = this.stepAction(props, 'ScaleOut', 'change');
+    for (const a of adjustments) out.addAdjustment(a);
+    const toZero = this.stepAction(props, 'ScaleToZero', 'exact');
+    toZero.addAdjustment({ upperBound: 0, adjustment: 0 });
+    this.scaleOutAlarm.addAlarmAction(out.alarmAction);
+    this.scaleInAlarm.addAlarmAction(toZero.alarmAction);
+  }
+
+  /**
+   * A step scaling policy on the fleet, whichever kind it is (EC2 Auto Scaling or Application Auto Scaling
+   * have twin APIs): `change` adds capacity (with the fleet's cooldown), `exact` sets it.
+   */
+  private stepAction(props: QueueDepthScalingProps, id: string, kind: 'change' | 'exact') {
+    const { target } = props;
+    if ('autoScalingGroup' in target) {
+      const action = new AsgStepScalingAction(this, id, {
+        autoScalingGroup: target.autoScalingGroup,
+        adjustmentType: kind === 'exact' ? AsgAdjustmentType.EXACT_CAPACITY : AsgAdjustmentType.CHANGE_IN_CAPACITY,
+        ...(kind === 'change' ? { estimatedInstanceWarmup: props.cooldown } : {}),
       });
-      for (const a of adjustments) out.addAdjustment(a);
-      const toZero = new AsgStepScalingAction(this, 'ScaleToZero', {
-        autoScalingGroup: props.target.autoScalingGroup,
-        adjustmentType: AsgAdjustmentType.EXACT_CAPACITY,
-      });
-      toZero.addAdjustment({ upperBound: 0, adjustment: 0 });
-      this.scaleOutAlarm.addAlarmAction(new AutoScalingAction(out));
-      this.scaleInAlarm.addAlarmAction(new AutoScalingAction(toZero));
-    } else {
-      const out = new AppStepScalingAction(this, 'ScaleOut', {
-        scalingTarget: props.target.scalableTarget,
-        adjustmentType: AppAdjustmentType.CHANGE_IN_CAPACITY,
-        cooldown: props.cooldown,
-      });
-      for (const a of adjustments) out.addAdjustment(a);
-      const toZero = new AppStepScalingAction(this, 'ScaleToZero', {
-        scalingTarget: props.target.scalableTarget,
-        adjustmentType: AppAdjustmentType.EXACT_CAPACITY,
-      });
-      toZero.addAdjustment({ upperBound: 0, adjustment: 0 });
-      this.scaleOutAlarm.addAlarmAction(new ApplicationScalingAction(out));
-      this.scaleInAlarm.addAlarmAction(new ApplicationScalingAction(toZero));
+      return {
+        addAdjustment: (a: AsgAdjustment) => action.addAdjustment(a),
+        alarmAction: new AutoScalingAction(action),
+      };
     }
+    const action = new AppStepScalingAction(this, id, {
+      scalingTarget: target.scalableTarget,
+      adjustmentType: kind === 'exact' ? AppAdjustmentType.EXACT_CAPACITY : AppAdjustmentType.CHANGE_IN_CAPACITY,
+      ...(kind === 'change' ? { cooldown: props.cooldown } : {}),
+    });
+    return {
+      addAdjustment: (a: AppAdjustment) => action.addAdjustment(a),
+      alarmAction: new ApplicationScalingAction(action),
+    };
   }
 }
