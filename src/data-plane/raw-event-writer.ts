@@ -1,19 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import {
-  AccountPrincipal,
-  type IPrincipal,
-  type IRole,
-  ManagedPolicy,
-  PolicyStatement,
-  Role,
-  SessionTagsPrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { type IRole, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { RAW_EVENTS_PREFIX, ROLE_NAMES, roleArn } from '../config/index.js';
 import type { CustomerKey } from './customer-key.js';
+import { sharedComputeTrust } from './shared-compute-trust.js';
 import { tagRole } from './tenant-tags.js';
 
 /** Everything the webhook handler may do in a data account: put an object. */
@@ -72,20 +65,12 @@ export class RawEventWriter extends Construct {
   constructor(scope: Construct, id: string, props: RawEventWriterProps) {
     super(scope, id);
     const webhookRoleArn = roleArn(props.sharedComputeAccountId, ROLE_NAMES.webhookHandler);
-    const caller = new AccountPrincipal(props.sharedComputeAccountId).withConditions({
-      ArnEquals: { 'aws:PrincipalArn': [webhookRoleArn] },
-      StringEquals: {
-        'aws:PrincipalAccount': props.sharedComputeAccountId,
-        ...(props.organizationId ? { 'aws:PrincipalOrgID': props.organizationId } : {}),
-      },
-      ...(props.session
-        ? {
-            StringLike: { [`aws:RequestTag/${props.session.tag}`]: props.session.valuePattern },
-            'ForAllValues:StringEquals': { 'aws:TagKeys': [props.session.tag] },
-          }
-        : {}),
+    const assumedBy = sharedComputeTrust({
+      sharedComputeAccountId: props.sharedComputeAccountId,
+      roleArns: [webhookRoleArn],
+      organizationId: props.organizationId,
+      ...(props.session ? { sessionTag: { key: props.session.tag, valuePattern: props.session.valuePattern } } : {}),
     });
-    const assumedBy: IPrincipal = props.session ? new SessionTagsPrincipal(caller) : caller;
     this.role = new Role(this, 'Role', {
       roleName: props.roleName,
       description: props.description,

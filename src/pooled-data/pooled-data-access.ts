@@ -1,12 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import {
-  AccountPrincipal,
-  type IRole,
-  ManagedPolicy,
-  PolicyStatement,
-  Role,
-  SessionTagsPrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { type IRole, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
@@ -14,6 +7,7 @@ import { roleArn } from '../config/index.js';
 import { POOLED_DATA, SESSION_CUSTOMER_VARIABLE, UUID_GLOB } from '../contracts/pooled-data.js';
 import { ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
+import { sharedComputeTrust } from '../data-plane/shared-compute-trust.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
 export interface PooledDataAccessProps {
@@ -66,17 +60,12 @@ export class PooledDataAccess extends Construct {
       description: 'PanOps workloads: one pooled customer per session (session tag panops:customer-id)',
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       // sts:AssumeRole and sts:TagSession, both only with the customer tag and nothing else.
-      assumedBy: new SessionTagsPrincipal(
-        new AccountPrincipal(props.sharedComputeAccountId).withConditions({
-          ArnEquals: { 'aws:PrincipalArn': workloadRoleArns },
-          StringEquals: {
-            'aws:PrincipalAccount': props.sharedComputeAccountId,
-            ...(props.organizationId ? { 'aws:PrincipalOrgID': props.organizationId } : {}),
-          },
-          StringLike: { [`aws:RequestTag/${tag}`]: UUID_GLOB },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [tag] },
-        }),
-      ),
+      assumedBy: sharedComputeTrust({
+        sharedComputeAccountId: props.sharedComputeAccountId,
+        roleArns: workloadRoleArns,
+        organizationId: props.organizationId,
+        sessionTag: { key: tag, valuePattern: UUID_GLOB },
+      }),
     });
     const customerPrefix = `${POOLED_DATA.customersPrefix}${SESSION_CUSTOMER_VARIABLE}/`;
     const customerObjects = props.archiveBucket.arnForObjects(`${customerPrefix}*`);

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { AccountPrincipal, ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
@@ -7,6 +7,7 @@ import { ROLE_NAMES, roleArn } from '../config/index.js';
 import { dataWorkloadRoleNames } from '../contracts/workloads.js';
 import { ARCHIVE_BUCKET_READ_ACTIONS, ARCHIVE_OBJECT_ACTIONS } from '../data-plane/archive-object-actions.js';
 import type { CustomerKey } from '../data-plane/customer-key.js';
+import { sharedComputeTrust } from '../data-plane/shared-compute-trust.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 
 /**
@@ -57,12 +58,10 @@ export class CrossAccountAccess extends Construct {
       roleName: ROLE_NAMES.customerDataAccess,
       description: "PanOps shared compute workloads: read/write this customer's archive and log in to its database",
       maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
-      assumedBy: new AccountPrincipal(props.sharedComputeAccountId).withConditions({
-        ArnEquals: { 'aws:PrincipalArn': workloadRoleArns },
-        StringEquals: {
-          'aws:PrincipalAccount': props.sharedComputeAccountId,
-          ...(props.organizationId ? { 'aws:PrincipalOrgID': props.organizationId } : {}),
-        },
+      assumedBy: sharedComputeTrust({
+        sharedComputeAccountId: props.sharedComputeAccountId,
+        roleArns: workloadRoleArns,
+        organizationId: props.organizationId,
       }),
     });
     const { region } = Stack.of(this);
