@@ -241,7 +241,7 @@ export class SharedComputeStack extends Stack {
         queueName: 'panops-webhook-handler-dlq',
         key,
         alarmTopic: this.alerts.topic,
-        deadLettersOf: 'the webhook handler',
+        source: 'webhookHandler',
       }).queue,
       environment: {
         ...sharedEnv,
@@ -270,7 +270,7 @@ export class SharedComputeStack extends Stack {
         queueName: 'panops-connector-poll-dlq',
         key,
         alarmTopic: this.alerts.topic,
-        deadLettersOf: 'the connector poller',
+        source: 'connectorPoller',
       }).queue,
       environment: workerEnv,
       logKey: key,
@@ -328,7 +328,7 @@ export class SharedComputeStack extends Stack {
       queueName: 'panops-connector-schedule-dlq',
       key,
       alarmTopic: this.alerts.topic,
-      deadLettersOf: 'the connector schedules',
+      source: 'connectorSchedules',
     });
     this.pollFunction.function.grantInvoke(schedulerRole);
     this.connectorJobs.grantSendMessages(schedulerRole);

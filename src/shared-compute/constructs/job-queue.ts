@@ -129,12 +129,20 @@ export class JobQueue extends Construct {
   }
 }
 
+/** What may send its failures to a {@link DeadLetterQueue}, with the name its alarm and acknowledgement give it. */
+export const DEAD_LETTER_SOURCES = {
+  webhookHandler: 'the webhook handler',
+  connectorPoller: 'the connector poller',
+  connectorSchedules: 'the connector schedules',
+} as const;
+export type DeadLetterSource = keyof typeof DEAD_LETTER_SOURCES;
+
 export interface DeadLetterQueueProps {
   readonly queueName: string;
   readonly key: IKey;
   readonly alarmTopic: ITopic;
-  /** What sends its failures here, for the alarm description and the acknowledgement. */
-  readonly deadLettersOf: string;
+  /** What sends its failures here. */
+  readonly source: DeadLetterSource;
 }
 
 /**
@@ -154,8 +162,9 @@ export class DeadLetterQueue extends Construct {
       { queueName: props.queueName, key: props.key, visibilityTimeout: Duration.minutes(5) },
       { redriveAllowPolicy: { redrivePermission: RedrivePermission.DENY_ALL } },
     );
-    this.alarm = deadLetterAlarm(this, this.queue, props.alarmTopic, props.deadLettersOf);
-    const reason = `Dead-letter queue of ${props.deadLettersOf}: the last stop for failed messages, so it has no dead-letter queue itself; its depth alarm notifies operators.`;
+    const sourceName = DEAD_LETTER_SOURCES[props.source];
+    this.alarm = deadLetterAlarm(this, this.queue, props.alarmTopic, sourceName);
+    const reason = `Dead-letter queue of ${sourceName}: the last stop for failed messages, so it has no dead-letter queue itself; its depth alarm notifies operators.`;
     acknowledge(this.queue, ['AwsSolutions::AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check'], reason);
   }
 
