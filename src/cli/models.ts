@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { NodeRuntime, NodeServices } from '@effect/platform-node';
+import { NodeServices } from '@effect/platform-node';
 import { Console, Effect } from 'effect';
 import { Command, Flag } from 'effect/cli';
+import { runEntryPoint } from '../common/cli-runner.js';
 import { uploadModel } from '../services/models/model-store.js';
 
 /**
@@ -41,5 +42,5 @@ export const models = Command.make('models').pipe(
 );
 
 if (process.argv[1]?.endsWith('models.ts')) {
-  models.pipe(Command.run({ version: '0.1.0' }), Effect.provide(NodeServices.layer), NodeRuntime.runMain);
+  runEntryPoint(models.pipe(Command.run({ version: '0.1.0' }), Effect.provide(NodeServices.layer)));
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { NodeRuntime, NodeServices } from '@effect/platform-node';
+import { NodeServices } from '@effect/platform-node';
 import { Console, Effect, type Layer, Option, Schema } from 'effect';
 import { Argument, Command, Flag } from 'effect/cli';
+import { runEntryPoint } from '../common/cli-runner.js';
 import { type Customer, listingParams, loadBlueprint } from '../config/index.js';
 import { runJob } from '../services/pipeline/runner.js';
 import { archiveHoldings } from '../services/reconcile/archive-holdings.js';
@@ -593,8 +594,9 @@ export const withoutProjenSeparator = (args: readonly string[]): string[] => {
 };
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('panops.ts')) {
-  Command.runWith(panops, { version: '0.1.0' })(withoutProjenSeparator(process.argv.slice(2))).pipe(
-    Effect.provide(NodeServices.layer),
-    NodeRuntime.runMain,
+  runEntryPoint(
+    Command.runWith(panops, { version: '0.1.0' })(withoutProjenSeparator(process.argv.slice(2))).pipe(
+      Effect.provide(NodeServices.layer),
+    ),
   );
 }

@@ -1,29 +1,37 @@
-import { Effect } from 'effect';
+import { NodeRuntime } from '@effect/platform-node';
+import { Effect, Exit, Runtime } from 'effect';
+
+/** What a failed entry point prints: the typed error's message (it says what to do), never a stack trace. */
+const messageOf = (error: unknown): string =>
+  typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
 
 /**
- * Runs a CLI program: its exit code on success, 2 with the typed error's
- * message on failure (no stack trace: the message says what to do).
+ * Runs the main program of a CLI or a worker, the one way every entry point
+ * of the repository starts: SIGINT and SIGTERM interrupt it (its finalizers
+ * run: a worker lets go of its messages, a CLI of its connections); a number
+ * it returns is the exit code; a typed failure prints `error: <message>` and
+ * exits 2; a defect is reported by Effect's runtime and exits 1.
  */
-export const runCli = (program: Effect.Effect<number, { readonly message: string }>): void => {
-  Effect.runPromise(
+export const runEntryPoint = <E>(program: Effect.Effect<number | void, E>): void =>
+  NodeRuntime.runMain(
     program.pipe(
-      Effect.catch((error) =>
+      Effect.catch((error: E) =>
         Effect.sync(() => {
-          console.error(`error: ${error.message}`);
+          console.error(`error: ${messageOf(error)}`);
           return 2;
         }),
       ),
     ),
-  ).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (defect: unknown) => {
-      console.error(defect);
-      process.exitCode = 2;
+    {
+      teardown: (exit, onExit) =>
+        Exit.isSuccess(exit) && typeof exit.value === 'number'
+          ? onExit(exit.value)
+          : Runtime.defaultTeardown(exit, onExit),
     },
   );
-};
+
+/** A CLI's main program: {@link runEntryPoint}, its result the exit code. */
+export const runCli = (program: Effect.Effect<number, { readonly message: string }>): void => runEntryPoint(program);
 
 /** The blueprint folder the CLIs read (same default as the CDK app). */
 export const blueprintDir = (): string => process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint';

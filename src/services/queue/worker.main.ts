@@ -1,5 +1,5 @@
-import { NodeRuntime } from '@effect/platform-node';
 import { Effect, Layer } from 'effect';
+import { runEntryPoint } from '../../common/cli-runner.js';
 import { awsJobRunnerLayer, readAwsEnvironment } from '../pipeline/aws-environment.js';
 import { isSelfCheck, passSelfCheck } from '../runtime/self-check.js';
 import { runWorker } from './consumer.js';
@@ -8,7 +8,7 @@ import { sqsJobQueueLayer } from './job-queue.js';
 /**
  * The Fargate connector worker: long-polls the connector-jobs queue and runs
  * each job on the same pipeline as the Lambda. On SIGTERM (Spot reclaim,
- * deploys) NodeRuntime interrupts the loop: jobs in hand are interrupted
+ * deploys) runEntryPoint interrupts the loop: jobs in hand are interrupted
  * before their delete, so their messages come back and are redone
  * idempotently — nothing is acknowledged that was not stored.
  */
@@ -35,4 +35,4 @@ const layer = Layer.mergeAll(
   }),
 );
 
-runWorker({ concurrency }).pipe(Effect.provide(layer), NodeRuntime.runMain);
+runEntryPoint(runWorker({ concurrency }).pipe(Effect.provide(layer)));

@@ -1,8 +1,8 @@
-import { NodeRuntime } from '@effect/platform-node';
 import type { PgClient } from '@effect/sql-pg';
 import { Effect, Layer } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
+import { runEntryPoint } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/load.js';
 import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import { TenantSql } from '../db/tenant-sql.js';
@@ -82,20 +82,21 @@ const worker = Layer.effect(
   }),
 ).pipe(Layer.provide(directory));
 
-runTranscriptionConsumer.pipe(
-  Effect.provide(
-    Layer.mergeAll(
-      worker,
-      sqsJobQueueLayer({
-        queueUrl: env.transcriptionJobsQueueUrl,
-        visibilityTimeoutSeconds: visibilitySeconds,
-        ...(process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl]
-          ? { deadLetterQueueUrl: process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl] }
-          : {}),
-        // One recording at a time: one GPU per instance.
-        maxMessages: 1,
-      }),
+runEntryPoint(
+  runTranscriptionConsumer.pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        worker,
+        sqsJobQueueLayer({
+          queueUrl: env.transcriptionJobsQueueUrl,
+          visibilityTimeoutSeconds: visibilitySeconds,
+          ...(process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl]
+            ? { deadLetterQueueUrl: process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl] }
+            : {}),
+          // One recording at a time: one GPU per instance.
+          maxMessages: 1,
+        }),
+      ),
     ),
   ),
-  NodeRuntime.runMain,
 );

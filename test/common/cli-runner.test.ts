@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const fixture = fileURLToPath(new URL('./fixtures/entry-point.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/** Runs the fixture entry point; `onReady` sees the child once it printed its first line. */
+const run = (mode: string, onReady?: (kill: (signal: NodeJS.Signals) => void) => void) =>
+  new Promise<{ code: number | null; out: string; err: string }>((done) => {
+    const child = spawn(tsx, [fixture, mode]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) onReady?.((signal) => child.kill(signal));
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) => done({ code, out, err }));
+  });
+
+describe('runEntryPoint (every CLI and worker starts through it)', () => {
+  it('exits with the number the program returns', async () => {
+    expect((await run('code')).code).toBe(3);
+  }, 30_000);
+
+  it('prints a typed failure as one line and exits 2, without a stack trace', async () => {
+    const { code, err } = await run('fail');
+    expect(code).toBe(2);
+    expect(err.trim()).toBe('error: the blueprint names no such customer');
+  }, 30_000);
+
+  it('interrupts the program on SIGTERM and runs its finalizers (a worker lets go of its messages)', async () => {
+    const { code, out } = await run('wait', (kill) => kill('SIGTERM'));
+    expect(out).toContain('released');
+    expect(code).toBe(130);
+  }, 30_000);
+});
