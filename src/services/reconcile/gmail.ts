@@ -1,7 +1,7 @@
 import { Effect, Schema } from 'effect';
-import type { ConnectorError } from '../pipeline/errors.js';
+import { everyPage } from './every-page.js';
 import { getListing, listingPage } from './listing-http.js';
-import { countedDays, type ProviderDay, utcDaysBetween } from './reconcile.js';
+import { countedDays, type ProviderListing, utcDaysBetween } from './reconcile.js';
 
 export const GmailReconcileSource = Schema.Struct({
   platform: Schema.Literal('gmail'),
@@ -28,19 +28,12 @@ const decodePage = listingPage(Schema.decodeUnknownEffect(MessagesPage));
  * https://developers.google.com/gmail/api/reference/rest/v1/users.messages/list
  * https://developers.google.com/gmail/api/guides/filtering
  */
-export const gmailListing = (
-  source: GmailReconcileSource,
-  token: string,
-  since: Date,
-  until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> =>
+export const gmailListing: ProviderListing<GmailReconcileSource> = (source, token, since, until) =>
   Effect.gen(function* () {
     const base = `${source.baseUrl ?? 'https://gmail.googleapis.com'}/gmail/v1/users/${encodeURIComponent(source.userId ?? 'me')}/messages`;
     const counts = new Map<string, number>();
     for (const { day, start, end } of utcDaysBetween(since, until)) {
-      let count = 0;
-      let pageToken: string | undefined;
-      do {
+      const messages = yield* everyPage(undefined, (pageToken) => {
         const params = new URLSearchParams({
           q: `after:${Math.floor(start.getTime() / 1000)} before:${Math.floor(end.getTime() / 1000)}`,
           includeSpamTrash: 'true',
@@ -48,11 +41,12 @@ export const gmailListing = (
         });
         if (pageToken) params.set('pageToken', pageToken);
         const url = `${base}?${params}`;
-        const page = yield* getListing('gmail', url, `Bearer ${token}`).pipe(Effect.flatMap(decodePage(url)));
-        count += page.messages?.length ?? 0;
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      if (count > 0) counts.set(day, count);
+        return getListing('gmail', url, `Bearer ${token}`).pipe(
+          Effect.flatMap(decodePage(url)),
+          Effect.map((page) => ({ items: page.messages ?? [], next: page.nextPageToken })),
+        );
+      });
+      if (messages.length > 0) counts.set(day, messages.length);
     }
     return countedDays('gmail', source.connectorId, counts);
   });

@@ -2,10 +2,10 @@ import { Effect, Schema } from 'effect';
 import { makeSlackClient } from '../connectors/slack/client.js';
 import { firstPageUrl, getMessagesPage } from '../connectors/teams/client.js';
 import { conversationOf } from '../connectors/teams/messages.js';
-import type { ConnectorError } from '../pipeline/errors.js';
+import { everyPage } from './every-page.js';
 import { GmailReconcileSource, gmailListing } from './gmail.js';
 import { M365ReconcileSource, m365Listing } from './m365.js';
-import { type ProviderDay, providerDays } from './reconcile.js';
+import { type ProviderListing, providerDays } from './reconcile.js';
 import { TwilioReconcileSource, twilioListing } from './twilio.js';
 import { ZoomReconcileSource, zoomListing } from './zoom.js';
 
@@ -50,12 +50,13 @@ export type ReconcileSource = typeof ReconcileSource.Type;
 
 export const ReconcileSources = Schema.Struct({ connectors: Schema.Array(ReconcileSource) });
 
-const slackListing = (
-  source: Extract<ReconcileSource, { platform: 'slack' }>,
-  token: string,
-  since: Date,
-  until: Date,
-) =>
+/** Slack's next cursor: only while `has_more` (an empty `next_cursor` ends the list too). */
+const slackNext = (page: {
+  readonly has_more?: boolean;
+  readonly response_metadata?: { readonly next_cursor?: string };
+}) => (page.has_more ? page.response_metadata?.next_cursor : undefined);
+
+const slackListing: ProviderListing<Extract<ReconcileSource, { platform: 'slack' }>> = (source, token, since, until) =>
   Effect.gen(function* () {
     const client = makeSlackClient({
       ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),
@@ -64,39 +65,38 @@ const slackListing = (
     const entries: { id: string; at: Date }[] = [];
     const at = (ts: string) => new Date(Math.round(Number(ts) * 1000));
     for (const channel of source.channels) {
-      let cursor: string | undefined;
-      do {
-        const page = yield* client.history({
-          token,
-          channel,
-          oldest: (since.getTime() / 1000).toFixed(6),
-          latest: (until.getTime() / 1000).toFixed(6),
-          cursor,
-        });
-        for (const m of page.messages) {
-          entries.push({ id: `${channel}:${m.ts}`, at: at(m.ts) });
-          if ((m.reply_count ?? 0) === 0) continue;
-          let threadCursor: string | undefined;
-          do {
-            const thread = yield* client.replies({ token, channel, ts: m.ts, cursor: threadCursor });
-            for (const r of thread.messages)
+      // Each history page with the replies of its threads, before the next page.
+      const listed = yield* everyPage(undefined, (cursor) =>
+        Effect.gen(function* () {
+          const page = yield* client.history({
+            token,
+            channel,
+            oldest: (since.getTime() / 1000).toFixed(6),
+            latest: (until.getTime() / 1000).toFixed(6),
+            cursor,
+          });
+          const items: { id: string; at: Date }[] = [];
+          for (const m of page.messages) {
+            items.push({ id: `${channel}:${m.ts}`, at: at(m.ts) });
+            if ((m.reply_count ?? 0) === 0) continue;
+            const replies = yield* everyPage(undefined, (threadCursor) =>
+              client
+                .replies({ token, channel, ts: m.ts, cursor: threadCursor })
+                .pipe(Effect.map((thread) => ({ items: thread.messages, next: slackNext(thread) }))),
+            );
+            for (const r of replies)
               if (r.ts !== m.ts && at(r.ts) >= since && at(r.ts) <= until)
-                entries.push({ id: `${channel}:${r.ts}`, at: at(r.ts) });
-            threadCursor = thread.has_more ? thread.response_metadata?.next_cursor || undefined : undefined;
-          } while (threadCursor);
-        }
-        cursor = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
-      } while (cursor);
+                items.push({ id: `${channel}:${r.ts}`, at: at(r.ts) });
+          }
+          return { items, next: slackNext(page) };
+        }),
+      );
+      entries.push(...listed);
     }
     return providerDays('slack', source.connectorId, entries);
   });
 
-const teamsListing = (
-  source: Extract<ReconcileSource, { platform: 'teams' }>,
-  token: string,
-  since: Date,
-  until: Date,
-) =>
+const teamsListing: ProviderListing<Extract<ReconcileSource, { platform: 'teams' }>> = (source, token, since, until) =>
   Effect.gen(function* () {
     const entries: { id: string; at: Date }[] = [];
     const sources = [
@@ -104,33 +104,23 @@ const teamsListing = (
       ...(source.teams ?? []).map((teamId) => ({ kind: 'team-channels' as const, teamId })),
     ];
     for (const exported of sources) {
-      let url: string | undefined = firstPageUrl(
-        source.baseUrl ? { baseUrl: source.baseUrl } : {},
-        exported,
-        since.toISOString(),
+      const messages = yield* everyPage(
+        firstPageUrl(source.baseUrl ? { baseUrl: source.baseUrl } : {}, exported, since.toISOString()),
+        (url) =>
+          getMessagesPage(url, token).pipe(
+            Effect.map(({ page }) => ({ items: page.value, next: page['@odata.nextLink'] })),
+          ),
       );
-      while (url) {
-        const { page }: Awaited<Effect.Success<ReturnType<typeof getMessagesPage>>> = yield* getMessagesPage(
-          url,
-          token,
-        );
-        for (const m of page.value) {
-          const created = new Date(m.createdDateTime);
-          if (created >= since && created <= until) entries.push({ id: `${conversationOf(m)}:${m.id}`, at: created });
-        }
-        url = page['@odata.nextLink'];
+      for (const m of messages) {
+        const created = new Date(m.createdDateTime);
+        if (created >= since && created <= until) entries.push({ id: `${conversationOf(m)}:${m.id}`, at: created });
       }
     }
     return providerDays('teams', source.connectorId, entries);
   });
 
 /** The provider's listing of one configured connector over [since, until]. */
-export const listProvider = (
-  source: ReconcileSource,
-  token: string,
-  since: Date,
-  until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> => {
+export const listProvider: ProviderListing<ReconcileSource> = (source, token, since, until) => {
   switch (source.platform) {
     case 'slack':
       return slackListing(source, token, since, until);

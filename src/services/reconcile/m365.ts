@@ -1,8 +1,8 @@
 import { Effect, Schema } from 'effect';
 import { FolderList, listMailFolders } from '../connectors/m365/folders.js';
-import type { ConnectorError } from '../pipeline/errors.js';
+import { everyPage } from './every-page.js';
 import { getListing, listingPage } from './listing-http.js';
-import { countedDays, type ProviderDay, utcDay } from './reconcile.js';
+import { countedDays, type ProviderListing, utcDay } from './reconcile.js';
 
 export const M365ReconcileSource = Schema.Struct({
   platform: Schema.Literal('m365'),
@@ -37,12 +37,7 @@ const decodeFolders = listingPage(Schema.decodeUnknownEffect(FolderList));
  * archive keys on (the MIME Message-ID), so the comparison is by count.
  * https://learn.microsoft.com/graph/api/message-delta
  */
-export const m365Listing = (
-  source: M365ReconcileSource,
-  token: string,
-  since: Date,
-  until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> =>
+export const m365Listing: ProviderListing<M365ReconcileSource> = (source, token, since, until) =>
   Effect.gen(function* () {
     const counts = new Map<string, number>();
     const graph = `${source.baseUrl ?? 'https://graph.microsoft.com'}/v1.0`;
@@ -54,17 +49,16 @@ export const m365Listing = (
         getListing('m365', url, `Bearer ${token}`).pipe(Effect.flatMap(decodeFolders(url))),
       ));
     for (const folder of folders) {
-      let url: string | undefined = `${user}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
-      while (url) {
-        const page: typeof DeltaPage.Type = yield* getListing('m365', url, `Bearer ${token}`, {
-          prefer: 'odata.maxpagesize=200',
-        }).pipe(Effect.flatMap(decodePage(url)));
-        for (const m of page.value) {
-          if (m['@removed'] !== undefined || !m.receivedDateTime) continue;
-          const at = new Date(m.receivedDateTime);
-          if (at >= since && at <= until) counts.set(utcDay(at), (counts.get(utcDay(at)) ?? 0) + 1);
-        }
-        url = page['@odata.nextLink'];
+      const messages = yield* everyPage(`${user}/mailFolders/${encodeURIComponent(folder)}/messages/delta`, (url) =>
+        getListing('m365', url, `Bearer ${token}`, { prefer: 'odata.maxpagesize=200' }).pipe(
+          Effect.flatMap(decodePage(url)),
+          Effect.map((page) => ({ items: page.value, next: page['@odata.nextLink'] })),
+        ),
+      );
+      for (const m of messages) {
+        if (m['@removed'] !== undefined || !m.receivedDateTime) continue;
+        const at = new Date(m.receivedDateTime);
+        if (at >= since && at <= until) counts.set(utcDay(at), (counts.get(utcDay(at)) ?? 0) + 1);
       }
     }
     return countedDays('m365', source.connectorId, counts);

@@ -1,4 +1,6 @@
+import type { Effect } from 'effect';
 import { RECONCILE_METRIC, type ReconcileReport, type ReconcileRow } from '../../contracts/reconcile.js';
+import type { ConnectorError } from '../pipeline/errors.js';
 
 export type { ReconcileReport, ReconcileRow };
 
@@ -18,6 +20,14 @@ export interface ProviderDay {
   readonly ids?: readonly string[];
   readonly count: number;
 }
+
+/** A provider's lister: what it lists for one configured connector over [since, until], read with the connector's token. */
+export type ProviderListing<S> = (
+  source: S,
+  token: string,
+  since: Date,
+  until: Date,
+) => Effect.Effect<ProviderDay[], ConnectorError>;
 
 /** What the archive holds for one connector's day: the base keys of the messages it has a version of. */
 export interface ArchiveDay {

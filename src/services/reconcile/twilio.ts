@@ -1,7 +1,8 @@
 import { Effect, Schema } from 'effect';
 import type { ConnectorError } from '../pipeline/errors.js';
+import { everyPage } from './every-page.js';
 import { getListing, listingPage } from './listing-http.js';
-import { type ProviderDay, providerDays, utcDay } from './reconcile.js';
+import { type ProviderListing, providerDays, utcDay } from './reconcile.js';
 
 export const TwilioReconcileSource = Schema.Struct({
   platform: Schema.Literal('twilio'),
@@ -35,47 +36,39 @@ const decodeRecordings = listingPage(Schema.decodeUnknownEffect(RecordingsPage))
  * https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources
  * https://www.twilio.com/docs/voice/api/recording#read-multiple-recording-resources
  */
-export const twilioListing = (
-  source: TwilioReconcileSource,
-  authToken: string,
-  since: Date,
-  until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> =>
+export const twilioListing: ProviderListing<TwilioReconcileSource> = (source, authToken, since, until) =>
   Effect.gen(function* () {
     const origin = source.baseUrl ?? 'https://api.twilio.com';
     const authorization = `Basic ${Buffer.from(`${source.accountSid}:${authToken}`).toString('base64')}`;
     const account = `/2010-04-01/Accounts/${encodeURIComponent(source.accountSid)}`;
     const inWindow = (at: Date | undefined): at is Date => at !== undefined && at >= since && at <= until;
-    /** Every page of one list resource, from its first URI through `next_page_uri`. */
-    const everyPage = <T extends { readonly next_page_uri?: string | null }>(
+    /** Every item of one list resource, from its first URI through `next_page_uri`. */
+    const everyItem = <T extends { readonly next_page_uri?: string | null }, A>(
       first: string,
       decode: (url: string) => (json: unknown) => Effect.Effect<T, ConnectorError>,
+      itemsOf: (page: T) => ReadonlyArray<A>,
     ) =>
-      Effect.gen(function* () {
-        const pages: T[] = [];
-        for (let next: string | null | undefined = first; next; ) {
-          const url: string = `${origin}${next}`;
-          const page: T = yield* getListing('twilio', url, authorization).pipe(Effect.flatMap(decode(url)));
-          pages.push(page);
-          next = page.next_page_uri;
-        }
-        return pages;
+      everyPage(first, (uri) => {
+        const url = `${origin}${uri}`;
+        return getListing('twilio', url, authorization).pipe(
+          Effect.flatMap(decode(url)),
+          Effect.map((page) => ({ items: itemsOf(page), next: page.next_page_uri })),
+        );
       });
-    const messages = yield* everyPage(
+    const messages = yield* everyItem(
       `${account}/Messages.json?${new URLSearchParams({ 'DateSent>': utcDay(since), PageSize: '1000' })}`,
       decodeMessages,
+      (page) => page.messages,
     );
-    const recordings = yield* everyPage(
+    const recordings = yield* everyItem(
       `${account}/Recordings.json?${new URLSearchParams({ 'DateCreated>': utcDay(since), PageSize: '1000' })}`,
       decodeRecordings,
+      (page) => page.recordings,
     );
     const dated = (at: string | null) => (at ? new Date(at) : undefined);
     const entries = [
-      ...messages
-        .flatMap((p) => p.messages)
-        .filter((m) => m.direction === 'inbound')
-        .map((m) => ({ id: m.sid, at: dated(m.date_sent) })),
-      ...recordings.flatMap((p) => p.recordings).map((r) => ({ id: r.sid, at: dated(r.start_time) })),
+      ...messages.filter((m) => m.direction === 'inbound').map((m) => ({ id: m.sid, at: dated(m.date_sent) })),
+      ...recordings.map((r) => ({ id: r.sid, at: dated(r.start_time) })),
     ].flatMap((e) => (inWindow(e.at) ? [{ id: e.id, at: e.at }] : []));
     return providerDays('twilio', source.connectorId, entries);
   });

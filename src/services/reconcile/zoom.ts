@@ -1,7 +1,7 @@
 import { Effect, Schema } from 'effect';
 import { listRecordings } from '../connectors/zoom/client.js';
-import type { ConnectorError } from '../pipeline/errors.js';
-import { type ProviderDay, providerDays, utcDay } from './reconcile.js';
+import { everyPage } from './every-page.js';
+import { type ProviderListing, providerDays, utcDay } from './reconcile.js';
 
 export const ZoomReconcileSource = Schema.Struct({
   platform: Schema.Literal('zoom'),
@@ -22,34 +22,27 @@ const WINDOW_DAYS = 30;
  * meeting on) on the day of its `start_time`.
  * https://developers.zoom.us/docs/api/cloud-recording/#tag/cloud-recording/GET/users/{userId}/recordings
  */
-export const zoomListing = (
-  source: ZoomReconcileSource,
-  token: string,
-  since: Date,
-  until: Date,
-): Effect.Effect<ProviderDay[], ConnectorError> =>
+export const zoomListing: ProviderListing<ZoomReconcileSource> = (source, token, since, until) =>
   Effect.gen(function* () {
     const baseUrl = source.baseUrl ?? 'https://api.zoom.us/v2';
     const entries: { id: string; at: Date }[] = [];
     for (const userId of source.users ?? ['me']) {
       for (let from = since.getTime(); from <= until.getTime(); from += WINDOW_DAYS * 86_400_000) {
         const to = Math.min(from + (WINDOW_DAYS - 1) * 86_400_000, until.getTime());
-        let nextPageToken: string | undefined;
-        do {
-          const { page } = yield* listRecordings({
+        const meetings = yield* everyPage(undefined, (nextPageToken) =>
+          listRecordings({
             baseUrl,
             token,
             userId,
             from: utcDay(new Date(from)),
             to: utcDay(new Date(to)),
             nextPageToken,
-          });
-          for (const m of page.meetings) {
-            const at = new Date(m.start_time);
-            if (at >= since && at <= until) entries.push({ id: m.uuid, at });
-          }
-          nextPageToken = page.next_page_token || undefined;
-        } while (nextPageToken);
+          }).pipe(Effect.map(({ page }) => ({ items: page.meetings, next: page.next_page_token }))),
+        );
+        for (const m of meetings) {
+          const at = new Date(m.start_time);
+          if (at >= since && at <= until) entries.push({ id: m.uuid, at });
+        }
       }
     }
     return providerDays('zoom', source.connectorId, entries);
