@@ -1,7 +1,8 @@
 import { Effect } from 'effect';
-import type { Attachment, RawItem } from '../../pipeline/communication.js';
+import type { RawItem } from '../../pipeline/communication.js';
 import type { ConnectorError } from '../../pipeline/errors.js';
-import { type FileRecord, fetchAttachment } from '../attachment-fetch.js';
+import { fetchAttachment } from '../attachment-fetch.js';
+import { messageFiles } from '../message-files.js';
 import type { SlackClient } from './client.js';
 
 /**
@@ -53,20 +54,18 @@ export const attachSlackFiles = (
   files: readonly unknown[] = filesOf(item),
 ): Effect.Effect<RawItem, ConnectorError> =>
   Effect.gen(function* () {
-    const attachments: Attachment[] = [...item.communication.attachments];
-    const records: FileRecord[] = [];
+    const filed = messageFiles(item);
     for (const value of files) {
       let file = asFile(value);
-      const id = file.id ?? `file-${records.length}`;
+      const id = file.id ?? `file-${filed.recorded()}`;
       if (file.file_access === 'check_file_info' && file.id) file = asFile(yield* client.fileInfo(token, file.id));
       const name = file.name ?? file.title;
       const link = file.permalink ?? file.url_private;
       const reason = notDownloadable(file);
       const url = file.url_private_download ?? file.url_private;
       if (reason || !url) {
-        records.push({
+        filed.unfetched({
           id,
-          archived: false,
           ...(name ? { name } : {}),
           ...(link ? { link } : {}),
           reason: reason ?? `Slack gives no download URL for this file (mode ${file.mode ?? 'unknown'})`,
@@ -82,24 +81,9 @@ export const attachSlackFiles = (
         expectedSize: typeof file.size === 'number' ? file.size : undefined,
         refuseHtml: true,
       });
-      records.push({
-        id,
-        archived: true,
-        ...(name ? { name } : {}),
-        sha256: attachment.sha256,
-        size: attachment.size,
-        ordinal: attachments.length,
-      });
-      attachments.push(attachment);
+      filed.archived(id, attachment, name ? { name } : {});
     }
-    return {
-      ...item,
-      communication: {
-        ...item.communication,
-        attachments,
-        metadata: { ...item.communication.metadata, fileRecords: records },
-      },
-    };
+    return filed.attached();
   });
 
 /** The files a version carries (`metadata.files`, as Slack sent them): none for a deletion, whose original holds them. */

@@ -1,7 +1,8 @@
 import { Effect } from 'effect';
-import type { Attachment, RawItem } from '../../pipeline/communication.js';
+import type { RawItem } from '../../pipeline/communication.js';
 import type { ConnectorError } from '../../pipeline/errors.js';
-import { type FileRecord, fetchAttachment, fetchAttachmentUnlessRefused } from '../attachment-fetch.js';
+import { fetchAttachment, fetchAttachmentUnlessRefused } from '../attachment-fetch.js';
+import { messageFiles } from '../message-files.js';
 import type { GraphChatMessage } from './messages.js';
 
 /**
@@ -53,19 +54,10 @@ export const attachTeamsContent = (
     const references = (message.attachments ?? []).filter((a) => a.contentType === 'reference' && a.contentUrl);
     if (hosted.length === 0 && references.length === 0) return item;
     const headers = { authorization: `Bearer ${token}` };
-    const attachments: Attachment[] = [...item.communication.attachments];
-    const records: FileRecord[] = [];
+    const filed = messageFiles(item);
     for (const { id, path } of hosted) {
       const attachment = yield* fetchAttachment({ platform: 'teams', url: `${baseUrl}/${path}`, headers });
-      records.push({
-        id,
-        archived: true,
-        kind: 'hostedContent',
-        sha256: attachment.sha256,
-        size: attachment.size,
-        ordinal: attachments.length,
-      });
-      attachments.push(attachment);
+      filed.archived(id, attachment, { kind: 'hostedContent' });
     }
     for (const reference of references) {
       const link = reference.contentUrl as string;
@@ -80,31 +72,15 @@ export const attachTeamsContent = (
         [403, 404],
       );
       if (result._tag === 'refused') {
-        records.push({
+        filed.unfetched({
           id,
-          archived: false,
           ...(reference.name ? { name: reference.name } : {}),
           link,
           reason: `Graph answered ${result.status} on the shares API: the file is out of the app's reach (another tenant's file, a revoked or deleted link); recorded as a link`,
         });
         continue;
       }
-      records.push({
-        id,
-        archived: true,
-        ...(reference.name ? { name: reference.name } : {}),
-        sha256: result.attachment.sha256,
-        size: result.attachment.size,
-        ordinal: attachments.length,
-      });
-      attachments.push(result.attachment);
+      filed.archived(id, result.attachment, reference.name ? { name: reference.name } : {});
     }
-    return {
-      ...item,
-      communication: {
-        ...item.communication,
-        attachments,
-        metadata: { ...item.communication.metadata, fileRecords: records },
-      },
-    };
+    return filed.attached();
   });

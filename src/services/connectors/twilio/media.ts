@@ -1,7 +1,8 @@
 import { Effect } from 'effect';
-import type { Attachment, RawItem } from '../../pipeline/communication.js';
+import type { RawItem } from '../../pipeline/communication.js';
 import { type ConnectorError, Transient } from '../../pipeline/errors.js';
-import { type FileRecord, fetchAttachment } from '../attachment-fetch.js';
+import { fetchAttachment } from '../attachment-fetch.js';
+import { messageFiles } from '../message-files.js';
 
 /**
  * The media of an MMS as the inbound webhook names them
@@ -36,8 +37,7 @@ export const attachTwilioMedia = (
     if (media.length === 0) return item;
     const token = yield* authToken;
     const authorization = `Basic ${Buffer.from(`${accountSid}:${token}`).toString('base64')}`;
-    const attachments: Attachment[] = [...item.communication.attachments];
-    const records: FileRecord[] = [];
+    const filed = messageFiles(item);
     for (const { index, url, contentType } of media) {
       if (!url)
         return yield* new Transient({
@@ -58,21 +58,7 @@ export const attachTwilioMedia = (
             : e,
         ),
       );
-      records.push({
-        id,
-        archived: true,
-        sha256: attachment.sha256,
-        size: attachment.size,
-        ordinal: attachments.length,
-      });
-      attachments.push(attachment);
+      filed.archived(id, attachment);
     }
-    return {
-      ...item,
-      communication: {
-        ...item.communication,
-        attachments,
-        metadata: { ...item.communication.metadata, fileRecords: records },
-      },
-    };
+    return filed.attached();
   });
