@@ -11,7 +11,7 @@ import {
   type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation';
 import { REPO_ROOT } from '../../paths.js';
-import { describeError, type LiveCheck } from './model.js';
+import { type LiveCheck, notRead } from './model.js';
 import type { StackRef } from './promises.js';
 
 /** How drift detection is waited for. */
@@ -100,10 +100,7 @@ export const stackChecks = async (
         { ...templateCheck, live: 'stack not deployed', status: 'disagrees' },
         { ...driftCheck, live: 'stack not deployed', status: 'disagrees' },
       ];
-    return [
-      { ...templateCheck, live: `not read: ${describeError(error)}`, status: 'unverified' },
-      { ...driftCheck, live: 'not read', status: 'unverified' },
-    ];
+    return [notRead(templateCheck, error), { ...driftCheck, live: 'not read', status: 'unverified' }];
   }
   const synthesized = JSON.parse(readFileSync(resolve(REPO_ROOT, stack.template), 'utf8')) as unknown;
   const same = isDeepStrictEqual(deployed, synthesized);
@@ -145,7 +142,7 @@ export const stackChecks = async (
       break;
     }
   } catch (error) {
-    checks.push({ ...driftCheck, live: `not read: ${describeError(error)}`, status: 'unverified' });
+    checks.push(notRead(driftCheck, error));
   }
   return checks;
 };

@@ -2,7 +2,7 @@ import type { AccountAccess } from './accounts.js';
 import { type DriftPolling, physicalIds, stackChecks } from './cloudformation.js';
 import { cloudTrailChecks } from './cloudtrail.js';
 import { kmsRotationChecks } from './kms-rotation.js';
-import { describeError, type LiveCheck, type LiveEvidence, type LiveSource, summarizeLive } from './model.js';
+import { type LiveCheck, type LiveEvidence, type LiveSource, notRead, summarizeLive } from './model.js';
 import { objectLockChecks } from './object-lock.js';
 import { type StackRef, templatePromises } from './promises.js';
 
@@ -35,17 +35,18 @@ const checksOfStack = async (access: AccountAccess, stack: StackRef, polling?: D
     clients = await access.clients(stack.account, stack.region);
   } catch (error) {
     return [
-      {
-        source: 'cloudformation-drift',
-        guardrails: [],
-        account: stack.account,
-        region: stack.region,
-        stack: stack.stack,
-        subject: `account ${stack.account}`,
-        synth: 'readable with the read-only session',
-        live: `not read: ${describeError(error)}`,
-        status: 'unverified',
-      },
+      notRead(
+        {
+          source: 'cloudformation-drift',
+          guardrails: [],
+          account: stack.account,
+          region: stack.region,
+          stack: stack.stack,
+          subject: `account ${stack.account}`,
+          synth: 'readable with the read-only session',
+        },
+        error,
+      ),
     ];
   }
   const stackLevel = await stackChecks(clients.cloudformation, stack, polling);
@@ -59,14 +60,15 @@ const checksOfStack = async (access: AccountAccess, stack: StackRef, polling?: D
     const base = { account: stack.account, region: stack.region, stack: stack.stack, guardrails: [] };
     return [
       ...stackLevel,
-      {
-        ...base,
-        source: 'cloudformation-drift',
-        subject: `stack ${stack.stack}: resource ids`,
-        synth: 'listed by ListStackResources',
-        live: `not read: ${describeError(error)}`,
-        status: 'unverified',
-      },
+      notRead(
+        {
+          ...base,
+          source: 'cloudformation-drift',
+          subject: `stack ${stack.stack}: resource ids`,
+          synth: 'listed by ListStackResources',
+        },
+        error,
+      ),
     ];
   }
   const [locks, trails, keys] = await Promise.all([

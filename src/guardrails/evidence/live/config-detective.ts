@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import type { AccountAccess } from './accounts.js';
 import type { OrganizationSource } from './collect.js';
-import { describeError, type LiveCheck } from './model.js';
+import { type LiveCheck, notRead } from './model.js';
 
 /**
  * Control Tower deploys its detective controls as AWS Config rules in each
@@ -147,14 +147,10 @@ export const configDetectiveSource = (targets: readonly { account: string; regio
           );
         } catch (error) {
           return [
-            {
-              ...base,
-              guardrails: [],
-              subject: 'Control Tower detective controls',
-              synth: 'COMPLIANT',
-              live: `not read: ${describeError(error)}`,
-              status: 'unverified',
-            },
+            notRead(
+              { ...base, guardrails: [], subject: 'Control Tower detective controls', synth: 'COMPLIANT' },
+              error,
+            ),
           ];
         }
       }),

@@ -10,7 +10,7 @@ import type { OrganizationLayout } from '../../../org/layout.js';
 import { matchPlannedOus, readLiveTree } from '../../../org/operations/live-organization.js';
 import { Organizations } from '../../../org/operations/organizations.js';
 import type { OrganizationSource } from './collect.js';
-import { describeError, type LiveCheck } from './model.js';
+import { describeError, type LiveCheck, notRead } from './model.js';
 
 /**
  * An enabled control as ListEnabledControls answers today: beside the
@@ -85,14 +85,10 @@ export const controlTowerSource = (input: ControlTowerSourceInput): Organization
       ous = matchPlannedOus(input.layout, tree);
     } catch (error) {
       return [
-        {
-          ...base,
-          guardrails: [],
-          subject: 'the organization tree',
-          synth: 'readable from the management account',
-          live: `not read: ${describeError(error)}`,
-          status: 'unverified',
-        },
+        notRead(
+          { ...base, guardrails: [], subject: 'the organization tree', synth: 'readable from the management account' },
+          error,
+        ),
       ];
     }
     const checks: LiveCheck[] = [];

@@ -1,6 +1,9 @@
 import { GetKeyRotationStatusCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { describeError, type LiveCheck } from './model.js';
+import type { LiveCheck } from './model.js';
 import type { TemplatePromises } from './promises.js';
+import { templateResourceChecks } from './template-resources.js';
+
+const rotation = (enabled: boolean) => (enabled ? 'rotation enabled' : 'rotation disabled');
 
 /**
  * Automatic rotation of each KMS key the template creates
@@ -12,32 +15,16 @@ export const kmsRotationChecks = async (
   promises: TemplatePromises,
   physical: ReadonlyMap<string, string>,
 ): Promise<LiveCheck[]> =>
-  Promise.all(
-    promises.keys.map(async (key): Promise<LiveCheck> => {
-      const id = physical.get(key.logicalId);
-      const check = {
-        source: 'kms-rotation' as const,
-        guardrails: ['kms-key-rotation'],
-        account: promises.stack.account,
-        region: promises.stack.region,
-        stack: promises.stack.stack,
-        logicalId: key.logicalId,
-        subject: `key ${id ?? '(not in the stack)'} (${key.logicalId})`,
-        synth: key.rotation ? 'rotation enabled' : 'rotation disabled',
-      };
-      if (!id) return { ...check, live: 'no such resource in the deployed stack', status: 'disagrees' };
-      try {
-        const { KeyRotationEnabled } = await kms.send(new GetKeyRotationStatusCommand({ KeyId: id }));
-        const enabled = KeyRotationEnabled === true;
-        return {
-          ...check,
-          live: enabled ? 'rotation enabled' : 'rotation disabled',
-          status: enabled === key.rotation ? 'agrees' : 'disagrees',
-        };
-      } catch (error) {
-        if ((error as { name?: string })?.name === 'NotFoundException')
-          return { ...check, live: 'no such key', status: 'disagrees' };
-        return { ...check, live: `not read: ${describeError(error)}`, status: 'unverified' };
-      }
-    }),
-  );
+  templateResourceChecks(promises, promises.keys, {
+    source: 'kms-rotation',
+    guardrails: ['kms-key-rotation'],
+    noun: 'key',
+    physicalId: (key) => physical.get(key.logicalId),
+    synth: (key) => rotation(key.rotation),
+    read: async (key, id) => {
+      const { KeyRotationEnabled } = await kms.send(new GetKeyRotationStatusCommand({ KeyId: id }));
+      const enabled = KeyRotationEnabled === true;
+      return { live: rotation(enabled), status: enabled === key.rotation ? 'agrees' : 'disagrees' };
+    },
+    notFound: { error: 'NotFoundException', live: 'no such key' },
+  });

@@ -77,3 +77,13 @@ export const describeError = (error: unknown): string => {
   const message = (error as { message?: string })?.message ?? String(error);
   return message && message !== name ? `${name}: ${message}` : name;
 };
+
+/** A check before its live state is read: what is checked and what synth promised. */
+export type PendingCheck = Omit<LiveCheck, 'live' | 'status'>;
+
+/** A check whose live state could not be read (access denied, throttled, ...): no evidence either way, with why. */
+export const notRead = (check: PendingCheck, error: unknown): LiveCheck => ({
+  ...check,
+  live: `not read: ${describeError(error)}`,
+  status: 'unverified',
+});

@@ -1,6 +1,7 @@
 import { GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { describeError, type LiveCheck } from './model.js';
+import type { LiveCheck } from './model.js';
 import { describeRetention, type ObjectLockPromise, type TemplatePromises } from './promises.js';
+import { templateResourceChecks } from './template-resources.js';
 
 /** The retention S3 holds, compared with the template's, in days (a year as 365 days only when the units differ). */
 const sameRetention = (want: ObjectLockPromise | undefined, have: ObjectLockPromise | undefined): boolean => {
@@ -24,38 +25,25 @@ export const objectLockChecks = async (
   promises: TemplatePromises,
   physical: ReadonlyMap<string, string>,
 ): Promise<LiveCheck[]> =>
-  Promise.all(
-    promises.wormBuckets.map(async (bucket): Promise<LiveCheck> => {
-      const name = physical.get(bucket.logicalId);
-      const check = {
-        source: 'object-lock' as const,
-        guardrails: [],
-        frameworkControls: ['17a-4(f)(2)(i)(B)'],
-        account: promises.stack.account,
-        region: promises.stack.region,
-        stack: promises.stack.stack,
-        logicalId: bucket.logicalId,
-        subject: `bucket ${name ?? '(not in the stack)'} (${bucket.logicalId})`,
-        synth: `Object Lock enabled, ${describeRetention(bucket.retention)}`,
+  templateResourceChecks(promises, promises.wormBuckets, {
+    source: 'object-lock',
+    guardrails: [],
+    frameworkControls: ['17a-4(f)(2)(i)(B)'],
+    noun: 'bucket',
+    physicalId: (bucket) => physical.get(bucket.logicalId),
+    synth: (bucket) => `Object Lock enabled, ${describeRetention(bucket.retention)}`,
+    read: async (bucket, name) => {
+      const { ObjectLockConfiguration: c } = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: name }));
+      const d = c?.Rule?.DefaultRetention;
+      // A rule has Days or Years, never both, each at least 1 (an emulator may send the other as 0).
+      const live: ObjectLockPromise | undefined = d?.Mode
+        ? { mode: d.Mode, ...(d.Days ? { days: d.Days } : {}), ...(d.Years ? { years: d.Years } : {}) }
+        : undefined;
+      const enabled = c?.ObjectLockEnabled === 'Enabled';
+      return {
+        live: enabled ? `Object Lock enabled, ${describeRetention(live)}` : 'Object Lock not enabled',
+        status: enabled && sameRetention(bucket.retention, live) ? 'agrees' : 'disagrees',
       };
-      if (!name) return { ...check, live: 'no such resource in the deployed stack', status: 'disagrees' };
-      try {
-        const { ObjectLockConfiguration: c } = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: name }));
-        const d = c?.Rule?.DefaultRetention;
-        // A rule has Days or Years, never both, each at least 1 (an emulator may send the other as 0).
-        const live: ObjectLockPromise | undefined = d?.Mode
-          ? { mode: d.Mode, ...(d.Days ? { days: d.Days } : {}), ...(d.Years ? { years: d.Years } : {}) }
-          : undefined;
-        const enabled = c?.ObjectLockEnabled === 'Enabled';
-        return {
-          ...check,
-          live: enabled ? `Object Lock enabled, ${describeRetention(live)}` : 'Object Lock not enabled',
-          status: enabled && sameRetention(bucket.retention, live) ? 'agrees' : 'disagrees',
-        };
-      } catch (error) {
-        if ((error as { name?: string })?.name === 'ObjectLockConfigurationNotFoundError')
-          return { ...check, live: 'no Object Lock configuration', status: 'disagrees' };
-        return { ...check, live: `not read: ${describeError(error)}`, status: 'unverified' };
-      }
-    }),
-  );
+    },
+    notFound: { error: 'ObjectLockConfigurationNotFoundError', live: 'no Object Lock configuration' },
+  });
