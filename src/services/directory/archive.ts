@@ -1,5 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { Effect, Layer } from 'effect';
+import type { Layer } from 'effect';
 import type { ArchiveStore } from '../archive/archive-store.js';
 import {
   type LargeObjectArchive,
@@ -9,8 +9,8 @@ import {
 import type { ArchiveObjectRetention } from '../archive/object-retention.js';
 import { s3ObjectRetentionLayer } from '../archive/object-retention-s3.js';
 import { type ArchiveTarget, s3ArchiveStoreLayer } from '../archive/s3.js';
-import { CustomerDirectory, type CustomerLocation } from './customer-directory.js';
-import { directoryJobError } from './errors.js';
+import type { CustomerDirectory, CustomerLocation } from './customer-directory.js';
+import { withDirectoryTargets } from './directory-targets.js';
 
 /** The S3 archive store's target for a located customer: bucket, key, prefix, region and the data-access session. */
 export const archiveTargetOf = (location: CustomerLocation): ArchiveTarget => ({
@@ -35,43 +35,20 @@ export const archiveTargetOf = (location: CustomerLocation): ArchiveTarget => ({
 export const directoryS3ArchiveStoreLayer = (
   options: { readonly client?: S3ClientConfig } = {},
 ): Layer.Layer<ArchiveStore, never, CustomerDirectory> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const directory = yield* CustomerDirectory;
-      return s3ArchiveStoreLayer({
-        resolveTarget: (customerId) =>
-          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
-        ...(options.client ? { client: options.client } : {}),
-      });
-    }),
+  withDirectoryTargets(archiveTargetOf, (resolveTarget) =>
+    s3ArchiveStoreLayer({ resolveTarget, ...(options.client ? { client: options.client } : {}) }),
   );
 
 /** The streaming (multipart) archive of recordings, with each customer's target found through the customer directory. */
 export const directoryS3LargeObjectArchiveLayer = (
   options: Omit<S3LargeObjectArchiveOptions, 'targetFor' | 'resolveTarget'> = {},
 ): Layer.Layer<LargeObjectArchive, never, CustomerDirectory> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const directory = yield* CustomerDirectory;
-      return s3LargeObjectArchiveLayer({
-        ...options,
-        resolveTarget: (customerId) =>
-          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
-      });
-    }),
-  );
+  withDirectoryTargets(archiveTargetOf, (resolveTarget) => s3LargeObjectArchiveLayer({ ...options, resolveTarget }));
 
 /** Object holds and disposal (tags, Object Lock legal holds) in each customer's archive, found through the directory. */
 export const directoryS3ObjectRetentionLayer = (
   options: { readonly client?: S3ClientConfig } = {},
 ): Layer.Layer<ArchiveObjectRetention, never, CustomerDirectory> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const directory = yield* CustomerDirectory;
-      return s3ObjectRetentionLayer({
-        resolveTarget: (customerId) =>
-          directory.locate(customerId).pipe(Effect.map(archiveTargetOf), Effect.mapError(directoryJobError)),
-        ...(options.client ? { client: options.client } : {}),
-      });
-    }),
+  withDirectoryTargets(archiveTargetOf, (resolveTarget) =>
+    s3ObjectRetentionLayer({ resolveTarget, ...(options.client ? { client: options.client } : {}) }),
   );

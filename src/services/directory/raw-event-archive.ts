@@ -6,8 +6,9 @@ import { RAW_EVENTS_PREFIX, ROLE_NAMES, roleArn } from '../../contracts/names.js
 import { POOLED_DATA, pooledArchivePrefix } from '../../contracts/pooled-data.js';
 import { ArchiveStore } from '../archive/archive-store.js';
 import { type ArchiveTarget, type S3ArchiveStoreOptions, s3ArchiveStoreLayer } from '../archive/s3.js';
-import { CustomerDirectory, type CustomerLocation, type DirectoryEntry } from './customer-directory.js';
+import type { CustomerDirectory, CustomerLocation, DirectoryEntry } from './customer-directory.js';
 import { dataAccountReadFailure, directoryReader, publishedLocationsOf } from './directory-reader.js';
+import { withDirectoryTargets } from './directory-targets.js';
 import { CustomerLocationMissing, type DirectoryError, directoryJobError } from './errors.js';
 import { readDirectoryEntry } from './ssm.js';
 
@@ -72,16 +73,7 @@ const rawArchiveLayer = (
 export const directoryRawEventArchiveLayer = (
   options: { readonly client?: S3ClientConfig } = {},
 ): Layer.Layer<ArchiveStore, never, CustomerDirectory> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const directory = yield* CustomerDirectory;
-      return rawArchiveLayer(
-        (customerId) =>
-          directory.locate(customerId).pipe(Effect.map(rawEventTargetOf), Effect.mapError(directoryJobError)),
-        options.client,
-      );
-    }),
-  );
+  withDirectoryTargets(rawEventTargetOf, (resolveTarget) => rawArchiveLayer(resolveTarget, options.client));
 
 export interface SsmRawEventArchiveOptions {
   readonly ssm?: SSMClientConfig;
