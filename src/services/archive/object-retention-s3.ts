@@ -4,6 +4,7 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectTaggingCommand,
   type S3Client,
+  type Tag as S3Tag,
 } from '@aws-sdk/client-s3';
 import { Effect, Layer } from 'effect';
 import { ArchiveObjectRetention, DISPOSITION_TAG, LEGAL_HOLD_TAG, type ObjectOutcome } from './object-retention.js';
@@ -46,6 +47,11 @@ export const s3ObjectRetentionLayer = (
 
       const send = <T>(detail: string, call: () => Promise<T>) =>
         Effect.tryPromise({ try: call, catch: transient(detail) });
+      /** Replaces the object's tag set with the one tag (a hold, its release and disposal each state one). */
+      const setTag = (detail: string, client: S3Client, bucket: string, key: string, tag: S3Tag) =>
+        send(detail, () =>
+          client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [tag] } })),
+        );
 
       const each = (
         customerId: string,
@@ -74,51 +80,36 @@ export const s3ObjectRetentionLayer = (
           return { done: done.sort(), refused } satisfies ObjectOutcome;
         });
 
-      const hold = Effect.fn('ArchiveObjectRetention.hold')(function* (customerId: string, keys: readonly string[]) {
-        return yield* each(customerId, keys, (client, bucket, key, locked) =>
-          Effect.gen(function* () {
-            if (locked)
-              yield* send(`placing the legal hold on s3://${bucket}/${key}`, () =>
-                client.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: key, LegalHold: { Status: 'ON' } })),
-              );
-            yield* send(`tagging s3://${bucket}/${key} held`, () =>
+      /**
+       * Places (`on`) or lifts a hold on one object: the Object Lock legal hold
+       * where the bucket has Object Lock, and the tag. Lifting replaces the set:
+       * the object is neither held nor disposable (an explicit `off` rather than an
+       * empty set, which some S3 implementations mishandle; DeleteObjectTagging
+       * would do the same in S3).
+       */
+      const setHold = (on: boolean) => (client: S3Client, bucket: string, key: string, locked: boolean) =>
+        Effect.gen(function* () {
+          const where = `s3://${bucket}/${key}`;
+          if (locked)
+            yield* send(`${on ? 'placing' : 'lifting'} the legal hold on ${where}`, () =>
               client.send(
-                new PutObjectTaggingCommand({
-                  Bucket: bucket,
-                  Key: key,
-                  Tagging: { TagSet: [{ Key: LEGAL_HOLD_TAG.key, Value: LEGAL_HOLD_TAG.on }] },
-                }),
+                new PutObjectLegalHoldCommand({ Bucket: bucket, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }),
               ),
             );
-            return undefined;
-          }),
-        );
+          const tag = { Key: LEGAL_HOLD_TAG.key, Value: on ? LEGAL_HOLD_TAG.on : LEGAL_HOLD_TAG.off };
+          yield* setTag(on ? `tagging ${where} held` : `untagging ${where}`, client, bucket, key, tag);
+          return undefined;
+        });
+
+      const hold = Effect.fn('ArchiveObjectRetention.hold')(function* (customerId: string, keys: readonly string[]) {
+        return yield* each(customerId, keys, setHold(true));
       });
 
       const release = Effect.fn('ArchiveObjectRetention.release')(function* (
         customerId: string,
         keys: readonly string[],
       ) {
-        return yield* each(customerId, keys, (client, bucket, key, locked) =>
-          Effect.gen(function* () {
-            if (locked)
-              yield* send(`lifting the legal hold on s3://${bucket}/${key}`, () =>
-                client.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: key, LegalHold: { Status: 'OFF' } })),
-              );
-            // Replaces the set: the object is neither held nor disposable (an explicit `off` rather than an empty set,
-            // which some S3 implementations mishandle; DeleteObjectTagging would do the same in S3).
-            yield* send(`untagging s3://${bucket}/${key}`, () =>
-              client.send(
-                new PutObjectTaggingCommand({
-                  Bucket: bucket,
-                  Key: key,
-                  Tagging: { TagSet: [{ Key: LEGAL_HOLD_TAG.key, Value: LEGAL_HOLD_TAG.off }] },
-                }),
-              ),
-            );
-            return undefined;
-          }),
-        );
+        return yield* each(customerId, keys, setHold(false));
       });
 
       const dispose = Effect.fn('ArchiveObjectRetention.dispose')(function* (
@@ -133,15 +124,10 @@ export const s3ObjectRetentionLayer = (
             );
             if (tags.TagSet?.some((t) => t.Key === LEGAL_HOLD_TAG.key && t.Value === LEGAL_HOLD_TAG.on))
               return 'the object carries a legal hold tag';
-            yield* send(`tagging s3://${bucket}/${key} disposable`, () =>
-              client.send(
-                new PutObjectTaggingCommand({
-                  Bucket: bucket,
-                  Key: key,
-                  Tagging: { TagSet: [{ Key: DISPOSITION_TAG.key, Value: DISPOSITION_TAG.disposable }] },
-                }),
-              ),
-            );
+            yield* setTag(`tagging s3://${bucket}/${key} disposable`, client, bucket, key, {
+              Key: DISPOSITION_TAG.key,
+              Value: DISPOSITION_TAG.disposable,
+            });
             return undefined;
           }),
         );
