@@ -1,4 +1,5 @@
 import type { Communication, RawItem } from '../../pipeline/communication.js';
+import { eachJsonObject } from '../json-tree.js';
 import type { SlackMessage, SlackMessageEvent } from './events.js';
 
 /**
@@ -33,19 +34,11 @@ interface VersionInput {
 /** Text of Block Kit blocks (rich_text elements, section and context texts), for a message whose `text` is empty. */
 export const blocksText = (blocks: unknown): string => {
   const out: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) walk(child);
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as Record<string, unknown>;
+  eachJsonObject(blocks, (n) => {
     if (typeof n.text === 'string') out.push(n.text);
     else if (n.type === 'user' && typeof n.user_id === 'string') out.push(`<@${n.user_id}>`);
     else if (n.type === 'link' && typeof n.url === 'string') out.push(n.url);
-    for (const [key, value] of Object.entries(n)) if (key !== 'text' || typeof value !== 'string') walk(value);
-  };
-  walk(blocks);
+  });
   return out.join('').trim();
 };
 

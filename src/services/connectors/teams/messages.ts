@@ -1,5 +1,6 @@
 import { Schema } from 'effect';
 import type { Communication, RawItem } from '../../pipeline/communication.js';
+import { eachJsonObject } from '../json-tree.js';
 
 /** A Graph `chatMessage` (https://learn.microsoft.com/graph/api/resources/chatmessage); the fields we keep. */
 export const GraphChatMessage = Schema.Struct({
@@ -50,22 +51,21 @@ export type GraphChatMessage = typeof GraphChatMessage.Type;
 export const conversationOf = (m: GraphChatMessage): string =>
   m.chatId ?? (m.channelIdentity ? `${m.channelIdentity.teamId}/${m.channelIdentity.channelId}` : 'unknown');
 
+/** A card's `text` is read where it stands, never walked into. */
+const TEXT: ReadonlySet<string> = new Set(['text']);
+
 /** The text of an Adaptive Card (its TextBlock, RichTextBlock and FactSet texts, in order). */
 const cardText = (json: string): string => {
   const texts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) walk(child);
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as Record<string, unknown>;
-    if ((n.type === 'TextBlock' || n.type === 'TextRun') && typeof n.text === 'string') texts.push(n.text);
-    if (typeof n.title === 'string' && typeof n.value === 'string') texts.push(`${n.title}: ${n.value}`);
-    for (const [key, value] of Object.entries(n)) if (key !== 'text') walk(value);
-  };
   try {
-    walk(JSON.parse(json));
+    eachJsonObject(
+      JSON.parse(json),
+      (n) => {
+        if ((n.type === 'TextBlock' || n.type === 'TextRun') && typeof n.text === 'string') texts.push(n.text);
+        if (typeof n.title === 'string' && typeof n.value === 'string') texts.push(`${n.title}: ${n.value}`);
+      },
+      TEXT,
+    );
   } catch {
     return '';
   }
