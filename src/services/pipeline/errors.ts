@@ -54,6 +54,10 @@ export class BadPayload extends Schema.TaggedError<BadPayload>()('BadPayload', {
   location: Schema.optional(Schema.String),
 }) {}
 
+/** A job that cannot run as sent (a parameter missing, the wrong runtime): dead-lettered with why, under its id. */
+export const badJob = (job: { readonly jobId: string }, reason: string): BadPayload =>
+  new BadPayload({ subject: 'job', reason, location: job.jobId });
+
 /** Another worker advanced the cursor first (conditional write refused). Policy: stop quietly; that worker owns the round. */
 export class CursorConflict extends Schema.TaggedError<CursorConflict>()('CursorConflict', {
   key: Schema.String,

@@ -7,7 +7,7 @@ import { runDispositionJob } from '../retention/disposition-job.js';
 import type { SkippedItem } from './communication.js';
 import { type Connector, Connectors } from './connector.js';
 import { ConnectorStatus } from './connector-status.js';
-import { BadPayload, Transient } from './errors.js';
+import { badJob, Transient } from './errors.js';
 import { Ingest } from './ingest.js';
 import type { ConnectorJob } from './job.js';
 import { PipelineSettings, withRetryPolicy } from './policy.js';
@@ -107,12 +107,7 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
 const reconcile = (job: ConnectorJob) =>
   Effect.gen(function* () {
     const reconciler = yield* Effect.serviceOption(Reconciler);
-    if (Option.isNone(reconciler))
-      return yield* new BadPayload({
-        subject: 'job',
-        reason: 'this runtime does not run reconcile jobs',
-        location: job.jobId,
-      });
+    if (Option.isNone(reconciler)) return yield* badJob(job, 'this runtime does not run reconcile jobs');
     yield* withRetryPolicy(reconciler.value.run(job));
     return { job, scopes: [], more: false } satisfies JobOutcome;
   });
@@ -126,11 +121,7 @@ const disposition = (job: ConnectorJob) =>
     const tenant = yield* Effect.serviceOption(TenantSql);
     const objects = yield* Effect.serviceOption(ArchiveObjectRetention);
     if (Option.isNone(tenant) || Option.isNone(objects))
-      return yield* new BadPayload({
-        subject: 'job',
-        reason: 'this runtime does not run disposition jobs',
-        location: job.jobId,
-      });
+      return yield* badJob(job, 'this runtime does not run disposition jobs');
     const { more } = yield* runDispositionJob(job).pipe(
       Effect.provideService(TenantSql, tenant.value),
       Effect.provideService(ArchiveObjectRetention, objects.value),

@@ -1,7 +1,7 @@
 import { Console, Context, Effect, Layer, Schema } from 'effect';
 import { TenantSql } from '../db/tenant-sql.js';
 import { ConnectorCredentials } from '../pipeline/credentials.js';
-import { BadPayload, type ConnectorError, Transient } from '../pipeline/errors.js';
+import { type BadPayload, badJob, type ConnectorError, Transient } from '../pipeline/errors.js';
 import type { ConnectorJob } from '../pipeline/job.js';
 import { archiveHoldings } from './archive-holdings.js';
 import { listProvider, ReconcileSource } from './listers.js';
@@ -41,14 +41,7 @@ export const reconcileSourceOf = (job: ConnectorJob, baseUrl?: string): Effect.E
     connectorId: job.connectorId,
     tokenEnv: 'connector secret',
   }).pipe(
-    Effect.mapError(
-      (e) =>
-        new BadPayload({
-          subject: 'job',
-          reason: `a ${job.platform} reconcile job lacks its listing params: ${e.message}`,
-          location: job.jobId,
-        }),
-    ),
+    Effect.mapError((e) => badJob(job, `a ${job.platform} reconcile job lacks its listing params: ${e.message}`)),
   );
 };
 

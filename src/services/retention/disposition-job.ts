@@ -1,5 +1,5 @@
 import { Effect, Schema } from 'effect';
-import { BadPayload } from '../pipeline/errors.js';
+import { badJob } from '../pipeline/errors.js';
 import type { ConnectorJob } from '../pipeline/job.js';
 import { fromTenantSqlError } from '../pipeline/sql-errors.js';
 import { type DispositionReport, disposeExpired } from './disposition.js';
@@ -27,10 +27,7 @@ export const DISPOSITION_BATCHES_PER_JOB = 20;
 
 export const runDispositionJob = Effect.fn('Disposition.job')(function* (job: ConnectorJob) {
   const params = yield* Schema.decodeUnknownEffect(DispositionParams)(job.params ?? {}).pipe(
-    Effect.mapError(
-      (error) =>
-        new BadPayload({ subject: 'job', reason: `disposition params: ${error.message}`, location: job.jobId }),
-    ),
+    Effect.mapError((error) => badJob(job, `disposition params: ${error.message}`)),
   );
   const actor = `schedule:disposition:${job.jobId}`;
   yield* recordRetentionPolicy(

@@ -3,7 +3,7 @@ import { basename, extname, join, relative } from 'node:path';
 import { Effect, Option, Schema } from 'effect';
 import type { SkippedItem, UnparsedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { BadPayload } from '../../pipeline/errors.js';
+import { BadPayload, badJob } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { parseEmail } from '../email/mime.js';
 import { sharedEmailParsePool } from '../email/parse-pool.js';
@@ -116,9 +116,7 @@ export const makeArchiveImportConnector = (options: ArchiveImportOptions = {}) =
 
     const rootOf = (job: ConnectorJob) => {
       const path = jobParam(job, 'path');
-      return path
-        ? Effect.succeed(path)
-        : Effect.fail(new BadPayload({ subject: 'job', reason: 'import jobs need params.path', location: job.jobId }));
+      return path ? Effect.succeed(path) : Effect.fail(badJob(job, 'import jobs need params.path'));
     };
 
     const readPage = async (root: string, at: Position): Promise<Page> => {

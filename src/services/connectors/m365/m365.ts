@@ -3,7 +3,7 @@ import { HttpClient, HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
+import { BadPayload, badJob, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
 import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
@@ -58,13 +58,7 @@ export const makeM365Connector = (options: M365Options = {}) =>
       const mailbox = jobParam(job, 'mailbox');
       return mailbox
         ? Effect.succeed(encodeURIComponent(mailbox))
-        : Effect.fail(
-            new BadPayload({
-              subject: 'job',
-              reason: 'm365 jobs need params.mailbox (user id or UPN)',
-              location: job.jobId,
-            }),
-          );
+        : Effect.fail(badJob(job, 'm365 jobs need params.mailbox (user id or UPN)'));
     };
     const token = (job: ConnectorJob) =>
       credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'm365' });

@@ -1,7 +1,7 @@
 import { Clock, Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload, type ConnectorError } from '../../pipeline/errors.js';
+import { badJob, type ConnectorError } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { makeSlackClient, type SlackClientOptions } from './client.js';
 import { decodeSlackMessageEvent, SlackEventCallback } from './events.js';
@@ -65,13 +65,7 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
       const channels = job.params?.channels;
       return Array.isArray(channels) && channels.every((c) => typeof c === 'string')
         ? Effect.succeed(channels as string[])
-        : Effect.fail(
-            new BadPayload({
-              subject: 'job',
-              reason: 'a Slack poll job needs params.channels (channel ids)',
-              location: job.jobId,
-            }),
-          );
+        : Effect.fail(badJob(job, 'a Slack poll job needs params.channels (channel ids)'));
     };
 
     const tokenFor = (job: ConnectorJob) =>
@@ -79,10 +73,7 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
 
     const webhookPage = (job: ConnectorJob): Effect.Effect<Page, ConnectorError> => {
       const event = decodeWebhookEvent(job.params?.event);
-      if (Option.isNone(event))
-        return Effect.fail(
-          new BadPayload({ subject: 'job', reason: 'webhook job without a Slack event', location: job.jobId }),
-        );
+      if (Option.isNone(event)) return Effect.fail(badJob(job, 'webhook job without a Slack event'));
       const message = decodeSlackMessageEvent(event.value.payload.event);
       const raw = new TextEncoder().encode(JSON.stringify(event.value.payload.event));
       const items = Option.isSome(message) ? slackEventItems(event.value.payload.team_id, message.value, raw) : [];

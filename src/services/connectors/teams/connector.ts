@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload } from '../../pipeline/errors.js';
+import { badJob } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { firstPageUrl, getMessage, getMessagesPage, type TeamsClientOptions, type TeamsSource } from './client.js';
 import { attachTeamsContent } from './content.js';
@@ -75,13 +75,7 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
       ];
       return list.length > 0
         ? Effect.succeed(list)
-        : Effect.fail(
-            new BadPayload({
-              subject: 'job',
-              reason: 'a Teams job needs params.users and/or params.teams',
-              location: job.jobId,
-            }),
-          );
+        : Effect.fail(badJob(job, 'a Teams job needs params.users and/or params.teams'));
     };
 
     const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
@@ -101,8 +95,7 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
           } satisfies Page;
         }
         const source = sourceOf(scope);
-        if (!source)
-          return yield* new BadPayload({ subject: 'job', reason: `unknown Teams scope ${scope}`, location: job.jobId });
+        if (!source) return yield* badJob(job, `unknown Teams scope ${scope}`);
         const cursor: TeamsCursor = Option.getOrElse(Option.flatMap(stored, decodeCursor), () => ({}));
         const token = yield* credentials.accessToken({
           customerId: job.customerId,

@@ -2,7 +2,7 @@ import { Effect, Option, Schema } from 'effect';
 import { LargeObjectArchive } from '../../archive/large-object.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload, Transient } from '../../pipeline/errors.js';
+import { badJob, Transient } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
 import { downloadStream } from '../zoom/download.js';
@@ -45,13 +45,7 @@ export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
     const scopes = (job: ConnectorJob) => {
       const payload = jobPayload(job);
       if (job.kind !== 'webhook' || !payload)
-        return Effect.fail(
-          new BadPayload({
-            subject: 'job',
-            reason: 'Twilio jobs come from webhooks (a recording or a message)',
-            location: job.jobId,
-          }),
-        );
+        return Effect.fail(badJob(job, 'Twilio jobs come from webhooks (a recording or a message)'));
       return Effect.succeed([
         payload._tag === 'recording'
           ? `recording:${payload.recording.RecordingSid}`
@@ -108,8 +102,7 @@ export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
     const fetchPage = (job: ConnectorJob, _scope: string, _cursor: Option.Option<string>) =>
       Effect.gen(function* () {
         const payload = jobPayload(job);
-        if (!payload)
-          return yield* new BadPayload({ subject: 'job', reason: 'not a Twilio webhook job', location: job.jobId });
+        if (!payload) return yield* badJob(job, 'not a Twilio webhook job');
         if (payload._tag === 'message')
           return {
             items: [

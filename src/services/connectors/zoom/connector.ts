@@ -3,7 +3,7 @@ import { LargeObjectArchive } from '../../archive/large-object.js';
 import type { Communication, RawItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { ConnectorCredentials } from '../../pipeline/credentials.js';
-import { BadPayload, Transient } from '../../pipeline/errors.js';
+import { badJob, Transient } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
 import { getMeetingRecordings, listRecordings } from './client.js';
@@ -194,27 +194,20 @@ export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
         return Option.isSome(notified)
           ? Effect.succeed([`meeting:${notified.value.meeting.uuid}`])
           : Effect.fail(
-              new BadPayload({
-                subject: 'job',
-                reason: 'a Zoom webhook job needs a recording.completed event (params.event) or params.meeting',
-                location: job.jobId,
-              }),
+              badJob(job, 'a Zoom webhook job needs a recording.completed event (params.event) or params.meeting'),
             );
       }
       const users = job.params?.users;
       return Array.isArray(users) && users.length > 0 && users.every((u) => typeof u === 'string')
         ? Effect.succeed((users as string[]).map((u) => `user:${u}`))
-        : Effect.fail(
-            new BadPayload({ subject: 'job', reason: 'a Zoom poll job needs params.users', location: job.jobId }),
-          );
+        : Effect.fail(badJob(job, 'a Zoom poll job needs params.users'));
     };
 
     const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
       Effect.gen(function* () {
         if (job.kind === 'webhook') {
           const notified = notifiedMeeting(job);
-          if (Option.isNone(notified))
-            return yield* new BadPayload({ subject: 'job', reason: 'no Zoom meeting in the job', location: job.jobId });
+          if (Option.isNone(notified)) return yield* badJob(job, 'no Zoom meeting in the job');
           const { meeting, raw, downloadToken } = notified.value;
           const item = yield* meetingItem(
             job,
