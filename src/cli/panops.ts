@@ -49,6 +49,8 @@ const databaseFlag = Flag.String('database-url').pipe(
   Flag.withDescription('A migrated PostgreSQL server (application role) instead of PGlite'),
   Flag.optional,
 );
+/** Where every customer command finds its data, its blueprint and its database. */
+const localFlags = { home: homeFlag, blueprint: blueprintFlag, databaseUrl: databaseFlag };
 
 const llmUrlFlag = Flag.String('llm-url').pipe(
   Flag.withDescription(
@@ -119,9 +121,7 @@ const ingest = Command.make(
   {
     customer: customerFlag,
     importPath: Flag.String('import').pipe(Flag.withDescription('A folder of .eml files and mbox files, or one file')),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, importPath, home, blueprint, databaseUrl }) {
     const customer = yield* findCustomer(blueprint, wanted);
@@ -170,9 +170,7 @@ const search = Command.make(
       Argument.withDescription('Words to find (web-search syntax: "a phrase", -not, or)'),
     ),
     limit: Flag.Int('limit').pipe(Flag.withDefault(10)),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -211,9 +209,7 @@ const ask = Command.make(
   {
     customer: customerFlag,
     question: Argument.String('question').pipe(Argument.withDescription('A question about the archive')),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -251,9 +247,7 @@ const reembed = Command.make(
   'reembed',
   {
     customer: customerFlag,
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -335,9 +329,7 @@ const reconcile = Command.make(
       Flag.withDescription('Where to write the figures (JSON); default <home>/reconcile/<slug>.json'),
       Flag.optional,
     ),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
   },
   Effect.fn(function* ({
     customer: wanted,
@@ -412,22 +404,26 @@ const idList = (ids: Option.Option<string>) =>
       .filter((id) => id !== ''),
   );
 
-/** Runs `use` with the customer (blueprint) and the local pipeline, its row and retention policy ensured first. */
-const onCustomer = <A>(
+/**
+ * Runs `use` with the customer (blueprint) and the local pipeline, its row and
+ * retention policy ensured first, and prints the report it returns.
+ */
+const onCustomer = (
   wanted: string,
   blueprint: string,
   home: string,
   databaseUrl: Option.Option<string>,
-  use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<A, unknown>,
+  use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<string, unknown>,
 ) =>
   Effect.gen(function* () {
     const customer = yield* findCustomer(blueprint, wanted);
-    return yield* withPipeline(home, databaseUrl, (pipeline) =>
+    const report = yield* withPipeline(home, databaseUrl, (pipeline) =>
       Effect.andThen(
         Effect.promise(() => pipeline.runtime.runPromise(ensureCustomerRow(customer))),
         use(customer, pipeline),
       ),
     );
+    yield* Console.log(report);
   });
 
 const hold = Command.make(
@@ -441,15 +437,13 @@ const hold = Command.make(
       Flag.optional,
     ),
     reason: reasonFlag,
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, matter, ids, query, reason, home, blueprint, databaseUrl }) {
     const list = idList(ids);
     if (Option.isSome(list) === Option.isSome(query))
       return yield* Effect.fail(new Error('hold needs exactly one of --ids and --query'));
-    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+    yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
       holdCommand(pipeline, home, {
         customerId: customer.id,
         matter,
@@ -458,7 +452,6 @@ const hold = Command.make(
         reason,
       }),
     );
-    yield* Console.log(text);
   }),
 ).pipe(
   Command.withDescription(
@@ -473,9 +466,7 @@ const release = Command.make(
     matter: matterFlag,
     ids: idsFlag,
     reason: reasonFlag,
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
     ownerDatabaseUrl: Flag.String('owner-database-url').pipe(
       Flag.withDescription('With --database-url: an administrator URL that may SET ROLE to the owner role'),
       Flag.optional,
@@ -503,7 +494,7 @@ const release = Command.make(
         ),
       );
     const list = idList(ids);
-    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+    yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
       releaseCommand(
         pipeline,
         home,
@@ -517,7 +508,6 @@ const release = Command.make(
         { role: ownerRole, ...(Option.isSome(ownerDatabaseUrl) ? { databaseUrl: ownerDatabaseUrl.value } : {}) },
       ),
     );
-    yield* Console.log(text);
   }),
 ).pipe(
   Command.withDescription(
@@ -534,15 +524,12 @@ const dispose = Command.make(
       Flag.withDefault(false),
     ),
     batchSize: Flag.Int('batch-size').pipe(Flag.withDefault(500)),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, dryRun, batchSize, home, blueprint, databaseUrl }) {
-    const text = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+    yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
       disposeCommand(pipeline, home, { customerId: customer.id, now: new Date(), actor: actorOf(), dryRun, batchSize }),
     );
-    yield* Console.log(text);
   }),
 ).pipe(
   Command.withDescription(
