@@ -9,7 +9,7 @@ import { type BadPayload, Transient } from '../pipeline/errors.js';
 import {
   type ArchiveTarget,
   acquireS3Clients,
-  headObjectExists,
+  objectExists,
   type S3ArchiveStoreOptions,
   s3TargetResolver,
 } from './s3.js';
@@ -85,11 +85,12 @@ export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) 
     Effect.map(acquireS3Clients(options.client), (clients) => {
       const target = s3TargetResolver(options, clients);
       const exists = (customerId: string, name: string) =>
-        Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
-          Effect.tryPromise({
-            try: (signal) => headObjectExists(client, bucket, objectKey(largeObjectKey(name)), keyPrefix, signal),
-            catch: (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
-          }),
+        Effect.flatMap(target(customerId), (t) =>
+          objectExists(
+            t,
+            largeObjectKey(name),
+            (cause) => new Transient({ source: 'archive', detail: `checking ${name}: ${errorText(cause)}` }),
+          ),
         );
       const putStream = (customerId: string, name: string, body: Readable, contentType: string) =>
         Effect.gen(function* () {

@@ -71,21 +71,34 @@ const isNotFound = (cause: unknown): boolean =>
 export const absentBehindPrefix = (keyPrefix: string | undefined, cause: unknown): boolean =>
   Boolean(keyPrefix) && statusOf(cause) === 403;
 
-/** Whether an object exists (HEAD): not found, or refused behind a prefix-scoped session, is absent. */
-export const headObjectExists = (
-  client: S3Client,
-  bucket: string,
+/** A customer's target as resolved: with the client to reach it and its object keys. */
+export type ResolvedTarget = ArchiveTarget & {
+  readonly client: S3Client;
+  /** The object key in the bucket for a key relative to the customer's prefix. */
+  readonly objectKey: (key: string) => string;
+};
+
+/**
+ * Whether an object exists in a customer's target (HEAD of `key`, relative to
+ * the prefix): not found, or refused behind a prefix-scoped session, is
+ * absent; any other failure is the caller's `failed(cause)`.
+ */
+export const objectExists = <E>(
+  { client, bucket, objectKey, keyPrefix }: ResolvedTarget,
   key: string,
-  keyPrefix: string | undefined,
-  signal: AbortSignal,
-): Promise<boolean> =>
-  client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }).then(
-    () => true,
-    (cause) => {
-      if (isNotFound(cause) || absentBehindPrefix(keyPrefix, cause)) return false;
-      throw cause;
-    },
-  );
+  failed: (cause: unknown) => E,
+): Effect.Effect<boolean, E> =>
+  Effect.tryPromise({
+    try: (signal) =>
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }), { abortSignal: signal }).then(
+        () => true,
+        (cause) => {
+          if (isNotFound(cause) || absentBehindPrefix(keyPrefix, cause)) return false;
+          throw cause;
+        },
+      ),
+    catch: failed,
+  });
 
 export const transient = (detail: string) => (cause: unknown) =>
   new Transient({
@@ -136,12 +149,7 @@ export const s3TargetResolver =
   (
     options: Pick<S3ArchiveStoreOptions, 'targetFor' | 'resolveTarget'>,
     clients: S3Clients,
-  ): ((
-    customerId: string,
-  ) => Effect.Effect<
-    ArchiveTarget & { readonly client: S3Client; readonly objectKey: (key: string) => string },
-    Transient | BadPayload
-  >) =>
+  ): ((customerId: string) => Effect.Effect<ResolvedTarget, Transient | BadPayload>) =>
   (customerId) => {
     const found = options.resolveTarget
       ? options.resolveTarget(customerId)
@@ -156,7 +164,6 @@ export const s3TargetResolver =
     return Effect.map(found, (t) => ({
       ...t,
       client: clientFor(clients, t),
-      /** The object key in the bucket for a key relative to the customer's prefix. */
       objectKey: (key: string) => `${t.keyPrefix ?? ''}${key}`,
     }));
   };
@@ -175,11 +182,8 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
       const target = s3TargetResolver(options, clients);
 
       const exists = (customerId: string, key: string) =>
-        Effect.flatMap(target(customerId), ({ bucket, client, objectKey, keyPrefix }) =>
-          Effect.tryPromise({
-            try: (signal) => headObjectExists(client, bucket, objectKey(key), keyPrefix, signal),
-            catch: transient(`checking s3://${bucket}/${objectKey(key)}`),
-          }),
+        Effect.flatMap(target(customerId), (t) =>
+          objectExists(t, key, transient(`checking s3://${t.bucket}/${t.objectKey(key)}`)),
         );
 
       /**
