@@ -2,7 +2,7 @@ import type { Effect, Schema } from 'effect';
 import type { ProviderOutcome, VerifiedDelivery, WebhookEvent } from './delivery.js';
 import type { WebhookRejected } from './errors.js';
 import type { DeliveryPlan } from './follow-up-job.js';
-import type { WebhookRequest, WebhookResponse } from './request.js';
+import { jsonResponse, type WebhookRequest, type WebhookResponse } from './request.js';
 
 /**
  * What the webhook handler needs from a provider that pushes to us. Each
@@ -36,5 +36,17 @@ export interface WebhookProviderSpec<C> {
   readonly plan: (delivery: VerifiedDelivery) => DeliveryPlan;
 }
 
-/** A provider's webhook, typed by its credentials (the registry keeps them apart). */
-export const webhookProvider = <C>(spec: WebhookProviderSpec<C>): WebhookProviderSpec<C> => spec;
+/**
+ * A provider's webhook, typed by its credentials (the registry keeps them
+ * apart). Its answers default to JSON 200 `{"status":"stored"}`, and
+ * `{"status":"already-stored"}` to a retry; a provider that expects another
+ * body (TwiML, an empty 202) names its own.
+ */
+export const webhookProvider = <C>(
+  spec: Omit<WebhookProviderSpec<C>, 'storedResponse' | 'alreadyStoredResponse'> &
+    Partial<Pick<WebhookProviderSpec<C>, 'storedResponse' | 'alreadyStoredResponse'>>,
+): WebhookProviderSpec<C> => ({
+  storedResponse: jsonResponse(200, { status: 'stored' }),
+  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
+  ...spec,
+});

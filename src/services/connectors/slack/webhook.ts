@@ -3,7 +3,7 @@ import type { ProviderOutcome, VerifiedDelivery } from '../../webhooks/delivery.
 import { WebhookRejected } from '../../webhooks/errors.js';
 import { type DeliveryPlan, NOTHING_TO_STORE } from '../../webhooks/follow-up-job.js';
 import { webhookProvider } from '../../webhooks/provider.js';
-import { jsonResponse, textResponse, type WebhookRequest } from '../../webhooks/request.js';
+import { textResponse, type WebhookRequest } from '../../webhooks/request.js';
 import { decodeSlackMessageEvent, SlackEventsPayload } from './events.js';
 import { slackEventItems } from './normalize.js';
 import { verifySlackSignature } from './signature.js';
@@ -81,6 +81,4 @@ export const slackWebhook = webhookProvider({
   authenticate: authenticateSlack,
   plan,
   configuredAccount: (c) => c.teamId,
-  storedResponse: jsonResponse(200, { status: 'stored' }),
-  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
 });

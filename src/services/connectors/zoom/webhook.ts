@@ -80,6 +80,4 @@ export const zoomWebhook = webhookProvider({
   authenticate: authenticateZoom,
   plan,
   configuredAccount: (c) => c.accountId,
-  storedResponse: jsonResponse(200, { status: 'stored' }),
-  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
 });
