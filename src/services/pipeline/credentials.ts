@@ -24,6 +24,17 @@ export class ConnectorCredentials extends Context.Service<
   { readonly accessToken: (request: CredentialRequest) => Effect.Effect<string, AuthExpired | Transient> }
 >()('panops/pipeline/ConnectorCredentials') {}
 
+/**
+ * The token reader of one platform's connectors: `token(job)` asks for the
+ * access token of the connector the job (or webhook delivery) belongs to.
+ */
+export const connectorTokens = (platform: string) =>
+  Effect.gen(function* () {
+    const credentials = yield* ConnectorCredentials;
+    return (job: { readonly customerId: string; readonly connectorId: string }) =>
+      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform });
+  });
+
 /** The secret holding a connector's token: `panops/<customerId>/<connectorId>`, JSON `{ "accessToken": "..." }`. */
 export const credentialSecretName = (r: CredentialRequest): string => `panops/${r.customerId}/${r.connectorId}`;
 

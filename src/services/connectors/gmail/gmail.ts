@@ -2,7 +2,7 @@ import { Effect, Option, Schema } from 'effect';
 import { HttpClient, HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
@@ -75,12 +75,9 @@ const decodeCursor = (text: string) =>
 export const makeGmailConnector = (options: GmailOptions = {}) =>
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient;
-    const credentials = yield* ConnectorCredentials;
+    const token = yield* connectorTokens('gmail');
     const base = (options.baseUrl ?? 'https://gmail.googleapis.com').replace(/\/$/, '');
     const pageSize = options.pageSize ?? 100;
-
-    const token = (job: ConnectorJob) =>
-      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'gmail' });
 
     const getJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
       job: ConnectorJob,

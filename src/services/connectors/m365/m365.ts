@@ -2,7 +2,7 @@ import { Clock, Effect, Option, Schema } from 'effect';
 import { HttpClient, HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { BadPayload, badJob, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
@@ -50,7 +50,7 @@ const SYNC_STATE_CODES = /SyncStateNotFound|SyncStateInvalid|resyncRequired|Inva
 export const makeM365Connector = (options: M365Options = {}) =>
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient;
-    const credentials = yield* ConnectorCredentials;
+    const token = yield* connectorTokens('m365');
     const base = (options.baseUrl ?? 'https://graph.microsoft.com/v1.0').replace(/\/$/, '');
     const pageSize = options.pageSize ?? 50;
 
@@ -60,8 +60,6 @@ export const makeM365Connector = (options: M365Options = {}) =>
         ? Effect.succeed(encodeURIComponent(mailbox))
         : Effect.fail(badJob(job, 'm365 jobs need params.mailbox (user id or UPN)'));
     };
-    const token = (job: ConnectorJob) =>
-      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'm365' });
 
     const get = (job: ConnectorJob, url: string, pass: readonly number[] = [], headers: Record<string, string> = {}) =>
       Effect.flatMap(token(job), (accessToken) => {

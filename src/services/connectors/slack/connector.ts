@@ -1,6 +1,6 @@
 import { Clock, Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { badJob, type ConnectorError } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { makeSlackClient, type SlackClientOptions } from './client.js';
@@ -57,7 +57,7 @@ export interface SlackConnectorOptions extends SlackClientOptions {
 
 export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
   Effect.gen(function* () {
-    const credentials = yield* ConnectorCredentials;
+    const tokenFor = yield* connectorTokens('slack');
     const client = makeSlackClient(options);
 
     const scopes = (job: ConnectorJob) => {
@@ -67,9 +67,6 @@ export const makeSlackConnector = (options: SlackConnectorOptions = {}) =>
         ? Effect.succeed(channels as string[])
         : Effect.fail(badJob(job, 'a Slack poll job needs params.channels (channel ids)'));
     };
-
-    const tokenFor = (job: ConnectorJob) =>
-      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'slack' });
 
     const webhookPage = (job: ConnectorJob): Effect.Effect<Page, ConnectorError> => {
       const event = decodeWebhookEvent(job.params?.event);

@@ -1,6 +1,6 @@
 import { Effect, Option, Schema } from 'effect';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { badJob } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { firstPageUrl, getMessage, getMessagesPage, type TeamsClientOptions, type TeamsSource } from './client.js';
@@ -64,7 +64,7 @@ const strings = (value: unknown): string[] =>
  */
 export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
   Effect.gen(function* () {
-    const credentials = yield* ConnectorCredentials;
+    const tokenFor = yield* connectorTokens('teams');
     const baseUrl = options.baseUrl ?? 'https://graph.microsoft.com/v1.0';
 
     const scopes = (job: ConnectorJob) => {
@@ -81,11 +81,7 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
     const fetchPage = (job: ConnectorJob, scope: string, stored: Option.Option<string>) =>
       Effect.gen(function* () {
         if (scope.startsWith('resource:')) {
-          const token = yield* credentials.accessToken({
-            customerId: job.customerId,
-            connectorId: job.connectorId,
-            platform: 'teams',
-          });
+          const token = yield* tokenFor(job);
           const { message, received } = yield* getMessage(`${baseUrl}/${scope.slice(9)}`, token);
           return {
             items: [yield* attachTeamsContent(baseUrl, token, message, teamsMessageItem(message, received.bytes))],
@@ -97,11 +93,7 @@ export const makeTeamsConnector = (options: TeamsClientOptions = {}) =>
         const source = sourceOf(scope);
         if (!source) return yield* badJob(job, `unknown Teams scope ${scope}`);
         const cursor: TeamsCursor = Option.getOrElse(Option.flatMap(stored, decodeCursor), () => ({}));
-        const token = yield* credentials.accessToken({
-          customerId: job.customerId,
-          connectorId: job.connectorId,
-          platform: 'teams',
-        });
+        const token = yield* tokenFor(job);
         const { page, received, items } = yield* getMessagesPage(
           cursor.next ?? firstPageUrl(options, source, cursor.since),
           token,

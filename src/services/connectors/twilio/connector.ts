@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from 'effect';
 import { LargeObjectArchive } from '../../archive/large-object.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { badJob, Transient } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
@@ -37,7 +37,7 @@ const jobPayload = (job: ConnectorJob) => {
  */
 export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
   Effect.gen(function* () {
-    const credentials = yield* ConnectorCredentials;
+    const tokenFor = yield* connectorTokens('twilio');
     const archive = yield* LargeObjectArchive;
     const transcription = yield* TranscriptionJobs;
     const format = options.format ?? 'wav';
@@ -59,11 +59,7 @@ export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
         const key = archive.keyFor(name);
         let stored: { sha256?: string; size?: number } = {};
         if (!(yield* archive.exists(job.customerId, name))) {
-          const authToken = yield* credentials.accessToken({
-            customerId: job.customerId,
-            connectorId: job.connectorId,
-            platform: 'twilio',
-          });
+          const authToken = yield* tokenFor(job);
           const basic = Buffer.from(`${status.AccountSid}:${authToken}`).toString('base64');
           const download = yield* downloadStream('twilio', `${status.RecordingUrl}.${format}`, {
             authorization: `Basic ${basic}`,
@@ -110,11 +106,7 @@ export const makeTwilioConnector = (options: TwilioConnectorOptions = {}) =>
                 twilioMessageItem(payload.message, payload.all, new Date(job.requestedAt)),
                 payload.all,
                 payload.message.AccountSid,
-                credentials.accessToken({
-                  customerId: job.customerId,
-                  connectorId: job.connectorId,
-                  platform: 'twilio',
-                }),
+                tokenFor(job),
               ),
             ],
             skipped: [],

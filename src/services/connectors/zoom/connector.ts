@@ -2,7 +2,7 @@ import { Clock, Effect, Option, Schema } from 'effect';
 import { LargeObjectArchive } from '../../archive/large-object.js';
 import type { Communication, RawItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { ConnectorCredentials } from '../../pipeline/credentials.js';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { badJob, Transient } from '../../pipeline/errors.js';
 import type { ConnectorJob } from '../../pipeline/job.js';
 import { TranscriptionJobs } from '../../queue/transcription-jobs.js';
@@ -78,14 +78,11 @@ const filesOf = (meeting: ZoomMeetingRecording): readonly ZoomRecordingFile[] =>
  */
 export const makeZoomConnector = (options: ZoomConnectorOptions = {}) =>
   Effect.gen(function* () {
-    const credentials = yield* ConnectorCredentials;
+    const oauthToken = yield* connectorTokens('zoom');
     const archive = yield* LargeObjectArchive;
     const transcription = yield* TranscriptionJobs;
     const baseUrl = options.baseUrl ?? 'https://api.zoom.us/v2';
     const lookbackDays = options.lookbackDays ?? 7;
-
-    const oauthToken = (job: ConnectorJob) =>
-      credentials.accessToken({ customerId: job.customerId, connectorId: job.connectorId, platform: 'zoom' });
 
     /**
      * A file's download URL: from the event, else from `GET /meetings/{uuid}/recordings`.
