@@ -119,20 +119,23 @@ const teamsListing: ProviderListing<Extract<ReconcileSource, { platform: 'teams'
     return providerDays('teams', source.connectorId, entries);
   });
 
-/** The provider's listing of one configured connector over [since, until]. */
-export const listProvider: ProviderListing<ReconcileSource> = (source, token, since, until) => {
-  switch (source.platform) {
-    case 'slack':
-      return slackListing(source, token, since, until);
-    case 'teams':
-      return teamsListing(source, token, since, until);
-    case 'gmail':
-      return gmailListing(source, token, since, until);
-    case 'm365':
-      return m365Listing(source, token, since, until);
-    case 'zoom':
-      return zoomListing(source, token, since, until);
-    case 'twilio':
-      return twilioListing(source, token, since, until);
-  }
+type Platform = ReconcileSource['platform'];
+type SourceOf<P extends Platform> = Extract<ReconcileSource, { platform: P }>;
+
+/** Each platform's lister (a platform without one does not type-check). */
+const listers: { readonly [P in Platform]: ProviderListing<SourceOf<P>> } = {
+  slack: slackListing,
+  teams: teamsListing,
+  gmail: gmailListing,
+  m365: m365Listing,
+  zoom: zoomListing,
+  twilio: twilioListing,
 };
+
+/** The lister of a source's platform (TypeScript cannot tie `source.platform` to `P` by itself). */
+const listerOf = <P extends Platform>(source: SourceOf<P>): ProviderListing<SourceOf<P>> =>
+  listers[source.platform as P];
+
+/** The provider's listing of one configured connector over [since, until]. */
+export const listProvider: ProviderListing<ReconcileSource> = (source, token, since, until) =>
+  listerOf(source)(source, token, since, until);
