@@ -408,23 +408,32 @@ const idList = (ids: Option.Option<string>) =>
  * Runs `use` with the customer (blueprint) and the local pipeline, its row and
  * retention policy ensured first, and prints the report it returns.
  */
+/** Runs `use` on the local pipeline for a blueprint customer (its row ensured first); returns what it returns. */
+const withCustomer = <A>(
+  wanted: string,
+  blueprint: string,
+  home: string,
+  databaseUrl: Option.Option<string>,
+  use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<A, unknown>,
+) =>
+  Effect.gen(function* () {
+    const customer = yield* findCustomer(blueprint, wanted);
+    return yield* withPipeline(home, databaseUrl, (pipeline) =>
+      Effect.andThen(
+        Effect.promise(() => pipeline.runtime.runPromise(ensureCustomerRow(customer))),
+        use(customer, pipeline),
+      ),
+    );
+  });
+
+/** {@link withCustomer}, printing the report `use` returns. */
 const onCustomer = (
   wanted: string,
   blueprint: string,
   home: string,
   databaseUrl: Option.Option<string>,
   use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<string, unknown>,
-) =>
-  Effect.gen(function* () {
-    const customer = yield* findCustomer(blueprint, wanted);
-    const report = yield* withPipeline(home, databaseUrl, (pipeline) =>
-      Effect.andThen(
-        Effect.promise(() => pipeline.runtime.runPromise(ensureCustomerRow(customer))),
-        use(customer, pipeline),
-      ),
-    );
-    yield* Console.log(report);
-  });
+) => Effect.flatMap(withCustomer(wanted, blueprint, home, databaseUrl, use), (report) => Console.log(report));
 
 const hold = Command.make(
   'hold',
@@ -550,7 +559,7 @@ const retentionStatusCmd = Command.make(
     databaseUrl: databaseFlag,
   },
   Effect.fn(function* ({ customer: wanted, out, home, blueprint, databaseUrl }) {
-    const status = yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
+    const status = yield* withCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
       retentionStatusCommand(pipeline, customer),
     );
     const outPath = Option.getOrUndefined(out) ?? join(home, 'retention', `${status.customerSlug}.json`);
