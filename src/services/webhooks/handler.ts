@@ -24,8 +24,8 @@ const webhookOf = (route: WebhookRoute) => WEBHOOKS[route.provider] as unknown a
  * storage; a storage failure releases the replay claims and answers 503 so the
  * provider's retry is accepted.
  */
-export const handleWebhook = (request: WebhookRequest) =>
-  Effect.gen(function* () {
+export const handleWebhook = Effect.fn('Webhooks.handle')(
+  function* (request: WebhookRequest) {
     const route = parseRoute(request.path);
     if (!route) return yield* rejected('unknown', 'unknown-route', `no webhook route at ${request.path}`);
     if (request.method.toUpperCase() !== 'POST')
@@ -82,31 +82,34 @@ export const handleWebhook = (request: WebhookRequest) =>
       })
       .pipe(Effect.tapError(() => Effect.forEach(claimed, (key) => guard.release(key), { discard: true })));
     return webhook.storedResponse;
-  }).pipe(
-    Effect.catchTags({
-      WebhookRejected: (e) =>
-        Effect.as(
-          Effect.logWarning(`webhook refused: ${e.provider} ${e.reason}: ${e.detail}`),
-          // An unknown route and a bad signature answer alike (status and body): a probe cannot learn which
-          // connectors exist. The reason stays in the log.
-          e.reason === 'unknown-route' || e.reason === 'unauthenticated'
-            ? jsonResponse(401, { error: 'unauthenticated' })
-            : jsonResponse(statusFor(e.reason), { error: e.reason, detail: e.detail }),
-        ),
-      WebhookSecretUnavailable: (e) =>
-        Effect.as(
-          Effect.logError(`webhook secret unavailable: ${e.secretId}: ${e.detail}`),
-          jsonResponse(503, { error: 'unavailable', detail: 'try again later' }),
-        ),
-      ReplayGuardUnavailable: (e) =>
-        Effect.as(
-          Effect.logError(`replay guard unavailable: ${e.detail}`),
-          jsonResponse(503, { error: 'unavailable', detail: 'try again later' }),
-        ),
-      WebhookStoreFailed: (e) =>
-        Effect.as(
-          Effect.logError(`webhook not stored: ${e.provider}: ${e.detail}`),
-          jsonResponse(503, { error: 'unavailable', detail: 'not stored; retry' }),
-        ),
-    }),
-  );
+  },
+  (effect) =>
+    effect.pipe(
+      Effect.catchTags({
+        WebhookRejected: (e) =>
+          Effect.as(
+            Effect.logWarning(`webhook refused: ${e.provider} ${e.reason}: ${e.detail}`),
+            // An unknown route and a bad signature answer alike (status and body): a probe cannot learn which
+            // connectors exist. The reason stays in the log.
+            e.reason === 'unknown-route' || e.reason === 'unauthenticated'
+              ? jsonResponse(401, { error: 'unauthenticated' })
+              : jsonResponse(statusFor(e.reason), { error: e.reason, detail: e.detail }),
+          ),
+        WebhookSecretUnavailable: (e) =>
+          Effect.as(
+            Effect.logError(`webhook secret unavailable: ${e.secretId}: ${e.detail}`),
+            jsonResponse(503, { error: 'unavailable', detail: 'try again later' }),
+          ),
+        ReplayGuardUnavailable: (e) =>
+          Effect.as(
+            Effect.logError(`replay guard unavailable: ${e.detail}`),
+            jsonResponse(503, { error: 'unavailable', detail: 'try again later' }),
+          ),
+        WebhookStoreFailed: (e) =>
+          Effect.as(
+            Effect.logError(`webhook not stored: ${e.provider}: ${e.detail}`),
+            jsonResponse(503, { error: 'unavailable', detail: 'not stored; retry' }),
+          ),
+      }),
+    ),
+);

@@ -26,8 +26,8 @@ export const queueingWebhookIntakeLayer = Layer.effect(
     const archive = yield* ArchiveStore;
     const jobs = yield* ConnectorJobSubmitter;
     return WebhookIntake.of({
-      accept: (delivery) =>
-        Effect.gen(function* () {
+      accept: Effect.fn('WebhookIntake.accept')(
+        function* (delivery: VerifiedDelivery) {
           const archived = yield* archive.put(
             delivery.route.customerId,
             new TextEncoder().encode(delivery.rawBody),
@@ -39,7 +39,9 @@ export const queueingWebhookIntakeLayer = Layer.effect(
               rawArchiveKey: archived.key,
             }),
           );
-        }).pipe(Effect.mapError((e) => storeFailed(delivery, e))),
+        },
+        (effect, delivery) => effect.pipe(Effect.mapError((e) => storeFailed(delivery, e))),
+      ),
     });
   }),
 );
@@ -64,10 +66,10 @@ export const pipelineWebhookIntakeLayer = Layer.effect(
     const ingest = yield* Ingest;
     const jobs = yield* ConnectorJobSubmitter;
     return WebhookIntake.of({
-      accept: (delivery) => {
-        const { route } = delivery;
-        const plan = planDelivery(delivery);
-        return Effect.gen(function* () {
+      accept: Effect.fn('WebhookIntake.accept')(
+        function* (delivery: VerifiedDelivery) {
+          const { route } = delivery;
+          const plan = planDelivery(delivery);
           yield* archive.put(route.customerId, new TextEncoder().encode(delivery.rawBody), delivery.contentType);
           if (plan.items.length > 0)
             yield* ingest.store(
@@ -75,8 +77,9 @@ export const pipelineWebhookIntakeLayer = Layer.effect(
               plan.items,
             );
           yield* Effect.forEach(plan.jobs, (job) => jobs.submit(job), { discard: true });
-        }).pipe(Effect.mapError((e) => storeFailed(delivery, e)));
-      },
+        },
+        (effect, delivery) => effect.pipe(Effect.mapError((e) => storeFailed(delivery, e))),
+      ),
     });
   }),
 );
