@@ -126,8 +126,8 @@ export const makeTenantRouter = Effect.fnUntraced(function* (options: TenantRout
       }),
   });
 
-  const resolve = (customerId: string): Effect.Effect<CustomerRoute, RoutingError> =>
-    Effect.gen(function* () {
+  const resolve: (customerId: string) => Effect.Effect<CustomerRoute, RoutingError> = Effect.fn('TenantRouter.resolve')(
+    function* (customerId: string) {
       const route = yield* routes.get(lower(customerId));
       if (!route) return yield* new UnknownCustomerError({ customerId: String(customerId) });
       if (route.relocation)
@@ -139,7 +139,8 @@ export const makeTenantRouter = Effect.fnUntraced(function* (options: TenantRout
       if (!configured)
         return yield* new DatabaseNotConfiguredError({ customerId: route.customerId, database: databaseKeyOf(route) });
       return route;
-    });
+    },
+  );
 
   /** The customer's database service, held for the current scope; waits for a free slot, then gives up typed. */
   const databaseFor = (

@@ -51,34 +51,35 @@ export const resolvedTranscriptionWorker = <E>(
           }
           return { key: route.key, runtime };
         });
-      const handleMessage = (body: string, hooks?: JobHooks): Effect.Effect<Disposition> =>
-        Effect.gen(function* () {
-          let customerId: unknown;
-          try {
-            customerId = (JSON.parse(body) as { customerId?: unknown }).customerId;
-          } catch {
-            return { _tag: 'DeadLetter', reason: 'malformed transcription job: body is not JSON' } as Disposition;
-          }
-          if (typeof customerId !== 'string')
-            return {
-              _tag: 'DeadLetter',
-              reason: `no database configured for customer ${String(customerId)}`,
-            } as Disposition;
-          const routed = yield* Effect.result(workerFor(customerId));
-          if (routed._tag === 'Failure')
-            return {
-              _tag: routed.failure.retry ? 'Retry' : 'DeadLetter',
-              reason: routed.failure.reason,
-            } as Disposition;
-          const target = routed.success;
-          const opened = yield* Effect.tryPromise(() => target.runtime.context()).pipe(Effect.result);
-          if (opened._tag === 'Failure') {
-            return { _tag: 'Retry', reason: `opening ${target.key}: ${String(opened.failure)}` } as Disposition;
-          }
-          return yield* Effect.gen(function* () {
-            return yield* (yield* TranscriptionWorker).handleMessage(body, hooks);
-          }).pipe(Effect.provideContext(opened.success));
-        });
+      const handleMessage: (body: string, hooks?: JobHooks) => Effect.Effect<Disposition> = Effect.fn(
+        'RoutedTranscriptionWorker.handleMessage',
+      )(function* (body: string, hooks?: JobHooks) {
+        let customerId: unknown;
+        try {
+          customerId = (JSON.parse(body) as { customerId?: unknown }).customerId;
+        } catch {
+          return { _tag: 'DeadLetter', reason: 'malformed transcription job: body is not JSON' } as Disposition;
+        }
+        if (typeof customerId !== 'string')
+          return {
+            _tag: 'DeadLetter',
+            reason: `no database configured for customer ${String(customerId)}`,
+          } as Disposition;
+        const routed = yield* Effect.result(workerFor(customerId));
+        if (routed._tag === 'Failure')
+          return {
+            _tag: routed.failure.retry ? 'Retry' : 'DeadLetter',
+            reason: routed.failure.reason,
+          } as Disposition;
+        const target = routed.success;
+        const opened = yield* Effect.tryPromise(() => target.runtime.context()).pipe(Effect.result);
+        if (opened._tag === 'Failure') {
+          return { _tag: 'Retry', reason: `opening ${target.key}: ${String(opened.failure)}` } as Disposition;
+        }
+        return yield* Effect.gen(function* () {
+          return yield* (yield* TranscriptionWorker).handleMessage(body, hooks);
+        }).pipe(Effect.provideContext(opened.success));
+      });
       return TranscriptionWorker.of({
         process: () => Effect.die(new Error('the routed worker only handles queue messages')),
         handleMessage,
