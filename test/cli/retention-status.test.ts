@@ -6,43 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureCustomerRow, openLocalPipeline } from '../../src/cli/local-pipeline.js';
 import type { RetentionStatus } from '../../src/contracts/retention-status.js';
 import { readRetentionEvidence } from '../../src/guardrails/evidence/retention.js';
-import { sha256Hex } from '../../src/services/archive/archive-store.js';
-import type { RawItem } from '../../src/services/pipeline/communication.js';
 import { Ingest } from '../../src/services/pipeline/ingest.js';
 import { runPanops as cli } from '../support/panops-cli.js';
+import { ACME, emailPastRetention } from '../support/retention-fixtures.js';
 
-// acme-capital in blueprint/: 2557 days of retention. Messages sent 3000 days ago are past it.
-const ACME = {
-  id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01',
-  slug: 'acme-capital',
-  displayName: 'Acme Capital',
-  retentionDays: 2557,
-};
 const home = mkdtempSync(join(tmpdir(), 'panops-retention-status-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-const text = (s: string) => new TextEncoder().encode(s);
-const email = (id: string, subject: string): RawItem => {
-  const content = text(`attachment of ${id}`);
-  return {
-    sourceId: id,
-    raw: text(`raw ${id}`),
-    contentType: 'message/rfc822',
-    communication: {
-      channel: 'email',
-      externalId: id,
-      subject,
-      sentAt: new Date(Date.now() - 3000 * 86_400_000),
-      bodyText: `body of ${id}`,
-      participants: [{ role: 'from', address: 'desk@example.com' }],
-      attachments: [
-        { filename: 'a.txt', contentType: 'text/plain', size: content.byteLength, sha256: sha256Hex(content), content },
-      ],
-      recordings: [],
-      metadata: {},
-    },
-  };
-};
+const email = emailPastRetention;
 
 const status = async (): Promise<{ out: string; status: RetentionStatus }> => {
   const run = await cli('retention-status', '--customer', 'acme-capital', '--home', home);

@@ -3,57 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Effect } from 'effect';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureCustomerRow, openLocalPipeline } from '../../src/cli/local-pipeline.js';
+import { ensureCustomerRow } from '../../src/cli/local-pipeline.js';
 import { sha256Hex } from '../../src/services/archive/archive-store.js';
 import { TenantSql } from '../../src/services/db/tenant-sql.js';
-import type { RawItem } from '../../src/services/pipeline/communication.js';
 import { Ingest } from '../../src/services/pipeline/ingest.js';
 import { runPanops } from '../support/panops-cli.js';
+import { ACME, emailPastRetention, onLocalPipeline, text } from '../support/retention-fixtures.js';
 
-// acme-capital in blueprint/: 2557 days of retention. Messages sent 3000 days ago are past it.
-const ACME = {
-  id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01',
-  slug: 'acme-capital',
-  displayName: 'Acme Capital',
-  retentionDays: 2557,
-};
 const home = mkdtempSync(join(tmpdir(), 'panops-retention-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const cli = runPanops;
-
-const text = (s: string) => new TextEncoder().encode(s);
-const email = (id: string, subject: string): RawItem => {
-  const content = text(`attachment of ${id}`);
-  return {
-    sourceId: id,
-    raw: text(`raw ${id}`),
-    contentType: 'message/rfc822',
-    communication: {
-      channel: 'email',
-      externalId: id,
-      subject,
-      sentAt: new Date(Date.now() - 3000 * 86_400_000),
-      bodyText: `body of ${id}`,
-      participants: [{ role: 'from', address: 'desk@example.com' }],
-      attachments: [
-        { filename: 'a.txt', contentType: 'text/plain', size: content.byteLength, sha256: sha256Hex(content), content },
-      ],
-      recordings: [],
-      metadata: {},
-    },
-  };
-};
-
-/** Runs `effect` on the local pipeline of `home` (as the ingest would). */
-const local = async <A>(effect: Effect.Effect<A, unknown, Ingest | TenantSql>) => {
-  const pipeline = await openLocalPipeline({ home });
-  try {
-    return await pipeline.runtime.runPromise(effect as Effect.Effect<A, unknown, never>);
-  } finally {
-    await pipeline.close();
-  }
-};
+const email = emailPastRetention;
+const local = <A>(effect: Effect.Effect<A, unknown, Ingest | TenantSql>) => onLocalPipeline(home, effect);
 const ids = () =>
   local(
     Effect.gen(function* () {
