@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
 import { twilioSignature } from '../../../src/services/connectors/twilio/signature.js';
 import { zoomSignature } from '../../../src/services/connectors/zoom/signature.js';
+import { slackDocsMessageEvent } from '../connectors/slack/docs-payloads.js';
 import { BASE, CUSTOMER, makeHandler, nowSeconds, OTHER_CUSTOMER } from './support.js';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -19,24 +20,7 @@ const secrets = {
 };
 
 const slackPath = `/webhooks/slack/${CUSTOMER}/slack-workspace`;
-// The message event example of Slack's Events API docs, in its event_callback envelope.
-const slackEvent = (eventId = 'Ev0PV52K21', teamId = 'T061EG9R6') =>
-  JSON.stringify({
-    token: 'XXYYZZ',
-    team_id: teamId,
-    api_app_id: 'AXXXXXXXXX',
-    event: {
-      type: 'message',
-      channel: 'C2147483705',
-      user: 'U2147483697',
-      text: 'Hello world',
-      ts: '1355517523.000005',
-      channel_type: 'channel',
-    },
-    type: 'event_callback',
-    event_id: eventId,
-    event_time: 1355517523,
-  });
+const slackEvent = slackDocsMessageEvent;
 const slackHeaders = (body: string, ts = nowSeconds(), secret = SLACK_SECRET) => ({
   'content-type': 'application/json',
   'x-slack-request-timestamp': String(ts),

@@ -24,6 +24,7 @@ import type { WebhookRequest } from '../../../src/services/webhooks/request.js';
 import { staticWebhookSecretsLayer } from '../../../src/services/webhooks/secrets.js';
 import { openTestDatabase, type TestDatabase } from '../../support/database.js';
 import { type Moto, startMoto } from '../../support/moto.js';
+import { slackDocsMessageEvent } from '../connectors/slack/docs-payloads.js';
 import { type FakeChatMessage, startFakeGraph } from '../connectors/teams/fake-graph.js';
 import { fileBytes, startFakeZoom } from '../connectors/zoom/fake-zoom.js';
 import { emulatorCredentials, type S3Emulator, startS3 } from '../pipeline/support/emulators.js';
@@ -219,22 +220,7 @@ describe('webhook → SQS message body → worker → connector, per platform', 
   }, 60_000);
 
   it('Slack: an event_callback as the Lambda queues it is stored as the message', async () => {
-    const body = JSON.stringify({
-      token: 'XXYYZZ',
-      team_id: 'T061EG9R6',
-      api_app_id: 'AXXXXXXXXX',
-      event: {
-        type: 'message',
-        channel: 'C2147483705',
-        user: 'U2147483697',
-        text: 'Hello world',
-        ts: '1355517523.000005',
-        channel_type: 'channel',
-      },
-      type: 'event_callback',
-      event_id: 'Ev0PV52K21',
-      event_time: 1355517523,
-    });
+    const body = slackDocsMessageEvent();
     const ts = now();
     const answer = await deliver({
       path: `/webhooks/slack/${customer}/slack`,
