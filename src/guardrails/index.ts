@@ -43,6 +43,7 @@ import type { App, Stage } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type NagPack, NIST80053R5Checks } from 'cdk-nag';
 import { markAccountKinds } from './account-marker.js';
+import type { ResultCache } from './compliance/result-cache.js';
 import { type GuardRuleFile, synthTimeGuardRules } from './guard/rule-files.js';
 import { guardValidatorFor } from './guard/severity-enforcing-validator.js';
 import { NagEvaluationLog, recordEvaluations } from './nag/evaluation-log.js';
@@ -61,6 +62,12 @@ export interface ApplyGuardrailsOptions {
    * @default 'synth'
    */
   readonly guard?: 'synth' | 'deferred';
+  /**
+   * Where the synth-time Guard check keeps its per-template verdicts, so that a synth of unchanged templates
+   * (each `cdk deploy` step of `npx projen deploy` synthesizes the whole app) does not run cfn-guard again.
+   * @default none: every synth runs cfn-guard over every template
+   */
+  readonly guardCache?: ResultCache;
   /**
    * Receives every nag rule outcome (passes and not-applicable included).
    * @default a new log, returned in the result
@@ -87,6 +94,6 @@ export const applyGuardrails = (app: App | Stage, options: ApplyGuardrailsOption
   const guardRules = synthTimeGuardRules();
   markAccountKinds(app);
   Validations.of(app).addPlugins(...nagPacks);
-  if (guard === 'synth') Validations.of(app).addPlugins(guardValidatorFor(guardRules));
+  if (guard === 'synth') Validations.of(app).addPlugins(guardValidatorFor(guardRules, options.guardCache));
   return { nagPacks, nagLog, guardRules, guard };
 };
