@@ -183,36 +183,35 @@ export const probeTemporaryObjects = async (db: SqlSession, file: string): Promi
  * returns what it proved (true: refused as it must be) with its steps. A probe
  * that cannot run fails with the database's message.
  */
-const probeCommunications = async (
-  db: SqlSession,
-  tables: readonly TenantTable[],
-  fileOf: FileOfTable,
-  rule: { readonly ruleId: string; readonly subject: string },
-  body: (table: string, steps: string[]) => Promise<boolean>,
-  after: (steps: string[]) => Promise<boolean> = async () => true,
-): Promise<DatabaseCheckOutcome> => {
-  const communications = tables.find((t) => t.name === 'communications');
-  const outcome = (status: 'passed' | 'failed', detail: string): DatabaseCheckOutcome => ({
-    ...rule,
-    status,
-    detail,
-    file: fileOf('communications'),
-  });
-  if (!communications) return outcome('failed', 'no communications table to probe');
-  const steps: string[] = [];
-  let refused: boolean;
-  try {
-    await db.query('BEGIN');
-    await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
-    refused = await body(quoted(communications), steps);
-  } catch (error) {
-    return outcome('failed', `the probe could not run: ${postgresFailure(error).message}`);
-  } finally {
-    await db.query('ROLLBACK').catch(() => undefined);
-  }
-  const rest = await after(steps);
-  return outcome(refused && rest ? 'passed' : 'failed', steps.join('; '));
-};
+const communicationsProbe =
+  (
+    rule: { readonly ruleId: string; readonly subject: string },
+    body: (db: SqlSession, table: string, steps: string[]) => Promise<boolean>,
+    after: (db: SqlSession, steps: string[], tables: readonly TenantTable[]) => Promise<boolean> = async () => true,
+  ) =>
+  async (db: SqlSession, tables: readonly TenantTable[], fileOf: FileOfTable): Promise<DatabaseCheckOutcome> => {
+    const communications = tables.find((t) => t.name === 'communications');
+    const outcome = (status: 'passed' | 'failed', detail: string): DatabaseCheckOutcome => ({
+      ...rule,
+      status,
+      detail,
+      file: fileOf('communications'),
+    });
+    if (!communications) return outcome('failed', 'no communications table to probe');
+    const steps: string[] = [];
+    let refused: boolean;
+    try {
+      await db.query('BEGIN');
+      await db.query(`SELECT ${TENANT_BINDER}($1::uuid)`, [PROBE_CUSTOMER_ID]);
+      refused = await body(db, quoted(communications), steps);
+    } catch (error) {
+      return outcome('failed', `the probe could not run: ${postgresFailure(error).message}`);
+    } finally {
+      await db.query('ROLLBACK').catch(() => undefined);
+    }
+    const rest = await after(db, steps, tables);
+    return outcome(refused && rest ? 'passed' : 'failed', steps.join('; '));
+  };
 
 /** The held probe row's id, fixed so that the evidence (which names it) is the same on every run. */
 const LEGAL_HOLD_PROBE_ID = '00000000-0000-4000-8000-000000001e9a';
@@ -222,31 +221,23 @@ const LEGAL_HOLD_PROBE_ID = '00000000-0000-4000-8000-000000001e9a';
  * communication of the probe tenant, then lift the hold and delete it. Both
  * must be refused, and the owner's release procedure must not be executable.
  */
-export const probeLegalHold = (
-  db: SqlSession,
-  tables: readonly TenantTable[],
-  fileOf: FileOfTable,
-): Promise<DatabaseCheckOutcome> =>
-  probeCommunications(
-    db,
-    tables,
-    fileOf,
-    { ruleId: 'legal-hold-owner-only', subject: 'legal hold' },
-    async (table, steps) => {
-      await db.query(
-        `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, legal_hold)
+export const probeLegalHold = communicationsProbe(
+  { ruleId: 'legal-hold-owner-only', subject: 'legal hold' },
+  async (db, table, steps) => {
+    await db.query(
+      `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, legal_hold)
          VALUES ($1, $2, 'probe', 'legal-hold-probe', 'email', now(), true)`,
-        [PROBE_CUSTOMER_ID, LEGAL_HOLD_PROBE_ID],
-      );
-      const lift = await failureOf(async () => {
-        await db.query(`UPDATE ${table} SET legal_hold = false WHERE external_id = 'legal-hold-probe'`);
-        await db.query(`DELETE FROM ${table} WHERE external_id = 'legal-hold-probe'`);
-      });
-      steps.push(lift ? `lift and delete refused: ${lift.message}` : 'the hold was lifted and the row deleted');
-      return lift !== undefined;
-    },
-    (steps) => releaseIsOwnersOnly(db, steps),
-  );
+      [PROBE_CUSTOMER_ID, LEGAL_HOLD_PROBE_ID],
+    );
+    const lift = await failureOf(async () => {
+      await db.query(`UPDATE ${table} SET legal_hold = false WHERE external_id = 'legal-hold-probe'`);
+      await db.query(`DELETE FROM ${table} WHERE external_id = 'legal-hold-probe'`);
+    });
+    steps.push(lift ? `lift and delete refused: ${lift.message}` : 'the hold was lifted and the row deleted');
+    return lift !== undefined;
+  },
+  (db, steps) => releaseIsOwnersOnly(db, steps),
+);
 
 /** Whether neither release procedure is executable by the application role and legal_holds is read-only to it. */
 const releaseIsOwnersOnly = async (db: SqlSession, steps: string[]): Promise<boolean> => {
@@ -298,52 +289,42 @@ const DISPOSITION_PROBE_ID = '00000000-0000-4000-8000-0000000d1590';
  * cannot be deleted, whoever asks). And no table with customer_id may be
  * truncated by the application role (TRUNCATE fires no row trigger).
  */
-export const probeHeldRecordsSurviveDisposition = (
-  db: SqlSession,
-  tables: readonly TenantTable[],
-  fileOf: FileOfTable,
-): Promise<DatabaseCheckOutcome> =>
-  probeCommunications(
-    db,
-    tables,
-    fileOf,
-    { ruleId: 'held-records-survive-disposition', subject: 'held record past retention' },
-    async (table, steps) => {
-      await db.query(
-        `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, retention_until)
+export const probeHeldRecordsSurviveDisposition = communicationsProbe(
+  { ruleId: 'held-records-survive-disposition', subject: 'held record past retention' },
+  async (db, table, steps) => {
+    await db.query(
+      `INSERT INTO ${table} (customer_id, id, platform, external_id, kind, sent_at, retention_until)
          VALUES ($1, $2, 'probe', 'disposition-probe', 'email', now() - interval '2 days', now() - interval '1 day')`,
+      [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
+    );
+    const [matters] = await db.query<{ placed: boolean }>(
+      `SELECT to_regprocedure('panops_place_hold(uuid, text, uuid[], text, text)') IS NOT NULL AS placed`,
+    );
+    if (matters?.placed) {
+      await db.query(
+        `SELECT panops_place_hold($1::uuid, 'compliance-probe', ARRAY[$2::uuid], 'panops-compliance', 'held-record probe')`,
         [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
       );
-      const [matters] = await db.query<{ placed: boolean }>(
-        `SELECT to_regprocedure('panops_place_hold(uuid, text, uuid[], text, text)') IS NOT NULL AS placed`,
-      );
-      if (matters?.placed) {
-        await db.query(
-          `SELECT panops_place_hold($1::uuid, 'compliance-probe', ARRAY[$2::uuid], 'panops-compliance', 'held-record probe')`,
-          [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
-        );
-        steps.push('held by matter compliance-probe (panops_place_hold)');
-      } else {
-        await db.query(`UPDATE ${table} SET legal_hold = true WHERE id = $1`, [DISPOSITION_PROBE_ID]);
-        steps.push('held (legal_hold set)');
-      }
-      const removal = await failureOf(() => db.query(`DELETE FROM ${table} WHERE id = $1`, [DISPOSITION_PROBE_ID]));
-      steps.push(removal ? `delete past retention refused: ${removal.message}` : 'the held row was deleted');
-      return removal !== undefined;
-    },
-    async (steps) => {
-      const truncatable: string[] = [];
-      for (const t of tables) {
-        const [row] = await db.query<{ can: boolean }>(`SELECT has_table_privilege($1, 'TRUNCATE') AS can`, [
-          quoted(t),
-        ]);
-        if (row?.can) truncatable.push(t.name);
-      }
-      steps.push(
-        truncatable.length === 0
-          ? 'no table with customer_id can be truncated by the application role'
-          : `the application role may truncate ${truncatable.join(', ')} (TRUNCATE fires no row trigger)`,
-      );
-      return truncatable.length === 0;
-    },
-  );
+      steps.push('held by matter compliance-probe (panops_place_hold)');
+    } else {
+      await db.query(`UPDATE ${table} SET legal_hold = true WHERE id = $1`, [DISPOSITION_PROBE_ID]);
+      steps.push('held (legal_hold set)');
+    }
+    const removal = await failureOf(() => db.query(`DELETE FROM ${table} WHERE id = $1`, [DISPOSITION_PROBE_ID]));
+    steps.push(removal ? `delete past retention refused: ${removal.message}` : 'the held row was deleted');
+    return removal !== undefined;
+  },
+  async (db, steps, tables) => {
+    const truncatable: string[] = [];
+    for (const t of tables) {
+      const [row] = await db.query<{ can: boolean }>(`SELECT has_table_privilege($1, 'TRUNCATE') AS can`, [quoted(t)]);
+      if (row?.can) truncatable.push(t.name);
+    }
+    steps.push(
+      truncatable.length === 0
+        ? 'no table with customer_id can be truncated by the application role'
+        : `the application role may truncate ${truncatable.join(', ')} (TRUNCATE fires no row trigger)`,
+    );
+    return truncatable.length === 0;
+  },
+);
