@@ -188,7 +188,7 @@ describe('the session-leak, temporary-object, legal-hold and search_path evidenc
         status: 'passed',
         subject: 'held record past retention',
         detail: expect.stringMatching(
-          /^held by matter compliance-probe \(panops_place_hold\); delete past retention refused: .*legal hold; no table with customer_id can be truncated by the application role$/,
+          /^held by matter compliance-probe \(panops_place_hold\); deleting its attachment refused: .*legal hold; delete past retention refused: .*legal hold; no table with customer_id can be truncated by the application role$/,
         ),
       }),
     ]);

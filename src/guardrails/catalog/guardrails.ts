@@ -302,9 +302,9 @@ export const GUARDRAILS: readonly Guardrail[] = [
       database: [
         {
           control:
-            'A held communication cannot be deleted, whoever asks (trigger panops_refuse_held_delete), so disposition skips it: as the application role, a record past its retention and held by a matter (panops_place_hold) cannot be deleted, and no table with customer_id can be truncated (TRUNCATE fires no row trigger)',
+            'A held communication cannot be deleted, whoever asks (trigger panops_refuse_held_delete), nor can any of its parts (participants, attachments, recordings, transcript segments, chunks: trigger panops_refuse_held_part_delete), so disposition skips it: as the application role, a record past its retention and held by a matter (panops_place_hold) cannot be deleted, nor its attachment on its own, and no table with customer_id can be truncated (TRUNCATE fires no row trigger)',
           evidence:
-            'every compliance run, as the application role, holds a probe row past retention by a named matter and deletes it the way disposition would (rolled back), and reads the TRUNCATE privilege of every table with customer_id (held-record probe); sql/0002_archive_schema.sql (communications_legal_hold), sql/0014_retention_and_matters.sql; src/services/retention/disposition.ts selects only rows no matter holds; test/services/retention/disposition.server.test.ts and test/cli/retention.test.ts (a held message survives disposition with its objects)',
+            'every compliance run, as the application role, holds a probe row past retention by a named matter and deletes it the way disposition would (rolled back), and reads the TRUNCATE privilege of every table with customer_id (held-record probe); sql/0002_archive_schema.sql (communications_legal_hold), sql/0014_retention_and_matters.sql, sql/0015_held_parts.sql (test/db/held-parts.test.ts); src/services/retention/disposition.ts selects only rows no matter holds; test/services/retention/disposition.server.test.ts and test/cli/retention.test.ts (a held message survives disposition with its objects)',
           rules: ['held-records-survive-disposition'],
         },
         {
@@ -319,7 +319,6 @@ export const GUARDRAILS: readonly Guardrail[] = [
     preventiveGap:
       'No SCP or Control Tower control constrains an S3 lifecycle configuration’s filter (no IAM condition key carries it): archive bucket lifecycles are changed only by reviewed deploys, which the synth-time rules gate; at the database the trigger is itself preventive. Where a bucket has Object Lock, a legal hold on the object version is enforced by S3 as well.',
     residualRisks: [
-      'Children of a held communication (attachments, recordings, transcript segments, chunks) are kept by disposition (it selects only unheld communications, children first) and by the archive-object holds, not by a database trigger of their own: the application role could delete such a child row directly.',
       'The lifecycle spares what the disposition job did not tag: an object tagged disposable by hand, outside the job, would expire after a day unless the bucket’s Object Lock retention or legal hold keeps it.',
     ],
   },

@@ -310,9 +310,25 @@ export const probeHeldRecordsSurviveDisposition = communicationsProbe(
       await db.query(`UPDATE ${table} SET legal_hold = true WHERE id = $1`, [DISPOSITION_PROBE_ID]);
       steps.push('held (legal_hold set)');
     }
+    // Its parts are held with it (sql/0015): an attachment of the held row cannot be deleted on its own.
+    await db.query(
+      `INSERT INTO attachments (customer_id, communication_id, ordinal, object_key, sha256)
+       VALUES ($1, $2, 0, 'probe/attachment', repeat('0', 64))`,
+      [PROBE_CUSTOMER_ID, DISPOSITION_PROBE_ID],
+    );
+    // A refused statement aborts the transaction: the savepoint keeps the probe going.
+    await db.query('SAVEPOINT held_part');
+    const part = await failureOf(() =>
+      db.query('DELETE FROM attachments WHERE customer_id = $1 AND communication_id = $2', [
+        PROBE_CUSTOMER_ID,
+        DISPOSITION_PROBE_ID,
+      ]),
+    );
+    await db.query('ROLLBACK TO SAVEPOINT held_part');
+    steps.push(part ? `deleting its attachment refused: ${part.message}` : "the held row's attachment was deleted");
     const removal = await failureOf(() => db.query(`DELETE FROM ${table} WHERE id = $1`, [DISPOSITION_PROBE_ID]));
     steps.push(removal ? `delete past retention refused: ${removal.message}` : 'the held row was deleted');
-    return removal !== undefined;
+    return part !== undefined && removal !== undefined;
   },
   async (db, steps, tables) => {
     const truncatable: string[] = [];
