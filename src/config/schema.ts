@@ -74,7 +74,7 @@ const ScopeIds = Schema.Array(Schema.String.check(Schema.isMinLength(1))).check(
  * What a connector's scheduled poll and daily reconcile read at the provider
  * (issue #19): the provider APIs list per channel, user, team or mailbox, so a
  * scheduled job must name them. Which fields a platform takes, and which it
- * requires, is validate.ts's LISTING_SCOPES.
+ * requires, is listing-scope.ts's LISTING_SCOPES (checked in validate.ts).
  */
 export const ListingScope = Schema.Struct({
   /** Slack: the channel ids (`C…`, `G…`) the bot reads with `conversations.history`. */
