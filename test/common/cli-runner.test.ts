@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const fixture = fileURLToPath(new URL('./fixtures/entry-point.ts', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** Runs the fixture entry point; `onReady` sees the child once it printed its first line. */
 const run = (mode: string, onReady?: (kill: (signal: NodeJS.Signals) => void) => void) =>
-  new Promise<{ code: number | null; out: string; err: string }>((done) => {
-    const child = spawn(tsx, [fixture, mode]);
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((done) => {
+    // Node itself (tsx as its loader, not the tsx CLI wrapper), so the signal reaches the program's process.
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, mode]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -18,7 +18,7 @@ const run = (mode: string, onReady?: (kill: (signal: NodeJS.Signals) => void) =>
     child.stderr.on('data', (d) => {
       err += d;
     });
-    child.on('close', (code) => done({ code, out, err }));
+    child.on('close', (code, signal) => done({ code, signal, out, err }));
   });
 
 describe('runEntryPoint (every CLI and worker starts through it)', () => {
@@ -33,8 +33,9 @@ describe('runEntryPoint (every CLI and worker starts through it)', () => {
   }, 30_000);
 
   it('interrupts the program on SIGTERM and runs its finalizers (a worker lets go of its messages)', async () => {
-    const { code, out } = await run('wait', (kill) => kill('SIGTERM'));
+    const { code, signal, out } = await run('wait', (kill) => kill('SIGTERM'));
     expect(out).toContain('released');
-    expect(code).toBe(130);
+    // Interrupted, not finished: Effect's runtime ends the process by the signal (or with 130 where it exits).
+    expect(signal === 'SIGTERM' || code === 130).toBe(true);
   }, 30_000);
 });
