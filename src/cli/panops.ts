@@ -554,9 +554,7 @@ const retentionStatusCmd = Command.make(
       Flag.withDescription('Where to write the status (JSON); default <home>/retention/<slug>.json'),
       Flag.optional,
     ),
-    home: homeFlag,
-    blueprint: blueprintFlag,
-    databaseUrl: databaseFlag,
+    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, out, home, blueprint, databaseUrl }) {
     const status = yield* withCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>

@@ -25,6 +25,9 @@ afterAll(async () => {
 });
 
 const cli = runPanops;
+/** `panops reconcile` of acme-capital since 2026-11-01 with a sources file, on the test's home. */
+const reconcileArgs = (sources: string) =>
+  ['reconcile', '--customer', 'acme-capital', '--since', '2026-11-01', '--sources', sources, '--home', home] as const;
 
 // 2026-11-02 (UTC): a parent with one reply and two plain messages.
 const msg = (ts: string, extra: Partial<FakeSlackMessage> = {}): FakeSlackMessage => ({
@@ -95,17 +98,7 @@ describe('panops reconcile', () => {
       }),
     );
     await archive([parent, reply, third]);
-    const args = [
-      'reconcile',
-      '--customer',
-      'acme-capital',
-      '--since',
-      '2026-11-01',
-      '--sources',
-      sources,
-      '--home',
-      home,
-    ];
+    const args = reconcileArgs(sources);
     const gap = await cli(...args);
     expect(gap.ok).toBe(false);
     expect(gap.out).toContain('2026-11-02  slack/slack-workspace  provider 4 (ids)  archive 3  gap 1');
@@ -180,19 +173,7 @@ describe('panops reconcile', () => {
           ],
         }),
       );
-      const run = await cli(
-        'reconcile',
-        '--customer',
-        'acme-capital',
-        '--since',
-        '2026-11-01',
-        '--sources',
-        sources,
-        '--home',
-        home,
-        '--out',
-        join(home, 'twilio-figures.json'),
-      );
+      const run = await cli(...reconcileArgs(sources), '--out', join(home, 'twilio-figures.json'));
       expect(run.ok).toBe(false);
       expect(run.out).toContain('2026-11-02  twilio/sms  provider 1 (ids)  archive 0  gap 1  missing: SMcli1');
     } finally {

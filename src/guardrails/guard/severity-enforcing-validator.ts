@@ -79,9 +79,8 @@ const validateCached = (
   }
   const fresh: PolicyValidationPluginReportBeta1 =
     missing.length > 0 ? inner.validate({ ...context, templatePaths: missing }) : { success: true, violations: [] };
-  const attributable = fresh.violations.every((v) =>
-    v.violatingResources.every((r) => missing.includes(r.templatePath)),
-  );
+  const checked = new Set(missing);
+  const attributable = fresh.violations.every((v) => v.violatingResources.every((r) => checked.has(r.templatePath)));
   if (attributable)
     for (const template of missing)
       cache.store.put(
