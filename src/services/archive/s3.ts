@@ -214,10 +214,12 @@ export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer
         });
 
       const put = Effect.fn('ArchiveStore.put')(function* (customerId: string, bytes: Uint8Array, contentType: string) {
-        const { bucket, kmsKeyId, client, objectKey, bucketKeyEnabled } = yield* target(customerId);
+        const resolved = yield* target(customerId);
+        const { bucket, kmsKeyId, client, objectKey, bucketKeyEnabled } = resolved;
         const sha256 = sha256Hex(bytes);
         const key = archiveKeyFor(sha256);
-        if (yield* exists(customerId, key)) {
+        // One resolution of the customer's bucket serves the HEAD and the PUT (it may read the customer directory).
+        if (yield* objectExists(resolved, key, transient(`checking s3://${bucket}/${objectKey(key)}`))) {
           yield* reclaim(client, bucket, objectKey(key));
           return { key, sha256, size: bytes.byteLength, created: false };
         }
