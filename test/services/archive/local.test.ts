@@ -35,6 +35,22 @@ describe('local (files on disk) archive store', () => {
     expect(files.map((f) => f.name)).toEqual([sha256Hex(bytes)]);
   });
 
+  it('writes large objects (recordings) the same way: once, whole, under their hash, no temporary file left', async () => {
+    const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+    const [first, second, back] = await withArchive((archive) =>
+      Effect.gen(function* () {
+        const a = yield* archive.put('customer-large', bytes, 'audio/wav');
+        const b = yield* archive.put('customer-large', bytes, 'audio/wav');
+        return [a, b, yield* archive.get('customer-large', a.key)] as const;
+      }),
+    );
+    expect(first).toMatchObject({ key: archiveKeyFor(sha256Hex(bytes)), created: true, size: bytes.byteLength });
+    expect(second.created).toBe(false);
+    expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+    const files = readdirSync(join(root, 'customer-large'), { recursive: true, withFileTypes: true });
+    expect(files.filter((f) => f.isFile()).map((f) => f.name)).toEqual([sha256Hex(bytes)]);
+  });
+
   it("keeps customers apart: one customer's key does not open another's object", async () => {
     const bytes = new TextEncoder().encode('only for customer b');
     const result = await withArchive((archive) =>
