@@ -6,7 +6,7 @@ import { TranscriptionJobs } from '../queue/transcription-jobs.js';
 import type { Communication, Participant, RawItem, SkippedItem, UnparsedItem } from './communication.js';
 import { ensureConnectorRow } from './connector-rows.js';
 import { BadPayload, type Transient } from './errors.js';
-import { Ingest, type IngestContext, type IngestResult } from './ingest.js';
+import { Ingest, type IngestContext, type IngestResult, type PreparedPage } from './ingest.js';
 import { fromTenantSqlError } from './sql-errors.js';
 
 export interface SqlIngestOptions {
@@ -329,48 +329,46 @@ export const sqlIngestLayer = (
           return { entries, skipped, duplicates: digests.filter((d) => known.has(d)).length, pending };
         });
 
-      const store = Effect.fn('Ingest.store')(function* (
-        context: IngestContext,
-        given: readonly RawItem[],
-        unparsed: readonly UnparsedItem[] = [],
-      ) {
-        const archivedGiven = yield* Effect.forEach(
-          given,
-          (item) => Effect.map(archiveItem(context.customerId, item), (archived) => ({ item, archived })),
-          { concurrency },
-        );
-        const normalized =
-          unparsed.length === 0
-            ? { entries: [], skipped: [], duplicates: 0, pending: [] }
-            : yield* normalize(context, unparsed);
-        const entries = [...archivedGiven, ...normalized.entries];
-        const items = entries.map((e) => e.item);
+      /** The page's rows in one transaction as the customer; the connector row id is cached after a commit. */
+      const commitPage = (context: IngestContext, entries: readonly { item: RawItem; archived: Archived }[]) => {
         const cacheKey = `${context.customerId}/${context.platform}/${context.connectorId}`;
+        return tenant
+          .withCustomer(
+            context.customerId,
+            Effect.gen(function* () {
+              const connectorRowId =
+                connectorRows.get(cacheKey) ??
+                (yield* ensureConnectorRow(sql, context.customerId, context.platform, context.connectorId));
+              const page = yield* storePage(
+                context,
+                connectorRowId,
+                entries.map(({ item, archived }) => ({ communication: item.communication, archived })),
+              );
+              return { connectorRowId, page };
+            }),
+          )
+          .pipe(
+            Effect.mapError((error) => fromTenantSqlError(error, entries[0]?.item.sourceId)),
+            Effect.map(({ connectorRowId, page }) => {
+              connectorRows.set(cacheKey, connectorRowId);
+              return page;
+            }),
+          );
+      };
+
+      const commit = Effect.fn('Ingest.commit')(function* (
+        context: IngestContext,
+        entries: readonly { item: RawItem; archived: Archived }[],
+        normalized: {
+          readonly skipped: readonly SkippedItem[];
+          readonly duplicates: number;
+          readonly pending: readonly PendingRecording[];
+        },
+      ) {
         const stored: StoredPage =
-          items.length === 0
+          entries.length === 0
             ? { stored: 0, duplicates: 0, pendingRecordings: [] }
-            : yield* tenant
-                .withCustomer(
-                  context.customerId,
-                  Effect.gen(function* () {
-                    const connectorRowId =
-                      connectorRows.get(cacheKey) ??
-                      (yield* ensureConnectorRow(sql, context.customerId, context.platform, context.connectorId));
-                    const page = yield* storePage(
-                      context,
-                      connectorRowId,
-                      entries.map(({ item, archived }) => ({ communication: item.communication, archived })),
-                    );
-                    return { connectorRowId, page };
-                  }),
-                )
-                .pipe(
-                  Effect.mapError((error) => fromTenantSqlError(error, items[0]?.sourceId)),
-                  Effect.map(({ connectorRowId, page }) => {
-                    connectorRows.set(cacheKey, connectorRowId);
-                    return page;
-                  }),
-                );
+            : yield* commitPage(context, entries);
         const pendingRecordings = [...stored.pendingRecordings, ...normalized.pending];
         for (const r of pendingRecordings) {
           yield* transcription.enqueue({
@@ -390,6 +388,33 @@ export const sqlIngestLayer = (
         } satisfies IngestResult;
       });
 
-      return Ingest.of({ store });
+      const prepare = Effect.fn('Ingest.prepare')(function* (
+        context: IngestContext,
+        given: readonly RawItem[],
+        unparsed: readonly UnparsedItem[] = [],
+      ) {
+        const archivedGiven = yield* Effect.forEach(
+          given,
+          (item) => Effect.map(archiveItem(context.customerId, item), (archived) => ({ item, archived })),
+          { concurrency },
+        );
+        const normalized =
+          unparsed.length === 0
+            ? { entries: [], skipped: [], duplicates: 0, pending: [] }
+            : yield* normalize(context, unparsed);
+        const entries = [...archivedGiven, ...normalized.entries];
+        return { commit: commit(context, entries, normalized) } satisfies PreparedPage;
+      });
+
+      const store = Effect.fn('Ingest.store')(function* (
+        context: IngestContext,
+        given: readonly RawItem[],
+        unparsed: readonly UnparsedItem[] = [],
+      ) {
+        const prepared = yield* prepare(context, given, unparsed);
+        return yield* prepared.commit;
+      });
+
+      return Ingest.of({ prepare, store });
     }),
   );

@@ -21,6 +21,16 @@ export interface IngestResult {
 }
 
 /**
+ * A page made ready to store: its items parsed and archived (write-once), its
+ * rows built. `commit` writes them in one transaction and queues its
+ * transcriptions; it may be run again after a failure (the natural key makes
+ * a second run a no-op for what the first stored).
+ */
+export interface PreparedPage {
+  readonly commit: Effect.Effect<IngestResult, Transient | BadPayload>;
+}
+
+/**
  * Stores a fetched page durably: each raw item into the archive (write-once,
  * content-addressed), then the normalized forms of the whole page into the
  * customer's database through the tenant-scoped SQL service in ONE
@@ -28,10 +38,19 @@ export interface IngestResult {
  * platform, externalId) so a redelivered item changes nothing.
  * Recordings are archived and queued for transcription after their row commits.
  * When `store` succeeds every item is durable; when it fails, a retry is safe.
+ *
+ * `store` is `prepare` then `commit`; the runner calls them apart so that the
+ * next page is parsed and archived while this one commits (a backfill keeps
+ * every core busy), and still advances the cursor only after the commit.
  */
 export class Ingest extends Context.Service<
   Ingest,
   {
+    readonly prepare: (
+      context: IngestContext,
+      items: readonly RawItem[],
+      unparsed?: readonly UnparsedItem[],
+    ) => Effect.Effect<PreparedPage, Transient | BadPayload>;
     readonly store: (
       context: IngestContext,
       items: readonly RawItem[],

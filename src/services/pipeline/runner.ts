@@ -1,11 +1,11 @@
-import { Effect, Option } from 'effect';
+import { Effect, type Exit, Option } from 'effect';
 import { ArchiveObjectRetention } from '../archive/object-retention.js';
 import { type CursorKey, CursorStore } from '../cursor/cursor-store.js';
 import { TenantSql } from '../db/tenant-sql.js';
 import { Reconciler } from '../reconcile/reconcile-job.js';
 import { runDispositionJob } from '../retention/disposition-job.js';
 import type { SkippedItem } from './communication.js';
-import { type Connector, Connectors } from './connector.js';
+import { type Connector, Connectors, type Page } from './connector.js';
 import { ConnectorStatus } from './connector-status.js';
 import { badJob, Transient } from './errors.js';
 import { Ingest } from './ingest.js';
@@ -38,6 +38,12 @@ export interface JobOutcome {
  * advance the cursor by compare-and-set — in that order, so the cursor never
  * passes an item that is not stored, and a second worker on the same round
  * stops at its first advance (`CursorConflict`) instead of moving it twice.
+ *
+ * Pipelined one page deep: while page N commits and advances the cursor, page
+ * N+1 is fetched, parsed and archived (write-once, so work on a page that is
+ * never committed costs nothing but the work). A failure of page N+1 surfaces
+ * only after page N is stored and the cursor is past it, exactly as one page
+ * at a time; a failure of page N stops page N+1 before it is stored.
  */
 const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connector, job: ConnectorJob, scope: string) {
   const cursors = yield* CursorStore;
@@ -49,15 +55,14 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
   const stored = yield* withRetryPolicy(cursors.get(key));
   let version = Option.match(stored, { onNone: () => 0, onSome: (r) => r.version });
   // A resync job ignores the cursor but still advances it by compare-and-set.
-  let cursor = job.kind === 'resync' ? Option.none<string>() : Option.map(stored, (r) => r.value);
+  const cursor = job.kind === 'resync' ? Option.none<string>() : Option.map(stored, (r) => r.value);
   let resynced = job.kind === 'resync';
   let pages = 0;
   let totals = { stored: 0, duplicates: 0, recordingsQueued: 0 };
   const skipped: SkippedItem[] = [];
 
-  while (pages < settings.maxPagesPerScope) {
-    const from = cursor;
-    const page = yield* withRetryPolicy(connector.fetchPage(job, scope, from)).pipe(
+  const fetchPage = (from: Option.Option<string>) =>
+    withRetryPolicy(connector.fetchPage(job, scope, from)).pipe(
       Effect.catchTag('CursorExpired', (expired) =>
         // Expired on a full sync, or again right after a resync: resyncing once more would loop.
         Option.isNone(from) || resynced
@@ -75,23 +80,49 @@ const syncScope = Effect.fn('Pipeline.syncScope')(function* (connector: Connecto
             ),
       ),
     );
-    const result = yield* withRetryPolicy(ingest.store(context, page.items, page.unparsed ?? []));
-    totals = {
-      stored: totals.stored + result.stored,
-      duplicates: totals.duplicates + result.duplicates,
-      recordingsQueued: totals.recordingsQueued + result.recordingsQueued,
-    };
-    for (const s of [...page.skipped, ...result.skipped]) {
-      skipped.push(s);
-      yield* Effect.logWarning(`skipped ${s.location}: ${s.reason}`);
-    }
-    const advanced = yield* withRetryPolicy(cursors.advance(key, version, page.nextCursor));
-    version = advanced.version;
-    cursor = Option.some(page.nextCursor);
-    pages += 1;
+
+  /** The page after `from`, parsed and archived, ready to commit. */
+  const fetchAndPrepare = (from: Option.Option<string>) =>
+    Effect.gen(function* () {
+      const page = yield* fetchPage(from);
+      const prepared = yield* withRetryPolicy(ingest.prepare(context, page.items, page.unparsed ?? []));
+      return { page, prepared };
+    });
+
+  /** Commits a prepared page, then moves the cursor past it. */
+  type Prepared = Effect.Success<ReturnType<typeof fetchAndPrepare>>;
+  const commitAndAdvance = ({ page, prepared }: Prepared) =>
+    Effect.gen(function* () {
+      const result = yield* withRetryPolicy(prepared.commit);
+      totals = {
+        stored: totals.stored + result.stored,
+        duplicates: totals.duplicates + result.duplicates,
+        recordingsQueued: totals.recordingsQueued + result.recordingsQueued,
+      };
+      for (const s of [...page.skipped, ...result.skipped]) {
+        skipped.push(s);
+        yield* Effect.logWarning(`skipped ${s.location}: ${s.reason}`);
+      }
+      const advanced = yield* withRetryPolicy(cursors.advance(key, version, page.nextCursor));
+      version = advanced.version;
+      pages += 1;
+    });
+
+  /** Page N+1 after `page`, unless `page` is the last this round may take; its failure is kept, not raised yet. */
+  const prefetchAfter = (page: Page) =>
+    !page.done && pages + 1 < settings.maxPagesPerScope
+      ? Effect.map(Effect.exit(fetchAndPrepare(Option.some(page.nextCursor))), Option.some)
+      : Effect.succeed(Option.none<Exit.Exit<Prepared, Effect.Error<ReturnType<typeof fetchAndPrepare>>>>());
+
+  if (settings.maxPagesPerScope <= 0) return { scope, pages, ...totals, skipped, resynced, caughtUp: false };
+  let current: Prepared = yield* fetchAndPrepare(cursor);
+  for (;;) {
+    const { page } = current;
+    const [, following] = yield* Effect.all([commitAndAdvance(current), prefetchAfter(page)], { concurrency: 2 });
     if (page.done) return { scope, pages, ...totals, skipped, resynced, caughtUp: true } satisfies ScopeOutcome;
+    if (Option.isNone(following)) return { scope, pages, ...totals, skipped, resynced, caughtUp: false };
+    current = yield* following.value;
   }
-  return { scope, pages, ...totals, skipped, resynced, caughtUp: false } satisfies ScopeOutcome;
 });
 
 /**

@@ -146,6 +146,33 @@ describe('the connector pipeline on the test database', () => {
     expect(s.archivedObjects()).toBe(9);
   });
 
+  it('the next page is fetched while a page commits, and nothing of it is stored when that commit fails', async () => {
+    // The first page's transaction is lost; no retries. One page at a time would never have fetched page 2.
+    const faults: DatabaseFaults = { failTransactions: new Set([1]), transactions: 0 };
+    const s = await scenario({ count: 9, pageSize: 3, faults, maxRetries: 0 });
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(s.mailbox.fetches.map((c) => Option.getOrElse(c, () => 'start'))).toEqual(['start', '3']);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(0);
+    expect(await s.runtime.runPromise(cursorOf(s.customerId))).toBeUndefined();
+  });
+
+  it('a fetch failing after a stored page fails the job only once that page is stored and the cursor is past it', async () => {
+    const s = await scenario({ count: 9, pageSize: 3, maxRetries: 0 });
+    s.mailbox.fault = (_cursor, call) =>
+      call === 2 ? new Transient({ source: 'gmail', detail: 'injected: the provider is down' }) : undefined;
+    const exit = await s.run(job(s.customerId));
+    expect(Exit.isFailure(exit)).toBe(true);
+    expect(JSON.stringify(exit)).toContain('the provider is down');
+    expect(await countAs(db, s.customerId, 'communications')).toBe(3);
+    expect(await s.runtime.runPromise(cursorOf(s.customerId))).toMatchObject({ value: '3', version: 1 });
+    // The next job resumes after the stored page.
+    s.mailbox.fault = undefined;
+    expect(Exit.isSuccess(await s.run(job(s.customerId)))).toBe(true);
+    expect(await countAs(db, s.customerId, 'communications')).toBe(9);
+    expect(s.mailbox.fetches.map((c) => Option.getOrElse(c, () => 'start'))).toEqual(['start', '3', '3', '6']);
+  });
+
   it('a dropped connection is retried inside the job with backoff, so the round still completes', async () => {
     const faults: DatabaseFaults = { failTransactions: new Set([2, 3]), transactions: 0 };
     const s = await scenario({ count: 4, pageSize: 4, faults, maxRetries: 3 });
