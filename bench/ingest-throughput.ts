@@ -33,6 +33,7 @@ import { runJob } from '../src/services/pipeline/runner.js';
 import { memoryTranscriptionJobsLayer } from '../src/services/queue/transcription-jobs.js';
 import { openPgliteTestDatabase, openServerDatabase, type TestDatabase } from '../test/support/database.js';
 import { mboxOf } from './lib/corpus.js';
+import { startCpuCount } from './lib/cpu-time.js';
 import { measureParseCeiling, readCorpus } from './lib/parse-ceiling.js';
 import { type Figure, figure, writeBenchResult } from './lib/results.js';
 
@@ -44,6 +45,9 @@ const PAGE_SIZE = 500;
 const WORKER_VARIANTS = (process.env.INGEST_PARSE_WORKERS ?? `${Math.max(1, availableParallelism() - 1)},0`)
   .split(',')
   .map(Number);
+
+/** Which databases to measure (a name fragment each, comma-separated): `INGEST_TARGETS=server` for the server alone. */
+const TARGETS = (process.env.INGEST_TARGETS ?? 'pglite,server').toLowerCase().split(',');
 
 const createCustomer = (layer: Layer.Layer<TenantSql>) => {
   const customerId = randomUUID();
@@ -76,6 +80,7 @@ const measure = async (db: TestDatabase, path: string, parseWorkers: number) => 
     const customerId = await createCustomer(tenant as Layer.Layer<TenantSql>);
     const run = async () => {
       const started = performance.now();
+      const cpu = startCpuCount();
       const exit = await runtime.runPromiseExit(
         runJob({
           version: 1,
@@ -91,13 +96,13 @@ const measure = async (db: TestDatabase, path: string, parseWorkers: number) => 
       if (!Exit.isSuccess(exit)) throw new Error(String(exit.cause));
       const stored = exit.value.scopes[0]?.stored ?? 0;
       const duplicates = exit.value.scopes[0]?.duplicates ?? 0;
-      return { seconds: (performance.now() - started) / 1000, stored, duplicates };
+      return { seconds: (performance.now() - started) / 1000, stored, duplicates, cpu: cpu() };
     };
     const first = await run();
     if (first.stored !== MESSAGES) throw new Error(`stored ${first.stored} of ${MESSAGES}`);
     const again = await run();
     if (again.duplicates !== MESSAGES || again.stored !== 0) throw new Error('the redelivery stored something');
-    return { first: MESSAGES / first.seconds, again: MESSAGES / again.seconds };
+    return { first: MESSAGES / first.seconds, again: MESSAGES / again.seconds, cpu: first.cpu };
   } finally {
     await runtime.dispose();
     rmSync(archiveDir, { recursive: true, force: true });
@@ -111,7 +116,7 @@ const main = async () => {
   const targets: Array<{ name: string; open: () => Promise<TestDatabase> }> = [
     { name: 'PGlite', open: () => openPgliteTestDatabase() },
     { name: 'PostgreSQL 15 server', open: () => openServerDatabase({ maxConnections: 8 }) },
-  ];
+  ].filter((t) => TARGETS.some((wanted) => t.name.toLowerCase().includes(wanted)));
   try {
     for (const target of targets) {
       let db: TestDatabase;
@@ -127,6 +132,8 @@ const main = async () => {
           const agains: number[] = [];
           const ceilings: number[] = [];
           const loads: number[] = [];
+          const nodeCpu: number[] = [];
+          const serverCpu: number[] = [];
           for (let rep = 0; rep < REPS; rep++) {
             // A fresh mbox per repetition: new Message-IDs, so every run stores MESSAGES new rows.
             const path = join(dir, `${target.name.replace(/\W+/g, '-')}-${parseWorkers}-${rep}.mbox`);
@@ -143,14 +150,16 @@ const main = async () => {
                   .slice(0, 50)
                   .map((raw) => sharedEmailParsePool(parseWorkers).parse(raw, { sourceId: 'warm-up' })),
               );
-            const { first, again } = await measure(db, path, parseWorkers);
+            const { first, again, cpu } = await measure(db, path, parseWorkers);
             const ceiling = (before + (await measureParseCeiling(corpus))) / 2;
             firsts.push(first);
+            nodeCpu.push((cpu.process * 1e6) / MESSAGES);
+            serverCpu.push((cpu.postgres * 1e6) / MESSAGES);
             agains.push(again);
             ceilings.push(ceiling);
             loads.push(load);
             console.log(
-              `${target.name} parse workers ${parseWorkers} rep ${rep + 1}: ceiling ${ceiling.toFixed(0)} msg/s; ${first.toFixed(0)} msg/s new (${(first / ceiling).toFixed(2)}x), ${again.toFixed(0)} msg/s redelivered (${(again / ceiling).toFixed(2)}x); load ${load.toFixed(2)}`,
+              `${target.name} parse workers ${parseWorkers} rep ${rep + 1}: ceiling ${ceiling.toFixed(0)} msg/s; ${first.toFixed(0)} msg/s new (${(first / ceiling).toFixed(2)}x), ${again.toFixed(0)} msg/s redelivered (${(again / ceiling).toFixed(2)}x); load ${load.toFixed(2)}; CPU per new message ${((cpu.process * 1e6) / MESSAGES).toFixed(0)} µs Node + ${((cpu.postgres * 1e6) / MESSAGES).toFixed(0)} µs server, ceiling ${(1e6 / ceiling).toFixed(0)} µs`,
             );
           }
           const conditions = { messages: MESSAGES, parseWorkers, pageSize: PAGE_SIZE };
@@ -162,6 +171,8 @@ const main = async () => {
             figure(`${target.name}: redelivered (all duplicates)`, 'messages/s', agains, conditions),
             figure(`${target.name}: redelivered ÷ ceiling`, 'ratio', ratio(agains), conditions),
             figure(`${target.name}: load average (1 min) at start`, 'load', loads, conditions),
+            figure(`${target.name}: CPU per new message, Node (all threads)`, 'µs', nodeCpu, conditions),
+            figure(`${target.name}: CPU per new message, PostgreSQL server processes`, 'µs', serverCpu, conditions),
           );
         }
       } finally {

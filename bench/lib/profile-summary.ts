@@ -31,7 +31,7 @@ const placeOf = (url: string, name: string): string => {
 const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
-const files = args.filter((a, i) => !a.startsWith('--') && i !== topIndex + 1);
+const files = args.filter((a, i) => !a.startsWith('--') && (topIndex < 0 || i !== topIndex + 1));
 const byFunction = new Map<string, number>();
 const byPlace = new Map<string, number>();
 let total = 0;
