@@ -19,8 +19,8 @@ export const sqsConnectorJobSubmitterLayer = (options: {
     scopedClient(() => new SQSClient(options.client ?? {})).pipe(
       Effect.map((client) =>
         ConnectorJobSubmitter.of({
-          submit: (job) =>
-            Effect.tryPromise({
+          submit: Effect.fn('ConnectorJobSubmitter.submit')(function* (job: ConnectorJob) {
+            yield* Effect.tryPromise({
               try: (signal) =>
                 client.send(
                   new SendMessageCommand({
@@ -31,7 +31,8 @@ export const sqsConnectorJobSubmitterLayer = (options: {
                   { abortSignal: signal },
                 ),
               catch: (cause) => new Error(`enqueueing ${job.platform} job ${job.jobId}: ${String(cause)}`),
-            }).pipe(Effect.asVoid),
+            });
+          }),
         }),
       ),
     ),

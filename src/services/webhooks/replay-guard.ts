@@ -73,43 +73,43 @@ export const dynamoReplayGuardLayer = (options: DynamoReplayGuardOptions) =>
         const retention = options.retentionSeconds ?? DEFAULT_REPLAY_RETENTION_SECONDS;
         const unavailable = (cause: unknown) => new ReplayGuardUnavailable({ detail: causeMessage(cause) });
         return ReplayGuard.of({
-          claim: (key) =>
-            Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
-              const now = Math.floor(nowMs / 1000);
-              return Effect.tryPromise({
-                try: (signal) =>
-                  client
-                    .send(
-                      new PutItemCommand({
-                        TableName: options.tableName,
-                        Item: {
-                          pk: { S: key },
-                          claimedAt: { N: String(now) },
-                          expiresAt: { N: String(now + retention) },
-                        },
-                        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-                        ExpressionAttributeValues: { ':now': { N: String(now) } },
-                      }),
-                      { abortSignal: signal },
-                    )
-                    .then(
-                      () => true,
-                      (cause) => {
-                        if (cause instanceof ConditionalCheckFailedException) return false;
-                        throw cause;
+          claim: Effect.fn('ReplayGuard.claim')(function* (key: string) {
+            const now = Math.floor((yield* Clock.currentTimeMillis) / 1000);
+            return yield* Effect.tryPromise({
+              try: (signal) =>
+                client
+                  .send(
+                    new PutItemCommand({
+                      TableName: options.tableName,
+                      Item: {
+                        pk: { S: key },
+                        claimedAt: { N: String(now) },
+                        expiresAt: { N: String(now + retention) },
                       },
-                    ),
-                catch: unavailable,
-              });
-            }),
-          release: (key) =>
-            Effect.tryPromise({
+                      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+                      ExpressionAttributeValues: { ':now': { N: String(now) } },
+                    }),
+                    { abortSignal: signal },
+                  )
+                  .then(
+                    () => true,
+                    (cause) => {
+                      if (cause instanceof ConditionalCheckFailedException) return false;
+                      throw cause;
+                    },
+                  ),
+              catch: unavailable,
+            });
+          }),
+          release: Effect.fn('ReplayGuard.release')(function* (key: string) {
+            yield* Effect.tryPromise({
               try: (signal) =>
                 client.send(new DeleteItemCommand({ TableName: options.tableName, Key: { pk: { S: key } } }), {
                   abortSignal: signal,
                 }),
               catch: unavailable,
-            }).pipe(Effect.asVoid),
+            });
+          }),
         });
       }),
     ),

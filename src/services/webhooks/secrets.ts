@@ -61,25 +61,26 @@ export const cachedWebhookSecrets = (read: SecretReader, options: SecretCacheOpt
       return value;
     });
 
-  return WebhookSecrets.of({
-    credentialsFor: <P extends WebhookProvider>(route: WebhookRoute & { readonly provider: P }) =>
-      Effect.gen(function* () {
-        const secretId = credentialSecretName({ ...route, platform: route.provider });
-        const raw = yield* cachedRead(secretId);
-        if (raw === undefined) return yield* unknownRoute(route);
-        const schema = WEBHOOKS[route.provider].credentials as unknown as Schema.Codec<WebhookCredentialsFor[P]>;
-        // A secret without this provider's webhook fields is a configuration gap, not the caller's fault.
-        return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(raw).pipe(
-          Effect.mapError(
-            (e) =>
-              new WebhookSecretUnavailable({
-                secretId,
-                detail: `secret lacks ${route.provider} webhook fields: ${e.message}`,
-              }),
-          ),
-        );
-      }),
+  const credentialsFor = Effect.fn('WebhookSecrets.credentialsFor')(function* <P extends WebhookProvider>(
+    route: WebhookRoute & { readonly provider: P },
+  ) {
+    const secretId = credentialSecretName({ ...route, platform: route.provider });
+    const raw = yield* cachedRead(secretId);
+    if (raw === undefined) return yield* unknownRoute(route);
+    const schema = WEBHOOKS[route.provider].credentials as unknown as Schema.Codec<WebhookCredentialsFor[P]>;
+    // A secret without this provider's webhook fields is a configuration gap, not the caller's fault.
+    return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(raw).pipe(
+      Effect.mapError(
+        (e) =>
+          new WebhookSecretUnavailable({
+            secretId,
+            detail: `secret lacks ${route.provider} webhook fields: ${e.message}`,
+          }),
+      ),
+    );
   });
+
+  return WebhookSecrets.of({ credentialsFor });
 };
 
 /** Secrets Manager reader: a missing secret is `undefined`, anything else unavailable (the provider retries). */
