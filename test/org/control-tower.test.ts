@@ -11,6 +11,7 @@ import {
 } from '../../src/org/control-tower/control-catalog.js';
 import { OrganizationStack } from '../../src/org/organization-stack.js';
 import { dedicatedCustomer } from '../config/fixtures.js';
+import { resourcesOfType } from '../support/template.js';
 import { blueprintWith } from './fixtures.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
@@ -38,7 +39,7 @@ const catalog = parseControlCatalog(
 );
 
 let resources: Record<string, Resource>;
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const ofType = (type: string) => resourcesOfType(resources, type);
 const ouName = (logicalId: string) => (resources[logicalId]?.Properties as { Name: string } | undefined)?.Name;
 
 beforeAll(() => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_NAMES, TAG_KEYS } from '../../src/config/index.js';
 import { loadControlCatalog } from '../../src/org/control-tower/control-catalog.js';
 import { OrganizationStack } from '../../src/org/organization-stack.js';
+import { resourcesOfType } from '../support/template.js';
 import { exampleBlueprint } from './fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized template JSON is untyped
@@ -20,7 +21,7 @@ type Statement = {
 let template: { Resources: Record<string, Resource>; Metadata?: Record<string, unknown> };
 const blueprint = exampleBlueprint();
 
-const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const ofType = (type: string) => resourcesOfType(template.Resources, type);
 const ouLogicalId = (name: string): string => {
   const found = ofType('AWS::Organizations::OrganizationalUnit').find(([, r]) => r.Properties.Name === name);
   if (!found) throw new Error(`no OU named ${name}`);

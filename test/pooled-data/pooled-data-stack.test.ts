@@ -12,6 +12,7 @@ import {
 } from '../../src/config/index.js';
 import { migrationBundle } from '../../src/data-plane/migration-sources.js';
 import { PooledDataStack } from '../../src/pooled-data/pooled-data-stack.js';
+import { resourcesOfType } from '../support/template.js';
 import {
   expectBackups,
   expectNoPublicAccess,
@@ -28,7 +29,7 @@ let resources: Resources;
 let sharedComputeTemplate: Template;
 
 type Props = Record<string, unknown>;
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const ofType = (type: string) => resourcesOfType(resources, type);
 const one = (type: string): Props => {
   const found = ofType(type);
   expect(found, type).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { SESSION_CUSTOMER_VARIABLE } from '../../src/contracts/pooled-data.js';
-import type { Resources } from '../tenant/requirements.js';
+import { type Resources, resourcesOfType, statementsOf } from '../support/template.js';
 
 /**
  * The pooled tier's requirements as checks on a template's resources, so the
@@ -9,11 +9,8 @@ import type { Resources } from '../tenant/requirements.js';
  */
 
 type Props = Record<string, unknown>;
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: unknown; Condition?: Props };
 
-const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
-const statementsOf = (document: unknown): Statement[] => (document as { Statement: Statement[] }).Statement;
 
 /** `Ref`/`Fn::GetAtt` to the logical id. */
 const refersTo = (value: unknown, logicalId: string): boolean => {
@@ -23,7 +20,7 @@ const refersTo = (value: unknown, logicalId: string): boolean => {
 
 /** The only KMS key of the stack: customer-managed, rotated, retained. */
 export const expectPooledKey = (resources: Resources): string => {
-  const keys = ofType(resources, 'AWS::KMS::Key');
+  const keys = resourcesOfType(resources, 'AWS::KMS::Key');
   expect(keys, 'exactly one customer-managed key').toHaveLength(1);
   const [keyId, key] = keys[0] as [string, { Properties: Props }];
   expect(key.Properties.EnableKeyRotation, 'key rotation').toBe(true);
@@ -34,24 +31,24 @@ export const expectPooledKey = (resources: Resources): string => {
 /** Every data store (buckets, cluster, its secret, Performance Insights, log groups, trail) uses the pooled key. */
 export const expectPooledKeyEverywhere = (resources: Resources): void => {
   const keyId = expectPooledKey(resources);
-  for (const [id, bucket] of ofType(resources, 'AWS::S3::Bucket')) {
+  for (const [id, bucket] of resourcesOfType(resources, 'AWS::S3::Bucket')) {
     const rules = (bucket.Properties?.BucketEncryption as { ServerSideEncryptionConfiguration: Props[] } | undefined)
       ?.ServerSideEncryptionConfiguration;
     const byDefault = rules?.[0]?.ServerSideEncryptionByDefault as Props | undefined;
     expect(byDefault?.SSEAlgorithm, `${id} SSE-KMS`).toBe('aws:kms');
     expect(refersTo(byDefault?.KMSMasterKeyID, keyId), `${id} uses the pooled key`).toBe(true);
   }
-  for (const [id, cluster] of ofType(resources, 'AWS::RDS::DBCluster')) {
+  for (const [id, cluster] of resourcesOfType(resources, 'AWS::RDS::DBCluster')) {
     expect(cluster.Properties?.StorageEncrypted, id).toBe(true);
     expect(refersTo(cluster.Properties?.KmsKeyId, keyId), `${id} storage key`).toBe(true);
     const secret = (cluster.Properties?.MasterUserSecret ?? {}) as Props;
     expect(refersTo(secret.KmsKeyId, keyId), `${id} secret key`).toBe(true);
   }
-  for (const [id, instance] of ofType(resources, 'AWS::RDS::DBInstance'))
+  for (const [id, instance] of resourcesOfType(resources, 'AWS::RDS::DBInstance'))
     expect(refersTo(instance.Properties?.PerformanceInsightsKMSKeyId, keyId), `${id} PI key`).toBe(true);
-  for (const [id, group] of ofType(resources, 'AWS::Logs::LogGroup'))
+  for (const [id, group] of resourcesOfType(resources, 'AWS::Logs::LogGroup'))
     expect(refersTo(group.Properties?.KmsKeyId, keyId), `${id} log group key`).toBe(true);
-  for (const [id, trail] of ofType(resources, 'AWS::CloudTrail::Trail'))
+  for (const [id, trail] of resourcesOfType(resources, 'AWS::CloudTrail::Trail'))
     expect(refersTo(trail.Properties?.KMSKeyId, keyId), `${id} trail key`).toBe(true);
 };
 
@@ -60,7 +57,7 @@ export const expectPerCustomerArchive = (
   resources: Resources,
   customers: ReadonlyArray<{ id: string; retentionDays: number }>,
 ): void => {
-  const archives = ofType(resources, 'AWS::S3::Bucket').filter(([, b]) =>
+  const archives = resourcesOfType(resources, 'AWS::S3::Bucket').filter(([, b]) =>
     (b.Properties?.Tags as { Key: string; Value: string }[] | undefined)?.some(
       (t) => t.Key === 'panops:role' && t.Value === 'pooled-archive-bucket',
     ),
@@ -82,7 +79,7 @@ export const expectPerCustomerArchive = (
 
 /** The data-access role: session-tagged trust, every permission confined to the tag's prefix, nothing deletes. */
 export const expectAttributeScopedAccess = (resources: Resources, workloadRoleArns: readonly string[]): void => {
-  const roles = ofType(resources, 'AWS::IAM::Role').filter(
+  const roles = resourcesOfType(resources, 'AWS::IAM::Role').filter(
     ([, r]) => r.Properties?.RoleName === 'panops-pooled-data-access',
   );
   expect(roles).toHaveLength(1);
@@ -95,7 +92,7 @@ export const expectAttributeScopedAccess = (resources: Resources, workloadRoleAr
     StringLike: { 'aws:RequestTag/panops:customer-id': '????????-????-????-????-????????????' },
     'ForAllValues:StringEquals': { 'aws:TagKeys': ['panops:customer-id'] },
   });
-  const policies = ofType(resources, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+  const policies = resourcesOfType(resources, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
     asArray(p.Properties?.Roles).some((r) => refersTo(r, roleId)),
   );
   expect(policies).toHaveLength(1);
@@ -115,7 +112,7 @@ export const expectAttributeScopedAccess = (resources: Resources, workloadRoleAr
   }
   const kms = statements.find((s) => asArray(s.Action).includes('kms:Decrypt'));
   expect(JSON.stringify(kms?.Condition?.StringLike)).toContain('kms:EncryptionContext:aws:s3:arn');
-  const [, key] = ofType(resources, 'AWS::KMS::Key')[0] as [string, { Properties: Props }];
+  const [, key] = resourcesOfType(resources, 'AWS::KMS::Key')[0] as [string, { Properties: Props }];
   const keyStatement = statementsOf(key.Properties.KeyPolicy).find(
     (s) => s.Sid === 'PooledDataAccessOwnObjectsThroughS3',
   );

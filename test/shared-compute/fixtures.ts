@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { type Blueprint, loadBlueprint } from '../../src/config/index.js';
 import { buildSharedCompute, type SharedComputeStacks } from '../../src/shared-compute/build.js';
 import type { LambdaEntries } from '../../src/shared-compute/handler-entries.js';
+import type { CfnProperties } from '../support/template.js';
 
 /** Both Lambda entries point at a small stand-in handler (bundled in milliseconds). */
 export const FIXTURE_ENTRIES: LambdaEntries = {
@@ -40,15 +41,7 @@ export const synthSharedCompute = (
   };
 };
 
-/** Resources of a synthesized template. */
-export const resourcesOf = (
-  template: Template,
-): Record<string, { Type: string; Properties?: Record<string, unknown> }> =>
-  template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-
-/** Properties of a synthesized resource: untyped CloudFormation JSON, read by tests. */
-// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON
-export type CfnProperties = Record<string, any>;
+export { type CfnProperties, resourcesOf } from '../support/template.js';
 
 /** Resources of one type, as a list of their properties. */
 export const propertiesOf = (template: Template, type: string): CfnProperties[] =>

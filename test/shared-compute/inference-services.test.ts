@@ -17,6 +17,7 @@ import {
   VllmService,
 } from '../../src/shared-compute/constructs/vllm-service.js';
 import { MISSING_FFMPEG_MESSAGE } from '../../src/shared-compute/constructs/whisper-fleet.js';
+import { resourcesOfType } from '../support/template.js';
 import { type CfnProperties, exampleBlueprint, propertiesOf, synthSharedCompute } from './fixtures.js';
 
 /**
@@ -30,8 +31,7 @@ type TemplateJson = { Resources: Record<string, { Type: string; Properties: CfnP
 
 const refOf = (value: unknown): string | undefined =>
   (value as { Ref?: string })?.Ref ?? (value as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];
-const ofType = (json: TemplateJson, type: string) =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type) as [string, { Properties: CfnProperties }][];
+const ofType = (json: TemplateJson, type: string) => resourcesOfType(json.Resources, type);
 
 /** The boot script of a launch template, as its literal parts and references (Fn::Base64 of Fn::Join). */
 const userDataParts = (launchTemplate: CfnProperties): unknown[] => {

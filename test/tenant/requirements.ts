@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
+import { type Resources, resourcesOf, resourcesOfType } from '../support/template.js';
 
 /**
  * The seed's customer-account requirements as checks on a synthesized
@@ -7,12 +8,10 @@ import { expect } from 'vitest';
  * tests run them on a copy with one property broken, to show each one bites.
  */
 
-export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
+export type { Resources };
+export { resourcesOf };
 
-export const resourcesOf = (template: Template): Resources => template.toJSON().Resources as Resources;
-
-export const ofType = (template: Template, type: string) =>
-  Object.entries(resourcesOf(template)).filter(([, r]) => r.Type === type);
+export const ofType = (template: Template, type: string) => resourcesOfType(resourcesOf(template), type);
 
 const onlyOne = (template: Template, type: string, where: (props: Record<string, unknown>) => boolean = () => true) => {
   const found = ofType(template, type).filter(([, r]) => where(r.Properties ?? {}));
