@@ -6,16 +6,7 @@ import type { EnabledControl, GuardRuleFile } from '../guard/rule-files.js';
 import { SCP_DIR } from '../paths.js';
 import { frameworkView } from './framework-view.js';
 import { BASELINE_GUARDRAIL_ID } from './guardrail-index.js';
-import type {
-  AcknowledgementEntry,
-  ComplianceReport,
-  DatabaseEvidence,
-  Finding,
-  GuardrailResult,
-  LayerSummary,
-  RuleResult,
-  StackSummary,
-} from './model.js';
+import type { ComplianceReport, GuardrailResult, LayerSummary } from './model.js';
 import { REPORT_SCHEMA_VERSION } from './model.js';
 import { addCounts, emptyCounts } from './rule-results.js';
 
@@ -60,17 +51,15 @@ const BASELINE: Guardrail = {
   layers: { scp: [], controlTower: [], nag: [], guard: [], database: [] },
 };
 
-export interface AssembleInput {
+/** What a run collected: the catalog and the layers' evidence, with the report fields it passes on as they are. */
+export interface AssembleInput
+  extends Pick<
+    ComplianceReport,
+    'stacks' | 'rules' | 'findings' | 'acknowledgements' | 'database' | 'generatedAt' | 'tool'
+  > {
   readonly catalog: readonly Guardrail[];
   readonly controls: readonly EnabledControl[];
   readonly guardRules: readonly GuardRuleFile[];
-  readonly stacks: readonly StackSummary[];
-  readonly rules: readonly RuleResult[];
-  readonly findings: readonly Finding[];
-  readonly acknowledgements: readonly AcknowledgementEntry[];
-  readonly database: DatabaseEvidence;
-  readonly generatedAt: string | null;
-  readonly tool: ComplianceReport['tool'];
 }
 
 const byKey =

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Schema } from 'effect';
 import type { ReconcileReport } from '../../contracts/reconcile.js';
+import { readNewestPerCustomer } from './customer-files.js';
 
 /** What the compliance report shows of completeness: the reconcile figures it was given, per customer. */
 export interface ReconcileEvidence {
@@ -37,22 +36,11 @@ export class ReconcileFiguresInvalid extends Error {}
  * `<home>/reconcile/<slug>.json`; the scheduled job logs the same JSON), the
  * newest per customer, sorted by customer.
  */
-export const readReconcileEvidence = (dir: string): ReconcileEvidence => {
-  const newest = new Map<string, ReconcileReport>();
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const path = join(dir, name);
-    let figures: ReconcileReport;
-    try {
-      figures = Schema.decodeUnknownSync(ReconcileFigures)(JSON.parse(readFileSync(path, 'utf8')));
-    } catch (e) {
-      throw new ReconcileFiguresInvalid(
-        `${path}: not reconcile figures: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    const seen = newest.get(figures.customerSlug);
-    if (!seen || seen.generatedAt < figures.generatedAt) newest.set(figures.customerSlug, figures);
-  }
-  return { source: dir, reports: [...newest.values()].sort((a, b) => a.customerSlug.localeCompare(b.customerSlug)) };
-};
+export const readReconcileEvidence = (dir: string): ReconcileEvidence => ({
+  source: dir,
+  reports: readNewestPerCustomer<ReconcileReport>(
+    dir,
+    ReconcileFigures,
+    (path, detail) => new ReconcileFiguresInvalid(`${path}: not reconcile figures: ${detail}`),
+  ),
+});

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Schema } from 'effect';
 import type { RetentionStatus } from '../../contracts/retention-status.js';
+import { readNewestPerCustomer } from './customer-files.js';
 
 /**
  * The database side of the report's Retention section: the status files given
@@ -49,25 +48,11 @@ const StatusFile = Schema.Struct({
 export class RetentionStatusInvalid extends Error {}
 
 /** Every retention status file in a folder, the newest per customer, sorted by customer. */
-export const readRetentionEvidence = (dir: string): RetentionStatusEvidence => {
-  const newest = new Map<string, RetentionStatus>();
-  for (const name of readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const path = join(dir, name);
-    let status: RetentionStatus;
-    try {
-      status = Schema.decodeUnknownSync(StatusFile)(JSON.parse(readFileSync(path, 'utf8')));
-    } catch (e) {
-      throw new RetentionStatusInvalid(
-        `${path}: not a retention status: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    const seen = newest.get(status.customerSlug);
-    if (!seen || seen.generatedAt < status.generatedAt) newest.set(status.customerSlug, status);
-  }
-  return {
-    source: dir,
-    statuses: [...newest.values()].sort((a, b) => a.customerSlug.localeCompare(b.customerSlug)),
-  };
-};
+export const readRetentionEvidence = (dir: string): RetentionStatusEvidence => ({
+  source: dir,
+  statuses: readNewestPerCustomer<RetentionStatus>(
+    dir,
+    StatusFile,
+    (path, detail) => new RetentionStatusInvalid(`${path}: not a retention status: ${detail}`),
+  ),
+});

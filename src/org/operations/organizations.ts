@@ -72,64 +72,65 @@ export class Organizations extends Context.Service<
   /** The service over a real (or mocked) SDK client. */
   static fromClient(client: OrganizationsClient, retry: RetryPolicy = DEFAULT_RETRY) {
     const call = <A>(operation: string, send: () => Promise<A>) => awsCall('organizations', operation, send, retry);
+    /** Every page of a list operation (NextToken in, NextToken out). */
+    const list = <Page extends { readonly NextToken?: string }, Item>(
+      operation: string,
+      send: (NextToken: string | undefined) => Promise<Page>,
+      items: (page: Page) => readonly Item[] | undefined,
+    ) =>
+      allPages(
+        (NextToken) => call(operation, () => send(NextToken)),
+        items,
+        (page) => page.NextToken,
+      );
     return Layer.succeed(
       Organizations,
       Organizations.of({
         listRoots: () =>
-          allPages(
-            (NextToken) => call('ListRoots', () => client.send(new ListRootsCommand({ NextToken }))),
+          list(
+            'ListRoots',
+            (NextToken) => client.send(new ListRootsCommand({ NextToken })),
             (page) => page.Roots,
-            (page) => page.NextToken,
           ),
         listOrganizationalUnits: (ParentId) =>
-          allPages(
-            (NextToken) =>
-              call('ListOrganizationalUnitsForParent', () =>
-                client.send(new ListOrganizationalUnitsForParentCommand({ ParentId, NextToken })),
-              ),
+          list(
+            'ListOrganizationalUnitsForParent',
+            (NextToken) => client.send(new ListOrganizationalUnitsForParentCommand({ ParentId, NextToken })),
             (page) => page.OrganizationalUnits,
-            (page) => page.NextToken,
           ),
         listAccounts: () =>
-          allPages(
-            (NextToken) => call('ListAccounts', () => client.send(new ListAccountsCommand({ NextToken }))),
+          list(
+            'ListAccounts',
+            (NextToken) => client.send(new ListAccountsCommand({ NextToken })),
             (page) => page.Accounts,
-            (page) => page.NextToken,
           ),
         listAccountsForParent: (ParentId) =>
-          allPages(
-            (NextToken) =>
-              call('ListAccountsForParent', () =>
-                client.send(new ListAccountsForParentCommand({ ParentId, NextToken })),
-              ),
+          list(
+            'ListAccountsForParent',
+            (NextToken) => client.send(new ListAccountsForParentCommand({ ParentId, NextToken })),
             (page) => page.Accounts,
-            (page) => page.NextToken,
           ),
         listParents: (ChildId) =>
-          allPages(
-            (NextToken) => call('ListParents', () => client.send(new ListParentsCommand({ ChildId, NextToken }))),
+          list(
+            'ListParents',
+            (NextToken) => client.send(new ListParentsCommand({ ChildId, NextToken })),
             (page) => page.Parents,
-            (page) => page.NextToken,
           ),
         listServiceControlPolicies: () =>
-          allPages(
-            (NextToken) =>
-              call('ListPolicies', () =>
-                client.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken })),
-              ),
+          list(
+            'ListPolicies',
+            (NextToken) => client.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken })),
             (page) => page.Policies,
-            (page) => page.NextToken,
           ),
         describePolicyContent: (PolicyId) =>
           call('DescribePolicy', () => client.send(new DescribePolicyCommand({ PolicyId }))).pipe(
             Effect.map((out) => out.Policy?.Content ?? ''),
           ),
         listTargetsForPolicy: (PolicyId) =>
-          allPages(
-            (NextToken) =>
-              call('ListTargetsForPolicy', () => client.send(new ListTargetsForPolicyCommand({ PolicyId, NextToken }))),
+          list(
+            'ListTargetsForPolicy',
+            (NextToken) => client.send(new ListTargetsForPolicyCommand({ PolicyId, NextToken })),
             (page) => page.Targets,
-            (page) => page.NextToken,
           ),
         createAccount: (account) =>
           call('CreateAccount', () =>

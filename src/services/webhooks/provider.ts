@@ -40,13 +40,16 @@ export interface WebhookProviderSpec<C> {
  * A provider's webhook, typed by its credentials (the registry keeps them
  * apart). Its answers default to JSON 200 `{"status":"stored"}`, and
  * `{"status":"already-stored"}` to a retry; a provider that expects another
- * body (TwiML, an empty 202) names its own.
+ * body (TwiML, an empty 202) names it as `answer`, given to both.
  */
-export const webhookProvider = <C>(
-  spec: Omit<WebhookProviderSpec<C>, 'storedResponse' | 'alreadyStoredResponse'> &
-    Partial<Pick<WebhookProviderSpec<C>, 'storedResponse' | 'alreadyStoredResponse'>>,
-): WebhookProviderSpec<C> => ({
-  storedResponse: jsonResponse(200, { status: 'stored' }),
-  alreadyStoredResponse: jsonResponse(200, { status: 'already-stored' }),
+export const webhookProvider = <C>({
+  answer,
+  ...spec
+}: Omit<WebhookProviderSpec<C>, 'storedResponse' | 'alreadyStoredResponse'> & {
+  /** The one answer to a delivery, stored now or before, where the provider expects its own body. */
+  readonly answer?: WebhookResponse;
+}): WebhookProviderSpec<C> => ({
+  storedResponse: answer ?? jsonResponse(200, { status: 'stored' }),
+  alreadyStoredResponse: answer ?? jsonResponse(200, { status: 'already-stored' }),
   ...spec,
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryEntryName, locationParameterNames } from '../../../src/contracts/directory.js';
 import { archiveKeyFor, sha256Hex } from '../../../src/services/archive/archive-store.js';
 import { LargeObjectArchive, largeObjectKey } from '../../../src/services/archive/large-object.js';
-import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
+import { slackSigning } from '../../../src/services/connectors/slack/signature.js';
 import { directoryS3LargeObjectArchiveLayer } from '../../../src/services/directory/archive.js';
 import { ssmRawEventArchiveLayer } from '../../../src/services/directory/raw-event-archive.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
@@ -160,7 +160,7 @@ const slack = (customerId: string, eventId: string) => {
           headers: {
             'content-type': 'application/json',
             'x-slack-request-timestamp': ts,
-            'x-slack-signature': slackSignature(SECRET, ts, body),
+            'x-slack-signature': slackSigning.sign(SECRET, ts, body),
           },
           body,
         }),

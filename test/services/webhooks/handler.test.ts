@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
+import { slackSigning } from '../../../src/services/connectors/slack/signature.js';
 import { twilioSignature } from '../../../src/services/connectors/twilio/signature.js';
-import { zoomSignature } from '../../../src/services/connectors/zoom/signature.js';
+import { zoomSigning } from '../../../src/services/connectors/zoom/signature.js';
 import { slackDocsMessageEvent } from '../connectors/slack/docs-payloads.js';
 import { BASE, CUSTOMER, makeHandler, nowSeconds, OTHER_CUSTOMER } from './support.js';
 
@@ -24,7 +24,7 @@ const slackEvent = slackDocsMessageEvent;
 const slackHeaders = (body: string, ts = nowSeconds(), secret = SLACK_SECRET) => ({
   'content-type': 'application/json',
   'x-slack-request-timestamp': String(ts),
-  'x-slack-signature': slackSignature(secret, String(ts), body),
+  'x-slack-signature': slackSigning.sign(secret, String(ts), body),
 });
 
 const parse = (body: string) => JSON.parse(body) as { error: string; detail: string };
@@ -146,7 +146,7 @@ describe('webhook handler: Zoom', () => {
   const signed = (body: string, ts = nowSeconds()) => ({
     'content-type': 'application/json',
     'x-zm-request-timestamp': String(ts),
-    'x-zm-signature': zoomSignature(ZOOM_SECRET, String(ts), body),
+    'x-zm-signature': zoomSigning.sign(ZOOM_SECRET, String(ts), body),
   });
   // The recording.completed example of Zoom's event reference (trimmed to one file).
   const completed = JSON.stringify({

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3LargeObjectArchiveLayer } from '../../../src/services/archive/large-object.js';
 import { s3ArchiveStoreLayer } from '../../../src/services/archive/s3.js';
 import { makeSlackConnector } from '../../../src/services/connectors/slack/connector.js';
-import { slackSignature } from '../../../src/services/connectors/slack/signature.js';
+import { slackSigning } from '../../../src/services/connectors/slack/signature.js';
 import { makeTeamsConnector } from '../../../src/services/connectors/teams/connector.js';
 import { makeTwilioConnector } from '../../../src/services/connectors/twilio/connector.js';
 import { twilioSignature } from '../../../src/services/connectors/twilio/signature.js';
 import { makeZoomConnector } from '../../../src/services/connectors/zoom/connector.js';
-import { zoomSignature } from '../../../src/services/connectors/zoom/signature.js';
+import { zoomSigning } from '../../../src/services/connectors/zoom/signature.js';
 import type { Connector } from '../../../src/services/pipeline/connector.js';
 import { staticCredentialsLayer } from '../../../src/services/pipeline/credentials.js';
 import { pollOnce } from '../../../src/services/queue/consumer.js';
@@ -206,7 +206,7 @@ describe('webhook → SQS message body → worker → connector, per platform', 
       headers: {
         'content-type': 'application/json',
         'x-zm-request-timestamp': ts,
-        'x-zm-signature': zoomSignature(ZOOM_SECRET, ts, body),
+        'x-zm-signature': zoomSigning.sign(ZOOM_SECRET, ts, body),
       },
       body,
     });
@@ -227,7 +227,7 @@ describe('webhook → SQS message body → worker → connector, per platform', 
       headers: {
         'content-type': 'application/json',
         'x-slack-request-timestamp': ts,
-        'x-slack-signature': slackSignature(SLACK_SECRET, ts, body),
+        'x-slack-signature': slackSigning.sign(SLACK_SECRET, ts, body),
       },
       body,
     });

@@ -6,7 +6,7 @@ import { webhookProvider } from '../../webhooks/provider.js';
 import { textResponse, type WebhookRequest } from '../../webhooks/request.js';
 import { decodeSlackMessageEvent, SlackEventsPayload } from './events.js';
 import { slackEventItems } from './normalize.js';
-import { verifySlackSignature } from './signature.js';
+import { slackSigning } from './signature.js';
 
 /**
  * What a webhook needs from a connector's secret (`panops/<customer id>/<connector id>`
@@ -31,12 +31,7 @@ export const authenticateSlack = (
   credentials: typeof SlackWebhookCredentials.Type,
   nowSeconds: number,
 ): Effect.Effect<ProviderOutcome, WebhookRejected> =>
-  verifySlackSignature({
-    signingSecret: credentials.signingSecret,
-    headers: request.headers,
-    rawBody: request.body,
-    nowSeconds,
-  }).pipe(
+  slackSigning.verify(credentials.signingSecret, { headers: request.headers, rawBody: request.body, nowSeconds }).pipe(
     Effect.andThen(() => decode(request.body)),
     Effect.mapError((e) =>
       e instanceof WebhookRejected

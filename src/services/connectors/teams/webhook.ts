@@ -102,10 +102,9 @@ const plan = (delivery: VerifiedDelivery): DeliveryPlan => {
 
 export const teamsWebhook = webhookProvider({
   credentials: TeamsWebhookCredentials,
-  authenticate: (request, credentials) => authenticateTeams(request, credentials),
+  authenticate: authenticateTeams,
   plan,
   configuredAccount: (c) => c.tenantId,
-  storedResponse: accepted,
-  alreadyStoredResponse: accepted,
+  answer: accepted,
   restrictTo,
 });

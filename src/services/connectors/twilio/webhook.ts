@@ -97,10 +97,9 @@ const plan = (delivery: VerifiedDelivery): DeliveryPlan => {
 
 export const twilioWebhook = webhookProvider({
   credentials: TwilioWebhookCredentials,
-  authenticate: (request, credentials) => authenticateTwilio(request, credentials),
+  authenticate: authenticateTwilio,
   plan,
   configuredAccount: (c) => c.accountSid,
   accountOptional: true,
-  storedResponse: emptyTwiml,
-  alreadyStoredResponse: emptyTwiml,
+  answer: emptyTwiml,
 });

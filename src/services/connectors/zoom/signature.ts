@@ -1,26 +1,18 @@
 import { Effect } from 'effect';
 import { hmacSha256Hex } from '../../webhooks/crypto.js';
 import { WebhookRejected } from '../../webhooks/errors.js';
-import { type V0SignedRequest, v0Scheme } from '../../webhooks/v0-signature.js';
+import { v0Scheme } from '../../webhooks/v0-signature.js';
 
-/** Zoom does not publish a window; we apply Slack's five minutes to the same v0 scheme. */
-export const ZOOM_TOLERANCE_SECONDS = 300;
-
-const zoomV0 = v0Scheme({
+/**
+ * Zoom's `x-zm-signature`: `v0=` + HMAC-SHA256(secret token, `v0:<x-zm-request-timestamp>:<raw body>`), hex.
+ * Zoom does not publish a window; we apply Slack's five minutes to the same v0 scheme.
+ */
+export const zoomSigning = v0Scheme({
   provider: 'zoom',
   signatureHeader: 'x-zm-signature',
   timestampHeader: 'x-zm-request-timestamp',
-  toleranceSeconds: ZOOM_TOLERANCE_SECONDS,
+  toleranceSeconds: 300,
 });
-
-/** `x-zm-signature`: `v0=` + HMAC-SHA256(secret token, `v0:<x-zm-request-timestamp>:<raw body>`), hex. */
-export const zoomSignature = zoomV0.sign;
-
-/** Verifies Zoom's `x-zm-signature` (v0 scheme) and `x-zm-request-timestamp`. */
-export const verifyZoomSignature = ({ secretToken, ...request }: ZoomSignatureInput) =>
-  zoomV0.verify(secretToken, request);
-
-export type ZoomSignatureInput = V0SignedRequest & { readonly secretToken: string };
 
 const reject = (reason: 'malformed', detail: string) => new WebhookRejected({ provider: 'zoom', reason, detail });
 

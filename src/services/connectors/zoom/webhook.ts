@@ -5,7 +5,7 @@ import { type DeliveryPlan, followUpJob, NOTHING_TO_STORE } from '../../webhooks
 import { webhookProvider } from '../../webhooks/provider.js';
 import { jsonResponse, type WebhookRequest } from '../../webhooks/request.js';
 import { ZoomWebhookPayload } from './events.js';
-import { verifyZoomSignature, zoomUrlValidation } from './signature.js';
+import { zoomSigning, zoomUrlValidation } from './signature.js';
 
 export const ZoomWebhookCredentials = Schema.Struct({
   /** The app's webhook secret token (signs events and the URL validation). */
@@ -31,7 +31,7 @@ export const authenticateZoom = (
 ): Effect.Effect<ProviderOutcome, WebhookRejected> =>
   Effect.gen(function* () {
     const secretToken = credentials.webhookSecretToken;
-    yield* verifyZoomSignature({ secretToken, headers: request.headers, rawBody: request.body, nowSeconds });
+    yield* zoomSigning.verify(secretToken, { headers: request.headers, rawBody: request.body, nowSeconds });
     const payload = yield* decode(request.body).pipe(
       Effect.mapError((e) => malformed(`not a Zoom webhook payload: ${e.message}`)),
     );

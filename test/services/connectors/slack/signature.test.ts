@@ -1,6 +1,6 @@
 import { Effect } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { slackSignature, verifySlackSignature } from '../../../../src/services/connectors/slack/signature.js';
+import { slackSigning } from '../../../../src/services/connectors/slack/signature.js';
 import type { WebhookRejected } from '../../../../src/services/webhooks/errors.js';
 
 // Slack's published example (api.slack.com/authentication/verifying-requests-from-slack).
@@ -13,8 +13,7 @@ const SIGNATURE = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c
 const verify = (overrides: { headers?: Record<string, string>; body?: string; now?: number; secret?: string } = {}) =>
   Effect.runSync(
     Effect.result(
-      verifySlackSignature({
-        signingSecret: overrides.secret ?? SECRET,
+      slackSigning.verify(overrides.secret ?? SECRET, {
         headers: overrides.headers ?? { 'x-slack-signature': SIGNATURE, 'x-slack-request-timestamp': TIMESTAMP },
         rawBody: overrides.body ?? BODY,
         nowSeconds: overrides.now ?? Number(TIMESTAMP) + 10,
@@ -29,7 +28,7 @@ const rejection = (result: ReturnType<typeof verify>): WebhookRejected => {
 
 describe('Slack request signing', () => {
   it("computes Slack's published example signature", () => {
-    expect(slackSignature(SECRET, TIMESTAMP, BODY)).toBe(SIGNATURE);
+    expect(slackSigning.sign(SECRET, TIMESTAMP, BODY)).toBe(SIGNATURE);
   });
 
   it("accepts Slack's published example within five minutes of its timestamp", () => {
