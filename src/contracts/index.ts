@@ -7,6 +7,7 @@
  * so a Lambda bundle, a stack and a test can all read it.
  */
 export * from './archive-tags.js';
+export * from './customer-figures.js';
 export * from './directory.js';
 export * from './names.js';
 export * from './pooled-data.js';

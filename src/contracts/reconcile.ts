@@ -1,3 +1,5 @@
+import type { CustomerFigures } from './customer-figures.js';
+
 /**
  * The completeness metric: what a reconcile run publishes and what the shared
  * compute stack alarms on. One custom metric per customer, the number of
@@ -26,11 +28,8 @@ export interface ReconcileRow {
   readonly missing: readonly string[];
 }
 
-export interface ReconcileReport {
-  readonly customerId: string;
-  readonly customerSlug: string;
+export interface ReconcileReport extends CustomerFigures {
   readonly since: string;
-  readonly generatedAt: string;
   readonly rows: readonly ReconcileRow[];
   readonly totalGaps: number;
 }

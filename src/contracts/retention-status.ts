@@ -1,3 +1,5 @@
+import type { CustomerFigures } from './customer-figures.js';
+
 /**
  * A customer's retention status as its database shows it: what
  * `panops retention-status` writes (JSON, one file per customer) and the
@@ -38,10 +40,7 @@ export interface RetentionStatusDisposition {
   readonly idsSha256: readonly string[];
 }
 
-export interface RetentionStatus {
-  readonly customerId: string;
-  readonly customerSlug: string;
-  readonly generatedAt: string;
+export interface RetentionStatus extends CustomerFigures {
   /** The retention policy in force in the database, per scope (recorded from the blueprint at each run). */
   readonly policyInDatabase: readonly RetentionStatusPolicyScope[];
   /** Matters with at least one hold in force, by name. */

@@ -59,6 +59,7 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BlueprintInvalid } from '../config/index.js';
+import { exitOnExpected, option } from './command-line.js';
 import type { ComplianceReport } from './compliance/model.js';
 import { DEFAULT_RESULT_CACHE_DIR, mergeResultCaches, openResultCache } from './compliance/result-cache.js';
 import { checkOrganization, type OrganizationRunOptions } from './compliance/run.js';
@@ -74,12 +75,6 @@ import { summaryLines, writeReport } from './report/write.js';
 
 const reportDir = process.env.COMPLIANCE_REPORT_DIR ?? 'compliance-report';
 const flag = (name: string, env: string): boolean => process.argv.includes(name) || process.env[env] === '1';
-/** The value after `--name`, or `--name=value`. */
-const option = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  if (index >= 0) return process.argv[index + 1];
-  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-};
 const signingKey = option('--sign-with-kms');
 if (process.argv.includes('--sign-with-kms') && (!signingKey || signingKey.startsWith('--'))) {
   console.error('--sign-with-kms needs a KMS key ARN (an asymmetric SIGN_VERIFY key)');
@@ -166,14 +161,9 @@ try {
   if (reused.length > 0) console.log(`Results reused from the cache: ${reused.join(', ')}`);
   process.exitCode = report.summary.outcome === 'pass' ? 0 : 1;
 } catch (error) {
-  if (
-    error instanceof BlueprintInvalid ||
-    error instanceof SignatureError ||
-    error instanceof ShardInvalid ||
-    error instanceof ReconcileFiguresInvalid ||
-    error instanceof RetentionStatusInvalid
-  ) {
-    console.error(error.message);
-    process.exitCode = 1;
-  } else throw error;
+  exitOnExpected(
+    error,
+    [BlueprintInvalid, SignatureError, ShardInvalid, ReconcileFiguresInvalid, RetentionStatusInvalid],
+    1,
+  );
 }

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BlueprintInvalid } from '../../config/index.js';
+import { exitOnExpected, option } from '../command-line.js';
 import { CfnLintExceptionsInvalid, CfnLintUnavailable } from './cfn-lint.js';
 import { findingLine, type RehearsalReport } from './model.js';
 import { rehearseOrganization, rehearseTemplates } from './rehearse.js';
@@ -19,11 +20,6 @@ import { sdkStepsCheck } from './sdk-steps.js';
 import { TemplateUnreadable } from './templates.js';
 
 const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const at = args.indexOf(name);
-  if (at >= 0) return args[at + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-};
 
 export const summary = (report: RehearsalReport): string[] => {
   const lines = [
@@ -62,13 +58,5 @@ try {
   }
   process.exitCode = report.outcome === 'pass' ? 0 : 1;
 } catch (error) {
-  if (
-    error instanceof BlueprintInvalid ||
-    error instanceof TemplateUnreadable ||
-    error instanceof CfnLintUnavailable ||
-    error instanceof CfnLintExceptionsInvalid
-  ) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else throw error;
+  exitOnExpected(error, [BlueprintInvalid, TemplateUnreadable, CfnLintUnavailable, CfnLintExceptionsInvalid], 2);
 }

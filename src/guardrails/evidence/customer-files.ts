@@ -1,12 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Schema } from 'effect';
-
-/** What a per-customer file that a `panops` command writes carries to tell one run from another. */
-interface CustomerFile {
-  readonly customerSlug: string;
-  readonly generatedAt: string;
-}
+import type { CustomerFigures } from '../../contracts/customer-figures.js';
 
 /**
  * Every `.json` file in a folder, decoded with `schema`, the newest
@@ -14,7 +9,7 @@ interface CustomerFile {
  * decode is refused with the error `invalid` makes of its path and the
  * decoder's message (which names the field).
  */
-export const readNewestPerCustomer = <A extends CustomerFile>(
+export const readNewestPerCustomer = <A extends CustomerFigures>(
   dir: string,
   schema: Schema.Decoder<A>,
   invalid: (path: string, detail: string) => Error,

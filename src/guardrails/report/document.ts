@@ -66,6 +66,28 @@ const guardrailLinks = (ids: readonly string[]): Cell => ({
   links: ids.map((id) => ({ text: id, href: `#${guardrailAnchor(id)}` })),
 });
 
+/**
+ * Findings as a table whose first column is their guardrails, each row the
+ * anchor the guardrail sections link to (`columns` and `cells` are the rest),
+ * or "None." when there are none.
+ */
+const findingsTable = (
+  findings: readonly Finding[],
+  findingIndex: ReadonlyMap<Finding, number>,
+  columns: readonly string[],
+  cells: (finding: Finding) => Cell[],
+): Block =>
+  findings.length === 0
+    ? { kind: 'paragraph', text: 'None.' }
+    : {
+        kind: 'table',
+        header: ['guardrail', ...columns],
+        rows: findings.map((f): Cell[] => [
+          { ...(guardrailLinks(f.guardrails) as { links: Link[] }), anchor: findingAnchor(findingIndex.get(f) ?? 0) },
+          ...cells(f),
+        ]),
+      };
+
 /** Outcome per account: the counts of every stack in it (an account may hold several stacks). */
 const accountBars = (report: ComplianceReport): ChartBar[] => {
   const byAccount = new Map<string, { stacks: string[]; counts: Counts }>();
@@ -335,48 +357,35 @@ export const reportDocument = (report: ComplianceReport): Block[] => {
     },
     { kind: 'chart', title: 'Outcome per account', bars: accountBars(report) },
     { kind: 'heading', level: 2, text: `Unacknowledged findings (${failed.length})`, anchor: 'failed' },
-    failed.length === 0
-      ? { kind: 'paragraph', text: 'None.' }
-      : {
-          kind: 'table',
-          header: ['guardrail', 'severity', 'rule', 'stack', 'resource', 'created at', 'message'],
-          rows: failed.map((f): Cell[] => [
-            { ...(guardrailLinks(f.guardrails) as { links: Link[] }), anchor: findingAnchor(findingIndex.get(f) ?? 0) },
-            f.severity,
-            f.ruleId,
-            { text: f.stack, href: `#${stackAnchor(f.stack)}` },
-            f.constructPath,
-            formatLocation(f.source),
-            [
-              f.message,
-              f.fix ? `Fix: ${f.fix}` : '',
-              f.acknowledgementProblem ? `Note: ${f.acknowledgementProblem}` : '',
-            ]
-              .filter(Boolean)
-              .join(' '),
-          ]),
-        },
+    findingsTable(failed, findingIndex, ['severity', 'rule', 'stack', 'resource', 'created at', 'message'], (f) => [
+      f.severity,
+      f.ruleId,
+      { text: f.stack, href: `#${stackAnchor(f.stack)}` },
+      f.constructPath,
+      formatLocation(f.source),
+      [f.message, f.fix ? `Fix: ${f.fix}` : '', f.acknowledgementProblem ? `Note: ${f.acknowledgementProblem}` : '']
+        .filter(Boolean)
+        .join(' '),
+    ]),
     {
       kind: 'heading',
       level: 2,
       text: `Exceptions: acknowledged findings (${acknowledged.length})`,
       anchor: 'exceptions',
     },
-    acknowledged.length === 0
-      ? { kind: 'paragraph', text: 'None.' }
-      : {
-          kind: 'table',
-          header: ['guardrail', 'rule', 'stack', 'resource', 'reason', 'acknowledged on', 'acknowledged in'],
-          rows: acknowledged.map((f): Cell[] => [
-            { ...(guardrailLinks(f.guardrails) as { links: Link[] }), anchor: findingAnchor(findingIndex.get(f) ?? 0) },
-            f.ruleId,
-            { text: f.stack, href: `#${stackAnchor(f.stack)}` },
-            f.constructPath,
-            f.acknowledgement?.reason ?? '',
-            f.acknowledgement?.at ?? '',
-            formatLocation(f.acknowledgement?.source),
-          ]),
-        },
+    findingsTable(
+      acknowledged,
+      findingIndex,
+      ['rule', 'stack', 'resource', 'reason', 'acknowledged on', 'acknowledged in'],
+      (f) => [
+        f.ruleId,
+        { text: f.stack, href: `#${stackAnchor(f.stack)}` },
+        f.constructPath,
+        f.acknowledgement?.reason ?? '',
+        f.acknowledgement?.at ?? '',
+        formatLocation(f.acknowledgement?.source),
+      ],
+    ),
     { kind: 'heading', level: 2, text: 'Guardrails in detail', anchor: 'detail' },
     ...report.guardrails.flatMap((g) => guardrailDetail(report, g, findingIndex)),
     {

@@ -13,23 +13,24 @@ const physical = new Map([
 
 describe('templateResourceChecks', () => {
   it('a resource not in the stack or gone at the service disagrees; a read that fails otherwise is unverified', async () => {
-    const checks = await templateResourceChecks(
-      promises,
-      [{ logicalId: 'Missing' }, { logicalId: 'Gone' }, { logicalId: 'Denied' }, { logicalId: 'Fine' }],
-      {
-        source: 'kms-rotation',
-        guardrails: ['kms-key-rotation'],
-        noun: 'key',
-        physicalId: (key) => physical.get(key.logicalId),
-        synth: () => 'rotation enabled',
-        read: async (_key, id) => {
-          if (id === 'key-gone') throw Object.assign(new Error('gone'), { name: 'NotFoundException' });
-          if (id === 'key-denied') throw Object.assign(new Error('no'), { name: 'AccessDeniedException' });
-          return { live: 'rotation enabled', status: 'agrees' };
-        },
-        notFound: { error: 'NotFoundException', live: 'no such key' },
+    const checks = await templateResourceChecks(promises, physical, {
+      source: 'kms-rotation',
+      guardrails: ['kms-key-rotation'],
+      noun: 'key',
+      resources: () => [
+        { logicalId: 'Missing' },
+        { logicalId: 'Gone' },
+        { logicalId: 'Denied' },
+        { logicalId: 'Fine' },
+      ],
+      synth: () => 'rotation enabled',
+      read: async (_key, id) => {
+        if (id === 'key-gone') throw Object.assign(new Error('gone'), { name: 'NotFoundException' });
+        if (id === 'key-denied') throw Object.assign(new Error('no'), { name: 'AccessDeniedException' });
+        return { live: 'rotation enabled', status: 'agrees' };
       },
-    );
+      notFound: { error: 'NotFoundException', live: 'no such key' },
+    });
     expect(checks.map((c) => [c.subject, c.live, c.status])).toEqual([
       ['key (not in the stack) (Missing)', 'no such resource in the deployed stack', 'disagrees'],
       ['key key-gone (Gone)', 'no such key', 'disagrees'],

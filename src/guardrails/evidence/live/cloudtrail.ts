@@ -1,7 +1,6 @@
 import { type CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import type { LiveCheck } from './model.js';
 import type { TemplatePromises } from './promises.js';
-import { templateResourceChecks } from './template-resources.js';
+import type { TemplateResourceKind } from './template-resources.js';
 
 const yesNo = (b: boolean | undefined, yes: string, no: string) => (b ? yes : no);
 const described = (logging: boolean | undefined, validation: boolean | undefined) =>
@@ -14,29 +13,27 @@ const described = (logging: boolean | undefined, validation: boolean | undefined
  * tamper-evident (DescribeTrails LogFileValidationEnabled,
  * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_Trail.html).
  */
-export const cloudTrailChecks = async (
+export const cloudTrails = (
   cloudtrail: CloudTrailClient,
-  promises: TemplatePromises,
-  physical: ReadonlyMap<string, string>,
-): Promise<LiveCheck[]> =>
-  templateResourceChecks(promises, promises.trails, {
-    source: 'cloudtrail',
-    guardrails: ['cloudtrail-tamper-evident'],
-    noun: 'trail',
-    physicalId: (trail) => physical.get(trail.logicalId) ?? trail.trailName,
-    synth: (trail) => described(trail.isLogging, trail.logFileValidation),
-    read: async (trail, name) => {
-      const trails = await cloudtrail.send(new DescribeTrailsCommand({ trailNameList: [name] }));
-      // Matched by name or ARN: shadow trails of other regions may come back too.
-      const live = trails.trailList?.find((t) => t.Name === name || t.TrailARN === name);
-      if (!live) return { live: 'no such trail', status: 'disagrees' };
-      const status = await cloudtrail.send(new GetTrailStatusCommand({ Name: live.TrailARN ?? name }));
-      const logging = status.IsLogging === true;
-      const validation = live.LogFileValidationEnabled === true;
-      return {
-        live: described(logging, validation),
-        status: logging === trail.isLogging && validation === trail.logFileValidation ? 'agrees' : 'disagrees',
-      };
-    },
-    notFound: { error: 'TrailNotFoundException', live: 'no such trail' },
-  });
+): TemplateResourceKind<TemplatePromises['trails'][number]> => ({
+  source: 'cloudtrail',
+  guardrails: ['cloudtrail-tamper-evident'],
+  noun: 'trail',
+  resources: (promises) => promises.trails,
+  nameInTemplate: (trail) => trail.trailName,
+  synth: (trail) => described(trail.isLogging, trail.logFileValidation),
+  read: async (trail, name) => {
+    const trails = await cloudtrail.send(new DescribeTrailsCommand({ trailNameList: [name] }));
+    // Matched by name or ARN: shadow trails of other regions may come back too.
+    const live = trails.trailList?.find((t) => t.Name === name || t.TrailARN === name);
+    if (!live) return { live: 'no such trail', status: 'disagrees' };
+    const status = await cloudtrail.send(new GetTrailStatusCommand({ Name: live.TrailARN ?? name }));
+    const logging = status.IsLogging === true;
+    const validation = live.LogFileValidationEnabled === true;
+    return {
+      live: described(logging, validation),
+      status: logging === trail.isLogging && validation === trail.logFileValidation ? 'agrees' : 'disagrees',
+    };
+  },
+  notFound: { error: 'TrailNotFoundException', live: 'no such trail' },
+});

@@ -1,10 +1,11 @@
 import type { AccountAccess } from './accounts.js';
 import { type DriftPolling, physicalIds, stackChecks } from './cloudformation.js';
-import { cloudTrailChecks } from './cloudtrail.js';
-import { kmsRotationChecks } from './kms-rotation.js';
+import { cloudTrails } from './cloudtrail.js';
+import { kmsKeyRotation } from './kms-rotation.js';
 import { type LiveCheck, type LiveEvidence, type LiveSource, notRead, summarizeLive } from './model.js';
-import { objectLockChecks } from './object-lock.js';
+import { wormBucketObjectLock } from './object-lock.js';
 import { type StackRef, templatePromises } from './promises.js';
+import { templateResourceChecks } from './template-resources.js';
 
 /** A source that reads the organization as a whole (Control Tower per OU, AWS Config per account). */
 export interface OrganizationSource {
@@ -72,9 +73,9 @@ const checksOfStack = async (access: AccountAccess, stack: StackRef, polling?: D
     ];
   }
   const [locks, trails, keys] = await Promise.all([
-    objectLockChecks(clients.s3, promises, physical),
-    cloudTrailChecks(clients.cloudtrail, promises, physical),
-    kmsRotationChecks(clients.kms, promises, physical),
+    templateResourceChecks(promises, physical, wormBucketObjectLock(clients.s3)),
+    templateResourceChecks(promises, physical, cloudTrails(clients.cloudtrail)),
+    templateResourceChecks(promises, physical, kmsKeyRotation(clients.kms)),
   ]);
   return [...stackLevel, ...locks, ...trails, ...keys];
 };

@@ -1,7 +1,6 @@
 import { GetKeyRotationStatusCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { LiveCheck } from './model.js';
 import type { TemplatePromises } from './promises.js';
-import { templateResourceChecks } from './template-resources.js';
+import type { TemplateResourceKind } from './template-resources.js';
 
 const rotation = (enabled: boolean) => (enabled ? 'rotation enabled' : 'rotation disabled');
 
@@ -10,21 +9,16 @@ const rotation = (enabled: boolean) => (enabled ? 'rotation enabled' : 'rotation
  * (GetKeyRotationStatus KeyRotationEnabled,
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html).
  */
-export const kmsRotationChecks = async (
-  kms: KMSClient,
-  promises: TemplatePromises,
-  physical: ReadonlyMap<string, string>,
-): Promise<LiveCheck[]> =>
-  templateResourceChecks(promises, promises.keys, {
-    source: 'kms-rotation',
-    guardrails: ['kms-key-rotation'],
-    noun: 'key',
-    physicalId: (key) => physical.get(key.logicalId),
-    synth: (key) => rotation(key.rotation),
-    read: async (key, id) => {
-      const { KeyRotationEnabled } = await kms.send(new GetKeyRotationStatusCommand({ KeyId: id }));
-      const enabled = KeyRotationEnabled === true;
-      return { live: rotation(enabled), status: enabled === key.rotation ? 'agrees' : 'disagrees' };
-    },
-    notFound: { error: 'NotFoundException', live: 'no such key' },
-  });
+export const kmsKeyRotation = (kms: KMSClient): TemplateResourceKind<TemplatePromises['keys'][number]> => ({
+  source: 'kms-rotation',
+  guardrails: ['kms-key-rotation'],
+  noun: 'key',
+  resources: (promises) => promises.keys,
+  synth: (key) => rotation(key.rotation),
+  read: async (key, id) => {
+    const { KeyRotationEnabled } = await kms.send(new GetKeyRotationStatusCommand({ KeyId: id }));
+    const enabled = KeyRotationEnabled === true;
+    return { live: rotation(enabled), status: enabled === key.rotation ? 'agrees' : 'disagrees' };
+  },
+  notFound: { error: 'NotFoundException', live: 'no such key' },
+});

@@ -8,8 +8,14 @@ export interface TemplateResourceKind<P> {
   readonly frameworkControls?: readonly string[];
   /** The resource in words, before its id: `bucket`, `trail`, `key`. */
   readonly noun: string;
-  /** Its physical id (name, key id) in the deployed stack, if it is there. */
-  readonly physicalId: (resource: P) => string | undefined;
+  /** The resources of this kind the template creates. */
+  readonly resources: (promises: TemplatePromises) => readonly P[];
+  /**
+   * The name the template gives it, taken as its physical id where the
+   * deployed stack does not list it (a trail's name).
+   * @default none: a resource the stack does not list is not in the stack
+   */
+  readonly nameInTemplate?: (resource: P) => string | undefined;
   /** What the template promises, in words. */
   readonly synth: (resource: P) => string;
   /** Reads the live state with the service's SDK and compares it with the promise. */
@@ -22,16 +28,17 @@ export interface TemplateResourceKind<P> {
  * The live check of each resource of one kind a template creates (WORM
  * buckets, trails, KMS keys): absent from the deployed stack or gone at the
  * service, it disagrees; a read that fails otherwise leaves it unverified.
- * Only the call and the comparison differ from kind to kind.
+ * Only the call and the comparison differ from kind to kind. `physical`: the
+ * deployed stack's physical ids by logical id.
  */
 export const templateResourceChecks = <P extends { readonly logicalId: string }>(
   promises: TemplatePromises,
-  resources: readonly P[],
+  physical: ReadonlyMap<string, string>,
   kind: TemplateResourceKind<P>,
 ): Promise<LiveCheck[]> =>
   Promise.all(
-    resources.map(async (resource): Promise<LiveCheck> => {
-      const id = kind.physicalId(resource);
+    kind.resources(promises).map(async (resource): Promise<LiveCheck> => {
+      const id = physical.get(resource.logicalId) ?? kind.nameInTemplate?.(resource);
       const check = {
         source: kind.source,
         guardrails: kind.guardrails,
