@@ -6,7 +6,7 @@ import { ACCOUNT_ACCESS_ROLE } from '../../accounts/customer-accounts.js';
 import { type AwsError, awsCall } from '../aws-errors.js';
 import type { AccountClients, PreflightClients } from './clients.js';
 import type { DeployEnvironment } from './deploy-targets.js';
-import { fail, type PreflightRow, pass } from './rows.js';
+import { fail, type PreflightRow, pass, unreadable } from './rows.js';
 
 /**
  * CDK bootstrap of every (account, region) a stack deploys to. The bootstrap
@@ -88,16 +88,11 @@ export const cdkBootstrapRows = (
                 )
               : pass('cdk-bootstrap', target, `bootstrap version ${version} (>= ${REQUIRED_BOOTSTRAP_VERSION})`),
         ),
-        Effect.catch((error: AwsError) =>
-          Effect.succeed(
-            fail(
-              'cdk-bootstrap',
-              target,
-              `could not read the bootstrap version: ${error.message}`,
-              error.operation === 'AssumeRole'
-                ? `the account must trust the management account through ${ACCOUNT_ACCESS_ROLE} (enrolled in Control Tower, or created by Organizations with that role)`
-                : `run with management-account credentials that may assume ${ACCOUNT_ACCESS_ROLE} and read SSM/CloudFormation`,
-            ),
+        Effect.catch(
+          unreadable('cdk-bootstrap', target, 'the bootstrap version', (error) =>
+            error.operation === 'AssumeRole'
+              ? `the account must trust the management account through ${ACCOUNT_ACCESS_ROLE} (enrolled in Control Tower, or created by Organizations with that role)`
+              : `run with management-account credentials that may assume ${ACCOUNT_ACCESS_ROLE} and read SSM/CloudFormation`,
           ),
         ),
       );

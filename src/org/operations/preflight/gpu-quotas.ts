@@ -4,7 +4,7 @@ import { type GpuQuotaDemand, gpuQuotaDemand } from '../../../config/gpu-capacit
 import type { Blueprint } from '../../../config/index.js';
 import { type AwsError, awsCall } from '../aws-errors.js';
 import type { AccountClients, PreflightClients } from './clients.js';
-import { fail, type PreflightRow, pass } from './rows.js';
+import { fail, type PreflightRow, pass, unreadable } from './rows.js';
 
 /**
  * The G instance vCPU quotas against the GPU fleets at their maximum size
@@ -55,14 +55,12 @@ export const gpuQuotaRows = (clients: PreflightClients, blueprint: Blueprint): E
               `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${demand.quotaCode} --desired-value ${demand.vcpus} --region ${region} (in the shared compute account ${account})`,
             );
       }),
-      Effect.catch((error: AwsError) =>
-        Effect.succeed(
-          fail(
-            check,
-            target,
-            `could not read the ${demand.quotaName} quota: ${error.message}`,
-            'run with management-account credentials that may assume the account role and call servicequotas:GetServiceQuota',
-          ),
+      Effect.catch(
+        unreadable(
+          check,
+          target,
+          `the ${demand.quotaName} quota`,
+          'run with management-account credentials that may assume the account role and call servicequotas:GetServiceQuota',
         ),
       ),
     );

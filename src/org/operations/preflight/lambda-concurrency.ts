@@ -1,9 +1,9 @@
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
 import { Effect } from 'effect';
-import { type AwsError, awsCall } from '../aws-errors.js';
+import { awsCall } from '../aws-errors.js';
 import type { PreflightClients } from './clients.js';
 import type { ReservedConcurrencyDemand } from './deploy-targets.js';
-import { fail, type PreflightRow, pass } from './rows.js';
+import { fail, type PreflightRow, pass, unreadable } from './rows.js';
 
 /**
  * Reserved concurrency against the account's Lambda concurrency limit. Lambda
@@ -43,14 +43,12 @@ export const lambdaConcurrencyRows = (
             ? pass('lambda-concurrency', target, detail)
             : fail('lambda-concurrency', target, detail, fix);
         }),
-        Effect.catch((error: AwsError) =>
-          Effect.succeed(
-            fail(
-              'lambda-concurrency',
-              target,
-              `could not read Lambda account settings: ${error.message}`,
-              'run with management-account credentials that may assume the account role and call lambda:GetAccountSettings',
-            ),
+        Effect.catch(
+          unreadable(
+            'lambda-concurrency',
+            target,
+            'Lambda account settings',
+            'run with management-account credentials that may assume the account role and call lambda:GetAccountSettings',
           ),
         ),
       );

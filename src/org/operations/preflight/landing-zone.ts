@@ -1,8 +1,8 @@
-import { Effect } from 'effect';
+import { Array as Arr, Effect } from 'effect';
 import type { LandingZoneApi } from '../../control-tower/landing-zone-api.js';
-import { type AwsError, awsCall } from '../aws-errors.js';
+import { awsCall } from '../aws-errors.js';
 import { allPages } from '../organizations.js';
-import { fail, type PreflightRow, pass } from './rows.js';
+import { fail, type PreflightRow, pass, unreadable } from './rows.js';
 
 /** `3.3` < `3.10`: versions compare part by part, as numbers. */
 export const compareVersions = (a: string, b: string): number => {
@@ -86,15 +86,14 @@ export const landingZoneRows = (
       ];
     return [pass(check, target, summary)];
   }).pipe(
-    Effect.catch((error: AwsError) =>
-      Effect.succeed([
-        fail(
-          check,
-          target,
-          `could not read the landing zone: ${error.message}`,
-          'run with management-account credentials allowed controltower:ListLandingZones and controltower:GetLandingZone in the home region',
-        ),
-      ]),
+    Effect.catch(
+      unreadable(
+        check,
+        target,
+        'the landing zone',
+        'run with management-account credentials allowed controltower:ListLandingZones and controltower:GetLandingZone in the home region',
+      ),
     ),
+    Effect.map(Arr.ensure),
   );
 };

@@ -1,9 +1,8 @@
 import type { App } from 'aws-cdk-lib';
 import { CfnLandingZone } from 'aws-cdk-lib/aws-controltower';
-import { Effect } from 'effect';
+import { Array as Arr, Effect } from 'effect';
 import type { Blueprint } from '../../../config/index.js';
 import type { LandingZoneApi } from '../../control-tower/landing-zone-api.js';
-import type { AwsError } from '../aws-errors.js';
 import { cdkBootstrapRows } from './cdk-bootstrap.js';
 import type { PreflightClients } from './clients.js';
 import { deployEnvironments, environmentAgnosticStacks, reservedConcurrencyDemand } from './deploy-targets.js';
@@ -11,7 +10,7 @@ import { gpuQuotaRows } from './gpu-quotas.js';
 import { lambdaConcurrencyRows } from './lambda-concurrency.js';
 import { landingZoneRows } from './landing-zone.js';
 import { organizationSettingRows, readOrganizationSettings } from './organization-settings.js';
-import { fail, type PreflightRow, skip } from './rows.js';
+import { type PreflightRow, skip, unreadable } from './rows.js';
 import { serviceLinkedRoleRows } from './service-linked-roles.js';
 
 export interface PreflightInput {
@@ -44,16 +43,15 @@ export const runPreflight = (input: PreflightInput): Effect.Effect<PreflightRow[
     const managementAccountId = blueprint.organization.managementAccountId;
     const settings = yield* readOrganizationSettings(clients).pipe(
       Effect.map((state) => organizationSettingRows(blueprint, state)),
-      Effect.catch((error: AwsError) =>
-        Effect.succeed([
-          fail(
-            'organization-settings',
-            'organization',
-            `could not read the organization: ${error.message}`,
-            'run with the management account credentials (organizations:ListRoots, organizations:ListAWSServiceAccessForOrganization)',
-          ),
-        ]),
+      Effect.catch(
+        unreadable(
+          'organization-settings',
+          'organization',
+          'the organization',
+          'run with the management account credentials (organizations:ListRoots, organizations:ListAWSServiceAccessForOrganization)',
+        ),
       ),
+      Effect.map(Arr.ensure),
     );
     const landingZone = yield* landingZoneRows(
       input.landingZones,

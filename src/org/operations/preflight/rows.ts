@@ -1,3 +1,6 @@
+import { Effect } from 'effect';
+import type { AwsError } from '../aws-errors.js';
+
 /**
  * What `npx projen preflight` prints: one row per check, with what was found
  * and, for a failure, the command or step that fixes it. Any failure makes
@@ -30,6 +33,18 @@ export const fail = (check: string, target: string, detail: string, fix: string)
   detail,
   fix,
 });
+/**
+ * What a check answers when it could not read what it checks (for
+ * `Effect.catch`): it fails, never passes in silence, with the AWS error and
+ * the fix (most often the credentials it needs, which may depend on the call
+ * that failed).
+ */
+export const unreadable =
+  (check: string, target: string, what: string, fix: string | ((error: AwsError) => string)) =>
+  (error: AwsError): Effect.Effect<PreflightRow> =>
+    Effect.succeed(
+      fail(check, target, `could not read ${what}: ${error.message}`, typeof fix === 'string' ? fix : fix(error)),
+    );
 export const skip = (check: string, target: string, detail: string): PreflightRow => ({
   check,
   target,
