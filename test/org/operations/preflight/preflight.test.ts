@@ -314,6 +314,19 @@ describe('npx projen preflight', () => {
     expect(row(rows, 'lambda-concurrency', `${SHARED}/us-east-1`).status).toBe('pass');
   }, 120_000);
 
+  it('a check that cannot read what it checks fails, naming what and why, with the permission it needs', async () => {
+    const blueprint = PEERING;
+    const app = appFor(blueprint);
+    await makeReady(blueprint, app);
+    lambdaMock
+      .on(GetAccountSettingsCommand)
+      .rejects(Object.assign(new Error('not authorized to GetAccountSettings'), { name: 'AccessDeniedException' }));
+    const lambda = row(await preflight(blueprint, app), 'lambda-concurrency', `${SHARED}/us-east-1`);
+    expect(lambda.status).toBe('fail');
+    expect(lambda.detail).toMatch(/^could not read Lambda account settings: .*not authorized to GetAccountSettings/);
+    expect(lambda.fix).toContain('lambda:GetAccountSettings');
+  }, 120_000);
+
   it('reads the version from the CDKToolkit stack where the SSM parameter is missing, and fails a version below 6', async () => {
     const blueprint = PEERING;
     const app = appFor(blueprint);
