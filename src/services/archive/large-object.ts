@@ -6,13 +6,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Context, Effect, Layer } from 'effect';
 import { causeMessage } from '../aws/scoped-client.js';
 import { type BadPayload, Transient } from '../pipeline/errors.js';
-import {
-  type ArchiveTarget,
-  acquireS3Clients,
-  objectExists,
-  type S3ArchiveStoreOptions,
-  s3TargetResolver,
-} from './s3.js';
+import { type ArchiveTarget, acquireS3Targets, objectExists, type S3ArchiveStoreOptions } from './s3.js';
 
 /**
  * Large media (meeting and call recordings, up to several GB) archived as a
@@ -82,8 +76,7 @@ const errorText = (cause: unknown) => causeMessage(cause);
 export const s3LargeObjectArchiveLayer = (options: S3LargeObjectArchiveOptions) =>
   Layer.effect(
     LargeObjectArchive,
-    Effect.map(acquireS3Clients(options.client), (clients) => {
-      const target = s3TargetResolver(options, clients);
+    Effect.map(acquireS3Targets(options), (target) => {
       const exists = (customerId: string, name: string) =>
         Effect.flatMap(target(customerId), (t) =>
           objectExists(

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Effect, Layer } from 'effect';
 import { ArchiveObjectRetention, DISPOSITION_TAG, LEGAL_HOLD_TAG, type ObjectOutcome } from './object-retention.js';
-import { acquireS3Clients, type S3ArchiveStoreOptions, s3TargetResolver, statusOf, transient } from './s3.js';
+import { acquireS3Targets, type S3ArchiveStoreOptions, statusOf, transient } from './s3.js';
 
 const lockMissing = (cause: unknown): boolean =>
   (cause as { name?: string } | undefined)?.name === 'ObjectLockConfigurationNotFoundError' || statusOf(cause) === 404;
@@ -24,8 +24,7 @@ export const s3ObjectRetentionLayer = (
 ): Layer.Layer<ArchiveObjectRetention> =>
   Layer.effect(
     ArchiveObjectRetention,
-    Effect.map(acquireS3Clients(options.client), (clients) => {
-      const target = s3TargetResolver(options, clients);
+    Effect.map(acquireS3Targets(options), (target) => {
       const lockByBucket = new Map<string, boolean>();
 
       const hasObjectLock = (client: S3Client, bucket: string, known: boolean | undefined) =>

@@ -115,7 +115,7 @@ export interface S3Clients {
 }
 
 /** The clients of an S3 store, destroyed with its scope. */
-export const acquireS3Clients = (config: S3ClientConfig = {}) =>
+const acquireS3Clients = (config: S3ClientConfig = {}) =>
   Effect.acquireRelease(
     Effect.sync((): S3Clients => ({ default: new S3Client(config), scoped: new Map(), config })),
     (clients) =>
@@ -145,7 +145,7 @@ const clientFor = (clients: S3Clients, found: ArchiveTarget): S3Client => {
  * `resolveTarget` when set, else `targetFor` (an unknown customer is refused,
  * never defaulted).
  */
-export const s3TargetResolver =
+const s3TargetResolver =
   (
     options: Pick<S3ArchiveStoreOptions, 'targetFor' | 'resolveTarget'>,
     clients: S3Clients,
@@ -169,6 +169,14 @@ export const s3TargetResolver =
   };
 
 /**
+ * What every S3 layer of the archive starts from: each customer's target
+ * (bucket, key prefix, the client that reaches it), its clients destroyed
+ * with the layer's scope.
+ */
+export const acquireS3Targets = (options: Pick<S3ArchiveStoreOptions, 'client' | 'targetFor' | 'resolveTarget'>) =>
+  Effect.map(acquireS3Clients(options.client), (clients) => s3TargetResolver(options, clients));
+
+/**
  * The archive on S3. An object is written once: HEAD first (the common case
  * of a redelivered item costs no upload), then a conditional PUT
  * (`If-None-Match: *`) so two writers racing on one key cannot overwrite each
@@ -178,9 +186,7 @@ export const s3TargetResolver =
 export const s3ArchiveStoreLayer = (options: S3ArchiveStoreOptions): Layer.Layer<ArchiveStore> =>
   Layer.effect(
     ArchiveStore,
-    Effect.map(acquireS3Clients(options.client), (clients) => {
-      const target = s3TargetResolver(options, clients);
-
+    Effect.map(acquireS3Targets(options), (target) => {
       const exists = (customerId: string, key: string) =>
         Effect.flatMap(target(customerId), (t) =>
           objectExists(t, key, transient(`checking s3://${t.bucket}/${t.objectKey(key)}`)),
