@@ -52,6 +52,22 @@ const databaseFlag = Flag.String('database-url').pipe(
 /** Where every customer command finds its data, its blueprint and its database. */
 const localFlags = { home: homeFlag, blueprint: blueprintFlag, databaseUrl: databaseFlag };
 
+/**
+ * A command about one blueprint customer: `--customer`, its own flags and
+ * arguments, then the {@link localFlags}.
+ */
+const customerCommand = <const Name extends string, const Own extends Command.Command.Config, E, R>(
+  name: Name,
+  own: Own,
+  handler: (
+    input: Command.Command.Config.Infer<{ customer: typeof customerFlag } & Own & typeof localFlags>,
+  ) => Effect.Effect<void, E, R>,
+  description: string,
+) =>
+  Command.make(name, { customer: customerFlag, ...own, ...localFlags }, handler).pipe(
+    Command.withDescription(description),
+  );
+
 const llmUrlFlag = Flag.String('llm-url').pipe(
   Flag.withDescription(
     'OpenAI-compatible server (vLLM, llama.cpp, Ollama /v1) for embeddings and answers; default PANOPS_VLLM_URL',
@@ -116,12 +132,10 @@ const withPipeline = <A, E>(
     (pipeline) => Effect.promise(() => pipeline.close()),
   );
 
-const ingest = Command.make(
+const ingest = customerCommand(
   'ingest',
   {
-    customer: customerFlag,
     importPath: Flag.String('import').pipe(Flag.withDescription('A folder of .eml files and mbox files, or one file')),
-    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, importPath, home, blueprint, databaseUrl }) {
     const customer = yield* findCustomer(blueprint, wanted);
@@ -160,17 +174,16 @@ const ingest = Command.make(
       }),
     );
   }),
-).pipe(Command.withDescription('Import a local mail export (.eml folder, mbox) through the connector pipeline'));
+  'Import a local mail export (.eml folder, mbox) through the connector pipeline',
+);
 
-const search = Command.make(
+const search = customerCommand(
   'search',
   {
-    customer: customerFlag,
     query: Argument.String('query').pipe(
       Argument.withDescription('Words to find (web-search syntax: "a phrase", -not, or)'),
     ),
     limit: Flag.Int('limit').pipe(Flag.withDefault(10)),
-    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -202,14 +215,13 @@ const search = Command.make(
       }),
     );
   }),
-).pipe(Command.withDescription("Full-text search over a customer's ingested communications (under RLS, audited)"));
+  "Full-text search over a customer's ingested communications (under RLS, audited)",
+);
 
-const ask = Command.make(
+const ask = customerCommand(
   'ask',
   {
-    customer: customerFlag,
     question: Argument.String('question').pipe(Argument.withDescription('A question about the archive')),
-    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -239,15 +251,12 @@ const ask = Command.make(
       }),
     );
   }),
-).pipe(
-  Command.withDescription('Answer a question from the archive with citations (needs --llm-url or PANOPS_VLLM_URL)'),
+  'Answer a question from the archive with citations (needs --llm-url or PANOPS_VLLM_URL)',
 );
 
-const reembed = Command.make(
+const reembed = customerCommand(
   'reembed',
   {
-    customer: customerFlag,
-    ...localFlags,
     llmUrl: llmUrlFlag,
     embeddingsUrl: embeddingsUrlFlag,
   },
@@ -262,7 +271,8 @@ const reembed = Command.make(
       }),
     );
   }),
-).pipe(Command.withDescription('Re-embed every chunk not embedded with the configured model (after a model change)'));
+  'Re-embed every chunk not embedded with the configured model (after a model change)',
+);
 
 /** The connectors to reconcile, from a JSON file; a bad file is refused naming the file and the field. */
 const readSources = (path: string) =>
@@ -303,10 +313,9 @@ const blueprintSources = (customer: Customer, only: string | undefined, baseUrl:
     ),
   );
 
-const reconcile = Command.make(
+const reconcile = customerCommand(
   'reconcile',
   {
-    customer: customerFlag,
     since: Flag.String('since').pipe(
       Flag.withDescription('First UTC day to reconcile (YYYY-MM-DD); default 7 days ago'),
       Flag.optional,
@@ -329,7 +338,6 @@ const reconcile = Command.make(
       Flag.withDescription('Where to write the figures (JSON); default <home>/reconcile/<slug>.json'),
       Flag.optional,
     ),
-    ...localFlags,
   },
   Effect.fn(function* ({
     customer: wanted,
@@ -386,10 +394,7 @@ const reconcile = Command.make(
         new Error(`${report.totalGaps} message(s) listed by the providers are not in the archive`),
       );
   }),
-).pipe(
-  Command.withDescription(
-    'Per connector and day, compare what the providers list with what the archive holds; exits non-zero on a gap',
-  ),
+  'Per connector and day, compare what the providers list with what the archive holds; exits non-zero on a gap',
 );
 
 const matterFlag = Flag.String('matter').pipe(Flag.withDescription('The legal matter (a name; matters may overlap)'));
@@ -404,10 +409,6 @@ const idList = (ids: Option.Option<string>) =>
       .filter((id) => id !== ''),
   );
 
-/**
- * Runs `use` with the customer (blueprint) and the local pipeline, its row and
- * retention policy ensured first, and prints the report it returns.
- */
 /** Runs `use` on the local pipeline for a blueprint customer (its row ensured first); returns what it returns. */
 const withCustomer = <A>(
   wanted: string,
@@ -435,10 +436,9 @@ const onCustomer = (
   use: (customer: Customer, pipeline: LocalPipeline) => Effect.Effect<string, unknown>,
 ) => Effect.flatMap(withCustomer(wanted, blueprint, home, databaseUrl, use), (report) => Console.log(report));
 
-const hold = Command.make(
+const hold = customerCommand(
   'hold',
   {
-    customer: customerFlag,
     matter: matterFlag,
     ids: idsFlag,
     query: Flag.String('query').pipe(
@@ -446,7 +446,6 @@ const hold = Command.make(
       Flag.optional,
     ),
     reason: reasonFlag,
-    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, matter, ids, query, reason, home, blueprint, databaseUrl }) {
     const list = idList(ids);
@@ -462,20 +461,15 @@ const hold = Command.make(
       }),
     );
   }),
-).pipe(
-  Command.withDescription(
-    'Place a legal hold for a matter on communications (rows, raw objects, attachments, recordings, transcripts); audited',
-  ),
+  'Place a legal hold for a matter on communications (rows, raw objects, attachments, recordings, transcripts); audited',
 );
 
-const release = Command.make(
+const release = customerCommand(
   'release',
   {
-    customer: customerFlag,
     matter: matterFlag,
     ids: idsFlag,
     reason: reasonFlag,
-    ...localFlags,
     ownerDatabaseUrl: Flag.String('owner-database-url').pipe(
       Flag.withDescription('With --database-url: an administrator URL that may SET ROLE to the owner role'),
       Flag.optional,
@@ -518,43 +512,33 @@ const release = Command.make(
       ),
     );
   }),
-).pipe(
-  Command.withDescription(
-    'Lift a matter’s legal hold (all of it, or --ids); a record stays held while another matter holds it. Owner role only; audited',
-  ),
+  'Lift a matter’s legal hold (all of it, or --ids); a record stays held while another matter holds it. Owner role only; audited',
 );
 
-const dispose = Command.make(
+const dispose = customerCommand(
   'dispose',
   {
-    customer: customerFlag,
     dryRun: Flag.Boolean('dry-run').pipe(
       Flag.withDescription('List what would go; delete nothing'),
       Flag.withDefault(false),
     ),
     batchSize: Flag.Int('batch-size').pipe(Flag.withDefault(500)),
-    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, dryRun, batchSize, home, blueprint, databaseUrl }) {
     yield* onCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
       disposeCommand(pipeline, home, { customerId: customer.id, now: new Date(), actor: actorOf(), dryRun, batchSize }),
     );
   }),
-).pipe(
-  Command.withDescription(
-    'Delete communications past retention and held by no matter (children first, batched, audited), then release their objects to the lifecycle',
-  ),
+  'Delete communications past retention and held by no matter (children first, batched, audited), then release their objects to the lifecycle',
 );
 
-const retentionStatusCmd = Command.make(
+const retentionStatusCmd = customerCommand(
   'retention-status',
   {
-    customer: customerFlag,
     out: Flag.String('out').pipe(
       Flag.withDescription('Where to write the status (JSON); default <home>/retention/<slug>.json'),
       Flag.optional,
     ),
-    ...localFlags,
   },
   Effect.fn(function* ({ customer: wanted, out, home, blueprint, databaseUrl }) {
     const status = yield* withCustomer(wanted, blueprint, home, databaseUrl, (customer, pipeline) =>
@@ -566,10 +550,7 @@ const retentionStatusCmd = Command.make(
     yield* Console.log(formatRetentionStatus(status));
     yield* Console.log(`status written to ${outPath} (npx projen compliance -- --retention ${dirname(outPath)})`);
   }),
-).pipe(
-  Command.withDescription(
-    "Read a customer's retention evidence from its database (policy in force, open matters, held counts, last disposition run) and write it for the compliance report's Retention section",
-  ),
+  "Read a customer's retention evidence from its database (policy in force, open matters, held counts, last disposition run) and write it for the compliance report's Retention section",
 );
 
 export const panops = Command.make('panops').pipe(
