@@ -1,5 +1,6 @@
 import { Effect, Schema } from 'effect';
-import { type HttpClient, HttpClientRequest } from 'effect/http';
+import { HttpClient, HttpClientRequest } from 'effect/http';
+import { connectorTokens } from '../../pipeline/credentials.js';
 import { AuthExpired, BadPayload, type ConnectorError, RateLimited, Transient } from '../../pipeline/errors.js';
 
 /**
@@ -69,6 +70,31 @@ export const callProvider = (
     }
     if (status >= 500 || status === 408) return yield* new Transient({ source: platform, detail: text, status });
     return yield* new BadPayload({ subject: 'response', reason: `HTTP ${status}: ${text}`, location: request.url });
+  });
+
+/** One call to the provider as a connector: {@link callProvider} with the connector's access token. */
+export type ProviderCall = (
+  request: HttpClientRequest.HttpClientRequest,
+  pass?: readonly number[],
+) => Effect.Effect<ProviderResponse, ConnectorError>;
+
+/**
+ * A provider API (Gmail, Microsoft Graph) as one platform's connectors reach
+ * it: the HTTP client and the platform's token reader, resolved once; for a
+ * job, the access token of the connector it belongs to, and the calls made
+ * with it.
+ */
+export const providerApi = (platform: string) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient;
+    const token = yield* connectorTokens(platform);
+    return (job: { readonly customerId: string; readonly connectorId: string }) =>
+      Effect.map(
+        token(job),
+        (accessToken): ProviderCall =>
+          (request, pass = []) =>
+            callProvider(http, platform, request, accessToken, pass),
+      );
   });
 
 /** Decode a JSON response body with a schema; a shape we do not understand is `BadPayload`. */

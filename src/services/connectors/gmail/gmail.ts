@@ -1,12 +1,11 @@
 import { Effect, Option, Schema } from 'effect';
-import { HttpClient, HttpClientRequest } from 'effect/http';
+import { HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { connectorTokens } from '../../pipeline/credentials.js';
 import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
-import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
+import { decodeJsonBody, PROVIDER_CONCURRENCY, providerApi } from '../email/provider-http.js';
 
 /**
  * Gmail (API v1). Incremental sync follows users.history.list from the stored
@@ -74,8 +73,7 @@ const decodeCursor = (text: string) =>
 
 export const makeGmailConnector = (options: GmailOptions = {}) =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient;
-    const token = yield* connectorTokens('gmail');
+    const asConnector = yield* providerApi('gmail');
     const base = (options.baseUrl ?? 'https://gmail.googleapis.com').replace(/\/$/, '');
     const pageSize = options.pageSize ?? 100;
 
@@ -91,13 +89,8 @@ export const makeGmailConnector = (options: GmailOptions = {}) =>
           string,
           string
         >;
-        const response = yield* callProvider(
-          http,
-          'gmail',
-          HttpClientRequest.get(`${base}${path}`, { urlParams }),
-          yield* token(job),
-          pass,
-        );
+        const call = yield* asConnector(job);
+        const response = yield* call(HttpClientRequest.get(`${base}${path}`, { urlParams }), pass);
         if (response.status !== 200) return { status: response.status, value: Option.none<S['Type']>() };
         return { status: 200, value: Option.some(yield* decodeJsonBody(schema, response, path)) };
       });

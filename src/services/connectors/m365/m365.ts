@@ -1,12 +1,11 @@
 import { Clock, Effect, Option, Schema } from 'effect';
-import { HttpClient, HttpClientRequest } from 'effect/http';
+import { HttpClientRequest } from 'effect/http';
 import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
-import { connectorTokens } from '../../pipeline/credentials.js';
 import { BadPayload, badJob, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
 import { isNotAnEmail, parseEmail } from '../email/mime.js';
-import { callProvider, decodeJsonBody, PROVIDER_CONCURRENCY } from '../email/provider-http.js';
+import { decodeJsonBody, PROVIDER_CONCURRENCY, providerApi } from '../email/provider-http.js';
 import { receivedItems, receivedJson } from '../raw-json.js';
 import { FolderList, listMailFolders } from './folders.js';
 
@@ -49,8 +48,7 @@ const SYNC_STATE_CODES = /SyncStateNotFound|SyncStateInvalid|resyncRequired|Inva
 
 export const makeM365Connector = (options: M365Options = {}) =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient;
-    const token = yield* connectorTokens('m365');
+    const asConnector = yield* providerApi('m365');
     const base = (options.baseUrl ?? 'https://graph.microsoft.com/v1.0').replace(/\/$/, '');
     const pageSize = options.pageSize ?? 50;
 
@@ -62,14 +60,14 @@ export const makeM365Connector = (options: M365Options = {}) =>
     };
 
     const get = (job: ConnectorJob, url: string, pass: readonly number[] = [], headers: Record<string, string> = {}) =>
-      Effect.flatMap(token(job), (accessToken) => {
+      Effect.flatMap(asConnector(job), (call) => {
         // A stored link must point back at Graph: never follow a cursor to another host.
         if (!url.startsWith(`${base}/`)) {
           return Effect.fail(
             new BadPayload({ subject: 'cursor', reason: 'link outside the Graph base URL', location: url }),
           );
         }
-        return callProvider(http, 'm365', HttpClientRequest.get(url, { headers }), accessToken, pass);
+        return call(HttpClientRequest.get(url, { headers }), pass);
       });
 
     /**
