@@ -132,6 +132,22 @@ const withPipeline = <A, E>(
     (pipeline) => Effect.promise(() => pipeline.close()),
   );
 
+/** Full-text search without a model (under RLS, audited), one hit a line: when, where, who, subject, snippet. */
+const printTextSearch = (pipeline: LocalPipeline, customer: Customer, text: string, limit: number) =>
+  Effect.gen(function* () {
+    const hits = yield* Effect.promise(() =>
+      pipeline.runtime.runPromise(
+        ensureCustomerRow(customer).pipe(Effect.andThen(searchCommunications(customer.id, text, limit))),
+      ),
+    );
+    if (hits.length === 0) yield* Console.log(`No communications of ${customer.slug} match "${text}".`);
+    for (const hit of hits) {
+      yield* Console.log(
+        `${hit.sentAt.toISOString().slice(0, 16)}  ${hit.platform.padEnd(6)} ${hit.sender ?? '-'}  ${hit.subject ?? '(no subject)'}\n    ${hit.snippet.replace(/\s+/g, ' ')}`,
+      );
+    }
+  });
+
 const ingest = customerCommand(
   'ingest',
   {
@@ -201,17 +217,7 @@ const search = customerCommand(
           return;
         }
         yield* Console.log(NO_ENDPOINT_NOTE);
-        const hits = yield* Effect.promise(() =>
-          pipeline.runtime.runPromise(
-            ensureCustomerRow(customer).pipe(Effect.andThen(searchCommunications(customer.id, query, limit))),
-          ),
-        );
-        if (hits.length === 0) yield* Console.log(`No communications of ${customer.slug} match "${query}".`);
-        for (const hit of hits) {
-          yield* Console.log(
-            `${hit.sentAt.toISOString().slice(0, 16)}  ${hit.platform.padEnd(6)} ${hit.sender ?? '-'}  ${hit.subject ?? '(no subject)'}\n    ${hit.snippet.replace(/\s+/g, ' ')}`,
-          );
-        }
+        yield* printTextSearch(pipeline, customer, query, limit);
       }),
     );
   }),
@@ -233,17 +239,7 @@ const ask = customerCommand(
         if (!hasEndpoint(endpoints) || !endpoints.url) {
           // No model to answer with: say so, and show what text search finds instead.
           yield* Console.log(`${NO_ENDPOINT_NOTE}; no answer generated, text search results instead:`);
-          const hits = yield* Effect.promise(() =>
-            pipeline.runtime.runPromise(
-              ensureCustomerRow(customer).pipe(Effect.andThen(searchCommunications(customer.id, question, 10))),
-            ),
-          );
-          if (hits.length === 0) yield* Console.log(`No communications of ${customer.slug} match "${question}".`);
-          for (const hit of hits) {
-            yield* Console.log(
-              `${hit.sentAt.toISOString().slice(0, 16)}  ${hit.platform.padEnd(6)} ${hit.sender ?? '-'}  ${hit.subject ?? '(no subject)'}\n    ${hit.snippet.replace(/\s+/g, ' ')}`,
-            );
-          }
+          yield* printTextSearch(pipeline, customer, question, 10);
           return;
         }
         const input: CommandInput = { customer, actor: `cli:${userInfo().username}`, text: question, endpoints };

@@ -4,7 +4,7 @@ import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { BadPayload, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
-import { isNotAnEmail, parseEmail } from '../email/mime.js';
+import { emailItem } from '../email/email-item.js';
 import { decodeJsonBody, PROVIDER_CONCURRENCY, providerApi } from '../email/provider-http.js';
 
 /**
@@ -114,16 +114,14 @@ export const makeGmailConnector = (options: GmailOptions = {}) =>
                   Effect.promise(async (): Promise<Option.Option<RawItem | SkippedItem>> => {
                     if (message.labelIds?.includes('DRAFT')) return Option.none();
                     const raw = new Uint8Array(Buffer.from(message.raw, 'base64url'));
-                    const communication = await parseEmail(raw, {
-                      sourceId: message.id,
-                      ...(message.threadId ? { threadId: message.threadId } : {}),
-                      ...(message.internalDate ? { fallbackDate: new Date(Number(message.internalDate)) } : {}),
-                      metadata: { gmailId: message.id, labels: message.labelIds ?? [] },
-                    });
-                    if (isNotAnEmail(communication)) {
-                      return Option.some({ location: `gmail:${user}/${message.id}`, reason: communication.reason });
-                    }
-                    return Option.some({ sourceId: message.id, raw, contentType: 'message/rfc822', communication });
+                    return Option.some(
+                      await emailItem(raw, `gmail:${user}/${message.id}`, {
+                        sourceId: message.id,
+                        ...(message.threadId ? { threadId: message.threadId } : {}),
+                        ...(message.internalDate ? { fallbackDate: new Date(Number(message.internalDate)) } : {}),
+                        metadata: { gmailId: message.id, labels: message.labelIds ?? [] },
+                      }),
+                    );
                   }),
               }),
             ),

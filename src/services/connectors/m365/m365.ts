@@ -4,7 +4,7 @@ import type { RawItem, SkippedItem } from '../../pipeline/communication.js';
 import type { Connector, Page } from '../../pipeline/connector.js';
 import { BadPayload, badJob, CursorExpired } from '../../pipeline/errors.js';
 import { type ConnectorJob, jobParam } from '../../pipeline/job.js';
-import { isNotAnEmail, parseEmail } from '../email/mime.js';
+import { emailItem } from '../email/email-item.js';
 import { decodeJsonBody, PROVIDER_CONCURRENCY, providerApi } from '../email/provider-http.js';
 import { receivedItems, receivedJson } from '../raw-json.js';
 import { FolderList, listMailFolders } from './folders.js';
@@ -87,26 +87,15 @@ export const makeM365Connector = (options: M365Options = {}) =>
       Effect.gen(function* () {
         const response = yield* get(job, `${base}/users/${mailbox}/messages/${message.id}/$value`, [404]);
         if (response.status === 404) return Option.none<RawItem | SkippedItem>();
-        const communication = yield* Effect.promise(() =>
-          parseEmail(response.body, {
+        const item = yield* Effect.promise(() =>
+          emailItem(response.body, `m365:${mailbox}/${message.id}`, {
             sourceId: message.id,
             ...(message.conversationId ? { threadId: message.conversationId } : {}),
             ...(message.receivedDateTime ? { fallbackDate: new Date(message.receivedDateTime) } : {}),
             metadata: { graphId: message.id, folderId },
           }),
         );
-        if (isNotAnEmail(communication)) {
-          return Option.some<RawItem | SkippedItem>({
-            location: `m365:${mailbox}/${message.id}`,
-            reason: communication.reason,
-          });
-        }
-        return Option.some<RawItem | SkippedItem>({
-          sourceId: message.id,
-          raw: response.body,
-          contentType: 'message/rfc822',
-          communication,
-        });
+        return Option.some(item);
       });
 
     /**
