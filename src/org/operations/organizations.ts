@@ -72,65 +72,64 @@ export class Organizations extends Context.Service<
   /** The service over a real (or mocked) SDK client. */
   static fromClient(client: OrganizationsClient, retry: RetryPolicy = DEFAULT_RETRY) {
     const call = <A>(operation: string, send: () => Promise<A>) => awsCall('organizations', operation, send, retry);
-    /** Every page of a list operation (NextToken in, NextToken out). */
-    const list = <Page extends { readonly NextToken?: string }, Item>(
-      operation: string,
-      send: (NextToken: string | undefined) => Promise<Page>,
-      items: (page: Page) => readonly Item[] | undefined,
-    ) =>
-      allPages(
-        (NextToken) => call(operation, () => send(NextToken)),
-        items,
-        (page) => page.NextToken,
-      );
     return Layer.succeed(
       Organizations,
       Organizations.of({
         listRoots: () =>
-          list(
-            'ListRoots',
-            (NextToken) => client.send(new ListRootsCommand({ NextToken })),
+          allPages(
+            (NextToken) => call('ListRoots', () => client.send(new ListRootsCommand({ NextToken }))),
             (page) => page.Roots,
+            (page) => page.NextToken,
           ),
         listOrganizationalUnits: (ParentId) =>
-          list(
-            'ListOrganizationalUnitsForParent',
-            (NextToken) => client.send(new ListOrganizationalUnitsForParentCommand({ ParentId, NextToken })),
+          allPages(
+            (NextToken) =>
+              call('ListOrganizationalUnitsForParent', () =>
+                client.send(new ListOrganizationalUnitsForParentCommand({ ParentId, NextToken })),
+              ),
             (page) => page.OrganizationalUnits,
+            (page) => page.NextToken,
           ),
         listAccounts: () =>
-          list(
-            'ListAccounts',
-            (NextToken) => client.send(new ListAccountsCommand({ NextToken })),
+          allPages(
+            (NextToken) => call('ListAccounts', () => client.send(new ListAccountsCommand({ NextToken }))),
             (page) => page.Accounts,
+            (page) => page.NextToken,
           ),
         listAccountsForParent: (ParentId) =>
-          list(
-            'ListAccountsForParent',
-            (NextToken) => client.send(new ListAccountsForParentCommand({ ParentId, NextToken })),
+          allPages(
+            (NextToken) =>
+              call('ListAccountsForParent', () =>
+                client.send(new ListAccountsForParentCommand({ ParentId, NextToken })),
+              ),
             (page) => page.Accounts,
+            (page) => page.NextToken,
           ),
         listParents: (ChildId) =>
-          list(
-            'ListParents',
-            (NextToken) => client.send(new ListParentsCommand({ ChildId, NextToken })),
+          allPages(
+            (NextToken) => call('ListParents', () => client.send(new ListParentsCommand({ ChildId, NextToken }))),
             (page) => page.Parents,
+            (page) => page.NextToken,
           ),
         listServiceControlPolicies: () =>
-          list(
-            'ListPolicies',
-            (NextToken) => client.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken })),
+          allPages(
+            (NextToken) =>
+              call('ListPolicies', () =>
+                client.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken })),
+              ),
             (page) => page.Policies,
+            (page) => page.NextToken,
           ),
         describePolicyContent: (PolicyId) =>
           call('DescribePolicy', () => client.send(new DescribePolicyCommand({ PolicyId }))).pipe(
             Effect.map((out) => out.Policy?.Content ?? ''),
           ),
         listTargetsForPolicy: (PolicyId) =>
-          list(
-            'ListTargetsForPolicy',
-            (NextToken) => client.send(new ListTargetsForPolicyCommand({ PolicyId, NextToken })),
+          allPages(
+            (NextToken) =>
+              call('ListTargetsForPolicy', () => client.send(new ListTargetsForPolicyCommand({ PolicyId, NextToken }))),
             (page) => page.Targets,
+            (page) => page.NextToken,
           ),
         createAccount: (account) =>
           call('CreateAccount', () =>
