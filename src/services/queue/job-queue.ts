@@ -10,6 +10,7 @@ import { Context, Effect, Layer } from 'effect';
 import { scopedClient } from '../aws/scoped-client.js';
 import { Transient, transientFrom } from '../pipeline/errors.js';
 import { type ConnectorJob, encodeJob } from '../pipeline/job.js';
+import { customerMessage } from './customer-message.js';
 
 /** A received message: enough to process, extend, delete or dead-letter it. */
 export interface ReceivedMessage {
@@ -154,14 +155,7 @@ export const sqsJobQueueLayer = (options: SqsJobQueueOptions): Layer.Layer<JobQu
         });
 
         const sendJob = Effect.fn('JobQueue.send')(function* (job: ConnectorJob) {
-          yield* send(
-            new SendMessageCommand({
-              QueueUrl: options.queueUrl,
-              MessageBody: encodeJob(job),
-              MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
-            }),
-            'sending a job',
-          );
+          yield* send(customerMessage(options.queueUrl, job.customerId, encodeJob(job)), 'sending a job');
         });
 
         return JobQueue.of({

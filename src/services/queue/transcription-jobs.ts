@@ -1,7 +1,7 @@
-import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer, Schema } from 'effect';
-import { scopedClient } from '../aws/scoped-client.js';
 import { type Transient, transientFrom } from '../pipeline/errors.js';
+import { customerMessageSender } from './customer-message.js';
 
 /** A transcription job: the body of a message on the transcription queue (consumed by the Whisper workers). */
 export const TranscriptionJob = Schema.Struct({
@@ -26,25 +26,14 @@ export class TranscriptionJobs extends Context.Service<
 export const sqsTranscriptionJobsLayer = (options: { queueUrl: string; client?: SQSClientConfig }) =>
   Layer.effect(
     TranscriptionJobs,
-    scopedClient(() => new SQSClient(options.client ?? {})).pipe(
-      Effect.map((client) =>
-        TranscriptionJobs.of({
-          enqueue: Effect.fn('TranscriptionJobs.enqueue')(function* (job: TranscriptionJob) {
-            yield* Effect.tryPromise({
-              try: (signal) =>
-                client.send(
-                  new SendMessageCommand({
-                    QueueUrl: options.queueUrl,
-                    MessageBody: JSON.stringify(job),
-                    MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
-                  }),
-                  { abortSignal: signal },
-                ),
-              catch: transientFrom('queue')('enqueueing transcription'),
-            });
-          }),
+    Effect.map(customerMessageSender(options), (send) =>
+      TranscriptionJobs.of({
+        enqueue: Effect.fn('TranscriptionJobs.enqueue')(function* (job: TranscriptionJob) {
+          yield* send(job.customerId, JSON.stringify(job)).pipe(
+            Effect.mapError(transientFrom('queue')('enqueueing transcription')),
+          );
         }),
-      ),
+      }),
     ),
   );
 

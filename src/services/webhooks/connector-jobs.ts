@@ -1,7 +1,7 @@
-import { SendMessageCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { Context, Effect, Layer } from 'effect';
-import { scopedClient } from '../aws/scoped-client.js';
 import { type ConnectorJob, encodeJob } from '../pipeline/job.js';
+import { customerMessageSender } from '../queue/customer-message.js';
 
 /** Puts connector jobs on the connector-jobs queue (recording downloads, Graph fetches triggered by a webhook). */
 export class ConnectorJobSubmitter extends Context.Service<
@@ -16,25 +16,14 @@ export const sqsConnectorJobSubmitterLayer = (options: {
 }) =>
   Layer.effect(
     ConnectorJobSubmitter,
-    scopedClient(() => new SQSClient(options.client ?? {})).pipe(
-      Effect.map((client) =>
-        ConnectorJobSubmitter.of({
-          submit: Effect.fn('ConnectorJobSubmitter.submit')(function* (job: ConnectorJob) {
-            yield* Effect.tryPromise({
-              try: (signal) =>
-                client.send(
-                  new SendMessageCommand({
-                    QueueUrl: options.queueUrl,
-                    MessageBody: encodeJob(job),
-                    MessageAttributes: { customerId: { DataType: 'String', StringValue: job.customerId } },
-                  }),
-                  { abortSignal: signal },
-                ),
-              catch: (cause) => new Error(`enqueueing ${job.platform} job ${job.jobId}: ${String(cause)}`),
-            });
-          }),
+    Effect.map(customerMessageSender(options), (send) =>
+      ConnectorJobSubmitter.of({
+        submit: Effect.fn('ConnectorJobSubmitter.submit')(function* (job: ConnectorJob) {
+          yield* send(job.customerId, encodeJob(job)).pipe(
+            Effect.mapError((cause) => new Error(`enqueueing ${job.platform} job ${job.jobId}: ${String(cause)}`)),
+          );
         }),
-      ),
+      }),
     ),
   );
 
