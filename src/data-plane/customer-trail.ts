@@ -5,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { writeToLogGroup } from '../common/log-writer.js';
 import { LockedBucket, type ObjectLockMode, type ServerAccessLogs } from './locked-bucket.js';
 import { tagRole } from './tenant-tags.js';
 
@@ -80,14 +81,7 @@ export class CustomerTrail extends Construct {
     const deliveryPolicy = new ManagedPolicy(this, 'CloudWatchDeliveryPolicy', {
       roles: [deliveryRole],
       description: 'CloudTrail delivery to one log group',
-      statements: [
-        new PolicyStatement({
-          sid: 'TrailLogStreams',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          // The log group's ARN ends in `:*`: its streams, which CloudTrail names itself.
-          resources: [this.logGroup.logGroupArn],
-        }),
-      ],
+      statements: [writeToLogGroup(this.logGroup.logGroupArn, 'TrailLogStreams')],
     });
     this.trail = new CfnTrail(this, 'Trail', {
       trailName: props.trailName,

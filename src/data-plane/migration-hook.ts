@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../common/acknowledge.js';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../common/lambda-code.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../common/lambda-vpc.js';
+import { writeToLogGroup } from '../common/log-writer.js';
 import { ROLE_NAMES } from '../config/index.js';
 import type { CustomerKey } from './customer-key.js';
 import { appMigrationBundle, type MigrationBundle } from './migration-sources.js';
@@ -91,11 +92,7 @@ export class MigrationHook extends Construct {
       roles: [this.role],
       description: 'Migration hook: its log, its network interfaces, the master secret',
       statements: [
-        new PolicyStatement({
-          sid: 'OwnLog',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
+        writeToLogGroup(logGroup.logGroupArn, 'OwnLog'),
         // Lambda manages the function's network interfaces with the execution role; EC2's
         // describe actions take no resource, so the statement is limited to the region instead.
         new PolicyStatement({

@@ -5,6 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { BUNDLED_HANDLER, bundledLambdaCode } from '../../common/lambda-code.js';
+import { writeToLogGroup } from '../../common/log-writer.js';
 
 /** The handler module (src/org/control-tower/identifier-lookup/handler.ts). */
 export const CONTROL_IDENTIFIER_LOOKUP_ENTRY = 'src/org/control-tower/identifier-lookup/handler.ts';
@@ -48,11 +49,7 @@ export class ControlIdentifierLookup extends Construct {
       roles: [role],
       description: 'Control identifier lookup: its log, reading the Control Catalog',
       statements: [
-        new PolicyStatement({
-          sid: 'OwnLog',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn],
-        }),
+        writeToLogGroup(logGroup.logGroupArn, 'OwnLog'),
         // Control Catalog's ListControls has no resource type: the Service Authorization Reference lists it with "*".
         new PolicyStatement({ sid: 'ReadControlCatalog', actions: ['controlcatalog:ListControls'], resources: ['*'] }),
       ],

@@ -1,6 +1,7 @@
 import { ManagedPolicy, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge, iam4, iam5 } from '../../common/acknowledge.js';
+import { writeToLogGroup } from '../../common/log-writer.js';
 
 /**
  * The four service roles Control Tower needs in the management account before
@@ -38,12 +39,7 @@ export class ControlTowerRoles extends Construct {
         new ManagedPolicy(this, 'CloudTrailPolicy', {
           managedPolicyName: 'AWSControlTowerCloudTrailRolePolicy',
           document: new PolicyDocument({
-            statements: [
-              new PolicyStatement({
-                actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                resources: ['arn:aws:logs:*:*:log-group:aws-controltower/CloudTrailLogs:*'],
-              }),
-            ],
+            statements: [writeToLogGroup('arn:aws:logs:*:*:log-group:aws-controltower/CloudTrailLogs:*')],
           }),
         }),
       ],

@@ -6,6 +6,7 @@ import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resour
 import { Construct } from 'constructs';
 import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
+import { writeToLogGroup } from '../../common/log-writer.js';
 import type { DedicatedCustomer } from '../../config/index.js';
 import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
 import { encryptedLogGroup } from './encrypted-log-group.js';
@@ -58,10 +59,7 @@ export class PeeringRoutes extends Construct {
               actions: ['ec2:DescribeVpcPeeringConnections', ...LAMBDA_VPC_ENI_ACTIONS],
               resources: ['*'],
             }),
-            new PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
+            writeToLogGroup(logGroup.logGroupArn),
           ],
         }),
       },

@@ -16,6 +16,7 @@ import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resour
 import { Construct } from 'constructs';
 import { acknowledge } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
+import { writeToLogGroup } from '../../common/log-writer.js';
 import { TAG_KEYS } from '../../config/index.js';
 import { chunk } from '../sharding.js';
 import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
@@ -181,10 +182,7 @@ export class TransitGatewayHub extends Construct {
               actions: [...LAMBDA_VPC_ENI_ACTIONS],
               resources: ['*'],
             }),
-            new PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [logGroup.logGroupArn],
-            }),
+            writeToLogGroup(logGroup.logGroupArn),
           ],
         }),
       },
