@@ -1,5 +1,6 @@
-import { CfnRoute, CfnTransitGatewayAttachment } from 'aws-cdk-lib/aws-ec2';
+import { type CfnRoute, CfnTransitGatewayAttachment } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { routesThrough } from './routes-through.js';
 import { tagRole } from './tenant-tags.js';
 
 export interface SharedComputeAttachmentProps {
@@ -35,15 +36,10 @@ export class SharedComputeAttachment extends Construct {
       options: { DnsSupport: 'enable', ApplianceModeSupport: 'disable', Ipv6Support: 'disable' },
     });
     tagRole(this.attachment, 'shared-compute-attachment');
-    this.routes = props.routeTableIds.map((routeTableId, index) => {
-      const route = new CfnRoute(this, `RouteToSharedCompute${index + 1}`, {
-        routeTableId,
-        destinationCidrBlock: props.sharedComputeCidr,
-        transitGatewayId: props.transitGatewayId,
-      });
-      // A route to a Transit Gateway is refused until the VPC's attachment exists.
-      route.addResourceDependency(this.attachment);
-      return route;
+    this.routes = routesThrough(this, 'RouteToSharedCompute', props.routeTableIds, props.sharedComputeCidr, {
+      transitGatewayId: props.transitGatewayId,
     });
+    // A route to a Transit Gateway is refused until the VPC's attachment exists.
+    for (const route of this.routes) route.addResourceDependency(this.attachment);
   }
 }

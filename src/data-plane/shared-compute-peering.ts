@@ -1,35 +1,42 @@
 import { Annotations, type Stack } from 'aws-cdk-lib';
-import { CfnRoute, CfnVPCPeeringConnection } from 'aws-cdk-lib/aws-ec2';
+import { type CfnRoute, CfnVPCPeeringConnection } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { deployedNetworkId } from '../config/deployed-network.js';
 import type { Blueprint } from '../config/model.js';
 import { ROLE_NAMES, roleArn } from '../contracts/names.js';
 import type { IsolatedVpc } from './isolated-vpc.js';
+import { routesThrough } from './routes-through.js';
 import { tagRole } from './tenant-tags.js';
 
 export interface SharedComputePeeringProps {
-  /** The customer VPC (the requester). */
+  /** The data VPC (the requester). */
   readonly vpcId: string;
-  /** Route tables that get the route to shared compute (the isolated subnets'). */
+  /** Its route tables (the isolated subnets'): each gets the route to shared compute. */
   readonly routeTableIds: readonly string[];
-  /** The shared compute account (the accepter). */
-  readonly peerAccountId: string;
-  /** The shared compute VPC. */
+  /** The shared compute VPC (the accepter). */
   readonly peerVpcId: string;
   /** The shared compute VPC's CIDR: the only destination routed over the peering. */
   readonly peerCidr: string;
-  /** Region of the shared compute VPC. */
-  readonly peerRegion: string;
-  /** Role in the shared compute account that accepts the request (trusts the customer accounts). */
-  readonly peerRoleArn: string;
+  /**
+   * Where the data VPC is in another account than shared compute: the accepter's account, region and the role
+   * there that accepts the request (cross-account peering needs `PeerOwnerId` and `PeerRoleArn`). Absent when
+   * both VPCs are in one account and region: CloudFormation's request is then accepted without a role.
+   */
+  readonly crossAccount?: { readonly accountId: string; readonly region: string; readonly roleArn: string };
+  /**
+   * Same account only: the shared compute route tables that get a route back to `cidr` (this VPC's) over the
+   * peering. Across accounts the shared compute stack adds its own (`PeeringRoutes`).
+   */
+  readonly returnRoutes?: { readonly routeTableIds: readonly string[]; readonly cidr: string };
+  /** The `panops:role` tag of the connection. */
+  readonly role: 'shared-compute-peering' | 'pooled-data-peering';
 }
 
 /**
- * The customer VPC's only network path: a VPC peering connection requested
- * from the customer account and accepted by the shared compute account through
- * its accepter role (cross-account peering needs `PeerOwnerId` and
- * `PeerRoleArn`), and one route per isolated route table to the shared compute
- * CIDR and nothing else. The shared compute side adds its own routes.
+ * A data VPC's only network path: a VPC peering connection to the shared
+ * compute VPC, and the routes over it — one per isolated route table to the
+ * shared compute CIDR and nothing else, and, when both VPCs are in one
+ * account, one per shared compute route table back to this VPC's CIDR.
  */
 export class SharedComputePeering extends Construct {
   readonly connection: CfnVPCPeeringConnection;
@@ -37,22 +44,21 @@ export class SharedComputePeering extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedComputePeeringProps) {
     super(scope, id);
+    const accepter = props.crossAccount;
     this.connection = new CfnVPCPeeringConnection(this, 'Connection', {
       vpcId: props.vpcId,
       peerVpcId: props.peerVpcId,
-      peerOwnerId: props.peerAccountId,
-      peerRegion: props.peerRegion,
-      peerRoleArn: props.peerRoleArn,
+      ...(accepter
+        ? { peerOwnerId: accepter.accountId, peerRegion: accepter.region, peerRoleArn: accepter.roleArn }
+        : {}),
     });
-    tagRole(this.connection, 'shared-compute-peering');
-    this.routes = props.routeTableIds.map(
-      (routeTableId, index) =>
-        new CfnRoute(this, `RouteToSharedCompute${index + 1}`, {
-          routeTableId,
-          destinationCidrBlock: props.peerCidr,
-          vpcPeeringConnectionId: this.connection.ref,
-        }),
-    );
+    tagRole(this.connection, props.role);
+    const overPeering = { vpcPeeringConnectionId: this.connection.ref };
+    const back = props.returnRoutes;
+    this.routes = [
+      ...routesThrough(this, 'RouteToSharedCompute', props.routeTableIds, props.peerCidr, overPeering),
+      ...(back ? routesThrough(this, 'RouteFromSharedCompute', back.routeTableIds, back.cidr, overPeering) : []),
+    ];
   }
 }
 
@@ -74,11 +80,14 @@ export const peeringToSharedCompute = (
     return new SharedComputePeering(stack, 'SharedComputePeering', {
       vpcId: network.vpc.vpcId,
       routeTableIds: network.routeTableIds,
-      peerAccountId: sharedCompute.accountId,
       peerVpcId: sharedComputeVpcId,
       peerCidr: sharedCompute.vpcCidr,
-      peerRegion: organization.homeRegion,
-      peerRoleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
+      crossAccount: {
+        accountId: sharedCompute.accountId,
+        region: organization.homeRegion,
+        roleArn: roleArn(sharedCompute.accountId, ROLE_NAMES.peeringAccepter),
+      },
+      role: 'shared-compute-peering',
     });
   Annotations.of(stack).addWarningV2('panops:peering-pending', pendingWarning);
   return undefined;

@@ -16,8 +16,7 @@ import { dataWorkloadRoleNames } from '../contracts/workloads.js';
 import { DataPlane, DataPlaneStack } from '../data-plane/data-plane.js';
 import type { IsolatedVpc } from '../data-plane/isolated-vpc.js';
 import type { MigrationBundle } from '../data-plane/migration-sources.js';
-import { SameAccountPeering } from '../data-plane/same-account-peering.js';
-import { peeringToSharedCompute, type SharedComputePeering } from '../data-plane/shared-compute-peering.js';
+import { peeringToSharedCompute, SharedComputePeering } from '../data-plane/shared-compute-peering.js';
 import { tagRole } from '../data-plane/tenant-tags.js';
 import { PooledArchive } from './pooled-archive.js';
 import { PooledDataAccess } from './pooled-data-access.js';
@@ -55,17 +54,9 @@ export interface PooledDataStackProps extends StackProps {
  * AWS-managed key). One archive bucket with a prefix per customer, reached
  * through an attribute-scoped role; a trail records every object access.
  */
-export class PooledDataStack extends DataPlaneStack<
-  PooledArchive,
-  PooledDataAccess,
-  SameAccountPeering | SharedComputePeering | undefined
-> {
-  protected readonly plane: DataPlane<
-    PooledArchive,
-    PooledDataAccess,
-    SameAccountPeering | SharedComputePeering | undefined
-  >;
-  readonly peering: SameAccountPeering | SharedComputePeering | undefined;
+export class PooledDataStack extends DataPlaneStack<PooledArchive, PooledDataAccess, SharedComputePeering | undefined> {
+  protected readonly plane: DataPlane<PooledArchive, PooledDataAccess, SharedComputePeering | undefined>;
+  readonly peering: SharedComputePeering | undefined;
 
   constructor(scope: Construct, id: string, props: PooledDataStackProps) {
     super(scope, id, props);
@@ -146,20 +137,17 @@ export class PooledDataStack extends DataPlaneStack<
     Tags.of(this).add(TAG_KEYS.dataClassification, 'confidential');
   }
 
-  private peerWithSharedCompute(
-    props: PooledDataStackProps,
-    network: IsolatedVpc,
-  ): SameAccountPeering | SharedComputePeering | undefined {
+  private peerWithSharedCompute(props: PooledDataStackProps, network: IsolatedVpc): SharedComputePeering | undefined {
     const { sharedCompute, pooledData } = props.blueprint;
     const cidr = pooledData?.vpcCidr ?? '';
     if (props.sharedComputeNetwork) {
-      return new SameAccountPeering(this, 'SharedComputePeering', {
+      return new SharedComputePeering(this, 'SharedComputePeering', {
         vpcId: network.vpc.vpcId,
-        cidr,
         routeTableIds: network.routeTableIds,
         peerVpcId: props.sharedComputeNetwork.vpcId,
         peerCidr: sharedCompute.vpcCidr,
-        peerRouteTableIds: props.sharedComputeNetwork.privateRouteTableIds,
+        returnRoutes: { routeTableIds: props.sharedComputeNetwork.privateRouteTableIds, cidr },
+        role: 'pooled-data-peering',
       });
     }
     return peeringToSharedCompute(

@@ -172,7 +172,7 @@ export const TIER_ISOLATION: readonly TierIsolation[] = [
         layer: 'network',
         control:
           'An isolated VPC (no internet gateway, no NAT) peered to shared compute only; PostgreSQL admitted from shared compute only',
-        evidence: ['src/data-plane/same-account-peering.ts', 'test/pooled-data/pooled-data-stack.test.ts'],
+        evidence: ['src/data-plane/shared-compute-peering.ts', 'test/pooled-data/pooled-data-stack.test.ts'],
       },
     ],
     residualChannels: POOLED_RESIDUAL_CHANNELS,
