@@ -1,15 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
-import { CfnRoute, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnRoute, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import { PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge, iam5 } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
-import { writeToLogGroup } from '../../common/log-writer.js';
 import type { DedicatedCustomer } from '../../config/index.js';
-import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
-import { encryptedLogGroup } from './encrypted-log-group.js';
+import { routesThrough } from '../../data-plane/routes-through.js';
+import { acknowledgeVpcCustomResourceProvider, deployTimeCalls } from './custom-resource-provider.js';
 
 /** Response path of the peering connection id in `DescribeVpcPeeringConnections`. */
 const PEERING_ID_PATH = 'VpcPeeringConnections.0.VpcPeeringConnectionId';
@@ -47,52 +45,37 @@ export class PeeringRoutes extends Construct {
   constructor(scope: Construct, id: string, props: PeeringRoutesProps) {
     super(scope, id);
     this.customers = props.customers;
-    const logGroup = encryptedLogGroup(this, 'LookupLogs', props.logKey);
-    const lookupRole = new Role(this, 'LookupRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    const lookups = deployTimeCalls(this, {
+      roleId: 'LookupRole',
+      logsId: 'LookupLogs',
       description: 'Finds customer VPC peering connections to the shared compute VPC',
-      inlinePolicies: {
-        Lookup: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              // Describe calls support no resource-level permissions.
-              actions: ['ec2:DescribeVpcPeeringConnections', ...LAMBDA_VPC_ENI_ACTIONS],
-              resources: ['*'],
-            }),
-            writeToLogGroup(logGroup.logGroupArn),
-          ],
+      policyName: 'Lookup',
+      statements: [
+        new PolicyStatement({
+          // Describe calls support no resource-level permissions.
+          actions: ['ec2:DescribeVpcPeeringConnections', ...LAMBDA_VPC_ENI_ACTIONS],
+          resources: ['*'],
         }),
-      },
+      ],
+      vpc: props.vpc,
+      logKey: props.logKey,
     });
+    const lookupRole = lookups.role;
     const routes: CfnRoute[] = [];
     for (const customer of props.customers) {
-      const call = {
+      const lookup = lookups.call(`${customer.slug}-Peering`, {
         service: 'EC2',
         action: 'describeVpcPeeringConnections',
         parameters: { Filters: peeringFilters(props.vpc.vpcId, customer) },
         physicalResourceId: PhysicalResourceId.fromResponse(PEERING_ID_PATH),
         outputPaths: [PEERING_ID_PATH],
-      };
-      const lookup = new AwsCustomResource(this, `${customer.slug}-Peering`, {
-        onCreate: call,
-        onUpdate: call,
-        role: lookupRole,
-        vpc: props.vpc,
-        vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-        installLatestAwsSdk: false,
-        timeout: Duration.minutes(2),
-        logGroup,
       });
       const peeringId = lookup.getResponseField(PEERING_ID_PATH);
-      props.routeTableIds.forEach((routeTableId, index) => {
-        routes.push(
-          new CfnRoute(this, `${customer.slug}-Route${index + 1}`, {
-            routeTableId,
-            destinationCidrBlock: customer.vpcCidr,
-            vpcPeeringConnectionId: peeringId,
-          }),
-        );
-      });
+      routes.push(
+        ...routesThrough(this, `${customer.slug}-Route`, props.routeTableIds, customer.vpcCidr, {
+          vpcPeeringConnectionId: peeringId,
+        }),
+      );
     }
     this.routes = routes;
     acknowledge(

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags } from 'aws-cdk-lib';
 import {
   CfnRoute,
   CfnTransitGateway,
@@ -9,18 +9,16 @@ import {
   type IVpc,
   SubnetType,
 } from 'aws-cdk-lib/aws-ec2';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnResourceShare } from 'aws-cdk-lib/aws-ram';
-import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import { type AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge } from '../../common/acknowledge.js';
 import { LAMBDA_VPC_ENI_ACTIONS } from '../../common/lambda-vpc.js';
-import { writeToLogGroup } from '../../common/log-writer.js';
 import { TAG_KEYS } from '../../config/index.js';
 import { chunk } from '../sharding.js';
-import { acknowledgeVpcCustomResourceProvider } from './custom-resource-provider.js';
-import { encryptedLogGroup } from './encrypted-log-group.js';
+import { acknowledgeVpcCustomResourceProvider, deployTimeCalls } from './custom-resource-provider.js';
 
 /** Principals per RAM resource share: one CreateResourceShare call associates at most 100. */
 export const ACCOUNTS_PER_RESOURCE_SHARE = 100;
@@ -154,40 +152,38 @@ export class TransitGatewayHub extends Construct {
   /** Deploy-time ModifyTransitGateway: new attachments are associated with the spoke table and propagate to the hub. */
   private routeTableDefaults(transitGatewayId: string, props: TransitGatewayHubProps): AwsCustomResource {
     const stack = Stack.of(this);
-    const logGroup = encryptedLogGroup(this, 'DefaultsLogs', props.logKey);
-    const role = new Role(this, 'DefaultsRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    const { role, call } = deployTimeCalls(this, {
+      roleId: 'DefaultsRole',
+      logsId: 'DefaultsLogs',
       description: 'Sets the PanOps Transit Gateway default association and propagation route tables',
-      inlinePolicies: {
-        ModifyTransitGateway: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              actions: ['ec2:ModifyTransitGateway'],
-              resources: [
-                stack.formatArn({ service: 'ec2', resource: 'transit-gateway', resourceName: transitGatewayId }),
-                stack.formatArn({
-                  service: 'ec2',
-                  resource: 'transit-gateway-route-table',
-                  resourceName: this.spokeRouteTable.ref,
-                }),
-                stack.formatArn({
-                  service: 'ec2',
-                  resource: 'transit-gateway-route-table',
-                  resourceName: this.hubRouteTable.ref,
-                }),
-              ],
+      policyName: 'ModifyTransitGateway',
+      statements: [
+        new PolicyStatement({
+          actions: ['ec2:ModifyTransitGateway'],
+          resources: [
+            stack.formatArn({ service: 'ec2', resource: 'transit-gateway', resourceName: transitGatewayId }),
+            stack.formatArn({
+              service: 'ec2',
+              resource: 'transit-gateway-route-table',
+              resourceName: this.spokeRouteTable.ref,
             }),
-            new PolicyStatement({
-              // Network-interface actions support no resource-level permissions.
-              actions: [...LAMBDA_VPC_ENI_ACTIONS],
-              resources: ['*'],
+            stack.formatArn({
+              service: 'ec2',
+              resource: 'transit-gateway-route-table',
+              resourceName: this.hubRouteTable.ref,
             }),
-            writeToLogGroup(logGroup.logGroupArn),
           ],
         }),
-      },
+        new PolicyStatement({
+          // Network-interface actions support no resource-level permissions.
+          actions: [...LAMBDA_VPC_ENI_ACTIONS],
+          resources: ['*'],
+        }),
+      ],
+      vpc: props.vpc,
+      logKey: props.logKey,
     });
-    const call = {
+    const defaults = call('RouteTableDefaults', {
       service: 'EC2',
       action: 'modifyTransitGateway',
       parameters: {
@@ -200,16 +196,6 @@ export class TransitGatewayHub extends Construct {
         },
       },
       physicalResourceId: PhysicalResourceId.of(`${transitGatewayId}-route-table-defaults`),
-    };
-    const defaults = new AwsCustomResource(this, 'RouteTableDefaults', {
-      onCreate: call,
-      onUpdate: call,
-      role,
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
-      installLatestAwsSdk: false,
-      timeout: Duration.minutes(2),
-      logGroup,
     });
     acknowledge(
       role,
