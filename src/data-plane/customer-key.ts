@@ -224,17 +224,9 @@ export class CustomerKey extends Construct {
       );
     }
     const { region } = Stack.of(this);
-    this.addToResourcePolicy(
-      new PolicyStatement({
-        sid: user.sid,
-        principals: [user.principal],
-        actions: [...user.actions],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': user.viaServices.map((s) => `${s}.${region}.amazonaws.com`) },
-        },
-      }),
-    );
+    this.grantInKeyPolicy(user.sid, user.principal, user.actions, {
+      StringEquals: { 'kms:ViaService': user.viaServices.map((s) => `${s}.${region}.amazonaws.com`) },
+    });
   }
 
   /**
@@ -246,18 +238,10 @@ export class CustomerKey extends Construct {
   allowThroughS3ForPrefix(use: S3PrefixKeyUse): PolicyStatement {
     const { region, partition } = Stack.of(this);
     const viaS3 = { 'kms:ViaService': `s3.${region}.amazonaws.com` };
-    this.addToResourcePolicy(
-      new PolicyStatement({
-        sid: use.keyPolicySid,
-        principals: [use.principal],
-        actions: [...use.actions],
-        resources: ['*'],
-        conditions: {
-          StringEquals: viaS3,
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${use.prefix}*` },
-        },
-      }),
-    );
+    this.grantInKeyPolicy(use.keyPolicySid, use.principal, use.actions, {
+      StringEquals: viaS3,
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${use.prefix}*` },
+    });
     return new PolicyStatement({
       sid: use.identitySid,
       actions: [...use.actions],
@@ -268,6 +252,18 @@ export class CustomerKey extends Construct {
 
   get keyArn(): string {
     return this.encryptionKey.keyArn;
+  }
+
+  /** A key-policy statement: `principal` may use this key (`*` in a key policy) for `actions` under `conditions`. */
+  private grantInKeyPolicy(
+    sid: string,
+    principal: IPrincipal,
+    actions: readonly string[],
+    conditions: Record<string, unknown>,
+  ): void {
+    this.addToResourcePolicy(
+      new PolicyStatement({ sid, principals: [principal], actions: [...actions], resources: ['*'], conditions }),
+    );
   }
 
   /** Adds a statement to the key policy as written (prefer `allow` for a PanOps role used through a service). */
