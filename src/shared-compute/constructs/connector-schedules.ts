@@ -23,12 +23,15 @@ export interface ScheduleTargets {
   readonly deadLetterQueueArn: string;
 }
 
-export interface ConnectorSchedulesProps {
-  readonly plans: readonly ConnectorSchedulePlan[];
+/** A set of schedules: one or more per plan, delivered to `targets`. */
+export interface ScheduleSetProps<Plan> {
+  readonly plans: readonly Plan[];
   readonly targets: ScheduleTargets;
   /** Flexible time window, minutes (0 turns it off); the blueprint's `schedule.jitterWindowMinutes`. */
   readonly jitterWindowMinutes: number;
 }
+
+export type ConnectorSchedulesProps = ScheduleSetProps<ConnectorSchedulePlan>;
 
 /**
  * One EventBridge Scheduler schedule per connector: the connector's own

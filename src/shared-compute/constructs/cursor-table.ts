@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { EncryptedWithPlatformKey } from './platform-key.js';
 
 /**
  * The cursor table's key design, shared with the services' cursor store
@@ -13,16 +13,11 @@ import { Construct } from 'constructs';
  */
 export const CURSOR_TABLE_KEYS = { partitionKey: 'pk', ttlAttribute: 'expiresAt' } as const;
 
-export interface CursorTableProps {
-  /** Key the table is encrypted with. */
-  readonly key: IKey;
-}
-
 /** The connector delta-state table: on-demand, TTL, point-in-time recovery, customer-managed key. */
 export class CursorTable extends Construct {
   readonly table: TableV2;
 
-  constructor(scope: Construct, id: string, props: CursorTableProps) {
+  constructor(scope: Construct, id: string, props: EncryptedWithPlatformKey) {
     super(scope, id);
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: CURSOR_TABLE_KEYS.partitionKey, type: AttributeType.STRING },

@@ -1,14 +1,9 @@
 import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { type DispositionSchedulePlan, scheduledDispositionInput } from '../schedule-plan.js';
-import { deliveredSchedule, type ScheduleTargets } from './connector-schedules.js';
+import { deliveredSchedule, type ScheduleSetProps } from './connector-schedules.js';
 
-export interface DispositionSchedulesProps {
-  readonly plans: readonly DispositionSchedulePlan[];
-  readonly targets: ScheduleTargets;
-  /** Flexible time window, minutes (0 turns it off); the blueprint's `schedule.jitterWindowMinutes`. */
-  readonly jitterWindowMinutes: number;
-}
+export type DispositionSchedulesProps = ScheduleSetProps<DispositionSchedulePlan>;
 
 /**
  * One EventBridge Scheduler schedule per customer: its daily retention

@@ -1,7 +1,13 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+
+/** Props of a shared compute construct whose one resource the platform key encrypts. */
+export interface EncryptedWithPlatformKey {
+  /** The platform key (`PlatformKey.key`) the resource is encrypted with. */
+  readonly key: IKey;
+}
 
 export interface PlatformKeyProps {
   /** Alias of the key. @default 'alias/panops/shared-compute' */
