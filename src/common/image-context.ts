@@ -1,7 +1,7 @@
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { IConstruct } from 'constructs';
+import { copyFolderInto } from './asset-files.js';
 import { bundleNodeEntry } from './node-bundle.js';
 import { oncePerApp } from './per-app.js';
 
@@ -57,11 +57,7 @@ export const prepareImageContext = (name: WorkerImageName, root = process.cwd())
   const directory = resolve(root, image.context);
   const dist = join(directory, 'dist');
   const { metafile } = bundleNodeEntry(resolve(root, image.entry), join(dist, IMAGE_BUNDLE_FILE));
-  for (const folder of image.data) {
-    rmSync(join(dist, folder), { recursive: true, force: true });
-    mkdirSync(dist, { recursive: true });
-    cpSync(resolve(root, folder), join(dist, folder), { recursive: true });
-  }
+  for (const folder of image.data) copyFolderInto(resolve(root, folder), join(dist, folder));
   const runtimeImports = [
     ...new Set(Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path))),
   ].sort();

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildSync, version as esbuildVersion, type Metafile } from 'esbuild';
+import { writeAtomically } from './asset-files.js';
 
 export interface NodeBundle {
   /** SHA-256 of the bundle's bytes (hex). */
@@ -11,12 +12,6 @@ export interface NodeBundle {
   readonly metafile: Metafile;
 }
 
-/**
- * One ESM bundle of a TypeScript entry point for Node 22 (the Lambda runtime
- * and the worker images), minified, with a `require` in scope for the
- * CommonJS dependencies it contains. Written atomically (temporary file, then
- * rename), so processes that synthesize in parallel never read half a bundle.
- */
 /**
  * Bundles made before, by every input's content: an entry point's bundle is
  * kept with esbuild's metafile, and reused only when every input file it
@@ -39,13 +34,12 @@ interface StoredBundle {
 
 const fileHash = (path: string): string | undefined => (existsSync(path) ? sha256(readFileSync(path)) : undefined);
 
-const writeAtomically = (file: string, contents: Uint8Array | string) => {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, contents);
-  renameSync(temporary, file);
-};
-
+/**
+ * One ESM bundle of a TypeScript entry point for Node 22 (the Lambda runtime
+ * and the worker images), minified, with a `require` in scope for the
+ * CommonJS dependencies it contains. Written atomically (temporary file, then
+ * rename), so processes that synthesize in parallel never read half a bundle.
+ */
 export const bundleNodeEntry = (
   entry: string,
   outfile: string,
