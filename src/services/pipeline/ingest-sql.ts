@@ -78,10 +78,30 @@ const pendingOf = (sql: SqlClient.SqlClient, context: IngestContext, externalIds
           AND r.transcription_status = 'pending'`;
 
 /**
+ * The page's raw items already stored, by the SHA-256 of their bytes, with the
+ * still-pending recordings of their communications: one primary-key probe of
+ * raw_digests per digest. LATERAL (kept apart by OFFSET 0) with equalities on
+ * all three leading key columns, so the probe is the plan whatever the
+ * statistics know about this tenant (sql/0016 says why that matters).
+ */
+export const storedDigestsQuery = (sql: SqlClient.SqlClient, context: IngestContext, digests: readonly string[]) =>
+  sql<{ raw_sha256: string } & { [K in keyof PendingRecording]: PendingRecording[K] | null }>`
+    SELECT d.raw_sha256, d.communication_id AS "communicationId", r.id, r.object_key AS "objectKey",
+      coalesce(r.content_type, '') AS "contentType"
+    FROM jsonb_array_elements_text(${JSON.stringify(digests)}::jsonb) AS page(digest)
+    CROSS JOIN LATERAL (
+      SELECT k.raw_sha256, k.communication_id FROM raw_digests k
+      WHERE k.customer_id = ${context.customerId} AND k.platform = ${context.platform} AND k.raw_sha256 = page.digest
+      OFFSET 0
+    ) d
+    LEFT JOIN recordings r ON r.customer_id = ${context.customerId} AND r.communication_id = d.communication_id
+      AND r.transcription_status = 'pending'`;
+
+/**
  * Ingest through the tenant-scoped SQL service, a page at a time:
  *
  * 1. Unparsed items (the archive import) are looked up by the SHA-256 of
- *    their bytes first, in one query: the same bytes under the same platform
+ *    their bytes first, in one query (`storedDigestsQuery`): the same bytes under the same platform
  *    have the same natural key, so a stored one is a duplicate and is neither
  *    parsed nor archived again. Only the rest are parsed.
  * 2. Every item is archived (write-once, content-addressed, so a retry
@@ -266,31 +286,15 @@ export const sqlIngestLayer = (
       /** Connector row ids already known to exist (filled only after a commit). */
       const connectorRows = new Map<string, string>();
 
-      /**
-       * Which unparsed items are already stored, by the SHA-256 of their bytes (one indexed lookup for the
-       * page, sql/0011), with the still-pending recordings of those communications.
-       */
+      /** Which unparsed items are already stored, with the still-pending recordings of those communications. */
       const storedDigests = (context: IngestContext, digests: readonly string[]) =>
-        tenant
-          .withCustomer(
-            context.customerId,
-            sql<{ raw_sha256: string } & { [K in keyof PendingRecording]: PendingRecording[K] | null }>`
-              SELECT c.raw_sha256, c.id AS "communicationId", r.id, r.object_key AS "objectKey",
-                coalesce(r.content_type, '') AS "contentType"
-              FROM communications c
-              LEFT JOIN recordings r ON r.customer_id = c.customer_id AND r.communication_id = c.id
-                AND r.transcription_status = 'pending'
-              WHERE c.customer_id = ${context.customerId} AND c.platform = ${context.platform}
-                -- = ANY(array): an index condition on the third column, so the lookup is driven by the page's hashes.
-                AND c.raw_sha256 = ANY (ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(digests)}::jsonb)))`,
-          )
-          .pipe(
-            Effect.map((rows) => ({
-              known: new Set(rows.map((r) => r.raw_sha256)),
-              pending: rows.flatMap((r) => (r.id === null ? [] : [r as PendingRecording])),
-            })),
-            Effect.mapError((error) => fromTenantSqlError(error)),
-          );
+        tenant.withCustomer(context.customerId, storedDigestsQuery(sql, context, digests)).pipe(
+          Effect.map((rows) => ({
+            known: new Set(rows.map((r) => r.raw_sha256)),
+            pending: rows.flatMap((r) => (r.id === null ? [] : [r as PendingRecording])),
+          })),
+          Effect.mapError((error) => fromTenantSqlError(error)),
+        );
 
       /**
        * Parses the unparsed items that are not stored yet and archives each as soon as it is parsed
