@@ -133,6 +133,8 @@ describe('result cache: the deploy rehearsal', () => {
     expect(stats(cold, 'rehearsal')).toEqual({ hits: 0, misses: 1 });
     expect(stats(cold, 'cfn-lint')).toEqual({ hits: 0, misses: 2 });
 
+    expect(stats(cold, 'simulations')).toEqual({ hits: 0, misses: 1 });
+
     const warm = openResultCache(cacheDir);
     expect(await rehearse(warm)).toEqual(first);
     expect(stats(warm, 'rehearsal')).toEqual({ hits: 1, misses: 0 });
@@ -161,6 +163,8 @@ describe('result cache: the deploy rehearsal', () => {
     await rehearse(blueprint);
     expect(stats(blueprint, 'rehearsal')).toEqual({ hits: 0, misses: 1 });
     expect(stats(blueprint, 'cfn-lint')).toEqual({ hits: 2, misses: 0 });
+    // The kept IAM simulations (keyed by the project's code) answer the rehearsal that runs again.
+    expect(stats(blueprint, 'simulations')).toEqual({ hits: 1, misses: 0 });
   }, 180_000);
 });
 

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type CfnLintMatch, cfnLintVersion, runCfnLint } from '../deployability/cfn-lint.js';
+import { type CfnLintMatch, cfnLintVersion, startCfnLint } from '../deployability/cfn-lint.js';
 import type { CheckOutcome, RehearsalReport } from '../deployability/model.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
 import { sdkStepsCheck } from '../deployability/sdk-steps.js';
+import { memoizedSimulator, type SimOutcome } from '../deployability/simulate.js';
 import { loadTemplates } from '../deployability/templates.js';
 import { POLICIES_DIR, REPO_ROOT } from '../paths.js';
 import { digest, fileDigest, type ResultCache, treeDigest } from './result-cache.js';
@@ -86,8 +87,12 @@ export interface CachedRehearsalOptions {
   readonly tools?: { readonly cfnLint: string; readonly moto: string };
 }
 
-/** cfn-lint matches per template file, each answered from the cache or from one cfn-lint call over the misses. */
-export const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint: string): CfnLintMatch[] => {
+/** cfn-lint matches per template file, each answered from the cache or from one cfn-lint run over the misses. */
+export const cachedLint = async (
+  cache: ResultCache,
+  files: readonly string[],
+  cfnLint: string,
+): Promise<CfnLintMatch[]> => {
   const keyOf = (file: string) => digest('cfn-lint', cfnLint, fileDigest(file));
   const byFile = new Map<string, CfnLintMatch[]>();
   const missing: string[] = [];
@@ -101,7 +106,7 @@ export const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint
     else missing.push(file);
   }
   if (missing.length > 0) {
-    const matches = runCfnLint(missing);
+    const matches = await startCfnLint(missing);
     for (const file of missing) {
       const own = matches.filter((m) => basename(m.Filename) === basename(file));
       byFile.set(file, own);
@@ -109,6 +114,20 @@ export const cachedLint = (cache: ResultCache, files: readonly string[], cfnLint
     }
   }
   return files.flatMap((file) => byFile.get(file) ?? []);
+};
+
+/**
+ * The IAM simulations of the rehearsal, kept by request across runs: a
+ * one-customer change re-evaluates only the requests its templates changed.
+ * Keyed by the project's code and lockfile (simulate.ts, iam-simulate and
+ * iam-data are among them); the entry is rewritten with the requests of this
+ * run only, so it never grows past one organization's worth.
+ */
+const cachedSimulator = (cache: ResultCache) => {
+  const key = digest('simulations', projectCodeDigest());
+  const stored = cache.get<Record<string, SimOutcome>>('simulations', key);
+  const memo = memoizedSimulator(new Map(Object.entries(stored ?? {})));
+  return { simulate: memo.simulate, save: () => cache.put('simulations', key, Object.fromEntries(memo.used)) };
 };
 
 /** The SDK steps, answered by the blueprint, the code and moto's version. */
@@ -150,15 +169,21 @@ export const cachedRehearsal = async (
   );
   const stored = cache.get<RehearsalReport>('rehearsal', key);
   if (stored) return stored;
-  const files = lintedFiles(outdir);
+  // cfn-lint runs in its own process while the IAM requests are evaluated here.
+  const lint = cachedLint(cache, lintedFiles(outdir), tools.cfnLint);
+  // Awaited by the rehearsal after the IAM checks; this only keeps a failure before then from being unhandled.
+  lint.catch(() => undefined);
+  const simulator = cachedSimulator(cache);
   const report = await rehearseTemplates(outdir, {
     blueprintDir: options.blueprintDir,
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
-    cfnLintMatches: cachedLint(cache, files, tools.cfnLint),
+    cfnLintMatches: lint,
+    simulate: simulator.simulate,
     ...(options.sdk
       ? { extraChecks: () => options.sdkSteps ?? cachedSdkSteps(cache, options.blueprintDir, tools.moto) }
       : {}),
   });
+  simulator.save();
   cache.put('rehearsal', key, report);
   return report;
 };

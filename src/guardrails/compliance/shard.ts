@@ -75,7 +75,7 @@ export const checkOrganizationShard = async (
   ]);
   if (tools && options.rehearsal) {
     const { cfnLint, moto } = await tools;
-    cachedLint(cache, inShard(lintedFiles(outdir), shard), cfnLint);
+    await cachedLint(cache, inShard(lintedFiles(outdir), shard), cfnLint);
     if (first && options.rehearsal.sdk) await cachedSdkSteps(cache, blueprintDir, moto);
   }
   return { shard, templates: mine.length, of: templates.length };

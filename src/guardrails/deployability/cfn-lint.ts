@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
@@ -95,20 +95,47 @@ export const cfnLintVersion = (): string | null => {
   return installedVersion;
 };
 
+const LINT_ARGS = (files: readonly string[]) => ['--format', 'json', '--', ...files];
+
+const parseLintOutput = (stdout: string, stderr: string, status: number | null): CfnLintMatch[] => {
+  try {
+    return JSON.parse(stdout || '[]') as CfnLintMatch[];
+  } catch {
+    throw new CfnLintUnavailable(`unexpected output (exit ${status}): ${(stderr || stdout).slice(0, 500)}`);
+  }
+};
+
 /** Runs cfn-lint once over the files (JSON output). cfn-lint exits non-zero when it finds anything; only a crash throws. */
 export const runCfnLint = (files: readonly string[]): CfnLintMatch[] => {
   if (files.length === 0) return [];
-  const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...files], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const run = spawnSync('cfn-lint', LINT_ARGS(files), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (run.error) throw new CfnLintUnavailable(run.error.message);
-  try {
-    return JSON.parse(run.stdout || '[]') as CfnLintMatch[];
-  } catch {
-    throw new CfnLintUnavailable(`unexpected output (exit ${run.status}): ${(run.stderr || run.stdout).slice(0, 500)}`);
-  }
+  return parseLintOutput(run.stdout, run.stderr, run.status);
 };
+
+/**
+ * `runCfnLint` as a child process the event loop does not wait on: cfn-lint
+ * takes seconds (its start alone ~1.5 s), and the compliance run checks IAM
+ * requests on the main thread meanwhile.
+ */
+export const startCfnLint = (files: readonly string[]): Promise<CfnLintMatch[]> =>
+  files.length === 0
+    ? Promise.resolve([])
+    : new Promise((resolve, reject) => {
+        const child = spawn('cfn-lint', LINT_ARGS(files), { stdio: ['ignore', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        child.on('error', (error) => reject(new CfnLintUnavailable(error.message)));
+        child.on('close', (status) => {
+          try {
+            resolve(parseLintOutput(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), status));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
 
 const FIX: Record<string, string> = {
   E3031:

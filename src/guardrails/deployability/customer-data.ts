@@ -3,7 +3,7 @@ import type { AccessCell, CheckOutcome, CustomerDataAccess, RehearsalFinding } f
 import { REHEARSAL_CHECKS } from './model.js';
 import { type FoundPolicy, managedPolicyArns } from './policies.js';
 import { arnOf, asList, statementsOf } from './resolve.js';
-import { simulate } from './simulate.js';
+import { type Simulator, simulate as simulateRequest } from './simulate.js';
 import { type CfnResource, type LoadedTemplate, resourcesOf, tagsOf } from './templates.js';
 
 /**
@@ -160,6 +160,7 @@ const conditionValues = (policies: readonly FoundPolicy[], key: string): string[
 export const customerDataCheck = async (
   templates: readonly LoadedTemplate[],
   policies: readonly FoundPolicy[],
+  simulate: Simulator = simulateRequest,
 ): Promise<{ outcome: CheckOutcome; matrix: AccessCell[] }> => {
   const roles = rolesOf(templates, policies);
   const data = dataResources(templates, policies);

@@ -14,6 +14,7 @@ import { organizationModel } from './org-model.js';
 import { policiesOf } from './policies.js';
 import { scpDeployCheck } from './scp-deploy.js';
 import { servicePrincipalCheck } from './service-principals.js';
+import type { Simulator } from './simulate.js';
 import { loadTemplates } from './templates.js';
 
 /**
@@ -27,10 +28,12 @@ export interface RehearseOptions {
   readonly blueprintDir?: string;
   /** The reviewed cfn-lint exceptions. @default policies/cfn-lint-exceptions.json */
   readonly exceptionsFile?: string;
-  /** cfn-lint's output, when the caller already ran it (tests share one run per file). */
-  readonly cfnLintMatches?: readonly CfnLintMatch[];
+  /** cfn-lint's output, when the caller runs it (tests share one run per file; the compliance run lints while the IAM checks run). */
+  readonly cfnLintMatches?: readonly CfnLintMatch[] | Promise<readonly CfnLintMatch[]>;
   /** Checks run after the template checks (the SDK steps against moto_server). */
   readonly extraChecks?: () => Promise<CheckOutcome>;
+  /** Evaluates the IAM requests of the checks. @default simulate (the compliance run puts its memo in front) */
+  readonly simulate?: Simulator;
 }
 
 const require = createRequire(import.meta.url);
@@ -49,14 +52,15 @@ export const rehearseTemplates = async (dir: string, options: RehearseOptions = 
   const templates = loadTemplates(dir);
   const policies = policiesOf(templates);
   const model = organizationModel(templates, options.blueprintDir ?? 'blueprint');
+  const names = await iamNamesCheck(policies);
+  const scp = await scpDeployCheck(templates, model, options.simulate);
+  const services = await servicePrincipalCheck(templates, policies, options.simulate);
+  const data = await customerDataCheck(templates, policies, options.simulate);
+  const matches = await options.cfnLintMatches;
   const schema = schemaCheck(templates, {
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
-    ...(options.cfnLintMatches ? { matches: options.cfnLintMatches } : {}),
+    ...(matches ? { matches } : {}),
   });
-  const names = await iamNamesCheck(policies);
-  const scp = await scpDeployCheck(templates, model);
-  const services = await servicePrincipalCheck(templates, policies);
-  const data = await customerDataCheck(templates, policies);
   const checks: CheckOutcome[] = [schema, names, scp, services, data.outcome];
   if (options.extraChecks) checks.push(await options.extraChecks());
   return {

@@ -3,7 +3,7 @@ import { actionsFor, handlerPermissionsSource } from './handler-permissions.js';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
 import { REHEARSAL_CHECKS } from './model.js';
 import { type OrgModel, ouPath, stackSetRegions, stackSetTargets } from './org-model.js';
-import { describeDenials, FULL_AWS_ACCESS, simulate } from './simulate.js';
+import { describeDenials, FULL_AWS_ACCESS, type Simulator, simulate as simulateRequest } from './simulate.js';
 import { type LoadedTemplate, resourcesOf, tagsOf } from './templates.js';
 
 /**
@@ -155,7 +155,11 @@ export const deployments = (
   return { deployments: result, notes };
 };
 
-export const scpDeployCheck = async (templates: readonly LoadedTemplate[], model: OrgModel): Promise<CheckOutcome> => {
+export const scpDeployCheck = async (
+  templates: readonly LoadedTemplate[],
+  model: OrgModel,
+  simulate: Simulator = simulateRequest,
+): Promise<CheckOutcome> => {
   const unknownTypes = new Set<string>();
   const { deployments: plan, notes } = deployments(templates, model, unknownTypes);
   const findings: RehearsalFinding[] = [];

@@ -2,7 +2,7 @@ import type { CheckOutcome, RehearsalFinding } from './model.js';
 import { REHEARSAL_CHECKS } from './model.js';
 import type { FoundPolicy } from './policies.js';
 import { arnOf, resolveValue } from './resolve.js';
-import { describeDenials, simulate } from './simulate.js';
+import { describeDenials, type Simulator, simulate as simulateRequest } from './simulate.js';
 import { type CfnResource, type LoadedTemplate, resourcesOf } from './templates.js';
 
 /**
@@ -312,6 +312,7 @@ const FIX: Record<Delivery['target']['kind'], (d: Delivery) => string> = {
 export const servicePrincipalCheck = async (
   templates: readonly LoadedTemplate[],
   policies: readonly FoundPolicy[],
+  simulate: Simulator = simulateRequest,
 ): Promise<CheckOutcome> => {
   const findings: RehearsalFinding[] = [];
   const notes: string[] = [];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   getDenialReasons,
   type RequestDenial,
@@ -67,7 +68,10 @@ const renameInPolicy = (policy: unknown): unknown => {
   );
 };
 
-export const simulate = async (request: SimRequest): Promise<SimOutcome> => {
+/** What the rehearsal's checks call to evaluate a request: `simulate`, or a memo in front of it. */
+export type Simulator = (request: SimRequest) => Promise<SimOutcome>;
+
+export const simulate: Simulator = async (request) => {
   const simulation: Simulation = {
     request: {
       principal: request.principal,
@@ -104,4 +108,27 @@ export const describeDenials = (
         : `${d.policyType}${d.identifier ? ` ${d.identifier}` : ''}: no Allow (implicit deny)`,
     )
     .join('; ');
+};
+
+/**
+ * `simulate` answered from outcomes computed before, by the SHA-256 of the
+ * request (JSON): an outcome is a pure function of its request, of
+ * iam-simulate and iam-data, and of this file, so whoever keeps `known` must
+ * key it by those (the compliance cache keys it by the project's code and
+ * lockfile). A request built differently (other key order) is a miss, never a
+ * wrong answer. `used` holds every outcome this simulator answered, to store.
+ */
+export const memoizedSimulator = (
+  known: ReadonlyMap<string, SimOutcome>,
+): { readonly simulate: Simulator; readonly used: Map<string, SimOutcome> } => {
+  const used = new Map<string, SimOutcome>();
+  return {
+    used,
+    simulate: async (request) => {
+      const key = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+      const outcome = used.get(key) ?? known.get(key) ?? (await simulate(request));
+      used.set(key, outcome);
+      return outcome;
+    },
+  };
 };

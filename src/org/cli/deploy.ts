@@ -31,7 +31,8 @@ const dryRun = args.includes('--dry-run');
 const planFor = (rootId: string, context: Record<string, string> = {}) => {
   const blueprint = loadBlueprint(blueprintDir());
   // Constructing the stacks (no synth) gives their names and dependencies.
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-plan-')), context });
+  // autoSynth off: with CDK_OUTDIR set, an App synthesizes itself when the process exits.
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-plan-')), context, autoSynth: false });
   return deployPlan(buildOrganization(app, blueprint), blueprint, { rootId, cdkArgs });
 };
 

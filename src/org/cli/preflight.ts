@@ -24,6 +24,7 @@ const blueprint = loadBlueprint(blueprintDir());
 const app = new App({
   outdir: mkdtempSync(join(tmpdir(), 'panops-preflight-')),
   context: { 'aws:cdk:bundling-stacks': [] },
+  autoSynth: false,
 });
 buildOrganization(app, blueprint);
 const region = blueprint.organization.homeRegion;

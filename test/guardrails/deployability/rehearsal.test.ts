@@ -11,6 +11,7 @@ import { type CfnLintMatch, runCfnLint, schemaCheck } from '../../../src/guardra
 import { HANDLER_PERMISSIONS_FILE } from '../../../src/guardrails/deployability/handler-permissions.js';
 import type { RehearsalFinding, RehearsalReport } from '../../../src/guardrails/deployability/model.js';
 import { rehearseTemplates, synthesizeOrganization } from '../../../src/guardrails/deployability/rehearse.js';
+import { memoizedSimulator, type SimOutcome } from '../../../src/guardrails/deployability/simulate.js';
 import { loadTemplates } from '../../../src/guardrails/deployability/templates.js';
 import { writeReport } from '../../../src/guardrails/report/write.js';
 import { readTemplate, resourceOfType, type Template, templateFolder } from './fixtures.js';
@@ -244,6 +245,26 @@ describe('deploy rehearsal: negative proofs (one defect class each)', () => {
       ['customer-data', SHARED, 'WorkloadsinferenceService8009ECC8'],
     ]);
     expect(f[0]!.message).toMatch(/panops-inference-service can assume-data-access-role/);
+  });
+});
+
+describe('deploy rehearsal: simulations kept between runs', () => {
+  it('a memo of IAM simulations carried from rehearsal to rehearsal changes no verdict: every defect is still found', async () => {
+    // The compliance cache keeps the outcomes by request between runs; here every folder (the example, the
+    // baselines, each defect) is rehearsed after the others with all their outcomes kept, and must read the same.
+    let kept = new Map<string, SimOutcome>();
+    let answeredFromMemo = 0;
+    for (const [name, dir] of Object.entries(folders)) {
+      const memo = memoizedSimulator(kept);
+      const report = await rehearseTemplates(dir, {
+        cfnLintMatches: lint.filter((m) => m.Filename.startsWith(`${dir}/`)),
+        simulate: memo.simulate,
+      });
+      expect(report, name).toEqual(reports[name]);
+      answeredFromMemo += [...memo.used.keys()].filter((key) => kept.has(key)).length;
+      kept = new Map([...kept, ...memo.used]);
+    }
+    expect(answeredFromMemo).toBeGreaterThan(1000);
   });
 });
 
