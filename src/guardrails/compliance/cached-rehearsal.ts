@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type CfnLintMatch, cfnLintVersion, startCfnLint } from '../deployability/cfn-lint.js';
 import type { CheckOutcome, RehearsalReport } from '../deployability/model.js';
+import { launchMotoServer, motoAvailable } from '../deployability/moto-server.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
 import { sdkStepsCheck } from '../deployability/sdk-steps.js';
 import { memoizedSimulator, type SimOutcome } from '../deployability/simulate.js';
@@ -85,6 +86,8 @@ export interface CachedRehearsalOptions {
   readonly sdkSteps?: Promise<CheckOutcome>;
   /** The cfn-lint and moto versions the keys name. @default rehearsalToolVersions() */
   readonly tools?: { readonly cfnLint: string; readonly moto: string };
+  /** cfn-lint's matches for `outdir`, already started (`cachedLint`) right after synth. */
+  readonly lint?: Promise<CfnLintMatch[]>;
 }
 
 /** cfn-lint matches per template file, each answered from the cache or from one cfn-lint run over the misses. */
@@ -130,14 +133,41 @@ const cachedSimulator = (cache: ResultCache) => {
   return { simulate: memo.simulate, save: () => cache.put('simulations', key, Object.fromEntries(memo.used)) };
 };
 
+const sdkStepsKey = (blueprintDir: string, moto: string) =>
+  digest('sdk-steps', projectCodeDigest(), moto, treeDigest([blueprintDir]));
+
 /** The SDK steps, answered by the blueprint, the code and moto's version. */
 export const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: string): Promise<CheckOutcome> => {
-  const key = digest('sdk-steps', projectCodeDigest(), moto, treeDigest([blueprintDir]));
+  const key = sdkStepsKey(blueprintDir, moto);
   const stored = cache.get<CheckOutcome>('sdk-steps', key);
   if (stored) return stored;
   const outcome = await sdkStepsCheck({ blueprintDir });
   cache.put('sdk-steps', key, outcome);
   return outcome;
+};
+
+/**
+ * The SDK steps from the cache, or started now: on a miss moto_server is
+ * spawned before this returns, so the emulator boots (~1.5 s of Python) while
+ * the caller synthesizes, instead of after synth gives the event loop back.
+ */
+export const startSdkSteps = async (
+  cache: ResultCache,
+  blueprintDir: string,
+): Promise<{ readonly outcome: Promise<CheckOutcome> }> => {
+  const { moto } = await rehearsalToolVersions();
+  const key = sdkStepsKey(blueprintDir, moto);
+  const stored = cache.get<CheckOutcome>('sdk-steps', key);
+  if (stored) return { outcome: Promise.resolve(stored) };
+  const server = motoAvailable() ? (await launchMotoServer(moto === '-' ? {} : { version: moto })).ready : undefined;
+  // Awaited by the steps below; this only keeps a failed start (before then) from being unhandled.
+  server?.catch(() => undefined);
+  const outcome = sdkStepsCheck({ blueprintDir, ...(server ? { server } : {}) }).then((result) => {
+    cache.put('sdk-steps', key, result);
+    return result;
+  });
+  outcome.catch(() => undefined); // awaited by the rehearsal, after synth
+  return { outcome };
 };
 
 /** The template files cfn-lint checks: each file once (a StackSet's embedded template is linted with its file). */
@@ -170,7 +200,7 @@ export const cachedRehearsal = async (
   const stored = cache.get<RehearsalReport>('rehearsal', key);
   if (stored) return stored;
   // cfn-lint runs in its own process while the IAM requests are evaluated here.
-  const lint = cachedLint(cache, lintedFiles(outdir), tools.cfnLint);
+  const lint = options.lint ?? cachedLint(cache, lintedFiles(outdir), tools.cfnLint);
   // Awaited by the rehearsal after the IAM checks; this only keeps a failure before then from being unhandled.
   lint.catch(() => undefined);
   const simulator = cachedSimulator(cache);

@@ -9,6 +9,7 @@ import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } fr
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
 import { type DatabaseCheckOptions, skippedDatabaseEvidence } from '../database/run.js';
+import type { CfnLintMatch } from '../deployability/cfn-lint.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
 import { sdkStepsCheck } from '../deployability/sdk-steps.js';
 import { readProvenance } from '../evidence/provenance.js';
@@ -16,7 +17,7 @@ import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
 import { assembleReport } from './assemble.js';
 import { cachedDatabase, cachedGuard } from './cached-checks.js';
-import { cachedRehearsal, cachedSdkSteps, rehearsalToolVersions } from './cached-rehearsal.js';
+import { cachedLint, cachedRehearsal, lintedFiles, rehearsalToolVersions, startSdkSteps } from './cached-rehearsal.js';
 import { databaseEvaluations } from './evaluate-database.js';
 import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
@@ -68,6 +69,8 @@ export interface CheckOptions {
   readonly cache?: ResultCache;
   /** Told how long each phase took (synth with cdk-nag, cfn-guard, database, evaluation): for the CLI and benchmarks. */
   readonly onPhase?: (phase: CheckPhase, ms: number) => void;
+  /** Told the cloud assembly's folder as soon as synth has written it (the run starts cfn-lint there). */
+  readonly onSynthesized?: (outdir: string) => void;
 }
 
 export type CheckPhase = 'synth+nag' | 'cfn-guard' | 'database' | 'evaluate';
@@ -88,6 +91,7 @@ export const checkApp = async (app: App, options: CheckOptions = {}): Promise<Co
   const applied = applyGuardrails(app, { guard: 'deferred' });
   const assembly = app.synth();
   phase('synth+nag', started);
+  options.onSynthesized?.(assembly.directory);
   const stacks = inventory(app, assembly);
   const catalog = options.catalog ?? GUARDRAILS;
   const controls = readEnabledControls();
@@ -215,17 +219,26 @@ export interface OrganizationRunOptions extends CheckOptions {
 export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
   const blueprintDir = options.blueprintDir ?? 'blueprint';
   const blueprint = loadBlueprint(blueprintDir);
-  // The tool versions of the rehearsal's cache keys are read in a child process while synth runs, and the
-  // SDK steps (they read the blueprint, not the templates) run beside synth and the checks: moto_server
-  // is a process of its own.
+  // The SDK steps read the blueprint, not the templates: answered from the cache, or started before synth
+  // (moto_server is a process of its own and boots while the stacks synthesize).
   const { cache } = options;
   const sdkSteps =
     cache && options.rehearsal && options.rehearsal.sdk
-      ? rehearsalToolVersions().then(({ moto }) => cachedSdkSteps(cache, blueprintDir, moto))
+      ? (await startSdkSteps(cache, blueprintDir)).outcome
       : undefined;
+  const tools = cache && options.rehearsal ? await rehearsalToolVersions() : undefined;
   const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
   buildOrganization(app, blueprint);
-  const report = await checkApp(app, options);
+  // cfn-lint (seconds of Python) starts as soon as the templates exist, beside cfn-guard and the database checks.
+  let lint: Promise<CfnLintMatch[]> | undefined;
+  const report = await checkApp(app, {
+    ...options,
+    onSynthesized: (dir) => {
+      if (!cache || !tools) return;
+      lint = cachedLint(cache, lintedFiles(dir), tools.cfnLint);
+      lint.catch(() => undefined); // awaited by the rehearsal
+    },
+  });
   const outdir = options.outdir ?? 'cdk.out';
   const rehearsal = !options.rehearsal
     ? undefined
@@ -234,6 +247,8 @@ export const checkOrganization = async (options: OrganizationRunOptions = {}): P
           blueprintDir,
           sdk: options.rehearsal.sdk ?? false,
           ...(sdkSteps ? { sdkSteps } : {}),
+          ...(lint ? { lint } : {}),
+          ...(tools ? { tools } : {}),
         })
       : await rehearseTemplates(outdir, {
           blueprintDir,

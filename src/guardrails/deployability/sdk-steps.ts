@@ -50,6 +50,8 @@ export interface SdkStepsOptions {
   readonly blueprintDir?: string;
   /** An already running emulator (tests share one); otherwise one is started and stopped. */
   readonly endpoint?: string;
+  /** An emulator this run started earlier (booting while the stacks synthesized); stopped at the end. */
+  readonly server?: Promise<MotoServer>;
   /** Runs between vending and drift (tests change the emulated organization there, as someone might by hand). */
   readonly beforeDrift?: (organizations: OrganizationsClient) => Promise<void>;
 }
@@ -169,7 +171,7 @@ const fastVend = { pollBase: '10 millis', pollCap: '50 millis', pollTimeout: '10
 
 export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<CheckOutcome> => {
   const base = { check: 'sdk-steps' as const, title: REHEARSAL_CHECKS['sdk-steps'] };
-  if (!options.endpoint && !motoAvailable())
+  if (!options.endpoint && !options.server && !motoAvailable())
     return {
       ...base,
       evaluated: 0,
@@ -184,7 +186,7 @@ export const sdkStepsCheck = async (options: SdkStepsOptions = {}): Promise<Chec
   const finding = (resource: string, message: string, fix: string) =>
     findings.push({ check: 'sdk-steps', template: '-', resource, message, fix });
   try {
-    server = options.endpoint ? undefined : await startMotoServer();
+    server = options.endpoint ? undefined : await (options.server ?? startMotoServer());
     const endpoint = options.endpoint ?? server?.endpoint ?? '';
     if (options.endpoint) await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
     const original = loadBlueprint(options.blueprintDir ?? 'blueprint');
