@@ -18,7 +18,7 @@
 -- the key's leading columns has no rival index, and a sequential scan is
 -- costed on the table's real size. Ingest probes it once per digest
 -- (src/services/pipeline/ingest-sql.ts) and uses the key
--- (test/db/raw-digests.server.test.ts reads the plan).
+-- (test/db/raw-digests.test.ts reads the plan).
 --
 -- Derived data, like chunk_terms (0013): written only by the triggers of
 -- communications, so every writer of communications (ingest, a promotion's

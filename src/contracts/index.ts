@@ -14,4 +14,5 @@ export * from './pooled-data.js';
 export * from './reconcile.js';
 export * from './retention-status.js';
 export * from './runtime-env.js';
+export * from './whisper-customers.js';
 export * from './workloads.js';

@@ -5,7 +5,7 @@ import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { acknowledge, iam5, KMS_GRANT_REASON, KMS_GRANT_WILDCARDS } from '../common/acknowledge.js';
-import { imageContextFor } from '../common/image-context.js';
+import { imageContextFor, workerImageFiles } from '../common/image-context.js';
 import { EMBEDDINGS_INSTANCE_TYPE, GPU_FLEET_SIZES } from '../config/gpu-capacity.js';
 import { type Blueprint, dedicatedCustomers, ROLE_NAMES, roleArn, usesTransitGateway } from '../config/index.js';
 import { DIRECTORY_PARAMETERS, parameterPathArn } from '../contracts/directory.js';
@@ -281,9 +281,10 @@ export class SharedComputeStack extends Stack {
     this.cursorTable.grantReadWriteData(roles.connectorWorker);
 
     // Built from images/* by `cdk deploy` and pushed to the bootstrap asset repository (tagged by content hash).
+    const imageFiles = workerImageFiles(blueprint.customers);
     const workerImage = (name: 'connectorWorker' | 'transcriptionWorker') =>
       new DockerImageAsset(this, `${name === 'connectorWorker' ? 'ConnectorWorker' : 'TranscriptionWorker'}Image`, {
-        directory: imageContextFor(this, name).directory,
+        directory: imageContextFor(this, name, imageFiles[name]).directory,
         platform: Platform.LINUX_AMD64,
       });
     this.connectorWorkers = new ConnectorWorkerService(this, 'ConnectorWorkers', {

@@ -1,18 +1,9 @@
-import {
-  type FSWatcher,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
+import { type FSWatcher, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyFolderInto, writeAtomically } from '../../src/common/asset-files.js';
+import { writeAtomically } from '../../src/common/asset-files.js';
 
 /** Every name that appears in `folder` (and its subfolders) while it is watched: what a concurrent CDK copy could list. */
 const watchNames = (folder: string) => {
@@ -51,34 +42,5 @@ describe('writes into asset folders that other processes may be staging', () => 
     writeAtomically(file, 'export const version = 2;\n');
     expect(await untouched()).toEqual([]);
     expect(statSync(file).mtimeMs).toBe(before);
-  });
-
-  it('copyFolderInto swaps a changed copy in whole and leaves an identical one untouched', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'asset-files-'));
-    const source = join(root, 'blueprint');
-    mkdirSync(join(source, 'customers'), { recursive: true });
-    writeFileSync(join(source, 'organization.yaml'), 'name: first\n');
-    writeFileSync(join(source, 'customers', 'a.yaml'), 'slug: a\n');
-    const dist = join(root, 'image', 'dist');
-    mkdirSync(dist, { recursive: true });
-    const target = join(dist, 'blueprint');
-
-    copyFolderInto(source, target);
-    expect(readFileSync(join(target, 'customers', 'a.yaml'), 'utf8')).toBe('slug: a\n');
-
-    // Identical: nothing in dist/ is written, so a concurrent copy sees a stable folder.
-    const untouched = watchNames(dist);
-    copyFolderInto(source, target);
-    expect(await untouched()).toEqual([]);
-
-    // Changed (a file edited, one removed): the new copy arrives under its final name only.
-    writeFileSync(join(source, 'organization.yaml'), 'name: second\n');
-    writeFileSync(join(source, 'customers', 'a.yaml'), 'slug: a2\n');
-    const names = watchNames(dist);
-    copyFolderInto(source, target);
-    expect((await names()).filter((name) => name.endsWith('.tmp'))).toEqual([]);
-    expect(readFileSync(join(target, 'organization.yaml'), 'utf8')).toBe('name: second\n');
-    expect(readFileSync(join(target, 'customers', 'a.yaml'), 'utf8')).toBe('slug: a2\n');
-    expect(readdirSync(dist)).toEqual(['blueprint']);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser, type JSONInstruction } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,10 @@ import {
   prepareImageContext,
   WORKER_IMAGES,
   type WorkerImageName,
+  workerImageFiles,
 } from '../../src/common/image-context.js';
+import { loadBlueprint } from '../../src/config/load.js';
+import { WHISPER_CUSTOMERS_ENV, WHISPER_CUSTOMERS_FILE } from '../../src/contracts/whisper-customers.js';
 
 /**
  * No container engine runs here, so the worker images are checked as their
@@ -48,14 +51,27 @@ describe.each(names)('the %s image', (name) => {
     expect(argv?.[1]).toBe(`${target?.replace(/\/$/, '')}/${IMAGE_BUNDLE_FILE}`);
   });
 
-  it('bundles everything the entry point imports: the image needs only Node.js built-ins and its data', () => {
-    const context = prepareImageContext(name);
+  it('bundles everything the entry point imports: the image needs only Node.js built-ins and the files it is given', () => {
+    const files = { 'carried.json': `{"image":"${name}"}\n` };
+    const context = prepareImageContext(name, files);
     expect(context.runtimeImports.length).toBeGreaterThan(0);
     for (const specifier of context.runtimeImports) expect(specifier).toMatch(/^(node:)?[a-z_0-9/]+$/);
-    for (const folder of WORKER_IMAGES[name].data)
-      expect(readFileSync(join(context.directory, 'dist', folder, 'organization.yaml'), 'utf8')).toContain(
-        'organization:',
+    expect(readdirSync(join(context.directory, 'dist')).sort()).toEqual(['carried.json', IMAGE_BUNDLE_FILE]);
+    expect(readFileSync(join(context.directory, 'dist', 'carried.json'), 'utf8')).toBe(files['carried.json']);
+    for (const file of ['Dockerfile', '.dockerignore'])
+      expect(readFileSync(join(context.directory, file), 'utf8')).toBe(
+        readFileSync(join(WORKER_IMAGES[name].context, file), 'utf8'),
       );
+  });
+
+  it('stages one build context per content: other files, another folder; the same files, the same folder, untouched', () => {
+    const first = prepareImageContext(name, { 'carried.json': '{"n":1}\n' });
+    const other = prepareImageContext(name, { 'carried.json': '{"n":2}\n' });
+    expect(other.directory).not.toBe(first.directory);
+    expect(readFileSync(join(first.directory, 'dist', 'carried.json'), 'utf8')).toBe('{"n":1}\n');
+    const before = statSync(join(first.directory, 'dist', IMAGE_BUNDLE_FILE)).mtimeMs;
+    expect(prepareImageContext(name, { 'carried.json': '{"n":1}\n' }).directory).toBe(first.directory);
+    expect(statSync(join(first.directory, 'dist', IMAGE_BUNDLE_FILE)).mtimeMs).toBe(before);
   });
 
   it('sends the builder only the Dockerfile and the bundle', () => {
@@ -88,10 +104,28 @@ describe('the transcription-worker image', () => {
     expect(runs.some((run) => /apt-get install\b[^&]*\bffmpeg\b/.test(run))).toBe(true);
   });
 
-  it('reads the blueprint it carries', () => {
-    const env = dockerfileOf('transcriptionWorker')
-      .getENVs()
-      .flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()]));
-    expect(Object.fromEntries(env).PANOPS_BLUEPRINT_DIR).toBe('/opt/panops/app/blueprint');
+  it('reads the customers file it carries, where COPY dist/ puts it', () => {
+    const dockerfile = dockerfileOf('transcriptionWorker');
+    const env = Object.fromEntries(
+      dockerfile.getENVs().flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
+    );
+    const copy = dockerfile.getCOPYs().find((c) => c.getArguments()[0]?.getValue() === 'dist/');
+    const target = copy?.getArguments()[1]?.getValue()?.replace(/\/$/, '');
+    expect(env[WHISPER_CUSTOMERS_ENV]).toBe(`${target}/${WHISPER_CUSTOMERS_FILE}`);
+    expect(env.PANOPS_BLUEPRINT_DIR).toBeUndefined();
+  });
+});
+
+describe('what the transcription worker image carries', () => {
+  it("each customer's id and Whisper model only: other settings leave the image as it was, a model change does not", () => {
+    const customers = loadBlueprint('blueprint').customers;
+    const files = workerImageFiles(customers).transcriptionWorker;
+    const retuned = customers.map((c) => ({ ...c, retentionDays: c.retentionDays + 1, connectors: [] }));
+    expect(workerImageFiles(retuned).transcriptionWorker).toEqual(files);
+    const remodelled = customers.map((c, i) =>
+      i === 0 ? { ...c, whisperModel: c.whisperModel === 'medium' ? ('large-v3' as const) : ('medium' as const) } : c,
+    );
+    expect(workerImageFiles(remodelled).transcriptionWorker).not.toEqual(files);
+    expect(JSON.parse(files[WHISPER_CUSTOMERS_FILE] ?? '[]')).toHaveLength(customers.length);
   });
 });

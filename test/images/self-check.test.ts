@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUNDLE_FILE, prepareImageContext } from '../../src/common/image-context.js';
+import {
+  WHISPER_CUSTOMERS_ENV,
+  WHISPER_CUSTOMERS_FILE,
+  whisperCustomersJson,
+} from '../../src/contracts/whisper-customers.js';
 
 /**
  * Each image's entry point, bundled exactly as the image holds it, started
@@ -55,28 +62,45 @@ describe('the connector worker bundle', () => {
 });
 
 describe('the transcription worker bundle', () => {
+  const customers = [
+    { id: '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01', whisperModel: 'large-v3' },
+    { id: '7a4d9c2e-1b3f-4e8a-9d6c-5f2e8b1a7c03', whisperModel: 'medium' },
+  ];
   let context: string;
   beforeAll(() => {
-    context = prepareImageContext('transcriptionWorker').directory;
+    context = prepareImageContext('transcriptionWorker', {
+      [WHISPER_CUSTOMERS_FILE]: whisperCustomersJson(customers),
+    }).directory;
   });
-
-  it('loads the blueprint it carries and exits 0 under --self-check', () => {
-    const result = run(join(context, 'dist', IMAGE_BUNDLE_FILE), {
+  const start = (file: string) =>
+    run(join(context, 'dist', IMAGE_BUNDLE_FILE), {
       PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL: queues.PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL,
-      PANOPS_BLUEPRINT_DIR: join(context, 'dist', 'blueprint'),
+      [WHISPER_CUSTOMERS_ENV]: file,
     });
+
+  it('loads the customers file it carries and exits 0 under --self-check', () => {
+    const result = start(join(context, 'dist', WHISPER_CUSTOMERS_FILE));
     expect(result.status).toBe(0);
-    const summary = JSON.parse(result.stdout);
-    expect(summary).toMatchObject({ selfCheck: 'ok', worker: 'transcription-worker' });
-    expect(summary.customers).toBeGreaterThan(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      selfCheck: 'ok',
+      worker: 'transcription-worker',
+      customers: 2,
+    });
   });
 
-  it('refuses to start when the blueprint is not where it is told', () => {
-    const result = run(join(context, 'dist', IMAGE_BUNDLE_FILE), {
-      PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL: queues.PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL,
-      PANOPS_BLUEPRINT_DIR: join(context, 'no-such-blueprint'),
-    });
+  it('refuses to start when the customers file is not where it is told, naming it', () => {
+    const result = start(join(context, 'no-such-file.json'));
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('no-such-blueprint');
+    expect(result.stderr).toContain('no-such-file.json');
+  });
+
+  it('refuses a customers file naming a Whisper model the blueprint does not know, naming the entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whisper-customers-'));
+    const file = join(dir, WHISPER_CUSTOMERS_FILE);
+    writeFileSync(file, whisperCustomersJson([{ id: customers[0]?.id ?? '', whisperModel: 'tiny-v9' }]));
+    const result = start(file);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('unknown Whisper model "tiny-v9"');
+    expect(result.stderr).toContain(file);
   });
 });

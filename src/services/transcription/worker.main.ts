@@ -3,7 +3,6 @@ import { Effect, Layer } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
 import { runEntryPoint } from '../../common/cli-runner.js';
-import { loadBlueprint } from '../../config/load.js';
 import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import { TenantSql } from '../db/tenant-sql.js';
 import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
@@ -17,6 +16,7 @@ import { readAwsEnvironment } from '../pipeline/aws-environment.js';
 import { sqsJobQueueLayer } from '../queue/job-queue.js';
 import { isSelfCheck, passSelfCheck } from '../runtime/self-check.js';
 import { runTranscriptionConsumer } from './consumer.js';
+import { customersServed } from './customers-served.js';
 import { resolvedTranscriptionWorker } from './routed.js';
 import { Whisper } from './whisper.js';
 import { TranscriptionWorker } from './worker.js';
@@ -26,8 +26,8 @@ import { TranscriptionWorker } from './worker.js';
  * queue, transcribes, stores segments in the customer's database, then chunks
  * and embeds them through vLLM. Endpoints and models: `PANOPS_WHISPER_URL`,
  * `PANOPS_VLLM_URL`, `PANOPS_EMBEDDINGS_URL` (defaults: the shared compute
- * fleets). Customers and their Whisper models come from the blueprint
- * (`PANOPS_BLUEPRINT_DIR`, default `blueprint`); databases and buckets from the
+ * fleets). Customers and their Whisper models come from the file the image
+ * carries, or locally the blueprint (`customersServed`); databases and buckets from the
  * customer directory, like the connector worker. On SIGTERM (Spot reclaim) the job
  * in hand is interrupted before its delete and comes back; stored pieces are
  * not sent to the GPU again.
@@ -38,7 +38,7 @@ const env = readAwsEnvironment({
   PANOPS_CURSOR_TABLE_NAME: 'unused',
   ...process.env,
 });
-const customers = loadBlueprint(process.env.PANOPS_BLUEPRINT_DIR ?? 'blueprint').customers;
+const customers = customersServed(process.env);
 const visibilitySeconds = 30 * 60;
 if (isSelfCheck())
   passSelfCheck('transcription-worker', {
