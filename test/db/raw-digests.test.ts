@@ -9,8 +9,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Effect, Layer, ManagedRuntime } from 'effect';
+import { SqlClient } from 'effect/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TenantSql } from '../../src/services/db/index.js';
+import { migrate, readMigrationSources, TenantSql } from '../../src/services/db/index.js';
 import { storedDigestsQuery } from '../../src/services/pipeline/ingest-sql.js';
 import { openPgliteTestDatabase, openServerDatabase, type TestDatabase } from '../support/database.js';
 import { createCustomer, customerId } from './isolation-suite.js';
@@ -197,5 +198,53 @@ describe('the page lookup on the PostgreSQL 15 server', () => {
     // Each probe finds its one row: nothing of the tenant's 4,000 is read and thrown away.
     expect(probe?.['Actual Rows']).toBe(1);
     expect(nodes.some((n) => n['Relation Name'] === 'communications')).toBe(false);
+  });
+});
+
+describe('sql/0016 on a database that already holds communications (PostgreSQL 15 server)', () => {
+  let db: TestDatabase;
+  let runtime: Runtime;
+  beforeAll(async () => {
+    // The schema as it stood before 0016, with two tenants' mail in it.
+    db = await openServerDatabase({
+      maxConnections: 2,
+      migrations: readMigrationSources().filter((m) => m.name < '0016'),
+    });
+    runtime = ManagedRuntime.make(TenantSql.layer().pipe(Layer.provide(db.appLayer))) as Runtime;
+    await runtime.runPromise(Effect.all([createCustomer(A), createCustomer(B)]));
+    await runtime.runPromise(storeRaw(A, 'gmail', ['old-a-1', 'old-a-2']));
+    await runtime.runPromise(storeRaw(B, 'slack', ['old-b-1']));
+  }, 120_000);
+  afterAll(async () => {
+    await runtime?.dispose();
+    await db?.close();
+  });
+
+  it("fills raw_digests with every tenant's stored digests and leaves RLS forced on both tables", async () => {
+    const admin = db.adminLayer;
+    if (!admin) throw new Error('a server database has an administrator layer');
+    const onAdmin = <X>(effect: Effect.Effect<X, unknown, SqlClient.SqlClient>) =>
+      Effect.runPromise(effect.pipe(Effect.provide(admin), Effect.scoped) as Effect.Effect<X>);
+    const report = await onAdmin(migrate({ ownerRole: db.ownerRole, appRole: db.appRole }));
+    expect(report.applied).toEqual(['0016_raw_digests.sql']);
+
+    expect(await runtime.runPromise(drift(A))).toEqual([]);
+    expect(await runtime.runPromise(drift(B))).toEqual([]);
+    expect(await runtime.runPromise(known(A, 'gmail', [digestOf('old-a-1'), digestOf('old-b-1')]))).toEqual([
+      digestOf('old-a-1'),
+    ]);
+    expect(await runtime.runPromise(known(B, 'slack', [digestOf('old-b-1')]))).toEqual([digestOf('old-b-1')]);
+    const forced = await onAdmin(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ relname: string; forced: boolean }>`
+          SELECT relname, relforcerowsecurity AS forced FROM pg_class
+          WHERE relname IN ('communications', 'raw_digests') ORDER BY relname`,
+      ),
+    );
+    expect(forced).toEqual([
+      { relname: 'communications', forced: true },
+      { relname: 'raw_digests', forced: true },
+    ]);
   });
 });

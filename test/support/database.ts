@@ -21,6 +21,7 @@ import { SqlClient } from 'effect/sql';
 import type { SqlError } from 'effect/sql/SqlError';
 import {
   type MigrationReport,
+  type MigrationSource,
   migrate,
   openPgliteDatabase,
   postgresDatabaseLayer,
@@ -52,6 +53,8 @@ export interface OpenOptions {
   readonly maxConnections?: number;
   /** Dimension of chunks.embedding. @default 384 */
   readonly embeddingDimensions?: number;
+  /** The migrations to apply (a server only: an earlier schema, to test a later file on data). @default all of sql/ */
+  readonly migrations?: readonly MigrationSource[];
 }
 
 /** Where migrated PGlite templates are kept between test runs (ignored by git). */
@@ -133,6 +136,7 @@ export const openServerDatabase = async (
           ownerRole,
           appRole,
           ...(options.embeddingDimensions === undefined ? {} : { embeddingDimensions: options.embeddingDimensions }),
+          ...(options.migrations ? { migrations: options.migrations } : {}),
         });
         const sql = yield* SqlClient.SqlClient;
         // A password, so servers without trust auth (containers) let the app role in.
