@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import {
   AccountRootPrincipal,
   type AddToResourcePolicyResult,
@@ -65,6 +65,24 @@ export interface S3PrefixKeyUse {
   /** The objects' ARN in the role's own bucket (`bucket.arnForObjects(prefix + '*')`). */
   readonly objectsArn: string;
 }
+
+/**
+ * The key-policy grant matches object ARNs with StringLike (any bucket, the
+ * prefix, then anything): a `*` or `?` in the prefix itself (outside a policy
+ * variable) would widen it past the prefix, to other customers' objects in a
+ * pooled bucket. The prefix must be
+ * a folder (ending in `/`) written out, policy variables allowed, no token.
+ */
+const assertLiteralPrefix = (path: string, prefix: string): void => {
+  const problem = Token.isUnresolved(prefix)
+    ? 'is a token, so the key policy cannot be checked to stop at it'
+    : prefix === '' || !prefix.endsWith('/')
+      ? 'must name a folder, ending in "/"'
+      : /[*?]/.test(prefix.replace(/\$\{[^}]*\}/g, ''))
+        ? 'holds a wildcard (* or ?) outside a policy variable, which would widen the grant past the prefix'
+        : undefined;
+  if (problem) throw new Error(`${path}: allowThroughS3ForPrefix: prefix ${JSON.stringify(prefix)} ${problem}`);
+};
 
 export interface CustomerKeyProps {
   /** Alias without the `alias/` prefix, e.g. `panops/acme-capital`. */
@@ -236,6 +254,7 @@ export class CustomerKey extends Construct {
    * since the bucket's name depends on the key.
    */
   allowThroughS3ForPrefix(use: S3PrefixKeyUse): PolicyStatement {
+    assertLiteralPrefix(this.node.path, use.prefix);
     const { region, partition } = Stack.of(this);
     const viaS3 = { 'kms:ViaService': `s3.${region}.amazonaws.com` };
     this.grantInKeyPolicy(use.keyPolicySid, use.principal, use.actions, {
