@@ -40,29 +40,33 @@ export const gpuQuotaRows = (clients: PreflightClients, blueprint: Blueprint): E
   const account = blueprint.sharedCompute.accountId;
   const region = blueprint.organization.homeRegion;
   const target = `${account}/${region}`;
-  return Effect.forEach(gpuQuotaDemand(blueprint), (demand) => {
-    const check = `gpu-quota ${demand.quotaCode}`;
-    return clients.inAccount(account, region).pipe(
-      Effect.flatMap((clientsThere) => quotaValue(clientsThere, demand.quotaCode)),
-      Effect.map((value) => {
-        const detail = `${demand.quotaName}: ${value} vCPUs; the fleets at their maximum need ${demand.vcpus} (${fleetsText(demand)})`;
-        return value >= demand.vcpus
-          ? pass(check, target, detail)
-          : fail(
-              check,
-              target,
-              detail,
-              `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${demand.quotaCode} --desired-value ${demand.vcpus} --region ${region} (in the shared compute account ${account})`,
-            );
-      }),
-      Effect.catch(
-        unreadable(
-          check,
-          target,
-          `the ${demand.quotaName} quota`,
-          'run with management-account credentials that may assume the account role and call servicequotas:GetServiceQuota',
+  return Effect.forEach(
+    gpuQuotaDemand(blueprint),
+    (demand) => {
+      const check = `gpu-quota ${demand.quotaCode}`;
+      return clients.inAccount(account, region).pipe(
+        Effect.flatMap((clientsThere) => quotaValue(clientsThere, demand.quotaCode)),
+        Effect.map((value) => {
+          const detail = `${demand.quotaName}: ${value} vCPUs; the fleets at their maximum need ${demand.vcpus} (${fleetsText(demand)})`;
+          return value >= demand.vcpus
+            ? pass(check, target, detail)
+            : fail(
+                check,
+                target,
+                detail,
+                `aws service-quotas request-service-quota-increase --service-code ec2 --quota-code ${demand.quotaCode} --desired-value ${demand.vcpus} --region ${region} (in the shared compute account ${account})`,
+              );
+        }),
+        Effect.catch(
+          unreadable(
+            check,
+            target,
+            `the ${demand.quotaName} quota`,
+            'run with management-account credentials that may assume the account role and call servicequotas:GetServiceQuota',
+          ),
         ),
-      ),
-    );
-  });
+      );
+    },
+    { concurrency: 'unbounded' },
+  );
 };

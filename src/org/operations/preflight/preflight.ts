@@ -41,7 +41,7 @@ export const runPreflight = (input: PreflightInput): Effect.Effect<PreflightRow[
   Effect.gen(function* () {
     const { blueprint, app, clients } = input;
     const managementAccountId = blueprint.organization.managementAccountId;
-    const settings = yield* readOrganizationSettings(clients).pipe(
+    const settingsRows = readOrganizationSettings(clients).pipe(
       Effect.map((state) => organizationSettingRows(blueprint, state)),
       Effect.catch(
         unreadable(
@@ -53,20 +53,24 @@ export const runPreflight = (input: PreflightInput): Effect.Effect<PreflightRow[
       ),
       Effect.map(Arr.ensure),
     );
-    const landingZone = yield* landingZoneRows(
-      input.landingZones,
-      blueprint.organization.homeRegion,
-      declaredLandingZoneVersion(app),
-    );
     const organizationOnly = input.scope === 'organization';
     const inScope = (env: { readonly account: string }) => !organizationOnly || env.account === managementAccountId;
-    const bootstrap = yield* cdkBootstrapRows(clients, deployEnvironments(app).filter(inScope), managementAccountId);
-    const lambda = yield* lambdaConcurrencyRows(clients, reservedConcurrencyDemand(app).filter(inScope));
+    // The checks only read and do not depend on each other: they run at once (each waits on AWS, not on the CPU),
+    // and the rows keep the order a fresh organization meets them.
+    const [settings, landingZone, bootstrap, lambda, gpu, roles] = yield* Effect.all(
+      [
+        settingsRows,
+        landingZoneRows(input.landingZones, blueprint.organization.homeRegion, declaredLandingZoneVersion(app)),
+        cdkBootstrapRows(clients, deployEnvironments(app).filter(inScope), managementAccountId),
+        lambdaConcurrencyRows(clients, reservedConcurrencyDemand(app).filter(inScope)),
+        organizationOnly ? Effect.succeed([]) : gpuQuotaRows(clients, blueprint),
+        organizationOnly ? Effect.succeed([]) : serviceLinkedRoleRows(clients, blueprint),
+      ],
+      { concurrency: 'unbounded' },
+    );
     if (organizationOnly) return [...settings, ...landingZone, ...bootstrap, ...lambda];
     const notVended = environmentAgnosticStacks(app).map((stack) =>
       skip('cdk-bootstrap', stack, 'account not vended yet: checked once vend records its id'),
     );
-    const gpu = yield* gpuQuotaRows(clients, blueprint);
-    const roles = yield* serviceLinkedRoleRows(clients, blueprint);
     return [...settings, ...landingZone, ...bootstrap, ...notVended, ...lambda, ...gpu, ...roles];
   });

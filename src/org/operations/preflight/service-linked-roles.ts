@@ -35,21 +35,25 @@ export const serviceLinkedRoleRows = (
 ): Effect.Effect<PreflightRow[]> => {
   const account = blueprint.sharedCompute.accountId;
   const region = blueprint.organization.homeRegion;
-  return Effect.forEach(SHARED_COMPUTE_SERVICE_LINKED_ROLES, (role) => {
-    const check = `service-linked-role ${role.roleName}`;
-    const create = `aws iam create-service-linked-role --aws-service-name ${role.service} (in the shared compute account ${account})`;
-    return clients.inAccount(account, region).pipe(
-      Effect.flatMap((there) =>
-        awsCall('iam', 'GetRole', () => there.iam.send(new GetRoleCommand({ RoleName: role.roleName }))),
-      ),
-      Effect.map(() => pass(check, account, `exists (${role.why})`)),
-      Effect.catch((error: AwsError) =>
-        Effect.succeed(
-          error.awsError === 'NoSuchEntity' || error.awsError === 'NoSuchEntityException'
-            ? fail(check, account, `missing (${role.why})`, create)
-            : fail(check, account, `could not read the role: ${error.message}`, create),
+  return Effect.forEach(
+    SHARED_COMPUTE_SERVICE_LINKED_ROLES,
+    (role) => {
+      const check = `service-linked-role ${role.roleName}`;
+      const create = `aws iam create-service-linked-role --aws-service-name ${role.service} (in the shared compute account ${account})`;
+      return clients.inAccount(account, region).pipe(
+        Effect.flatMap((there) =>
+          awsCall('iam', 'GetRole', () => there.iam.send(new GetRoleCommand({ RoleName: role.roleName }))),
         ),
-      ),
-    );
-  });
+        Effect.map(() => pass(check, account, `exists (${role.why})`)),
+        Effect.catch((error: AwsError) =>
+          Effect.succeed(
+            error.awsError === 'NoSuchEntity' || error.awsError === 'NoSuchEntityException'
+              ? fail(check, account, `missing (${role.why})`, create)
+              : fail(check, account, `could not read the role: ${error.message}`, create),
+          ),
+        ),
+      );
+    },
+    { concurrency: 'unbounded' },
+  );
 };
