@@ -71,9 +71,7 @@ const measure = async (db: TestDatabase, path: string, parseWorkers: number) => 
     localCursorStoreLayer(),
     memoryConnectorStatusLayer(),
   );
-  const runtime = ManagedRuntime.make(
-    layer as Layer.Layer<Effect.Services<ReturnType<typeof runJob>> | TenantSql>,
-  );
+  const runtime = ManagedRuntime.make(layer as Layer.Layer<Effect.Services<ReturnType<typeof runJob>> | TenantSql>);
   try {
     // The customer is created through the runtime: its services are built and its connection pool opened before
     // anything is timed, as a worker does once at start (in the first timed run they cost ~1 s of 2,000 messages).
