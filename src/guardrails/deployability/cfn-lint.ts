@@ -98,8 +98,11 @@ export const cfnLintVersion = (): string | null => {
 const LINT_ARGS = (files: readonly string[]) => ['--format', 'json', '--', ...files];
 
 const parseLintOutput = (stdout: string, stderr: string, status: number | null): CfnLintMatch[] => {
+  // cfn-lint prints `[]` when it finds nothing: no output at all is a crash or a kill, never a pass.
+  if (stdout.trim() === '')
+    throw new CfnLintUnavailable(`no output (exit ${status ?? 'by signal'}): ${stderr.slice(0, 500)}`);
   try {
-    return JSON.parse(stdout || '[]') as CfnLintMatch[];
+    return JSON.parse(stdout) as CfnLintMatch[];
   } catch {
     throw new CfnLintUnavailable(`unexpected output (exit ${status}): ${(stderr || stdout).slice(0, 500)}`);
   }
