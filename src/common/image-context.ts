@@ -15,7 +15,7 @@ import { oncePerApp } from './per-app.js';
  * `prepareImageContext`.
  */
 export interface WorkerImage {
-  /** The build context, relative to the repository root. */
+  /** The folder holding the Dockerfile and .dockerignore, relative to the repository root. */
   readonly context: string;
   /** The TypeScript entry point, relative to the repository root; bundled to `dist/main.mjs`. */
   readonly entry: string;
