@@ -1,11 +1,11 @@
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { cachedDatabase, cachedGuard } from '../../src/guardrails/compliance/cached-checks.js';
-import { cachedRehearsal } from '../../src/guardrails/compliance/cached-rehearsal.js';
+import { cachedRehearsal, startSdkSteps } from '../../src/guardrails/compliance/cached-rehearsal.js';
 import { openResultCache, type ResultCache } from '../../src/guardrails/compliance/result-cache.js';
 import { checkApp, newComplianceApp } from '../../src/guardrails/compliance/run.js';
 
@@ -189,4 +189,32 @@ describe('result cache: acknowledgements', () => {
     // cfn-guard's verdicts on the template were reused or re-run by its content; the acknowledgement decided.
     expect((second.stats.get('guard')?.hits ?? 0) + (second.stats.get('guard')?.misses ?? 0)).toBe(1);
   }, 120_000);
+});
+
+describe('result cache: the SDK steps', () => {
+  it('answer an unchanged blueprint from the cache and run again, emulator and all, for a changed one', async () => {
+    const dir = temp('sdk-steps-cache-');
+    const blueprintDir = join(dir, 'blueprint');
+    cpSync('blueprint', blueprintDir, { recursive: true });
+    const cacheDir = join(dir, 'cache');
+
+    const cold = openResultCache(cacheDir);
+    const first = await (await startSdkSteps(cold, blueprintDir)).outcome;
+    expect(stats(cold, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
+    expect(first.skipped).toBeUndefined();
+    expect(first.findings).toEqual([]);
+
+    const warm = openResultCache(cacheDir);
+    expect(await (await startSdkSteps(warm, blueprintDir)).outcome).toEqual(first);
+    expect(stats(warm, 'sdk-steps')).toEqual({ hits: 1, misses: 0 });
+
+    // Any change to the blueprint: the steps run again (their key is the whole blueprint).
+    const customer = join(blueprintDir, 'customers', 'acme-capital.yaml');
+    writeFileSync(customer, readFileSync(customer, 'utf8').replace(/^retentionDays: \d+/m, 'retentionDays: 3000'));
+    const changed = openResultCache(cacheDir);
+    const again = await (await startSdkSteps(changed, blueprintDir)).outcome;
+    expect(stats(changed, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
+    expect(again.findings).toEqual([]);
+    expect(again.notes).toContainEqual(expect.stringMatching(/^moto_server \S+; organization seeded/));
+  }, 180_000);
 });
