@@ -133,33 +133,22 @@ const cachedSimulator = (cache: ResultCache) => {
   return { simulate: memo.simulate, save: () => cache.put('simulations', key, Object.fromEntries(memo.used)) };
 };
 
-const sdkStepsKey = (blueprintDir: string, moto: string) =>
-  digest('sdk-steps', projectCodeDigest(), moto, treeDigest([blueprintDir]));
-
-/** The SDK steps, answered by the blueprint, the code and moto's version. */
-export const cachedSdkSteps = async (cache: ResultCache, blueprintDir: string, moto: string): Promise<CheckOutcome> => {
-  const key = sdkStepsKey(blueprintDir, moto);
-  const stored = cache.get<CheckOutcome>('sdk-steps', key);
-  if (stored) return stored;
-  const outcome = await sdkStepsCheck({ blueprintDir });
-  cache.put('sdk-steps', key, outcome);
-  return outcome;
-};
-
 /**
- * The SDK steps from the cache, or started now: on a miss moto_server is
- * spawned before this returns, so the emulator boots (~1.5 s of Python) while
- * the caller synthesizes, instead of after synth gives the event loop back.
+ * The SDK steps, answered by the blueprint, the code and moto's version, or
+ * started now: on a miss moto_server is spawned before this returns, so the
+ * emulator boots (~1.5 s of Python) while the caller synthesizes, instead of
+ * after synth gives the event loop back.
  */
 export const startSdkSteps = async (
   cache: ResultCache,
   blueprintDir: string,
+  moto?: string,
 ): Promise<{ readonly outcome: Promise<CheckOutcome> }> => {
-  const { moto } = await rehearsalToolVersions();
-  const key = sdkStepsKey(blueprintDir, moto);
+  const version = moto ?? (await rehearsalToolVersions()).moto;
+  const key = digest('sdk-steps', projectCodeDigest(), version, treeDigest([blueprintDir]));
   const stored = cache.get<CheckOutcome>('sdk-steps', key);
   if (stored) return { outcome: Promise.resolve(stored) };
-  const server = motoAvailable() ? (await launchMotoServer(moto === '-' ? {} : { version: moto })).ready : undefined;
+  const server = motoAvailable() ? (await launchMotoServer(version === '-' ? {} : { version })).ready : undefined;
   // Awaited by the steps below; this only keeps a failed start (before then) from being unhandled.
   server?.catch(() => undefined);
   const outcome = sdkStepsCheck({ blueprintDir, ...(server ? { server } : {}) }).then((result) => {
@@ -210,7 +199,10 @@ export const cachedRehearsal = async (
     cfnLintMatches: lint,
     simulate: simulator.simulate,
     ...(options.sdk
-      ? { extraChecks: () => options.sdkSteps ?? cachedSdkSteps(cache, options.blueprintDir, tools.moto) }
+      ? {
+          extraChecks: async () =>
+            options.sdkSteps ?? (await startSdkSteps(cache, options.blueprintDir, tools.moto)).outcome,
+        }
       : {}),
   });
   simulator.save();

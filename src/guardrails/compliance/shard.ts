@@ -3,7 +3,7 @@ import { buildOrganization } from '../../app.js';
 import { loadBlueprint } from '../../config/index.js';
 import { applyGuardrails } from '../index.js';
 import { cachedDatabase, cachedGuard } from './cached-checks.js';
-import { cachedLint, cachedSdkSteps, lintedFiles, rehearsalToolVersions } from './cached-rehearsal.js';
+import { cachedLint, lintedFiles, rehearsalToolVersions, startSdkSteps } from './cached-rehearsal.js';
 import { inventory } from './inventory.js';
 import type { ResultCache } from './result-cache.js';
 import { newComplianceApp, type OrganizationRunOptions } from './run.js';
@@ -76,7 +76,7 @@ export const checkOrganizationShard = async (
   if (tools && options.rehearsal) {
     const { cfnLint, moto } = await tools;
     await cachedLint(cache, inShard(lintedFiles(outdir), shard), cfnLint);
-    if (first && options.rehearsal.sdk) await cachedSdkSteps(cache, blueprintDir, moto);
+    if (first && options.rehearsal.sdk) await (await startSdkSteps(cache, blueprintDir, moto)).outcome;
   }
   return { shard, templates: mine.length, of: templates.length };
 };
