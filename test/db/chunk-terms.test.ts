@@ -5,13 +5,12 @@
  * sql/0013_chunk_terms_per_statement.sql, on PGlite and the PostgreSQL server,
  * as the application role under forced RLS.
  */
-import { Effect, Layer, ManagedRuntime } from 'effect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Effect } from 'effect';
+import { describe, expect, it } from 'vitest';
 import { TenantSql } from '../../src/services/db/index.js';
 import { openPgliteTestDatabase, openServerDatabase, type TestDatabase } from '../support/database.js';
+import { useTenantDatabase } from '../support/tenant-database.js';
 import { createCustomer, customerId, insertCommunication } from './isolation-suite.js';
-
-type Runtime = ManagedRuntime.ManagedRuntime<TenantSql, unknown>;
 
 const A = customerId(0xc1);
 const B = customerId(0xc2);
@@ -62,20 +61,10 @@ const chunkCommunication = (tenant: string, externalId: string, texts: readonly 
 
 const describeChunkTerms = (label: string, open: () => Promise<TestDatabase>) =>
   describe(`chunk_terms follow chunks on ${label}`, () => {
-    let db: TestDatabase;
-    let runtime: Runtime;
-    const run = <A, E>(effect: Effect.Effect<A, E, TenantSql>) => runtime.runPromise(effect);
-
-    beforeAll(async () => {
-      db = await open();
-      runtime = ManagedRuntime.make(TenantSql.layer().pipe(Layer.provide(db.appLayer))) as Runtime;
+    const { run } = useTenantDatabase(open, async (run) => {
       await run(Effect.all([createCustomer(A), createCustomer(B)]));
       await run(chunkCommunication(A, 'a-1', ['Quarterly merger review', 'Auditors sign the ledger']));
       await run(chunkCommunication(B, 'b-1', ['Merger rumours in the lobby', 'Nothing else']));
-    }, 120_000);
-    afterAll(async () => {
-      await runtime?.dispose();
-      await db?.close();
     });
 
     it('a multi-row insert indexes every lexeme of every new chunk, in its own tenant only', async () => {

@@ -8,15 +8,14 @@
  * redelivery of #20).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Effect, Layer, ManagedRuntime } from 'effect';
+import { Effect } from 'effect';
 import { SqlClient } from 'effect/sql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, readMigrationSources, TenantSql } from '../../src/services/db/index.js';
 import { storedDigestsQuery } from '../../src/services/pipeline/ingest-sql.js';
 import { openPgliteTestDatabase, openServerDatabase, type TestDatabase } from '../support/database.js';
+import { useTenantDatabase } from '../support/tenant-database.js';
 import { createCustomer, customerId } from './isolation-suite.js';
-
-type Runtime = ManagedRuntime.ManagedRuntime<TenantSql, unknown>;
 
 const A = customerId(0xd1);
 const B = customerId(0xd2);
@@ -72,19 +71,9 @@ const asTenant = (tenant: string, text: string, params: unknown[] = []) =>
 
 const describeRawDigests = (label: string, open: () => Promise<TestDatabase>) =>
   describe(`raw_digests follow communications on ${label}`, () => {
-    let db: TestDatabase;
-    let runtime: Runtime;
-    const run = <A, E>(effect: Effect.Effect<A, E, TenantSql>) => runtime.runPromise(effect);
-
-    beforeAll(async () => {
-      db = await open();
-      runtime = ManagedRuntime.make(TenantSql.layer().pipe(Layer.provide(db.appLayer))) as Runtime;
+    const { run } = useTenantDatabase(open, async (run) => {
       await run(Effect.all([createCustomer(A), createCustomer(B)]));
       await run(storeRaw(A, 'gmail', ['a-1', 'a-2', 'a-3']));
-    }, 120_000);
-    afterAll(async () => {
-      await runtime?.dispose();
-      await db?.close();
     });
 
     it("records every inserted communication's digest; a redelivery skipped by ON CONFLICT adds none", async () => {
@@ -149,25 +138,16 @@ describeRawDigests('PGlite', () => openPgliteTestDatabase());
 describeRawDigests('the PostgreSQL 15 server', () => openServerDatabase({ maxConnections: 2 }));
 
 describe('the page lookup on the PostgreSQL 15 server', () => {
-  let db: TestDatabase;
-  let runtime: Runtime;
-  beforeAll(async () => {
-    db = await openServerDatabase({ maxConnections: 2 });
-    runtime = ManagedRuntime.make(TenantSql.layer().pipe(Layer.provide(db.appLayer))) as Runtime;
-  }, 120_000);
-  afterAll(async () => {
-    await runtime?.dispose();
-    await db?.close();
-  });
+  const { run } = useTenantDatabase(() => openServerDatabase({ maxConnections: 2 }));
 
   it('probes the primary key once per digest for a tenant the statistics do not know, not a scan of its rows', async () => {
     const C = customerId(0xd3);
-    await runtime.runPromise(createCustomer(C));
+    await run(createCustomer(C));
     // 4,000 stored messages and no ANALYZE since: what a backfill's redelivery meets.
     const ids = Array.from({ length: 4000 }, (_, i) => `c-${i}`);
-    await runtime.runPromise(storeRaw(C, 'import', ids));
+    await run(storeRaw(C, 'import', ids));
     const page = ids.slice(0, 500).map(digestOf);
-    const plan = await runtime.runPromise(
+    const plan = await run(
       Effect.gen(function* () {
         const t = yield* TenantSql;
         const [text, params] = storedDigestsQuery(
@@ -202,25 +182,18 @@ describe('the page lookup on the PostgreSQL 15 server', () => {
 });
 
 describe('sql/0016 on a database that already holds communications (PostgreSQL 15 server)', () => {
-  let db: TestDatabase;
-  let runtime: Runtime;
-  beforeAll(async () => {
-    // The schema as it stood before 0016, with two tenants' mail in it.
-    db = await openServerDatabase({
-      maxConnections: 2,
-      migrations: readMigrationSources().filter((m) => m.name < '0016'),
-    });
-    runtime = ManagedRuntime.make(TenantSql.layer().pipe(Layer.provide(db.appLayer))) as Runtime;
-    await runtime.runPromise(Effect.all([createCustomer(A), createCustomer(B)]));
-    await runtime.runPromise(storeRaw(A, 'gmail', ['old-a-1', 'old-a-2']));
-    await runtime.runPromise(storeRaw(B, 'slack', ['old-b-1']));
-  }, 120_000);
-  afterAll(async () => {
-    await runtime?.dispose();
-    await db?.close();
-  });
+  // The schema as it stood before 0016, with two tenants' mail in it.
+  const { run, database } = useTenantDatabase(
+    () => openServerDatabase({ maxConnections: 2, migrations: readMigrationSources().filter((m) => m.name < '0016') }),
+    async (run) => {
+      await run(Effect.all([createCustomer(A), createCustomer(B)]));
+      await run(storeRaw(A, 'gmail', ['old-a-1', 'old-a-2']));
+      await run(storeRaw(B, 'slack', ['old-b-1']));
+    },
+  );
 
   it("fills raw_digests with every tenant's stored digests and leaves RLS forced on both tables", async () => {
+    const db = database();
     const admin = db.adminLayer;
     if (!admin) throw new Error('a server database has an administrator layer');
     const onAdmin = <X>(effect: Effect.Effect<X, unknown, SqlClient.SqlClient>) =>
@@ -228,12 +201,10 @@ describe('sql/0016 on a database that already holds communications (PostgreSQL 1
     const report = await onAdmin(migrate({ ownerRole: db.ownerRole, appRole: db.appRole }));
     expect(report.applied).toEqual(['0016_raw_digests.sql']);
 
-    expect(await runtime.runPromise(drift(A))).toEqual([]);
-    expect(await runtime.runPromise(drift(B))).toEqual([]);
-    expect(await runtime.runPromise(known(A, 'gmail', [digestOf('old-a-1'), digestOf('old-b-1')]))).toEqual([
-      digestOf('old-a-1'),
-    ]);
-    expect(await runtime.runPromise(known(B, 'slack', [digestOf('old-b-1')]))).toEqual([digestOf('old-b-1')]);
+    expect(await run(drift(A))).toEqual([]);
+    expect(await run(drift(B))).toEqual([]);
+    expect(await run(known(A, 'gmail', [digestOf('old-a-1'), digestOf('old-b-1')]))).toEqual([digestOf('old-a-1')]);
+    expect(await run(known(B, 'slack', [digestOf('old-b-1')]))).toEqual([digestOf('old-b-1')]);
     const forced = await onAdmin(
       Effect.flatMap(
         SqlClient.SqlClient,
