@@ -8,6 +8,7 @@ import { cachedDatabase, cachedGuard } from '../../src/guardrails/compliance/cac
 import { cachedRehearsal, startSdkSteps } from '../../src/guardrails/compliance/cached-rehearsal.js';
 import { openResultCache, type ResultCache } from '../../src/guardrails/compliance/result-cache.js';
 import { checkApp, newComplianceApp } from '../../src/guardrails/compliance/run.js';
+import { sdkStepsCheck, sdkStepsInputsOf } from '../../src/guardrails/deployability/sdk-steps.js';
 
 /**
  * Never a stale pass: each input of a cached check (template, rule file,
@@ -124,7 +125,7 @@ describe('result cache: the deploy rehearsal', () => {
     writeFileSync(join(assembly, 'A.template.json'), bucketTemplate(true));
     writeFileSync(join(assembly, 'B.template.json'), bucketTemplate(false));
     const cacheDir = join(outdir, 'cache');
-    const tools = { cfnLint: '1.51.0', moto: '-' };
+    const tools = { cfnLint: '1.51.0', moto: '-', cfnLintInPython3: false };
     const rehearse = (cache: ResultCache, cfnLint = tools.cfnLint) =>
       cachedRehearsal(cache, assembly, { blueprintDir, sdk: false, tools: { ...tools, cfnLint } });
 
@@ -192,29 +193,50 @@ describe('result cache: acknowledgements', () => {
 });
 
 describe('result cache: the SDK steps', () => {
-  it('answer an unchanged blueprint from the cache and run again, emulator and all, for a changed one', async () => {
+  it('answer what they do not read from the cache and run again, emulator and all, for what they read', async () => {
     const dir = temp('sdk-steps-cache-');
     const blueprintDir = join(dir, 'blueprint');
     cpSync('blueprint', blueprintDir, { recursive: true });
     const cacheDir = join(dir, 'cache');
+    const steps = async (cache: ResultCache) =>
+      (await startSdkSteps(cache, blueprintDir, sdkStepsInputsOf(blueprintDir))).outcome;
+    const edit = (slug: string, from: RegExp, to: string) => {
+      const file = join(blueprintDir, 'customers', `${slug}.yaml`);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(from);
+      writeFileSync(file, text.replace(from, to));
+    };
 
     const cold = openResultCache(cacheDir);
-    const first = await (await startSdkSteps(cold, blueprintDir)).outcome;
+    const first = await steps(cold);
     expect(stats(cold, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
     expect(first.skipped).toBeUndefined();
     expect(first.findings).toEqual([]);
 
     const warm = openResultCache(cacheDir);
-    expect(await (await startSdkSteps(warm, blueprintDir)).outcome).toEqual(first);
+    expect(await steps(warm)).toEqual(first);
     expect(stats(warm, 'sdk-steps')).toEqual({ hits: 1, misses: 0 });
 
-    // Any change to the blueprint: the steps run again (their key is the whole blueprint).
-    const customer = join(blueprintDir, 'customers', 'acme-capital.yaml');
-    writeFileSync(customer, readFileSync(customer, 'utf8').replace(/^retentionDays: \d+/m, 'retentionDays: 3000'));
-    const changed = openResultCache(cacheDir);
-    const again = await (await startSdkSteps(changed, blueprintDir)).outcome;
-    expect(stats(changed, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
+    // Retention of a vended and of a pooled customer reaches no step: answered from the cache, and the steps run
+    // afresh on the changed blueprint say the same (the key leaves out only what the steps do not read).
+    edit('acme-capital', /^retentionDays: \d+/m, 'retentionDays: 3000');
+    edit('cobalt-advisors', /^retentionDays: \d+/m, 'retentionDays: 2000');
+    const unread = openResultCache(cacheDir);
+    expect(await steps(unread)).toEqual(first);
+    expect(stats(unread, 'sdk-steps')).toEqual({ hits: 1, misses: 0 });
+    expect(await sdkStepsCheck({ blueprintDir })).toEqual(first);
+
+    // What the steps read runs them again: a vended customer's account name (layout, drift) ...
+    edit('acme-capital', /^displayName: .*/m, 'displayName: Acme Capital Holdings');
+    const renamed = openResultCache(cacheDir);
+    const again = await steps(renamed);
+    expect(stats(renamed, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
     expect(again.findings).toEqual([]);
     expect(again.notes).toContainEqual(expect.stringMatching(/^moto_server \S+; organization seeded/));
-  }, 180_000);
+    // ... and anything in the file of a customer vend still has to create (vend writes that file).
+    edit('borealis-health', /^retentionDays: \d+/m, 'retentionDays: 2200');
+    const pending = openResultCache(cacheDir);
+    await steps(pending);
+    expect(stats(pending, 'sdk-steps')).toEqual({ hits: 0, misses: 1 });
+  }, 240_000);
 });

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type CfnLintMatch, cfnLintVersion, startCfnLint } from '../deployability/cfn-lint.js';
+import { type CfnLintMatch, cfnLintVersion, startCfnLint, type WarmCfnLint } from '../deployability/cfn-lint.js';
 import type { CheckOutcome, RehearsalReport } from '../deployability/model.js';
 import { launchMotoServer, motoAvailable } from '../deployability/moto-server.js';
+import { onPath } from '../deployability/on-path.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
-import { sdkStepsCheck } from '../deployability/sdk-steps.js';
+import { sdkStepsCheck, type sdkStepsInputs, sdkStepsInputsOf } from '../deployability/sdk-steps.js';
 import { memoizedSimulator, type SimOutcome } from '../deployability/simulate.js';
 import { loadTemplates } from '../deployability/templates.js';
 import { POLICIES_DIR, REPO_ROOT } from '../paths.js';
@@ -14,7 +15,7 @@ import { digest, fileDigest, type ResultCache, treeDigest } from './result-cache
 /**
  * The deploy rehearsal answered from the result cache: cfn-lint per
  * template (its matches depend on that file and the cfn-lint version only),
- * the SDK steps by the blueprint, and the whole rehearsal by every template
+ * the SDK steps by what they read of the blueprint, and the whole rehearsal by every template
  * and the blueprint. The organization-wide keys include the project's code,
  * policies and locked dependencies: the rehearsal synthesizes and plans
  * with them.
@@ -36,14 +37,22 @@ const VERSIONS_SCRIPT = [
   "    except Exception: print(p, '-')",
 ].join('\n');
 
-let versions: Promise<{ cfnLint: string; moto: string }> | undefined;
+/** The tool versions the cache keys name. */
+export interface RehearsalTools {
+  readonly cfnLint: string;
+  readonly moto: string;
+  /** cfn-lint's version came from `python3`'s packages and the command is on PATH: `warmCfnLint('python3')` runs it. */
+  readonly cfnLintInPython3: boolean;
+}
+
+let versions: Promise<RehearsalTools> | undefined;
 /**
  * The installed cfn-lint and moto versions, read from the Python package
  * metadata (one interpreter start, ~0.1 s; `cfn-lint --version` imports all
  * of cfn-lint, seconds), falling back to cfn-lint itself where the metadata
  * is not on `python3`'s path. Started early: it overlaps with synth.
  */
-export const rehearsalToolVersions = (): Promise<{ cfnLint: string; moto: string }> => {
+export const rehearsalToolVersions = (): Promise<RehearsalTools> => {
   versions ??= run('python3', ['-c', VERSIONS_SCRIPT]).then((out) => {
     const found = new Map(
       (out ?? '')
@@ -51,10 +60,13 @@ export const rehearsalToolVersions = (): Promise<{ cfnLint: string; moto: string
         .split('\n')
         .map((line) => line.split(' ') as [string, string]),
     );
-    const cfnLint = found.get('cfn-lint');
+    const fromPython = found.get('cfn-lint');
+    // As cfnLintVersion reads it: the package's version where the command is on PATH.
+    const cfnLintInPython3 = fromPython !== undefined && fromPython !== '-' && onPath('cfn-lint');
     return {
-      cfnLint: cfnLint && cfnLint !== '-' ? cfnLint : (cfnLintVersion() ?? 'absent'),
+      cfnLint: cfnLintInPython3 ? (fromPython ?? '') : (cfnLintVersion() ?? 'absent'),
       moto: found.get('moto') ?? '-',
+      cfnLintInPython3,
     };
   });
   return versions;
@@ -85,7 +97,7 @@ export interface CachedRehearsalOptions {
   /** The SDK steps already started (they need the blueprint only, so the run starts them before synth). */
   readonly sdkSteps?: Promise<CheckOutcome>;
   /** The cfn-lint and moto versions the keys name. @default rehearsalToolVersions() */
-  readonly tools?: { readonly cfnLint: string; readonly moto: string };
+  readonly tools?: RehearsalTools;
   /** cfn-lint's matches for `outdir`, already started (`cachedLint`) right after synth. */
   readonly lint?: Promise<CfnLintMatch[]>;
 }
@@ -95,6 +107,8 @@ export const cachedLint = async (
   cache: ResultCache,
   files: readonly string[],
   cfnLint: string,
+  /** A cfn-lint started earlier (`warmCfnLint`): lints the misses, or is closed when there are none. */
+  warm?: WarmCfnLint,
 ): Promise<CfnLintMatch[]> => {
   const keyOf = (file: string) => digest('cfn-lint', cfnLint, fileDigest(file));
   const byFile = new Map<string, CfnLintMatch[]>();
@@ -108,8 +122,9 @@ export const cachedLint = async (
       );
     else missing.push(file);
   }
-  if (missing.length > 0) {
-    const matches = await startCfnLint(missing);
+  if (missing.length === 0) warm?.close();
+  else {
+    const matches = await (warm ? warm.lint(missing) : startCfnLint(missing));
     for (const file of missing) {
       const own = matches.filter((m) => basename(m.Filename) === basename(file));
       byFile.set(file, own);
@@ -134,18 +149,20 @@ const cachedSimulator = (cache: ResultCache) => {
 };
 
 /**
- * The SDK steps, answered by the blueprint, the code and moto's version, or
- * started now: on a miss moto_server is spawned before this returns, so the
- * emulator boots (~1.5 s of Python) while the caller synthesizes, instead of
- * after synth gives the event loop back.
+ * The SDK steps, answered by what they read (`sdkStepsInputs`: the
+ * organization's part of the blueprint and what the app's deploy plan and
+ * preflight take from it), the code and moto's version, or started now: on a
+ * miss moto_server is spawned before this returns, so the emulator boots
+ * (~1.5 s of Python) while the caller synthesizes.
  */
 export const startSdkSteps = async (
   cache: ResultCache,
   blueprintDir: string,
+  inputs: ReturnType<typeof sdkStepsInputs>,
   moto?: string,
 ): Promise<{ readonly outcome: Promise<CheckOutcome> }> => {
   const version = moto ?? (await rehearsalToolVersions()).moto;
-  const key = digest('sdk-steps', projectCodeDigest(), version, treeDigest([blueprintDir]));
+  const key = digest('sdk-steps', projectCodeDigest(), version, JSON.stringify(inputs));
   const stored = cache.get<CheckOutcome>('sdk-steps', key);
   if (stored) return { outcome: Promise.resolve(stored) };
   const server = motoAvailable() ? (await launchMotoServer(version === '-' ? {} : { version })).ready : undefined;
@@ -197,11 +214,14 @@ export const cachedRehearsal = async (
     blueprintDir: options.blueprintDir,
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
     cfnLintMatches: lint,
+    cfnLintVersion: tools.cfnLint === 'absent' ? null : tools.cfnLint,
     simulate: simulator.simulate,
     ...(options.sdk
       ? {
           extraChecks: async () =>
-            options.sdkSteps ?? (await startSdkSteps(cache, options.blueprintDir, tools.moto)).outcome,
+            options.sdkSteps ??
+            (await startSdkSteps(cache, options.blueprintDir, sdkStepsInputsOf(options.blueprintDir), tools.moto))
+              .outcome,
         }
       : {}),
   });

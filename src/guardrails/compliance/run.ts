@@ -9,15 +9,22 @@ import { AcknowledgementIndex, collectAcknowledgements, isBareId, writtenId } fr
 import { GUARDRAILS } from '../catalog/guardrails.js';
 import type { Guardrail } from '../catalog/model.js';
 import { type DatabaseCheckOptions, skippedDatabaseEvidence } from '../database/run.js';
-import type { CfnLintMatch } from '../deployability/cfn-lint.js';
+import { type CfnLintMatch, type WarmCfnLint, warmCfnLint } from '../deployability/cfn-lint.js';
 import { rehearseTemplates } from '../deployability/rehearse.js';
-import { sdkStepsCheck } from '../deployability/sdk-steps.js';
+import { sdkStepsCheck, sdkStepsInputs } from '../deployability/sdk-steps.js';
 import { readProvenance } from '../evidence/provenance.js';
 import { readEnabledControls } from '../guard/rule-files.js';
 import { applyGuardrails } from '../index.js';
 import { assembleReport } from './assemble.js';
 import { cachedDatabase, cachedGuard } from './cached-checks.js';
-import { cachedLint, cachedRehearsal, lintedFiles, rehearsalToolVersions, startSdkSteps } from './cached-rehearsal.js';
+import {
+  cachedLint,
+  cachedRehearsal,
+  lintedFiles,
+  type RehearsalTools,
+  rehearsalToolVersions,
+  startSdkSteps,
+} from './cached-rehearsal.js';
 import { databaseEvaluations } from './evaluate-database.js';
 import { guardEvaluations } from './evaluate-guard.js';
 import { nagEvaluations } from './evaluate-nag.js';
@@ -218,24 +225,43 @@ export interface OrganizationRunOptions extends CheckOptions {
 /** Synthesizes the whole organization from the blueprint (no AWS credentials) and checks it. */
 export const checkOrganization = async (options: OrganizationRunOptions = {}): Promise<ComplianceReport> => {
   const blueprintDir = options.blueprintDir ?? 'blueprint';
-  const blueprint = loadBlueprint(blueprintDir);
-  // The SDK steps read the blueprint, not the templates: answered from the cache, or started before synth
-  // (moto_server is a process of its own and boots while the stacks synthesize).
   const { cache } = options;
+  // One Python start (~0.1-0.4 s) that the cache keys and the SDK steps wait on: begun before the stacks are built.
+  const toolVersions = cache && options.rehearsal ? rehearsalToolVersions() : undefined;
+  toolVersions?.catch(() => undefined);
+  // cfn-lint's Python imports its rules (~1.5 s) while the stacks are built and synthesized; closed if unused.
+  const warmLint = toolVersions ? warmCfnLint('python3') : undefined;
+  try {
+    return await checkBuiltOrganization(options, blueprintDir, toolVersions, warmLint);
+  } finally {
+    warmLint?.close();
+  }
+};
+
+const checkBuiltOrganization = async (
+  options: OrganizationRunOptions,
+  blueprintDir: string,
+  toolVersions: Promise<RehearsalTools> | undefined,
+  warmLint: WarmCfnLint | undefined,
+): Promise<ComplianceReport> => {
+  const { cache } = options;
+  const blueprint = loadBlueprint(blueprintDir);
+  const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
+  const stacks = buildOrganization(app, blueprint);
+  // The SDK steps read the blueprint and the constructed app, not the templates: answered from the cache, or
+  // started before synth (moto_server is a process of its own and boots while the stacks synthesize).
   const sdkSteps =
     cache && options.rehearsal && options.rehearsal.sdk
-      ? (await startSdkSteps(cache, blueprintDir)).outcome
+      ? (await startSdkSteps(cache, blueprintDir, sdkStepsInputs(blueprint, app, stacks))).outcome
       : undefined;
-  const tools = cache && options.rehearsal ? await rehearsalToolVersions() : undefined;
-  const app = newComplianceApp({ outdir: options.outdir ?? 'cdk.out' });
-  buildOrganization(app, blueprint);
+  const tools = await toolVersions;
   // cfn-lint (seconds of Python) starts as soon as the templates exist, beside cfn-guard and the database checks.
   let lint: Promise<CfnLintMatch[]> | undefined;
   const report = await checkApp(app, {
     ...options,
     onSynthesized: (dir) => {
       if (!cache || !tools) return;
-      lint = cachedLint(cache, lintedFiles(dir), tools.cfnLint);
+      lint = cachedLint(cache, lintedFiles(dir), tools.cfnLint, tools.cfnLintInPython3 ? warmLint : undefined);
       lint.catch(() => undefined); // awaited by the rehearsal
     },
   });

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { buildOrganization } from '../../app.js';
 import { loadBlueprint } from '../../config/index.js';
+import { sdkStepsInputs } from '../deployability/sdk-steps.js';
 import { applyGuardrails } from '../index.js';
 import { cachedDatabase, cachedGuard } from './cached-checks.js';
 import { cachedLint, lintedFiles, rehearsalToolVersions, startSdkSteps } from './cached-rehearsal.js';
@@ -59,7 +60,9 @@ export const checkOrganizationShard = async (
   const outdir = options.outdir ?? 'cdk.out';
   const tools = options.rehearsal ? rehearsalToolVersions() : undefined;
   const app = newComplianceApp({ outdir });
-  buildOrganization(app, loadBlueprint(blueprintDir));
+  const blueprint = loadBlueprint(blueprintDir);
+  const stacks = buildOrganization(app, blueprint);
+  const inputs = sdkStepsInputs(blueprint, app, stacks); // read before synth adds the guardrails' constructs
   // The same guardrails as the full run: the templates (and so the cache keys) are the ones it will synthesize.
   const applied = applyGuardrails(app, { guard: 'deferred' });
   const templates = inventory(app, app.synth()).map((s) => s.templateFile);
@@ -76,7 +79,7 @@ export const checkOrganizationShard = async (
   if (tools && options.rehearsal) {
     const { cfnLint, moto } = await tools;
     await cachedLint(cache, inShard(lintedFiles(outdir), shard), cfnLint);
-    if (first && options.rehearsal.sdk) await (await startSdkSteps(cache, blueprintDir, moto)).outcome;
+    if (first && options.rehearsal.sdk) await (await startSdkSteps(cache, blueprintDir, inputs, moto)).outcome;
   }
   return { shard, templates: mine.length, of: templates.length };
 };

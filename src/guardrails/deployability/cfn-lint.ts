@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
@@ -116,6 +116,23 @@ export const runCfnLint = (files: readonly string[]): CfnLintMatch[] => {
   return parseLintOutput(run.stdout, run.stderr, run.status);
 };
 
+/** The parsed output of a cfn-lint child process, once it closes. */
+const lintOutput = (child: ChildProcess): Promise<CfnLintMatch[]> =>
+  new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => reject(new CfnLintUnavailable(error.message)));
+    child.on('close', (status) => {
+      try {
+        resolve(parseLintOutput(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), status));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+
 /**
  * `runCfnLint` as a child process the event loop does not wait on: cfn-lint
  * takes seconds (its start alone ~1.5 s), and the compliance run checks IAM
@@ -124,21 +141,56 @@ export const runCfnLint = (files: readonly string[]): CfnLintMatch[] => {
 export const startCfnLint = (files: readonly string[]): Promise<CfnLintMatch[]> =>
   files.length === 0
     ? Promise.resolve([])
-    : new Promise((resolve, reject) => {
-        const child = spawn('cfn-lint', LINT_ARGS(files), { stdio: ['ignore', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-        child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-        child.on('error', (error) => reject(new CfnLintUnavailable(error.message)));
-        child.on('close', (status) => {
-          try {
-            resolve(parseLintOutput(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), status));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      });
+    : lintOutput(spawn('cfn-lint', LINT_ARGS(files), { stdio: ['ignore', 'pipe', 'pipe'] }));
+
+/** cfn-lint's own entry point (`cfnlint.runner:main`), run once the file list arrives as a JSON line on stdin. */
+const WARM_SCRIPT = [
+  'import json, sys',
+  'from cfnlint.runner import main',
+  'files = json.loads(sys.stdin.readline() or "[]")',
+  'if not files: sys.exit(0)',
+  "sys.argv = ['cfn-lint', '--format', 'json', '--', *files]",
+  'main()',
+].join('\n');
+
+/** A cfn-lint started before it has files. */
+export interface WarmCfnLint {
+  /** Lints the files (once; a warm cfn-lint serves one list). */
+  readonly lint: (files: readonly string[]) => Promise<CfnLintMatch[]>;
+  /** Ends it unused. */
+  readonly close: () => void;
+}
+
+/**
+ * A cfn-lint whose interpreter starts now and imports cfnlint (~1.3 s of
+ * Python) while the caller synthesizes the templates it will lint; the same
+ * entry point and output as the `cfn-lint` command. `python` must be the
+ * interpreter cfn-lint is installed in. Close an unused one: it waits on stdin.
+ */
+export const warmCfnLint = (python: string): WarmCfnLint => {
+  const child = spawn(python, ['-c', WARM_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const output = lintOutput(child);
+  output.catch(() => undefined); // read by lint(); a closed, unused one is not awaited
+  child.stdin.on('error', () => undefined); // a crashed interpreter: lintOutput reports it
+  let used = false;
+  return {
+    lint: (files) => {
+      if (used) return Promise.reject(new Error('a warm cfn-lint lints one list of files'));
+      used = true;
+      if (files.length === 0) {
+        child.stdin.end('[]\n');
+        return Promise.resolve([]);
+      }
+      child.stdin.end(`${JSON.stringify(files)}\n`);
+      return output;
+    },
+    close: () => {
+      if (used) return;
+      used = true;
+      child.stdin.end('[]\n');
+    },
+  };
+};
 
 const FIX: Record<string, string> = {
   E3031:
@@ -149,12 +201,17 @@ const FIX: Record<string, string> = {
 /** The schema check: cfn-lint errors not covered by an exception, and exceptions that no longer fire. */
 export const schemaCheck = (
   templates: readonly LoadedTemplate[],
-  options: { exceptionsFile?: string; matches?: readonly CfnLintMatch[] } = {},
+  options: {
+    exceptionsFile?: string;
+    matches?: readonly CfnLintMatch[];
+    /** The cfn-lint version, when the caller has read it already (`cfnLintVersion` blocks on a Python start). */
+    version?: string | null;
+  } = {},
 ): CheckOutcome => {
   const files = templates.filter((t) => !t.stackSet).map((t) => t.file);
   const exceptionsFile = options.exceptionsFile ?? CFN_LINT_EXCEPTIONS_FILE;
   const exceptions = loadCfnLintExceptions(exceptionsFile);
-  const version = cfnLintVersion();
+  const version = options.version !== undefined ? options.version : cfnLintVersion();
   const matches = options.matches ?? runCfnLint(files);
   const byFile = new Map(templates.map((t) => [basename(t.file), t]));
   const used = new Set<number>();

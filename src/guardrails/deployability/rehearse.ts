@@ -32,6 +32,8 @@ export interface RehearseOptions {
   readonly cfnLintMatches?: readonly CfnLintMatch[] | Promise<readonly CfnLintMatch[]>;
   /** Checks run after the template checks (the SDK steps against moto_server). */
   readonly extraChecks?: () => Promise<CheckOutcome>;
+  /** The installed cfn-lint's version (null: none), when the caller has read it already. @default cfnLintVersion() */
+  readonly cfnLintVersion?: string | null;
   /** Evaluates the IAM requests of the checks. @default simulate (the compliance run puts its memo in front) */
   readonly simulate?: Simulator;
 }
@@ -57,7 +59,9 @@ export const rehearseTemplates = async (dir: string, options: RehearseOptions = 
   const services = await servicePrincipalCheck(templates, policies, options.simulate);
   const data = await customerDataCheck(templates, policies, options.simulate);
   const matches = await options.cfnLintMatches;
+  const cfnLint = options.cfnLintVersion !== undefined ? options.cfnLintVersion : cfnLintVersion();
   const schema = schemaCheck(templates, {
+    version: cfnLint,
     ...(options.exceptionsFile ? { exceptionsFile: options.exceptionsFile } : {}),
     ...(matches ? { matches } : {}),
   });
@@ -68,7 +72,7 @@ export const rehearseTemplates = async (dir: string, options: RehearseOptions = 
     templates: templates.map((t) => t.name),
     checks,
     accessMatrix: data.matrix,
-    tool: { cfnLint: cfnLintVersion(), iamData: await iamDataVersion(), iamSimulate: iamSimulateVersion() },
+    tool: { cfnLint, iamData: await iamDataVersion(), iamSimulate: iamSimulateVersion() },
   };
 };
 

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   AttachPolicyCommand,
   CreateAccountCommand,
@@ -19,7 +20,7 @@ import { Effect, Layer } from 'effect';
 import { buildOrganization } from '../../app.js';
 import { type Blueprint, loadBlueprint } from '../../config/index.js';
 import { loadControlCatalog } from '../../org/control-tower/control-catalog.js';
-import { deployPlan } from '../../org/deploy-plan.js';
+import { deployPlan, type PlannedStacks } from '../../org/deploy-plan.js';
 import { planOrganization } from '../../org/layout.js';
 import { AccountLedger } from '../../org/operations/account-ledger.js';
 import { AccountReadiness } from '../../org/operations/account-readiness.js';
@@ -27,7 +28,12 @@ import { ControlTower } from '../../org/operations/control-tower.js';
 import { detectDrift } from '../../org/operations/drift.js';
 import { Organizations } from '../../org/operations/organizations.js';
 import { preflightClients } from '../../org/operations/preflight/clients.js';
-import { runPreflight } from '../../org/operations/preflight/preflight.js';
+import {
+  deployEnvironments,
+  environmentAgnosticStacks,
+  reservedConcurrencyDemand,
+} from '../../org/operations/preflight/deploy-targets.js';
+import { declaredLandingZoneVersion, runPreflight } from '../../org/operations/preflight/preflight.js';
 import { type VendReport, vendAccounts } from '../../org/operations/vend.js';
 import { loadScpDocuments } from '../../org/scp/scp-documents.js';
 import type { CheckOutcome, RehearsalFinding } from './model.js';
@@ -65,6 +71,46 @@ export const EMULATOR_GAPS = [
   'moto assigns its own account ids: the rehearsal rewrites the blueprint copy to them',
   'preflight runs against a fresh emulated organization: no CDK bootstrap, Service Quotas or landing zone there, so its failing rows say what a new organization lacks, not what AWS would answer; the landing-zone check has no emulator (Control Tower)',
 ] as const;
+
+/**
+ * Everything the steps below read, as data: the key their outcome is cached
+ * by. Of the blueprint they read the organization's own sections and each
+ * customer's account (slug, name, email, id, tier, file); vend writes the
+ * file of a dedicated customer still without an id, so such a customer is
+ * read whole, file text and all. Of the app built from the blueprint they read the deploy
+ * plan and, in preflight, where each stack deploys, which stacks have no
+ * account yet, what the functions reserve and the landing zone's version. A
+ * customer's other settings (retention, CIDR, connectors, ...) reach the
+ * steps only through these, so a change to them is answered from the cache;
+ * test/guardrails/result-cache.test.ts runs the steps on such a change and
+ * compares. A step that starts reading more must add it here.
+ */
+export const sdkStepsInputs = (blueprint: Blueprint, app: App, stacks: PlannedStacks) => ({
+  organization: blueprint.organization,
+  sharedCompute: blueprint.sharedCompute,
+  pooledData: blueprint.pooledData ?? null,
+  customers: blueprint.customers.map(({ file, ...customer }) => {
+    const path = relative(blueprint.rootDir, file);
+    if (customer.tier === 'dedicated' && !customer.accountId)
+      return { ...customer, path, text: createHash('sha256').update(readFileSync(file)).digest('hex') };
+    const { slug, displayName, accountEmail, accountId, tier } = customer;
+    return { slug, displayName, accountEmail, accountId, tier, path };
+  }),
+  layout: planOrganization(blueprint),
+  scps: loadScpDocuments(blueprint),
+  plan: deployPlan(stacks, blueprint, { rootId: 'r-rehearsal' }),
+  deployEnvironments: deployEnvironments(app),
+  environmentAgnosticStacks: environmentAgnosticStacks(app),
+  reservedConcurrency: reservedConcurrencyDemand(app),
+  landingZoneVersion: declaredLandingZoneVersion(app) ?? null,
+});
+
+/** `sdkStepsInputs` of the blueprint in `blueprintDir`, building the app (not synthesized) to read them. */
+export const sdkStepsInputsOf = (blueprintDir: string) => {
+  const blueprint = loadBlueprint(blueprintDir);
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'panops-rehearsal-inputs-')), autoSynth: false });
+  return sdkStepsInputs(blueprint, app, buildOrganization(app, blueprint));
+};
 
 const client = (endpoint: string) =>
   new OrganizationsClient({

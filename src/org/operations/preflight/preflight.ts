@@ -28,7 +28,8 @@ export interface PreflightInput {
   readonly scope?: 'organization' | 'all';
 }
 
-const declaredLandingZoneVersion = (app: App): string | undefined =>
+/** The landing zone version the org stack declares (what preflight compares the live one with). */
+export const declaredLandingZoneVersion = (app: App): string | undefined =>
   app.node.findAll().find((c): c is CfnLandingZone => c instanceof CfnLandingZone)?.version;
 
 /**
