@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerModule } from '../../../common/worker-module.js';
 import type { Communication } from '../../pipeline/communication.js';
 import { type EmailHints, type NotAnEmail, parseEmail } from './mime.js';
 
@@ -21,14 +22,6 @@ interface Slot {
   readonly waiting: Map<number, { resolve: (value: Communication | NotAnEmail) => void; reject: (e: Error) => void }>;
 }
 
-/** From source (tsx, vitest) the worker is TypeScript and needs tsx's loader; a build ships parse-worker.js. */
-const workerUrl = () =>
-  new URL(import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
-const workerExecArgv = (url: URL) =>
-  url.pathname.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))
-    ? [...process.execArgv, '--import', 'tsx']
-    : process.execArgv;
-
 export const startEmailParsePool = (size: number): EmailParsePool => {
   let nextId = 0;
   let closed = false;
@@ -41,8 +34,8 @@ export const startEmailParsePool = (size: number): EmailParsePool => {
   };
 
   const start = (slot: Slot): Worker => {
-    const url = workerUrl();
-    const worker = new Worker(url, { execArgv: workerExecArgv(url) });
+    const { url, execArgv } = workerModule('./parse-worker', import.meta.url);
+    const worker = new Worker(url, { execArgv });
     worker.unref();
     worker.on('message', (message: { id: number; result?: Communication | NotAnEmail; error?: string }) => {
       const pending = slot.waiting.get(message.id);
