@@ -29,4 +29,11 @@ export const sqsConnectorJobSubmitterLayer = (options: {
 
 /** In memory (tests, local runs): jobs are appended to `sink`. */
 export const memoryConnectorJobSubmitterLayer = (sink: ConnectorJob[] = []) =>
-  Layer.succeed(ConnectorJobSubmitter, { submit: (job) => Effect.sync(() => void sink.push(job)) });
+  Layer.succeed(
+    ConnectorJobSubmitter,
+    ConnectorJobSubmitter.of({
+      submit: Effect.fn('ConnectorJobSubmitter.submit')(function* (job: ConnectorJob) {
+        yield* Effect.sync(() => sink.push(job));
+      }),
+    }),
+  );

@@ -41,14 +41,16 @@ export const memoryReplayGuardLayer = (retentionSeconds = DEFAULT_REPLAY_RETENTI
   Layer.sync(ReplayGuard, () => {
     const seen = new Map<string, number>();
     return ReplayGuard.of({
-      claim: (key) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const until = seen.get(key);
-          if (until !== undefined && until > now) return false;
-          seen.set(key, now + retentionSeconds * 1000);
-          return true;
-        }),
-      release: (key) => Effect.sync(() => void seen.delete(key)),
+      claim: Effect.fn('ReplayGuard.claim')(function* (key: string) {
+        const now = yield* Clock.currentTimeMillis;
+        const until = seen.get(key);
+        if (until !== undefined && until > now) return false;
+        seen.set(key, now + retentionSeconds * 1000);
+        return true;
+      }),
+      release: Effect.fn('ReplayGuard.release')(function* (key: string) {
+        yield* Effect.sync(() => seen.delete(key));
+      }),
     });
   });
 

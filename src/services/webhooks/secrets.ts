@@ -50,16 +50,15 @@ export const cachedWebhookSecrets = (read: SecretReader, options: SecretCacheOpt
   const max = options.maxEntries ?? 1000;
   const cache = new Map<string, { readonly value: string | undefined; readonly until: number }>();
 
-  const cachedRead = (secretId: string) =>
-    Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis;
-      const hit = cache.get(secretId);
-      if (hit && hit.until > now) return hit.value;
-      const value = yield* read(secretId);
-      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
-      cache.set(secretId, { value, until: now + (value === undefined ? negativeTtl : ttl) });
-      return value;
-    });
+  const cachedRead = Effect.fn('WebhookSecrets.read')(function* (secretId: string) {
+    const now = yield* Clock.currentTimeMillis;
+    const hit = cache.get(secretId);
+    if (hit && hit.until > now) return hit.value;
+    const value = yield* read(secretId);
+    if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    cache.set(secretId, { value, until: now + (value === undefined ? negativeTtl : ttl) });
+    return value;
+  });
 
   const credentialsFor = Effect.fn('WebhookSecrets.credentialsFor')(function* <P extends WebhookProvider>(
     route: WebhookRoute & { readonly provider: P },
