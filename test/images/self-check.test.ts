@@ -44,14 +44,21 @@ describe('the connector worker bundle', () => {
       worker: 'connector-worker',
       cursorTableName: 'panops-connector-cursors',
       concurrency: 4,
+      directory: 'aws',
     });
+  });
+
+  it('refuses a malformed directory override under --self-check, naming the variable', () => {
+    const result = run(bundle, { ...queues, ARCHIVE_TARGETS: '{nope' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: [\s\S]*ARCHIVE_TARGETS/);
   });
 
   it('refuses to start without its queue, naming the variable', () => {
     const { PANOPS_CONNECTOR_JOBS_QUEUE_URL: _, ...rest } = queues;
     const result = run(bundle, rest);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('PANOPS_CONNECTOR_JOBS_QUEUE_URL is not set');
+    expect(result.stderr).toMatch(/^error: [\s\S]*PANOPS_CONNECTOR_JOBS_QUEUE_URL/);
   });
 
   it('refuses a concurrency that is not a positive integer', () => {
@@ -86,6 +93,15 @@ describe('the transcription worker bundle', () => {
       worker: 'transcription-worker',
       customers: 2,
     });
+  });
+
+  it('refuses to start without its queue, naming the variable (the connector queue and cursor table it never asks for)', () => {
+    const result = run(join(context, 'dist', IMAGE_BUNDLE_FILE), {
+      [WHISPER_CUSTOMERS_ENV]: join(context, 'dist', WHISPER_CUSTOMERS_FILE),
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: [\s\S]*PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL/);
+    expect(result.stderr).not.toMatch(/PANOPS_CONNECTOR_JOBS_QUEUE_URL|PANOPS_CURSOR_TABLE_NAME/);
   });
 
   it('refuses to start when the customers file is not where it is told, naming it', () => {

@@ -1,8 +1,8 @@
-import { Effect, Layer, ManagedRuntime } from 'effect';
-import { awsJobRunnerLayer, readAwsEnvironment } from '../pipeline/aws-environment.js';
+import { type Config, Effect, Layer, ManagedRuntime } from 'effect';
+import { awsConnectorWorkerLayer, awsPipelineConfig } from '../pipeline/aws-environment.js';
 import { decodeJob } from '../pipeline/job.js';
 import { handleSqsEvent, type SqsBatchResponse, type SqsEvent } from '../queue/consumer.js';
-import { JobQueue, sqsJobQueueLayer } from '../queue/job-queue.js';
+import { JobQueue } from '../queue/job-queue.js';
 import { JobRunner } from '../queue/job-runner.js';
 
 /**
@@ -18,20 +18,10 @@ import { JobRunner } from '../queue/job-runner.js';
  *   `batchItemFailures` (ReportBatchItemFailures).
  */
 
-const layer = () => {
-  const settings = readAwsEnvironment(process.env);
-  return Layer.mergeAll(
-    awsJobRunnerLayer(settings),
-    sqsJobQueueLayer({
-      queueUrl: settings.connectorJobsQueueUrl,
-      ...(settings.connectorJobsDeadLetterQueueUrl
-        ? { deadLetterQueueUrl: settings.connectorJobsDeadLetterQueueUrl }
-        : {}),
-    }),
-  );
-};
+// Read when the runtime is first used, so a missing variable fails the invocation with a ConfigError naming it.
+const layer = Layer.unwrap(Effect.map(awsPipelineConfig, awsConnectorWorkerLayer));
 
-let runtime: ManagedRuntime.ManagedRuntime<JobRunner | JobQueue, never> | undefined;
+let runtime: ManagedRuntime.ManagedRuntime<JobRunner | JobQueue, Config.ConfigError> | undefined;
 
 const isSqsEvent = (event: unknown): event is SqsEvent =>
   typeof event === 'object' && event !== null && Array.isArray((event as { Records?: unknown }).Records);
@@ -56,7 +46,7 @@ export const runScheduledJob = (event: unknown) =>
   });
 
 export const handler = async (event: unknown): Promise<SqsBatchResponse | { readonly status: 'done' }> => {
-  runtime ??= ManagedRuntime.make(layer());
+  runtime ??= ManagedRuntime.make(layer);
   if (isSqsEvent(event)) return runtime.runPromise(handleSqsEvent(event));
   await runtime.runPromise(
     runScheduledJob(event).pipe(

@@ -1,5 +1,5 @@
-import { Effect, Layer, Redacted } from 'effect';
-import { jsonObjectFromEnv } from '../runtime/env-json.js';
+import { Config, Effect, Layer, Option, Redacted, Schema } from 'effect';
+import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import {
   CustomerDirectory,
   type CustomerLocation,
@@ -56,11 +56,46 @@ export const LOCAL_DIRECTORY_ENV = {
   databaseUrl: 'DATABASE_URL',
 } as const;
 
-/** Whether the environment carries the local override (any of its variables set). */
-export const hasLocalDirectoryOverride = (env: NodeJS.ProcessEnv): boolean =>
-  Object.values(LOCAL_DIRECTORY_ENV).some((name) => Boolean(env[name]));
+const LocalArchiveTarget = Schema.Struct({
+  bucket: Schema.String,
+  kmsKeyId: Schema.String,
+  keyPrefix: Schema.optional(Schema.String),
+  bucketKeyEnabled: Schema.optional(Schema.Boolean),
+});
 
-const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string) => jsonObjectFromEnv<T>(env, name, 'customer directory');
+/** What the local override says, its database URLs redacted (they carry passwords). */
+export interface LocalDirectoryOverride {
+  readonly archiveTargets: Readonly<Record<string, typeof LocalArchiveTarget.Type>>;
+  readonly customerDatabases: Readonly<Record<string, Redacted.Redacted>>;
+  readonly databaseUrl: Option.Option<Redacted.Redacted>;
+  readonly region: string;
+}
+
+/** A JSON object variable; malformed JSON or entries fail with a ConfigError naming the variable. */
+const jsonObject = <T, E>(value: Schema.Codec<T, E>, name: string) =>
+  Config.option(Config.schema(Schema.fromJsonString(Schema.Record(Schema.String, value)), name));
+
+/**
+ * The local override, `None` when none of its variables is set (what the
+ * shared compute stack deploys: the AWS directory serves).
+ */
+export const localDirectoryOverride: Config.Config<Option.Option<LocalDirectoryOverride>> = Config.all({
+  archiveTargets: jsonObject(LocalArchiveTarget, LOCAL_DIRECTORY_ENV.archiveTargets),
+  customerDatabases: jsonObject(Schema.RedactedFromValue(Schema.String), LOCAL_DIRECTORY_ENV.customerDatabases),
+  databaseUrl: Config.option(Config.Redacted(LOCAL_DIRECTORY_ENV.databaseUrl)),
+  region: Config.String(RUNTIME_ENV.region).pipe(Config.withDefault('local')),
+}).pipe(
+  Config.map(({ archiveTargets, customerDatabases, databaseUrl, region }) =>
+    Option.isNone(archiveTargets) && Option.isNone(customerDatabases) && Option.isNone(databaseUrl)
+      ? Option.none()
+      : Option.some({
+          archiveTargets: Option.getOrElse(archiveTargets, () => ({})),
+          customerDatabases: Option.getOrElse(customerDatabases, () => ({})),
+          databaseUrl,
+          region,
+        }),
+  ),
+);
 
 /**
  * The local override, for running the AWS entry points outside AWS: archive
@@ -68,12 +103,8 @@ const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string) => jsonObjectFromEn
  * or `DATABASE_URL`, the process's own credentials. A customer without both
  * is refused with what is missing (the deployed directory always has both).
  */
-export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<CustomerDirectory> => {
-  const archives = jsonObject<{ bucket: string; kmsKeyId: string; keyPrefix?: string; bucketKeyEnabled?: boolean }>(
-    env,
-    LOCAL_DIRECTORY_ENV.archiveTargets,
-  );
-  const databases = jsonObject<string>(env, LOCAL_DIRECTORY_ENV.customerDatabases);
+export const localCustomerDirectoryLayer = (override: LocalDirectoryOverride): Layer.Layer<CustomerDirectory> => {
+  const { archiveTargets: archives, customerDatabases: databases } = override;
   const lower = (record: Readonly<Record<string, unknown>>) => new Set(Object.keys(record).map((k) => k.toLowerCase()));
   const known = new Set([...lower(archives), ...lower(databases)]);
   const pick = <T>(record: Readonly<Record<string, T>>, id: string): T | undefined =>
@@ -85,8 +116,8 @@ export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<C
         const id = String(customerId).toLowerCase();
         const archive = pick(archives, id);
         const ownDatabase = pick(databases, id);
-        const databaseUrl = ownDatabase ?? env[LOCAL_DIRECTORY_ENV.databaseUrl];
-        if (!known.has(id) && !env[LOCAL_DIRECTORY_ENV.databaseUrl])
+        const databaseUrl = ownDatabase ?? Option.getOrUndefined(override.databaseUrl);
+        if (!known.has(id) && Option.isNone(override.databaseUrl))
           return yield* new CustomerNotFound({ customerId: id, parameter: '(local environment)' });
         const missing = [
           ...(archive ? [] : [`${LOCAL_DIRECTORY_ENV.archiveTargets}["${id}"]`]),
@@ -103,7 +134,7 @@ export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<C
           customerId: id,
           tier: ownDatabase ? 'dedicated' : 'pooled',
           accountId: 'local',
-          region: env.AWS_REGION ?? 'local',
+          region: override.region,
           dataAccessRoleArn: '(local: the process’s own credentials)',
           archive: {
             bucket: archive.bucket,
@@ -111,7 +142,7 @@ export const envCustomerDirectoryLayer = (env: NodeJS.ProcessEnv): Layer.Layer<C
             keyPrefix: archive.keyPrefix ?? '',
             bucketKeyEnabled: archive.bucketKeyEnabled ?? !archive.keyPrefix,
           },
-          database: databaseLocationFromUrl(databaseUrl),
+          database: databaseLocationFromUrl(Redacted.value(databaseUrl)),
         } satisfies CustomerLocation;
       }),
     }),

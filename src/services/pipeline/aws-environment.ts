@@ -1,10 +1,9 @@
 import type { PgClient } from '@effect/sql-pg';
-import { Effect, Layer } from 'effect';
+import { Config, Effect, Layer, Option } from 'effect';
 import { FetchHttpClient, type HttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
 import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import type { LargeObjectArchive } from '../archive/large-object.js';
-import type { ArchiveTarget } from '../archive/s3.js';
 import { providerConnectors } from '../connectors/providers.js';
 import { dynamoCursorStoreLayer } from '../cursor/dynamodb.js';
 import { TenantSql } from '../db/tenant-sql.js';
@@ -17,10 +16,10 @@ import { CustomerDirectory, databasePoolKey } from '../directory/customer-direct
 import { directoryDatabaseLayer } from '../directory/database.js';
 import { customerDirectoryLayerFor } from '../directory/environment.js';
 import { directoryJobError } from '../directory/errors.js';
+import { sqsJobQueueLayer } from '../queue/job-queue.js';
 import { JobRunner, type RunJobServices } from '../queue/job-runner.js';
 import { sqsTranscriptionJobsLayer, type TranscriptionJobs } from '../queue/transcription-jobs.js';
 import { Reconciler } from '../reconcile/reconcile-job.js';
-import { jsonObjectFromEnv } from '../runtime/env-json.js';
 import { Connectors } from './connector.js';
 import { sqlConnectorStatusLayer } from './connector-status-sql.js';
 import type { ConnectorCredentials } from './credentials.js';
@@ -29,11 +28,10 @@ import { sqlIngestLayer } from './ingest-sql.js';
 
 /**
  * What the AWS entry points (the poll Lambda, the Fargate worker) read from
- * their environment. Queue and table names are the shared compute stack's
- * contract (`src/contracts/runtime-env.ts`). Where each customer's data
- * lives comes from the customer directory (`src/services/directory`); the
- * JSON variables below are only its local override, for running the entry
- * points outside AWS (the shared compute stack sets none of them).
+ * their environment: the shared compute stack's contract
+ * (`src/contracts/runtime-env.ts`). Where each customer's data lives comes
+ * from the customer directory (`src/services/directory`), which reads its own
+ * local override (`customerDirectoryLayerFor`).
  */
 export interface AwsPipelineEnvironment {
   readonly connectorJobsQueueUrl: string;
@@ -41,36 +39,23 @@ export interface AwsPipelineEnvironment {
   readonly connectorJobsDeadLetterQueueUrl?: string;
   readonly transcriptionJobsQueueUrl: string;
   readonly cursorTableName: string;
-  /** One database for every customer (`DATABASE_URL`), used when a customer has no entry of its own. */
-  readonly databaseUrl?: string;
-  /** `PANOPS_CUSTOMER_DATABASES`: `{ "<customer id>": "postgres://..." }` — each dedicated customer's Aurora. */
-  readonly customerDatabases: Readonly<Record<string, string>>;
-  /** `ARCHIVE_TARGETS`: `{ "<customer id>": { "bucket": "...", "kmsKeyId": "..." } }`. */
-  readonly archiveTargets: Readonly<Record<string, ArchiveTarget>>;
 }
 
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new Error(`connector worker: environment variable ${name} is not set`);
-  return value;
-};
-
-const jsonObject = <T>(env: NodeJS.ProcessEnv, name: string) => jsonObjectFromEnv<T>(env, name, 'connector worker');
-
-export const readAwsEnvironment = (env: NodeJS.ProcessEnv): AwsPipelineEnvironment => {
-  const settings: AwsPipelineEnvironment = {
-    connectorJobsQueueUrl: required(env, RUNTIME_ENV.connectorJobsQueueUrl),
-    ...(env[RUNTIME_ENV.connectorJobsDeadLetterQueueUrl]
-      ? { connectorJobsDeadLetterQueueUrl: env[RUNTIME_ENV.connectorJobsDeadLetterQueueUrl] }
-      : {}),
-    transcriptionJobsQueueUrl: required(env, RUNTIME_ENV.transcriptionJobsQueueUrl),
-    cursorTableName: required(env, RUNTIME_ENV.cursorTableName),
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-    customerDatabases: jsonObject<string>(env, 'PANOPS_CUSTOMER_DATABASES'),
-    archiveTargets: jsonObject<ArchiveTarget>(env, 'ARCHIVE_TARGETS'),
-  };
-  return settings;
-};
+/** The pipeline's settings; a variable missing is a ConfigError naming it. */
+export const awsPipelineConfig: Config.Config<AwsPipelineEnvironment> = Config.all({
+  connectorJobsQueueUrl: Config.String(RUNTIME_ENV.connectorJobsQueueUrl),
+  connectorJobsDeadLetterQueueUrl: Config.option(Config.String(RUNTIME_ENV.connectorJobsDeadLetterQueueUrl)),
+  transcriptionJobsQueueUrl: Config.String(RUNTIME_ENV.transcriptionJobsQueueUrl),
+  cursorTableName: Config.String(RUNTIME_ENV.cursorTableName),
+}).pipe(
+  Config.map(({ connectorJobsDeadLetterQueueUrl, ...settings }) => ({
+    ...settings,
+    ...Option.match(connectorJobsDeadLetterQueueUrl, {
+      onNone: () => ({}),
+      onSome: (url) => ({ connectorJobsDeadLetterQueueUrl: url }),
+    }),
+  })),
+);
 
 /**
  * Every platform the AWS workers run (the provider registry's connectors): the
@@ -129,10 +114,10 @@ export const awsPipelineLayer = (
  */
 export const awsJobRunnerLayer = (
   settings: AwsPipelineEnvironment,
-  directory: Layer.Layer<CustomerDirectory> = customerDirectoryLayerFor(process.env, {
+  directory: Layer.Layer<CustomerDirectory, Config.ConfigError> = customerDirectoryLayerFor({
     sessionNamePrefix: 'panops-connector',
   }),
-): Layer.Layer<JobRunner> =>
+): Layer.Layer<JobRunner, Config.ConfigError> =>
   Layer.unwrap(
     Effect.gen(function* () {
       const located = yield* CustomerDirectory;
@@ -147,3 +132,15 @@ export const awsJobRunnerLayer = (
       );
     }),
   ).pipe(Layer.provide(directory));
+
+/** The connector workers' services (the poll Lambda, the Fargate worker): the job runner and the connector-jobs queue. */
+export const awsConnectorWorkerLayer = (settings: AwsPipelineEnvironment) =>
+  Layer.mergeAll(
+    awsJobRunnerLayer(settings),
+    sqsJobQueueLayer({
+      queueUrl: settings.connectorJobsQueueUrl,
+      ...(settings.connectorJobsDeadLetterQueueUrl
+        ? { deadLetterQueueUrl: settings.connectorJobsDeadLetterQueueUrl }
+        : {}),
+    }),
+  );

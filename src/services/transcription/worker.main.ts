@@ -1,18 +1,17 @@
 import type { PgClient } from '@effect/sql-pg';
-import { Effect, Layer } from 'effect';
+import { Effect, Layer, Option } from 'effect';
 import { FetchHttpClient } from 'effect/http';
 import type { SqlClient } from 'effect/sql';
 import { runEntryPoint } from '../../common/cli-runner.js';
-import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import { TenantSql } from '../db/tenant-sql.js';
 import { directoryS3ArchiveStoreLayer } from '../directory/archive.js';
 import { CustomerDirectory, databasePoolKey } from '../directory/customer-directory.js';
 import { directoryDatabaseLayer } from '../directory/database.js';
 import { customerDirectoryLayerFor } from '../directory/environment.js';
+import { localDirectoryOverride } from '../directory/local.js';
 import { Embeddings } from '../inference/embeddings.js';
 import { Indexer } from '../inference/indexer.js';
 import { inferenceSettingsFromEnv } from '../inference/settings.js';
-import { readAwsEnvironment } from '../pipeline/aws-environment.js';
 import { sqsJobQueueLayer } from '../queue/job-queue.js';
 import { isSelfCheck, passSelfCheck } from '../runtime/self-check.js';
 import { runTranscriptionConsumer } from './consumer.js';
@@ -20,6 +19,7 @@ import { customersServed } from './customers-served.js';
 import { resolvedTranscriptionWorker } from './routed.js';
 import { Whisper } from './whisper.js';
 import { TranscriptionWorker } from './worker.js';
+import { transcriptionQueueConfig } from './worker-settings.js';
 
 /**
  * The Whisper worker on the GPU spot instances: long-polls the transcription
@@ -32,23 +32,12 @@ import { TranscriptionWorker } from './worker.js';
  * in hand is interrupted before its delete and comes back; stored pieces are
  * not sent to the GPU again.
  */
-// The connector worker's reader also wants the connector queue and cursor table, which this worker never uses.
-const env = readAwsEnvironment({
-  PANOPS_CONNECTOR_JOBS_QUEUE_URL: 'unused',
-  PANOPS_CURSOR_TABLE_NAME: 'unused',
-  ...process.env,
-});
 const customers = customersServed(process.env);
 const visibilitySeconds = 30 * 60;
-if (isSelfCheck())
-  passSelfCheck('transcription-worker', {
-    transcriptionJobsQueueUrl: env.transcriptionJobsQueueUrl,
-    customers: customers.length,
-  });
 
 const clients = Layer.mergeAll(Whisper.layer, Embeddings.layer).pipe(Layer.provide(FetchHttpClient.layer));
 // Each customer's database and archive come from the customer directory (the local override outside AWS).
-const directory = customerDirectoryLayerFor(process.env, { sessionNamePrefix: 'panops-transcription' });
+const directory = customerDirectoryLayerFor({ sessionNamePrefix: 'panops-transcription' });
 
 const workerFor = (
   database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown>,
@@ -83,20 +72,31 @@ const worker = Layer.effect(
 ).pipe(Layer.provide(directory));
 
 runEntryPoint(
-  runTranscriptionConsumer.pipe(
-    Effect.provide(
-      Layer.mergeAll(
-        worker,
-        sqsJobQueueLayer({
-          queueUrl: env.transcriptionJobsQueueUrl,
-          visibilityTimeoutSeconds: visibilitySeconds,
-          ...(process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl]
-            ? { deadLetterQueueUrl: process.env[RUNTIME_ENV.transcriptionJobsDeadLetterQueueUrl] }
-            : {}),
-          // One recording at a time: one GPU per instance.
-          maxMessages: 1,
-        }),
+  Effect.gen(function* () {
+    const queue = yield* transcriptionQueueConfig;
+    if (isSelfCheck())
+      passSelfCheck('transcription-worker', {
+        transcriptionJobsQueueUrl: queue.queueUrl,
+        customers: customers.length,
+        // The directory reads its override when its layer is built; the check reads it now, as a start would.
+        directory: Option.isSome(yield* localDirectoryOverride) ? 'local override' : 'aws',
+      });
+    return yield* runTranscriptionConsumer.pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          worker,
+          sqsJobQueueLayer({
+            queueUrl: queue.queueUrl,
+            visibilityTimeoutSeconds: visibilitySeconds,
+            ...Option.match(queue.deadLetterQueueUrl, {
+              onNone: () => ({}),
+              onSome: (deadLetterQueueUrl) => ({ deadLetterQueueUrl }),
+            }),
+            // One recording at a time: one GPU per instance.
+            maxMessages: 1,
+          }),
+        ),
       ),
-    ),
-  ),
+    );
+  }),
 );

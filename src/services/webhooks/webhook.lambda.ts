@@ -1,6 +1,7 @@
-import { Layer, ManagedRuntime } from 'effect';
+import { Config, Effect, Layer, ManagedRuntime, Option } from 'effect';
+import { RUNTIME_ENV } from '../../contracts/runtime-env.js';
 import type { ArchiveStore } from '../archive/archive-store.js';
-import { envCustomerDirectoryLayer, hasLocalDirectoryOverride } from '../directory/local.js';
+import { localCustomerDirectoryLayer, localDirectoryOverride } from '../directory/local.js';
 import { directoryRawEventArchiveLayer, ssmRawEventArchiveLayer } from '../directory/raw-event-archive.js';
 import { sqsConnectorJobSubmitterLayer } from './connector-jobs.js';
 import { handleWebhook } from './handler.js';
@@ -55,9 +56,9 @@ export const toHttpApiResult = (response: WebhookResponse): HttpApiResult => ({
   body: response.body,
 });
 
-/** Settings from the function's environment (set by the shared compute stack). */
+/** Settings from the function's environment (set by the shared compute stack, `src/contracts/runtime-env.ts`). */
 export interface WebhookLambdaEnvironment {
-  /** DynamoDB table (pk, TTL expiresAt) for the replay guard; the cursor table serves. */
+  /** DynamoDB table (pk, TTL expiresAt) for the replay guard: the cursor table serves. */
   readonly replayTable: string;
   /** The connector-jobs queue. */
   readonly connectorJobsQueueUrl: string;
@@ -65,15 +66,10 @@ export interface WebhookLambdaEnvironment {
   // bucket names live in the customer accounts, and 1,000 customers do not fit in 4 KB of environment.
 }
 
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new Error(`webhook Lambda: environment variable ${name} is not set`);
-  return value;
-};
-
-export const readEnvironment = (env: NodeJS.ProcessEnv): WebhookLambdaEnvironment => ({
-  replayTable: env.WEBHOOK_REPLAY_TABLE ?? required(env, 'CURSOR_TABLE_NAME'),
-  connectorJobsQueueUrl: required(env, 'CONNECTOR_JOBS_QUEUE_URL'),
+/** The webhook Lambda's settings; a missing variable is a ConfigError naming it. */
+export const webhookLambdaConfig: Config.Config<WebhookLambdaEnvironment> = Config.all({
+  replayTable: Config.String(RUNTIME_ENV.cursorTableName),
+  connectorJobsQueueUrl: Config.String(RUNTIME_ENV.connectorJobsQueueUrl),
 });
 
 /**
@@ -83,15 +79,20 @@ export const readEnvironment = (env: NodeJS.ProcessEnv): WebhookLambdaEnvironmen
  * runs (the directory override) under the same `raw/` prefix of the located
  * customer.
  */
-export const rawEventArchiveFor = (env: NodeJS.ProcessEnv): Layer.Layer<ArchiveStore> =>
-  hasLocalDirectoryOverride(env)
-    ? directoryRawEventArchiveLayer().pipe(Layer.provide(envCustomerDirectoryLayer(env)))
-    : ssmRawEventArchiveLayer({ sessionNamePrefix: 'panops-webhook' });
+export const rawEventArchiveLayer: Layer.Layer<ArchiveStore, Config.ConfigError> = Layer.unwrap(
+  Effect.map(
+    localDirectoryOverride,
+    Option.match({
+      onNone: () => ssmRawEventArchiveLayer({ sessionNamePrefix: 'panops-webhook' }),
+      onSome: (override) => directoryRawEventArchiveLayer().pipe(Layer.provide(localCustomerDirectoryLayer(override))),
+    }),
+  ),
+);
 
-/** The AWS layers of the webhook Lambda. @param archive where raw events go (`rawEventArchiveFor`) */
+/** The AWS layers of the webhook Lambda. @param archive where raw events go (`rawEventArchiveLayer`) */
 export const webhookLambdaLayer = (
   settings: WebhookLambdaEnvironment,
-  archive: Layer.Layer<ArchiveStore> = rawEventArchiveFor(process.env),
+  archive: Layer.Layer<ArchiveStore, Config.ConfigError> = rawEventArchiveLayer,
 ) =>
   Layer.mergeAll(
     secretsManagerWebhookSecretsLayer(),
@@ -102,10 +103,19 @@ export const webhookLambdaLayer = (
     ),
   );
 
-let runtime: ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof webhookLambdaLayer>>, never> | undefined;
+let runtime:
+  | ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof webhookLambdaLayer>>, Config.ConfigError>
+  | undefined;
 
-/** Lambda entry: one runtime per container (clients and the secret cache survive between invocations). */
+/**
+ * Lambda entry: one runtime per container (clients and the secret cache
+ * survive between invocations). Its configuration is read when the first
+ * invocation builds it: a missing variable fails that invocation with a
+ * ConfigError naming it.
+ */
 export const handler = async (event: HttpApiEvent): Promise<HttpApiResult> => {
-  runtime ??= ManagedRuntime.make(webhookLambdaLayer(readEnvironment(process.env)));
+  runtime ??= ManagedRuntime.make(
+    Layer.unwrap(Effect.map(webhookLambdaConfig, (settings) => webhookLambdaLayer(settings))),
+  );
   return toHttpApiResult(await runtime.runPromise(handleWebhook(toWebhookRequest(event))));
 };

@@ -1,13 +1,15 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Effect, Exit, Layer } from 'effect';
+import { Cause, Effect, Exit, Layer, Option, Redacted } from 'effect';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScheduledJob } from '../../../src/services/connectors/poll.lambda.js';
-import { readAwsEnvironment } from '../../../src/services/pipeline/aws-environment.js';
+import { localDirectoryOverride } from '../../../src/services/directory/local.js';
+import { awsConnectorWorkerLayer, awsPipelineConfig } from '../../../src/services/pipeline/aws-environment.js';
 import { BadPayload, type JobError, Transient } from '../../../src/services/pipeline/errors.js';
 import type { ConnectorJob } from '../../../src/services/pipeline/job.js';
 import { sqsJobQueueLayer } from '../../../src/services/queue/job-queue.js';
 import { JobRunner } from '../../../src/services/queue/job-runner.js';
+import { configErrorOf, envConfigLayer, readConfig } from '../../support/config.js';
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());
@@ -79,28 +81,47 @@ describe('AWS worker environment', () => {
   };
 
   it('reads the shared compute contract and, for local runs, the directory override’s data locations', () => {
-    const settings = readAwsEnvironment({
-      ...base,
-      PANOPS_CUSTOMER_DATABASES: JSON.stringify({
-        [scheduled.customerId]: 'postgres://panops_app@acme-db:5432/archive',
-      }),
-      ARCHIVE_TARGETS: JSON.stringify({
-        [scheduled.customerId]: { bucket: 'acme-archive', kmsKeyId: 'arn:aws:kms:us-east-1:2:key/k' },
-      }),
+    expect(readConfig(awsPipelineConfig, { ...base, PANOPS_CONNECTOR_JOBS_DLQ_URL: `${QUEUE}-dlq` })).toEqual({
+      connectorJobsQueueUrl: QUEUE,
+      connectorJobsDeadLetterQueueUrl: `${QUEUE}-dlq`,
+      transcriptionJobsQueueUrl: `${QUEUE}-transcription`,
+      cursorTableName: 'panops-connector-cursors',
     });
-    expect(settings.cursorTableName).toBe('panops-connector-cursors');
-    expect(settings.archiveTargets[scheduled.customerId]?.bucket).toBe('acme-archive');
-    expect(settings.customerDatabases[scheduled.customerId]).toContain('acme-db');
+    const override = Option.getOrThrow(
+      readConfig(localDirectoryOverride, {
+        ...base,
+        PANOPS_CUSTOMER_DATABASES: JSON.stringify({
+          [scheduled.customerId]: 'postgres://panops_app:secret@acme-db:5432/archive',
+        }),
+        ARCHIVE_TARGETS: JSON.stringify({
+          [scheduled.customerId]: { bucket: 'acme-archive', kmsKeyId: 'arn:aws:kms:us-east-1:2:key/k' },
+        }),
+      }),
+    );
+    expect(override.archiveTargets[scheduled.customerId]?.bucket).toBe('acme-archive');
+    const database = override.customerDatabases[scheduled.customerId];
+    expect(database && Redacted.value(database)).toContain('acme-db');
+    // The URLs carry passwords: redacted wherever the settings are printed.
+    expect(JSON.stringify(override)).not.toContain('secret');
   });
 
-  it('refuses to start without its queue, naming it; databases come from the customer directory, not the environment', () => {
-    expect(() => readAwsEnvironment({ ...base, PANOPS_CONNECTOR_JOBS_QUEUE_URL: '' })).toThrow(
+  it('refuses to start without its queue, naming it; databases come from the customer directory, not the environment', async () => {
+    expect(configErrorOf(awsPipelineConfig, { ...base, PANOPS_CONNECTOR_JOBS_QUEUE_URL: '' })).toMatch(
       /PANOPS_CONNECTOR_JOBS_QUEUE_URL/,
     );
     // What the shared compute stack sets is enough (src/services/directory resolves each customer).
-    expect(readAwsEnvironment(base).customerDatabases).toEqual({});
-    expect(() => readAwsEnvironment({ ...base, DATABASE_URL: 'postgres://x', ARCHIVE_TARGETS: '{nope' })).toThrow(
-      /ARCHIVE_TARGETS/,
+    expect(readConfig(awsPipelineConfig, base)).not.toHaveProperty('connectorJobsDeadLetterQueueUrl');
+    expect(readConfig(localDirectoryOverride, base)).toEqual(Option.none());
+    // A malformed override stops the worker's services when they are built, naming the variable.
+    const exit = await Effect.runPromiseExit(
+      Effect.void.pipe(
+        Effect.provide(
+          awsConnectorWorkerLayer(readConfig(awsPipelineConfig, base)).pipe(
+            Layer.provide(envConfigLayer({ ...base, DATABASE_URL: 'postgres://x', ARCHIVE_TARGETS: '{nope' })),
+          ),
+        ),
+      ),
     );
+    expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toMatch(/ConfigError[\s\S]*ARCHIVE_TARGETS/);
   });
 });

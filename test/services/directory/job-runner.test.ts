@@ -15,11 +15,12 @@ import type { CustomerLocation } from '../../../src/services/directory/customer-
 import { directoryDatabaseLayer, iamAuthToken } from '../../../src/services/directory/database.js';
 import { databaseLocationFromUrl } from '../../../src/services/directory/local.js';
 import { ssmCustomerDirectoryLayer } from '../../../src/services/directory/ssm.js';
-import { awsJobRunnerLayer, readAwsEnvironment } from '../../../src/services/pipeline/aws-environment.js';
+import { awsJobRunnerLayer, awsPipelineConfig } from '../../../src/services/pipeline/aws-environment.js';
 import { type ConnectorJob, encodeJob } from '../../../src/services/pipeline/job.js';
 import { PipelineSettings } from '../../../src/services/pipeline/policy.js';
 import { pollOnce } from '../../../src/services/queue/consumer.js';
 import { sqsJobQueueLayer } from '../../../src/services/queue/job-queue.js';
+import { readConfig } from '../../support/config.js';
 import { TEST_SERVER_URL } from '../../support/database.js';
 import { FAST_SETTINGS } from '../pipeline/support/harness.js';
 
@@ -48,7 +49,7 @@ const job: ConnectorJob = {
 
 /** The worker's layers as deployed: only the shared compute stack's variables, the AWS directory, SQS mocked. */
 const worker = () => {
-  const settings = readAwsEnvironment({
+  const settings = readConfig(awsPipelineConfig, {
     PANOPS_CONNECTOR_JOBS_QUEUE_URL: QUEUE,
     PANOPS_CONNECTOR_JOBS_DLQ_URL: DLQ,
     PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL: `${QUEUE}-transcription`,

@@ -1,12 +1,18 @@
-import { Effect, Exit, Redacted } from 'effect';
+import { type Config, Effect, Exit, Layer, Redacted } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { CustomerDirectory } from '../../../src/services/directory/customer-directory.js';
-import { envCustomerDirectoryLayer, memoryCustomerDirectoryLayer } from '../../../src/services/directory/local.js';
+import { customerDirectoryLayerFor } from '../../../src/services/directory/environment.js';
+import { memoryCustomerDirectoryLayer } from '../../../src/services/directory/local.js';
+import { envConfigLayer } from '../../support/config.js';
 
 const A = '3f0c2a4e-8d1b-4c6a-9e57-2b1d8f6a9c01';
 const B = '8a6e4b2c-1f3d-4e5a-b7c9-0d2e4f6a8b02';
 
-const locate = (layer: ReturnType<typeof envCustomerDirectoryLayer>, customerId: string) =>
+/** The directory the entry points build (`customerDirectoryLayerFor`) over this environment. */
+const envCustomerDirectoryLayer = (env: Record<string, string>) =>
+  customerDirectoryLayerFor().pipe(Layer.provide(envConfigLayer(env)));
+
+const locate = (layer: Layer.Layer<CustomerDirectory, Config.ConfigError>, customerId: string) =>
   Effect.runPromise(
     Effect.gen(function* () {
       const directory = yield* CustomerDirectory;
@@ -66,5 +72,14 @@ describe('the local directory override (entry points run outside AWS)', () => {
     );
     expect(errorOf(exit)?._tag).toBe('CustomerNotFound');
     expect(errorOf(await locate(memoryCustomerDirectoryLayer([]), A))?._tag).toBe('CustomerNotFound');
+  });
+
+  it('refuses a malformed override when the directory is built, naming the variable and the entry', async () => {
+    const build = (overrides: Record<string, string>) =>
+      Effect.runPromise(Effect.flip(Effect.provide(Effect.void, envCustomerDirectoryLayer(overrides))));
+    const noBucket = await build({ ARCHIVE_TARGETS: JSON.stringify({ [A]: { kmsKeyId: 'alias/acme' } }) });
+    expect(noBucket._tag).toBe('ConfigError');
+    expect(noBucket.message).toContain(`["ARCHIVE_TARGETS"]["${A}"]["bucket"]`);
+    expect((await build({ PANOPS_CUSTOMER_DATABASES: '{nope' })).message).toContain('PANOPS_CUSTOMER_DATABASES');
   });
 });

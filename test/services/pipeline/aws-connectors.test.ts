@@ -2,10 +2,11 @@ import { Effect } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { CustomerDirectory } from '../../../src/services/directory/customer-directory.js';
 import { memoryCustomerDirectoryLayer } from '../../../src/services/directory/local.js';
-import { awsConnectors, readAwsEnvironment } from '../../../src/services/pipeline/aws-environment.js';
+import { awsConnectors, awsPipelineConfig } from '../../../src/services/pipeline/aws-environment.js';
 import { Connectors } from '../../../src/services/pipeline/connector.js';
+import { readConfig } from '../../support/config.js';
 
-const settings = readAwsEnvironment({
+const settings = readConfig(awsPipelineConfig, {
   PANOPS_CONNECTOR_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/100000000010/panops-connector-jobs',
   PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/100000000010/panops-transcription-jobs',
   PANOPS_CURSOR_TABLE_NAME: 'panops-cursors',

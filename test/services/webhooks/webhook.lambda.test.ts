@@ -1,7 +1,10 @@
+import { Option } from 'effect';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { hasLocalDirectoryOverride } from '../../../src/services/directory/local.js';
-import { readEnvironment, toWebhookRequest } from '../../../src/services/webhooks/webhook.lambda.js';
+import { RUNTIME_ENV } from '../../../src/contracts/runtime-env.js';
+import { localDirectoryOverride } from '../../../src/services/directory/local.js';
+import { toWebhookRequest, webhookLambdaConfig } from '../../../src/services/webhooks/webhook.lambda.js';
+import { configErrorOf, readConfig } from '../../support/config.js';
 import { CUSTOMER } from './support.js';
 
 describe('webhook Lambda entry', () => {
@@ -23,17 +26,31 @@ describe('webhook Lambda entry', () => {
     });
   });
 
-  it('refuses to start without its queue, and takes the replay table from the cursor table when not set apart', () => {
-    expect(() => readEnvironment({ CURSOR_TABLE_NAME: 't' })).toThrow('CONNECTOR_JOBS_QUEUE_URL');
-    const env = readEnvironment({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' });
-    expect(env.replayTable).toBe('t');
+  const deployed = { PANOPS_CURSOR_TABLE_NAME: 't', PANOPS_CONNECTOR_JOBS_QUEUE_URL: 'q' };
+
+  it('refuses to start without its queue, naming it, and keeps its replay claims in the cursor table', () => {
+    expect(configErrorOf(webhookLambdaConfig, { PANOPS_CURSOR_TABLE_NAME: 't' })).toContain(
+      'PANOPS_CONNECTOR_JOBS_QUEUE_URL',
+    );
+    expect(configErrorOf(webhookLambdaConfig, { PANOPS_CONNECTOR_JOBS_QUEUE_URL: 'q' })).toContain(
+      'PANOPS_CURSOR_TABLE_NAME',
+    );
+    expect(readConfig(webhookLambdaConfig, deployed).replayTable).toBe('t');
   });
 
   it('starts with only what the shared compute stack sets: archive buckets come from the customer directory', () => {
-    const env = readEnvironment({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' });
-    expect(env).toEqual({ replayTable: 't', connectorJobsQueueUrl: 'q' });
-    expect(hasLocalDirectoryOverride({ CURSOR_TABLE_NAME: 't', CONNECTOR_JOBS_QUEUE_URL: 'q' })).toBe(false);
-    expect(hasLocalDirectoryOverride({ ARCHIVE_TARGETS: '{}' })).toBe(true);
+    expect(readConfig(webhookLambdaConfig, deployed)).toEqual({ replayTable: 't', connectorJobsQueueUrl: 'q' });
+    expect(readConfig(localDirectoryOverride, deployed)).toEqual(Option.none());
+    expect(Option.isSome(readConfig(localDirectoryOverride, { ARCHIVE_TARGETS: '{}' }))).toBe(true);
+  });
+
+  it('reads the variable names the shared compute stack sets (the runtime contract)', () => {
+    expect(
+      readConfig(webhookLambdaConfig, {
+        [RUNTIME_ENV.cursorTableName]: 'cursors',
+        [RUNTIME_ENV.connectorJobsQueueUrl]: 'jobs',
+      }),
+    ).toEqual({ replayTable: 'cursors', connectorJobsQueueUrl: 'jobs' });
   });
 
   it('bundles as the shared compute stack bundles it, exporting handler', () => {
