@@ -243,13 +243,9 @@ export class SharedComputeStack extends Stack {
         alarmTopic: this.alerts.topic,
         source: 'webhookHandler',
       }).queue,
-      environment: {
-        ...sharedEnv,
-        // Names the webhook entry reads (src/services/webhooks/webhook.lambda.ts).
-        CURSOR_TABLE_NAME: this.cursorTable.tableName,
-        CONNECTOR_JOBS_QUEUE_URL: this.connectorJobs.queueUrl,
-        // Archive buckets are found through the customer directory (SSM), not listed here.
-      },
+      // The contract's cursor table (the replay guard's) and connector-jobs queue, which the webhook entry reads
+      // (src/services/webhooks/webhook.lambda.ts). Archive buckets are found through the customer directory (SSM).
+      environment: sharedEnv,
       logKey: key,
     });
     this.webhookApi = new WebhookApi(this, 'Webhooks', { handler: this.webhookFunction.function, logKey: key });

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_NAMES, roleArn, SHARED_COMPUTE_SCALE, TAG_KEYS } from '../../src/config/index.js';
+import { RUNTIME_ENV } from '../../src/contracts/runtime-env.js';
 import { LAMBDA_MEMORY_RANGE_MB } from '../../src/shared-compute/constructs/vpc-function.js';
 import {
   exampleBlueprint,
@@ -159,6 +160,17 @@ describe('Lambda functions', () => {
     expect(keys[0]).toMatch(/^[0-9a-f]{64}\.zip$/);
     expect(keys[1]).toBe(keys[0]);
     expect(functionProps(functionId('PanOps webhooks')).Handler).toBe('index.handler');
+  });
+
+  it('sets both functions only variables of the runtime contract, the webhook handler its cursor table and queue', () => {
+    const contract: readonly string[] = Object.values(RUNTIME_ENV);
+    for (const id of [functionId('PanOps webhooks'), functionId('PanOps short delta polls')])
+      for (const name of Object.keys(functionProps(id).Environment.Variables)) expect(contract).toContain(name);
+    // What webhookLambdaConfig reads (src/services/webhooks/webhook.lambda.ts).
+    expect(functionProps(functionId('PanOps webhooks')).Environment.Variables).toMatchObject({
+      [RUNTIME_ENV.cursorTableName]: { Ref: expect.stringMatching(/^CursorsTable/) },
+      [RUNTIME_ENV.connectorJobsQueueUrl]: { Ref: expect.stringMatching(/^ConnectorJobsQueue/) },
+    });
   });
 
   it('retries failed asynchronous invocations twice before dead-lettering them', () => {
