@@ -6,7 +6,7 @@
  * message says at which step; the customer stays on the pool, frozen, until
  * a re-run completes).
  *
- * Environment:
+ * Environment (read through `promotionSettingsConfig`, src/services/promotion/settings.ts):
  *   PANOPS_POOLED_DATABASE_URL     pooled cluster, as the application role
  *   PANOPS_POOLED_ADMIN_URL        pooled cluster, as its administrator (the purge)
  *   PANOPS_POOLED_OWNER_ROLE       owner role of the migrations (default panops_owner)
@@ -18,7 +18,7 @@
  *   PANOPS_PROMOTION_JOURNAL       journal folder (default .local/promotions)
  */
 import { parseArgs } from 'node:util';
-import { Effect, Layer, ManagedRuntime } from 'effect';
+import { Effect, Layer, ManagedRuntime, type Redacted } from 'effect';
 import { SqlClient } from 'effect/sql';
 import { blueprintDir, runCli } from '../../common/cli-runner.js';
 import { loadBlueprint } from '../../config/index.js';
@@ -31,6 +31,7 @@ import { PromotionRefusedError } from './errors.js';
 import { fileJournalLayer } from './journal.js';
 import { promoteCustomer } from './promote.js';
 import { formatEvent, formatResult } from './report.js';
+import { promotionSettingsConfig } from './settings.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,13 +40,6 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '500' },
   },
 });
-
-const env = (name: string, fallback?: string): string => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined)
-    throw new PromotionRefusedError({ customerId: values.customer ?? '?', reason: `set ${name}` });
-  return value;
-};
 
 /** `s3://bucket` (with the process's credentials) or a local folder. */
 const archiveSide = (location: string, kmsKeyId?: string): ArchiveSide =>
@@ -62,26 +56,14 @@ const program = Effect.gen(function* () {
       customerId: wanted ?? '?',
       reason: 'name a customer of the blueprint (--customer <slug>)',
     });
-  const settings = yield* Effect.try({
-    try: () => ({
-      pooled: env('PANOPS_POOLED_DATABASE_URL'),
-      admin: env('PANOPS_POOLED_ADMIN_URL'),
-      owner: env('PANOPS_POOLED_OWNER_ROLE', 'panops_owner'),
-      dedicated: env('PANOPS_DEDICATED_DATABASE_URL'),
-      poolArchive: env('PANOPS_POOLED_ARCHIVE'),
-      dedicatedArchive: env('PANOPS_DEDICATED_ARCHIVE'),
-    }),
-    catch: (error) => error as PromotionRefusedError,
-  });
-  const tenantOn = (url: string) =>
+  // After the customer check, so a wrong --customer is refused before anything is asked of the environment.
+  const settings = yield* promotionSettingsConfig;
+  const tenantOn = (url: Redacted.Redacted) =>
     ManagedRuntime.make(Layer.provideMerge(TenantSql.layer(), postgresDatabaseLayer({ url, maxConnections: 2 })));
   const pool = tenantOn(settings.pooled);
   const dedicated = tenantOn(settings.dedicated);
   const admin = ManagedRuntime.make(postgresDatabaseLayer({ url: settings.admin, maxConnections: 1 }));
-  const services = Layer.merge(
-    fileRoutesLayer(process.env.PANOPS_ROUTES_FILE ?? '.local/routes.json'),
-    fileJournalLayer(process.env.PANOPS_PROMOTION_JOURNAL ?? '.local/promotions'),
-  );
+  const services = Layer.merge(fileRoutesLayer(settings.routesFile), fileJournalLayer(settings.journalDir));
   const getTenant = Effect.gen(function* () {
     return yield* TenantSql;
   });
@@ -98,7 +80,7 @@ const program = Effect.gen(function* () {
         poolOwnerRole: settings.owner,
         dedicated: yield* Effect.promise(() => dedicated.runPromise(getTenant)),
         poolArchive: archiveSide(settings.poolArchive),
-        dedicatedArchive: archiveSide(settings.dedicatedArchive, process.env.PANOPS_DEDICATED_ARCHIVE_KEY),
+        dedicatedArchive: archiveSide(settings.dedicatedArchive, settings.dedicatedArchiveKey),
       },
       {
         customerId: customer.id,
