@@ -1,9 +1,16 @@
 import { NodeRuntime } from '@effect/platform-node';
-import { Effect, Exit, Runtime } from 'effect';
+import { Config, Effect, Exit, Runtime } from 'effect';
 
-/** What a failed entry point prints: the typed error's message (it says what to do), never a stack trace. */
+/**
+ * What a failed entry point prints: the typed error's message (it says what to do), never a stack trace.
+ * A ConfigError's schema message spans lines (`Expected string⏎  at ["NAME"]`): joined, so it stays one line.
+ */
 const messageOf = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+  error instanceof Config.ConfigError
+    ? `configuration: ${error.cause.message.replace(/\s*\n\s*/g, ' ')}`
+    : typeof error === 'object' && error !== null && 'message' in error
+      ? String(error.message)
+      : String(error);
 
 /**
  * Runs the main program of a CLI or a worker, the one way every entry point

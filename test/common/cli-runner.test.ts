@@ -32,6 +32,12 @@ describe('runEntryPoint (every CLI and worker starts through it)', () => {
     expect(err.trim()).toBe('error: the blueprint names no such customer');
   }, 30_000);
 
+  it('prints a configuration failure as one line naming the variable', async () => {
+    const { code, err } = await run('config');
+    expect(code).toBe(2);
+    expect(err.trim()).toMatch(/^error: configuration: .*\["PANOPS_FIXTURE_CONCURRENCY"\]$/);
+  }, 30_000);
+
   it('interrupts the program on SIGTERM and runs its finalizers (a worker lets go of its messages)', async () => {
     const { code, signal, out } = await run('wait', (kill) => kill('SIGTERM'));
     expect(out).toContain('released');

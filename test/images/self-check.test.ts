@@ -51,14 +51,14 @@ describe('the connector worker bundle', () => {
   it('refuses a malformed directory override under --self-check, naming the variable', () => {
     const result = run(bundle, { ...queues, ARCHIVE_TARGETS: '{nope' });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: [\s\S]*ARCHIVE_TARGETS/);
+    expect(result.stderr).toMatch(/^error: configuration: .*ARCHIVE_TARGETS/);
   });
 
   it('refuses to start without its queue, naming the variable', () => {
     const { PANOPS_CONNECTOR_JOBS_QUEUE_URL: _, ...rest } = queues;
     const result = run(bundle, rest);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: [\s\S]*PANOPS_CONNECTOR_JOBS_QUEUE_URL/);
+    expect(result.stderr).toMatch(/^error: configuration: .*PANOPS_CONNECTOR_JOBS_QUEUE_URL/);
   });
 
   it('refuses a concurrency that is not a positive integer', () => {
@@ -100,7 +100,7 @@ describe('the transcription worker bundle', () => {
       [WHISPER_CUSTOMERS_ENV]: join(context, 'dist', WHISPER_CUSTOMERS_FILE),
     });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: [\s\S]*PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL/);
+    expect(result.stderr).toMatch(/^error: configuration: .*PANOPS_TRANSCRIPTION_JOBS_QUEUE_URL/);
     expect(result.stderr).not.toMatch(/PANOPS_CONNECTOR_JOBS_QUEUE_URL|PANOPS_CURSOR_TABLE_NAME/);
   });
 
