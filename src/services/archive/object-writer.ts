@@ -23,6 +23,8 @@ interface Pending {
 export interface ObjectWriter {
   /** Whether it wrote (false: a file already holds `path`). */
   readonly write: (path: string, bytes: Uint8Array) => Promise<boolean>;
+  /** Whether writes go to the writer thread (false before the first write and after the thread failed). */
+  readonly threaded: () => boolean;
 }
 
 /** The writer thread: `object-writer-worker.ts` beside this module. */
@@ -97,6 +99,7 @@ export const startObjectWriter = (thread: () => Worker = writerThread): ObjectWr
         if (queued.length === 0) setImmediate(flush);
         queued.push({ path, bytes, resolve, reject });
       }),
+    threaded: () => !broken && worker !== undefined,
   };
 };
 

@@ -23,6 +23,7 @@ describe('the local archive writer thread', () => {
     const first = await Promise.all(batch.map((o) => writer.write(path(o.name), o.bytes)));
     const again = await Promise.all(batch.map((o) => writer.write(path(o.name), new TextEncoder().encode('other'))));
     expect(first.every((created) => created)).toBe(true);
+    expect(writer.threaded()).toBe(true); // written by the writer thread, not by the fallback
     expect(again.some((created) => created)).toBe(false);
     expect(filesUnder(root)).toEqual(batch.map((o) => o.name).sort());
     expect(readFileSync(path('obj-7'), 'utf8')).toBe('object 7'); // write-once: the second bytes never landed
@@ -48,6 +49,7 @@ describe('the local archive writer thread', () => {
     const batch = objects(20);
     const created = await Promise.all(batch.map((o) => writer.write(join(root, o.name), o.bytes)));
     expect(created.every((c) => c)).toBe(true);
+    expect(writer.threaded()).toBe(false);
     expect(filesUnder(root)).toEqual(batch.map((o) => o.name).sort());
     // Later writes go straight to the calling thread.
     expect(await writer.write(join(root, 'later'), new Uint8Array([9]))).toBe(true);
