@@ -86,7 +86,12 @@ export const startObjectWriter = (thread: () => Worker = writerThread): ObjectWr
     queued = [];
     if (batch.length === 0) return;
     if (broken) return onThisThread(batch);
-    worker ??= start();
+    try {
+      worker ??= start();
+    } catch {
+      broken = true; // the thread cannot start here (e.g. a loader it cannot resolve): this thread writes
+      return onThisThread(batch);
+    }
     const id = nextId++;
     waiting.set(id, batch);
     worker.ref();

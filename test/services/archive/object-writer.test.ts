@@ -55,4 +55,14 @@ describe('the local archive writer thread', () => {
     expect(await writer.write(join(root, 'later'), new Uint8Array([9]))).toBe(true);
     expect(readFileSync(join(root, 'later'))).toEqual(Buffer.from([9]));
   });
+
+  it('when its thread cannot even start, the calling thread writes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'object-writer-'));
+    const writer = startObjectWriter(() => {
+      throw new Error('no threads here');
+    });
+    expect(await writer.write(join(root, 'a'), new Uint8Array([1]))).toBe(true);
+    expect(writer.threaded()).toBe(false);
+    expect(readFileSync(join(root, 'a'))).toEqual(Buffer.from([1]));
+  });
 });
