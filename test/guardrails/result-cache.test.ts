@@ -18,6 +18,13 @@ import { sdkStepsCheck, sdkStepsInputsOf } from '../../src/guardrails/deployabil
  */
 
 const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+/** A scratch folder holding a copy of the example blueprint (tests edit the copy). */
+const withBlueprintCopy = (prefix: string) => {
+  const dir = temp(prefix);
+  const blueprintDir = join(dir, 'blueprint');
+  cpSync('blueprint', blueprintDir, { recursive: true });
+  return { dir, blueprintDir };
+};
 const stats = (cache: ResultCache, layer: string) => ({ ...(cache.stats.get(layer) ?? { hits: 0, misses: 0 }) });
 
 const bucketTemplate = (versioned: boolean, name = 'Bucket') =>
@@ -117,9 +124,7 @@ describe('result cache: the database layer', () => {
 
 describe('result cache: the deploy rehearsal', () => {
   it('re-runs cfn-lint for a changed template or cfn-lint version, and the rehearsal for a changed blueprint', async () => {
-    const outdir = temp('rehearsal-cache-');
-    const blueprintDir = join(outdir, 'blueprint');
-    cpSync('blueprint', blueprintDir, { recursive: true });
+    const { dir: outdir, blueprintDir } = withBlueprintCopy('rehearsal-cache-');
     const assembly = join(outdir, 'assembly');
     mkdirSync(assembly);
     writeFileSync(join(assembly, 'A.template.json'), bucketTemplate(true));
@@ -194,9 +199,7 @@ describe('result cache: acknowledgements', () => {
 
 describe('result cache: the SDK steps', () => {
   it('answer what they do not read from the cache and run again, emulator and all, for what they read', async () => {
-    const dir = temp('sdk-steps-cache-');
-    const blueprintDir = join(dir, 'blueprint');
-    cpSync('blueprint', blueprintDir, { recursive: true });
+    const { dir, blueprintDir } = withBlueprintCopy('sdk-steps-cache-');
     const cacheDir = join(dir, 'cache');
     const steps = async (cache: ResultCache) =>
       (await startSdkSteps(cache, blueprintDir, sdkStepsInputsOf(blueprintDir))).outcome;
