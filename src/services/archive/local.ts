@@ -1,10 +1,10 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Effect, Layer } from 'effect';
 import { BadPayload, Transient } from '../pipeline/errors.js';
 import { ArchiveStore, archiveKeyFor, sha256Hex } from './archive-store.js';
 import { sharedObjectWriter } from './object-writer.js';
-import { temporaryPathFor } from './write-once.js';
+import { writeOnce } from './write-once.js';
 
 const exists = (path: string) =>
   stat(path).then(
@@ -28,16 +28,6 @@ const SMALL_OBJECT_LIMIT = 256 * 1024;
 export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> => {
   const writer = sharedObjectWriter();
 
-  /** A large object, once, through a temporary name. */
-  const writeLarge = async (path: string, bytes: Uint8Array): Promise<boolean> => {
-    if (await exists(path)) return false;
-    await mkdir(dirname(path), { recursive: true });
-    const temp = temporaryPathFor(path);
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-    return true;
-  };
-
   return Layer.succeed(ArchiveStore, {
     put: (customerId, bytes) =>
       Effect.tryPromise({
@@ -46,7 +36,7 @@ export const localArchiveStoreLayer = (root: string): Layer.Layer<ArchiveStore> 
           const key = archiveKeyFor(sha256);
           const path = join(root, customerId, key);
           const created =
-            bytes.byteLength <= SMALL_OBJECT_LIMIT ? await writer.write(path, bytes) : await writeLarge(path, bytes);
+            bytes.byteLength <= SMALL_OBJECT_LIMIT ? await writer.write(path, bytes) : await writeOnce(path, bytes);
           return { key, sha256, size: bytes.byteLength, created };
         },
         catch: (cause) => new Transient({ source: 'archive', detail: `writing the local archive: ${String(cause)}` }),

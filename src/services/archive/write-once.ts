@@ -1,4 +1,5 @@
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The folders one thread has already created (a backfill writes thousands of objects into 256 of them). */
@@ -31,4 +32,23 @@ export const writeOnceSync = (path: string, bytes: Uint8Array, made: MadeFolders
     made.delete(folder); // removed under us: the retry creates it again
     throw error;
   }
+};
+
+/**
+ * `writeOnceSync` through the thread pool, for large objects (recordings) that
+ * must never hold the event loop.
+ */
+export const writeOnce = async (path: string, bytes: Uint8Array): Promise<boolean> => {
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return false;
+  await mkdir(dirname(path), { recursive: true });
+  const temp = temporaryPathFor(path);
+  await writeFile(temp, bytes);
+  await rename(temp, path);
+  return true;
 };
